@@ -1,0 +1,130 @@
+#include "server/core/dataset.h"
+
+#include <algorithm>
+#include <numeric>
+#include <tuple>
+#include <utility>
+
+namespace indicators {
+
+std::shared_ptr<const Dataset> Dataset::Create(DatasetTables tables,
+                                               std::string version,
+                                               absl::Time load_time) {
+  std::shared_ptr<Dataset> d(new Dataset());
+  d->t_ = std::move(tables);
+  if (d->t_.notes.empty()) d->t_.notes.emplace_back();
+  d->version_ = std::move(version);
+  d->load_time_ = load_time;
+  d->SortObservations();
+  d->BuildIndexes();
+  return d;
+}
+
+void Dataset::SortObservations() {
+  std::vector<Observation>& rows = t_.observations;
+  // The newest publication date among each row's sources, for the preference
+  // rule (final, then most reliable, then newest, then dataset order).
+  std::vector<int32_t> newest(rows.size(), 0);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    for (uint32_t s : sources_of(rows[i])) {
+      newest[i] = std::max(newest[i], t_.sources[s].published.sort_key);
+    }
+  }
+  auto key = [&](uint32_t i) {
+    const Observation& o = rows[i];
+    return std::make_tuple(o.indicator, o.region, o.period.sort_key(),
+                           static_cast<int>(o.status),
+                           -static_cast<int>(o.reliability), -newest[i], i);
+  };
+  std::vector<uint32_t> order(rows.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
+  std::vector<Observation> sorted;
+  sorted.reserve(rows.size());
+  for (uint32_t i : order) sorted.push_back(rows[i]);
+  rows = std::move(sorted);
+}
+
+void Dataset::BuildIndexes() {
+  for (uint32_t i = 0; i < t_.indicators.size(); ++i) {
+    indicator_index_.emplace(t_.indicators[i].id, i);
+  }
+  for (uint32_t i = 0; i < t_.regions.size(); ++i) {
+    region_index_.emplace(t_.regions[i].code, i);
+  }
+  for (uint32_t i = 0; i < t_.sources.size(); ++i) {
+    source_index_.emplace(t_.sources[i].id, i);
+  }
+  children_.assign(t_.regions.size(), {});
+  for (uint32_t i = 0; i < t_.regions.size(); ++i) {
+    if (auto parent = FindRegion(t_.regions[i].parent_code)) {
+      children_[*parent].push_back(i);  // In code order: i ascends.
+    }
+  }
+
+  const std::vector<Observation>& rows = t_.observations;
+  series_by_indicator_.assign(t_.indicators.size() + 1, 0);
+  for (uint32_t r = 0; r < rows.size();) {
+    uint32_t end = r;
+    while (end < rows.size() && rows[end].indicator == rows[r].indicator &&
+           rows[end].region == rows[r].region) {
+      ++end;
+    }
+    series_.push_back({rows[r].indicator, rows[r].region, r, end});
+    ++series_by_indicator_[rows[r].indicator + 1];
+    r = end;
+  }
+  std::partial_sum(series_by_indicator_.begin(), series_by_indicator_.end(),
+                   series_by_indicator_.begin());
+
+  std::vector<bool> cited(t_.sources.size());
+  for (uint32_t i = 0; i < t_.indicators.size(); ++i) {
+    absl::Span<const Series> series = series_of(i);
+    if (series.empty()) continue;
+    IndicatorCoverage c;
+    c.indicator = i;
+    c.region_count = static_cast<int32_t>(series.size());
+    std::fill(cited.begin(), cited.end(), false);
+    for (const Series& s : series) {
+      c.observation_count += s.end - s.begin;
+      const Period first = rows[s.begin].period;
+      const Period last = rows[s.end - 1].period;
+      if (!c.first_period || first < *c.first_period) c.first_period = first;
+      if (!c.last_period || *c.last_period < last) c.last_period = last;
+      for (uint32_t r = s.begin; r < s.end; ++r) {
+        for (uint32_t src : sources_of(rows[r])) {
+          c.source_count += cited[src] ? 0 : 1;
+          cited[src] = true;
+        }
+      }
+    }
+    coverage_.push_back(c);
+  }
+}
+
+std::optional<uint32_t> Dataset::FindIndicator(absl::string_view id) const {
+  auto it = indicator_index_.find(id);
+  if (it == indicator_index_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<uint32_t> Dataset::FindRegion(absl::string_view code) const {
+  auto it = region_index_.find(code);
+  if (it == region_index_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<uint32_t> Dataset::FindSource(absl::string_view id) const {
+  auto it = source_index_.find(id);
+  if (it == source_index_.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::Span<const Series> Dataset::series_of(uint32_t indicator) const {
+  const uint32_t begin = series_by_indicator_[indicator];
+  const uint32_t end = series_by_indicator_[indicator + 1];
+  return absl::MakeConstSpan(series_).subspan(begin, end - begin);
+}
+
+}  // namespace indicators

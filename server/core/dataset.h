@@ -1,0 +1,112 @@
+#ifndef INDICATORS_SERVER_CORE_DATASET_H_
+#define INDICATORS_SERVER_CORE_DATASET_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "server/core/model.h"
+
+namespace indicators {
+
+// The observations of one indicator in one region: rows [begin, end) of
+// `Dataset::observations()`, ordered by period and then by preference.
+struct Series {
+  uint32_t indicator;
+  uint32_t region;
+  uint32_t begin;
+  uint32_t end;
+};
+
+// What the dataset holds for one indicator.
+struct IndicatorCoverage {
+  uint32_t indicator = 0;
+  int64_t observation_count = 0;
+  int32_t region_count = 0;
+  std::optional<Period> first_period;
+  std::optional<Period> last_period;
+  int32_t source_count = 0;
+};
+
+// The tables a loader produces. Indicators, regions and sources are sorted by
+// id; observations refer to them by index and may be in any order.
+struct DatasetTables {
+  std::vector<Indicator> indicators;
+  std::vector<Region> regions;
+  std::vector<Source> sources;
+  std::vector<Observation> observations;
+  std::vector<uint32_t> source_refs;  // Source indexes, ranges per observation.
+  std::vector<std::string> notes;     // notes[0] must be "".
+};
+
+// One immutable version of the dataset with its indexes. Every method is safe
+// to call from many threads at once; nothing changes after `Create`.
+class Dataset {
+ public:
+  // Sorts the observations into query order (indicator id, region code,
+  // period, preference) and builds the indexes. `version` identifies the
+  // content.
+  static std::shared_ptr<const Dataset> Create(DatasetTables tables,
+                                               std::string version,
+                                               absl::Time load_time);
+
+  const std::string& version() const { return version_; }
+  absl::Time load_time() const { return load_time_; }
+
+  // Tables sorted by id; indexes into them are stable for this version.
+  const std::vector<Indicator>& indicators() const { return t_.indicators; }
+  const std::vector<Region>& regions() const { return t_.regions; }
+  const std::vector<Source>& sources() const { return t_.sources; }
+  // Observations in query order.
+  const std::vector<Observation>& observations() const {
+    return t_.observations;
+  }
+
+  // Return the index of an id, or nullopt if it is unknown.
+  std::optional<uint32_t> FindIndicator(absl::string_view id) const;
+  std::optional<uint32_t> FindRegion(absl::string_view code) const;
+  std::optional<uint32_t> FindSource(absl::string_view id) const;
+
+  // Returns the regions whose parent is `region`, ordered by code.
+  absl::Span<const uint32_t> children(uint32_t region) const {
+    return children_[region];
+  }
+  // Returns the series of one indicator, ordered by region code.
+  absl::Span<const Series> series_of(uint32_t indicator) const;
+  // Returns the source indexes of an observation, ordered by id.
+  absl::Span<const uint32_t> sources_of(const Observation& o) const {
+    return absl::MakeConstSpan(t_.source_refs)
+        .subspan(o.sources_begin, o.sources_count);
+  }
+  absl::string_view note_of(const Observation& o) const {
+    return t_.notes[o.note];
+  }
+  // Returns the coverage of each indicator that has observations, by id.
+  const std::vector<IndicatorCoverage>& coverage() const { return coverage_; }
+
+ private:
+  Dataset() = default;
+  void SortObservations();
+  void BuildIndexes();
+
+  DatasetTables t_;
+  std::string version_;
+  absl::Time load_time_;
+  absl::flat_hash_map<absl::string_view, uint32_t> indicator_index_;
+  absl::flat_hash_map<absl::string_view, uint32_t> region_index_;
+  absl::flat_hash_map<absl::string_view, uint32_t> source_index_;
+  std::vector<std::vector<uint32_t>> children_;
+  std::vector<Series> series_;
+  std::vector<uint32_t> series_by_indicator_;  // Offsets, size indicators + 1.
+  std::vector<IndicatorCoverage> coverage_;
+};
+
+}  // namespace indicators
+
+#endif  // INDICATORS_SERVER_CORE_DATASET_H_

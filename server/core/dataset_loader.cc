@@ -1,0 +1,494 @@
+#include "server/core/dataset_loader.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "server/core/csv_reader.h"
+#include "server/core/status_macros.h"
+
+namespace indicators {
+namespace {
+
+constexpr size_t kMaxReportedErrors = 20;
+
+// Collects row errors so that one load reports many of them at once.
+class ErrorList {
+ public:
+  void Add(std::string message) {
+    ++count_;
+    if (messages_.size() < kMaxReportedErrors) {
+      messages_.push_back(std::move(message));
+    }
+  }
+  bool empty() const { return count_ == 0; }
+  absl::Status ToStatus(const std::string& dir) const {
+    std::string text = absl::StrCat("dataset ", dir, " is invalid (", count_,
+                                    count_ == 1 ? " error" : " errors", "):\n  ",
+                                    absl::StrJoin(messages_, "\n  "));
+    if (count_ > messages_.size()) {
+      absl::StrAppend(&text, "\n  ... and ", count_ - messages_.size(),
+                      " more");
+    }
+    return absl::InvalidArgumentError(text);
+  }
+
+ private:
+  size_t count_ = 0;
+  std::vector<std::string> messages_;
+};
+
+// The record being checked: where it is and how to name its columns.
+struct RowContext {
+  const std::string* file;
+  const std::vector<std::string>* header;
+  int line;
+  ErrorList* errors;
+
+  void Error(size_t column, absl::string_view reason) const {
+    errors->Add(absl::StrCat(*file, ":", line, ": column ", column + 1, " (",
+                             (*header)[column], "): ", reason));
+  }
+};
+
+bool IsValidId(absl::string_view id) {
+  return !id.empty() && id.size() <= 128 &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                  c == '_' || c == '-' || c == '.';
+         });
+}
+
+// Checks that a column holds an id; reports and returns false otherwise.
+bool CheckId(const RowContext& row, size_t column, absl::string_view id) {
+  if (IsValidId(id)) return true;
+  row.Error(column, id.empty() ? "is empty"
+                               : absl::StrCat("\"", id,
+                                              "\" is not an id (letters, "
+                                              "digits, '_', '-', '.')"));
+  return false;
+}
+
+template <typename T, typename Parse>
+std::optional<T> CheckEnum(const RowContext& row, size_t column,
+                           absl::string_view text, Parse parse,
+                           absl::string_view allowed) {
+  std::optional<T> value = parse(text);
+  if (!value) {
+    row.Error(column,
+              absl::StrCat("\"", text, "\" is not one of ", allowed));
+  }
+  return value;
+}
+
+// Parses a plain decimal (`-12`, `480.26`): no exponent, sign only '-'.
+std::optional<double> ParseDecimal(absl::string_view text) {
+  size_t i = text.empty() || text[0] != '-' ? 0 : 1;
+  size_t digits = 0, dots = 0;
+  for (size_t j = i; j < text.size(); ++j) {
+    if (absl::ascii_isdigit(static_cast<unsigned char>(text[j]))) {
+      ++digits;
+    } else if (text[j] == '.' && j > i && j + 1 < text.size()) {
+      ++dots;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (digits == 0 || dots > 1) return std::nullopt;
+  double value = 0;
+  auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() ||
+      !std::isfinite(value)) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (or empty) into a publication date.
+std::optional<PublicationDate> ParseDate(absl::string_view text) {
+  PublicationDate date{std::string(text), 0};
+  if (text.empty()) return date;
+  const std::vector<absl::string_view> parts = absl::StrSplit(text, '-');
+  const int widths[] = {4, 2, 2};
+  const int limits[][2] = {{1000, 9999}, {1, 12}, {1, 31}};
+  if (parts.size() > 3) return std::nullopt;
+  int key[3] = {0, 0, 0};
+  for (size_t i = 0; i < parts.size(); ++i) {
+    int v = 0;
+    if (static_cast<int>(parts[i].size()) != widths[i] ||
+        !std::all_of(parts[i].begin(), parts[i].end(),
+                     [](char c) { return absl::ascii_isdigit(c); }) ||
+        !absl::SimpleAtoi(parts[i], &v) || v < limits[i][0] ||
+        v > limits[i][1]) {
+      return std::nullopt;
+    }
+    key[i] = v;
+  }
+  date.sort_key = key[0] * 10000 + key[1] * 100 + key[2];
+  return date;
+}
+
+// Reads a whole file; NOT_FOUND if it cannot be opened.
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read ", path));
+  return std::move(out).str();
+}
+
+// Reads the CSV records of one file after checking its header, calling
+// `on_row(row, fields)` for each record that has the header's column count.
+template <typename OnRow>
+absl::Status ForEachRecord(const std::string& file, absl::string_view text,
+                           const std::vector<std::string>& header,
+                           ErrorList* errors, OnRow on_row) {
+  CsvReader reader(file, text);
+  std::vector<absl::string_view> fields;
+  ASSIGN_OR_RETURN(bool has_header, reader.Next(&fields));
+  const std::string expected = absl::StrJoin(header, ",");
+  if (!has_header || absl::StrJoin(fields, ",") != expected) {
+    errors->Add(absl::StrCat(file, ":1: header must be \"", expected, "\""));
+    return absl::OkStatus();
+  }
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, reader.Next(&fields));
+    if (!more) return absl::OkStatus();
+    RowContext row{&file, &header, reader.line(), errors};
+    if (fields.size() == 1 && fields[0].empty()) continue;  // Blank line.
+    if (fields.size() != header.size()) {
+      errors->Add(absl::StrCat(file, ":", reader.line(), ": has ",
+                               fields.size(), " columns; expected ",
+                               header.size()));
+      continue;
+    }
+    on_row(row, fields);
+  }
+}
+
+template <typename T, typename Key>
+void SortById(std::vector<T>* items, Key key) {
+  std::sort(items->begin(), items->end(),
+            [&](const T& a, const T& b) { return key(a) < key(b); });
+}
+
+// Parses the four files into tables, or returns every problem found.
+class TableParser {
+ public:
+  TableParser(const std::string& dir, const std::string (&texts)[4])
+      : dir_(dir), texts_(texts) {}
+
+  absl::StatusOr<DatasetTables> Parse() {
+    RETURN_IF_ERROR(ParseIndicators());
+    RETURN_IF_ERROR(ParseRegions());
+    RETURN_IF_ERROR(ParseSources());
+    // Observations refer to the tables above by index, so those must be
+    // complete and sorted first.
+    if (!errors_.empty()) return errors_.ToStatus(dir_);
+    RETURN_IF_ERROR(ParseObservations());
+    if (!errors_.empty()) return errors_.ToStatus(dir_);
+    return std::move(tables_);
+  }
+
+ private:
+  // Records `id` of `kind` at `row` and reports a duplicate.
+  void CheckUnique(absl::flat_hash_map<std::string, int>* seen,
+                   const RowContext& row, absl::string_view id) {
+    auto [it, inserted] = seen->emplace(id, row.line);
+    if (!inserted) {
+      row.Error(0, absl::StrCat("\"", id, "\" is already defined on line ",
+                                it->second));
+    }
+  }
+
+  absl::Status ParseIndicators() {
+    const std::string file = "indicators.csv";
+    const std::vector<std::string> header = {
+        "indicator_id", "name", "unit", "unit_multiplier", "description",
+        "aggregation"};
+    absl::flat_hash_map<std::string, int> seen;
+    RETURN_IF_ERROR(ForEachRecord(
+        file, texts_[0], header, &errors_,
+        [&](const RowContext& row, const std::vector<absl::string_view>& f) {
+          Indicator ind;
+          if (CheckId(row, 0, f[0])) CheckUnique(&seen, row, f[0]);
+          ind.id = std::string(f[0]);
+          if (f[1].empty()) row.Error(1, "is empty");
+          ind.name = std::string(f[1]);
+          if (f[2].empty()) row.Error(2, "is empty");
+          ind.unit = std::string(f[2]);
+          if (!absl::SimpleAtoi(f[3], &ind.unit_multiplier) ||
+              ind.unit_multiplier < -30 || ind.unit_multiplier > 30) {
+            row.Error(3, absl::StrCat("\"", f[3],
+                                      "\" is not an integer from -30 to 30"));
+          }
+          ind.description = std::string(f[4]);
+          if (auto a = CheckEnum<Aggregation>(row, 5, f[5], ParseAggregation,
+                                              "sum, none")) {
+            ind.aggregation = *a;
+          }
+          tables_.indicators.push_back(std::move(ind));
+        }));
+    SortById(&tables_.indicators, [](const Indicator& i) { return i.id; });
+    return absl::OkStatus();
+  }
+
+  absl::Status ParseRegions() {
+    const std::string file = "regions.csv";
+    const std::vector<std::string> header = {"region_code", "name", "type",
+                                             "parent_code"};
+    absl::flat_hash_map<std::string, int> seen;
+    std::vector<std::pair<int, std::string>> parents;  // (line, code)
+    RETURN_IF_ERROR(ForEachRecord(
+        file, texts_[1], header, &errors_,
+        [&](const RowContext& row, const std::vector<absl::string_view>& f) {
+          Region region;
+          if (CheckId(row, 0, f[0])) CheckUnique(&seen, row, f[0]);
+          region.code = std::string(f[0]);
+          if (f[1].empty()) row.Error(1, "is empty");
+          region.name = std::string(f[1]);
+          if (auto t = CheckEnum<RegionType>(
+                  row, 2, f[2], ParseRegionType,
+                  "country, province, autonomous_region, municipality, "
+                  "special_administrative_region, aggregate")) {
+            region.type = *t;
+          }
+          if (!f[3].empty() && CheckId(row, 3, f[3])) {
+            if (f[3] == f[0]) row.Error(3, "is the region itself");
+          }
+          region.parent_code = std::string(f[3]);
+          parents.emplace_back(row.line, region.code);
+          tables_.regions.push_back(std::move(region));
+        }));
+    // Parents must exist and must not form a cycle.
+    absl::flat_hash_map<std::string, std::string> parent_of;
+    for (const Region& r : tables_.regions) parent_of[r.code] = r.parent_code;
+    const std::vector<std::string> names = header;
+    for (size_t i = 0; i < tables_.regions.size(); ++i) {
+      const Region& r = tables_.regions[i];
+      RowContext row{&file, &names, parents[i].first, &errors_};
+      if (r.parent_code.empty() || r.parent_code == r.code) continue;
+      if (!parent_of.contains(r.parent_code)) {
+        row.Error(3, absl::StrCat("\"", r.parent_code,
+                                  "\" is not a region_code in regions.csv"));
+        continue;
+      }
+      std::string code = r.parent_code;
+      for (size_t hops = 0; !code.empty(); ++hops) {
+        if (code == r.code || hops > tables_.regions.size()) {
+          row.Error(3, "makes a cycle of parents");
+          break;
+        }
+        auto it = parent_of.find(code);
+        code = it == parent_of.end() ? "" : it->second;
+      }
+    }
+    SortById(&tables_.regions, [](const Region& r) { return r.code; });
+    return absl::OkStatus();
+  }
+
+  absl::Status ParseSources() {
+    const std::string file = "sources.csv";
+    const std::vector<std::string> header = {
+        "source_id", "publisher", "title", "published",
+        "url",       "reliability", "note"};
+    absl::flat_hash_map<std::string, int> seen;
+    RETURN_IF_ERROR(ForEachRecord(
+        file, texts_[2], header, &errors_,
+        [&](const RowContext& row, const std::vector<absl::string_view>& f) {
+          Source s;
+          if (CheckId(row, 0, f[0])) CheckUnique(&seen, row, f[0]);
+          s.id = std::string(f[0]);
+          if (f[1].empty()) row.Error(1, "is empty");
+          s.publisher = std::string(f[1]);
+          s.title = std::string(f[2]);
+          if (auto date = ParseDate(f[3])) {
+            s.published = *std::move(date);
+          } else {
+            row.Error(3, absl::StrCat("\"", f[3],
+                                      "\" is not a date (YYYY, YYYY-MM or "
+                                      "YYYY-MM-DD, or empty)"));
+          }
+          s.url = std::string(f[4]);
+          if (auto r = CheckEnum<Reliability>(
+                  row, 5, f[5], ParseReliability,
+                  "official, official_mirror, aggregator, news, unverified")) {
+            s.reliability = *r;
+          }
+          s.note = std::string(f[6]);
+          tables_.sources.push_back(std::move(s));
+        }));
+    SortById(&tables_.sources, [](const Source& s) { return s.id; });
+    return absl::OkStatus();
+  }
+
+  absl::Status ParseObservations() {
+    const std::string file = "observations.csv";
+    const std::vector<std::string> header = {
+        "indicator_id", "region_code", "period",     "value",
+        "qualifier",    "status",      "source_ids", "note"};
+    absl::flat_hash_map<absl::string_view, uint32_t> indicators, regions,
+        sources;
+    for (uint32_t i = 0; i < tables_.indicators.size(); ++i) {
+      indicators.emplace(tables_.indicators[i].id, i);
+    }
+    for (uint32_t i = 0; i < tables_.regions.size(); ++i) {
+      regions.emplace(tables_.regions[i].code, i);
+    }
+    for (uint32_t i = 0; i < tables_.sources.size(); ++i) {
+      sources.emplace(tables_.sources[i].id, i);
+    }
+    absl::flat_hash_map<std::string, uint32_t> note_index;
+    tables_.notes.assign(1, "");
+    note_index.emplace("", 0);
+    // A row is a duplicate of another with the same indicator, region,
+    // period and sources: one source states one figure once.
+    absl::flat_hash_map<std::string, int> seen;
+    std::vector<uint32_t> refs;
+
+    auto lookup = [](const auto& index, const RowContext& row, size_t column,
+                     absl::string_view id,
+                     absl::string_view table) -> std::optional<uint32_t> {
+      auto it = index.find(id);
+      if (it != index.end()) return it->second;
+      row.Error(column, absl::StrCat("\"", id, "\" is not defined in ", table));
+      return std::nullopt;
+    };
+
+    return ForEachRecord(
+        file, texts_[3], header, &errors_,
+        [&](const RowContext& row, const std::vector<absl::string_view>& f) {
+          Observation o;
+          bool ok = true;
+          auto ind = lookup(indicators, row, 0, f[0], "indicators.csv");
+          auto reg = lookup(regions, row, 1, f[1], "regions.csv");
+          ok &= ind.has_value() && reg.has_value();
+          if (ind) o.indicator = *ind;
+          if (reg) o.region = *reg;
+          if (auto p = Period::Parse(f[2]); p.ok()) {
+            o.period = *p;
+          } else {
+            row.Error(2, p.status().message());
+            ok = false;
+          }
+          if (auto v = ParseDecimal(f[3])) {
+            o.value = *v;
+          } else {
+            row.Error(3, absl::StrCat("\"", f[3],
+                                      "\" is not a plain decimal number "
+                                      "(such as 480.26)"));
+            ok = false;
+          }
+          auto q = CheckEnum<Qualifier>(row, 4, f[4], ParseQualifier,
+                                        "exact, about, over, under, nearly");
+          auto st = CheckEnum<ObservationStatus>(
+              row, 5, f[5], ParseStatus, "final, preliminary, estimate");
+          ok &= q.has_value() && st.has_value();
+          if (q) o.qualifier = *q;
+          if (st) o.status = *st;
+
+          refs.clear();
+          if (f[6].empty()) {
+            row.Error(6, "is empty; every observation needs a source");
+            ok = false;
+          }
+          for (absl::string_view id : absl::StrSplit(f[6], ';')) {
+            if (f[6].empty()) break;
+            auto s = lookup(sources, row, 6, id, "sources.csv");
+            if (!s) {
+              ok = false;
+              continue;
+            }
+            if (std::find(refs.begin(), refs.end(), *s) != refs.end()) {
+              row.Error(6, absl::StrCat("\"", id, "\" is listed twice"));
+              ok = false;
+            }
+            refs.push_back(*s);
+          }
+          if (!ok) return;
+          std::sort(refs.begin(), refs.end());
+
+          std::string key = absl::StrCat(o.indicator, "|", o.region, "|",
+                                         o.period.sort_key(), "|",
+                                         absl::StrJoin(refs, ";"));
+          if (auto [it, fresh] = seen.emplace(std::move(key), row.line);
+              !fresh) {
+            row.Error(0, absl::StrCat("duplicates line ", it->second,
+                                      " (same indicator, region, period and "
+                                      "sources)"));
+            return;
+          }
+          o.sources_begin = static_cast<uint32_t>(tables_.source_refs.size());
+          o.sources_count = static_cast<uint16_t>(refs.size());
+          for (uint32_t s : refs) {
+            tables_.source_refs.push_back(s);
+            o.reliability =
+                std::max(o.reliability, tables_.sources[s].reliability);
+          }
+          auto [note, added] = note_index.emplace(
+              f[7], static_cast<uint32_t>(tables_.notes.size()));
+          if (added) tables_.notes.emplace_back(f[7]);
+          o.note = note->second;
+          tables_.observations.push_back(o);
+        });
+  }
+
+  const std::string& dir_;
+  const std::string (&texts_)[4];
+  ErrorList errors_;
+  DatasetTables tables_;
+};
+
+}  // namespace
+
+std::string DatasetVersion(const std::string (&contents)[4]) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  for (size_t i = 0; i < 4; ++i) {
+    const absl::string_view name = kDatasetFiles[i];
+    EVP_DigestUpdate(ctx, name.data(), name.size() + 1);  // With the NUL.
+    unsigned char size[8];
+    uint64_t n = contents[i].size();
+    for (unsigned char& b : size) {
+      b = static_cast<unsigned char>(n & 0xff);
+      n >>= 8;
+    }
+    EVP_DigestUpdate(ctx, size, sizeof(size));
+    EVP_DigestUpdate(ctx, contents[i].data(), contents[i].size());
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx, digest, &length);
+  EVP_MD_CTX_free(ctx);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(
+    const std::string& dir) {
+  std::string texts[4];
+  for (size_t i = 0; i < 4; ++i) {
+    ASSIGN_OR_RETURN(texts[i],
+                     ReadFile(absl::StrCat(dir, "/", kDatasetFiles[i])));
+  }
+  TableParser parser(dir, texts);
+  ASSIGN_OR_RETURN(DatasetTables tables, parser.Parse());
+  return Dataset::Create(std::move(tables), DatasetVersion(texts), absl::Now());
+}
+
+}  // namespace indicators

@@ -1,0 +1,286 @@
+#include "server/core/observation_query.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace indicators {
+namespace {
+
+// Resolves `ids` with `find`; NOT_FOUND names the first unknown one.
+template <typename Find>
+absl::StatusOr<std::vector<uint32_t>> Resolve(
+    const std::vector<std::string>& ids, absl::string_view field,
+    absl::string_view kind, Find find) {
+  std::vector<uint32_t> out;
+  out.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    std::optional<uint32_t> index = find(ids[i]);
+    if (!index) {
+      return absl::NotFoundError(absl::StrCat("filter.", field, "[", i,
+                                              "]: unknown ", kind, " \"",
+                                              ids[i], "\""));
+    }
+    out.push_back(*index);
+  }
+  return out;
+}
+
+void SortUnique(std::vector<uint32_t>* v) {
+  std::sort(v->begin(), v->end());
+  v->erase(std::unique(v->begin(), v->end()), v->end());
+}
+
+template <typename T>
+std::string SortedJoin(std::vector<T> items) {
+  std::sort(items.begin(), items.end());
+  items.erase(std::unique(items.begin(), items.end()), items.end());
+  return absl::StrJoin(items, ",");
+}
+
+// Scans one series; returns false when `emit` asked to stop.
+class SeriesScanner {
+ public:
+  SeriesScanner(const Dataset& dataset, const CompiledFilter& filter,
+                absl::FunctionRef<bool(uint32_t, uint64_t)> emit)
+      : rows_(dataset.observations()),
+        dataset_(dataset),
+        filter_(filter),
+        emit_(emit) {}
+
+  bool Scan(const Series& s, uint64_t start) {
+    // Rows are ordered by period, so the period range is a sub-range.
+    const Observation* base = rows_.data();
+    uint32_t lo = static_cast<uint32_t>(
+        std::partition_point(base + s.begin, base + s.end,
+                             [&](const Observation& o) {
+                               return o.period.last_month_index() <
+                                      filter_.first_month;
+                             }) -
+        base);
+    const uint32_t hi = static_cast<uint32_t>(
+        std::partition_point(base + lo, base + s.end,
+                             [&](const Observation& o) {
+                               return o.period.last_month_index() <=
+                                      filter_.last_month;
+                             }) -
+        base);
+    lo = static_cast<uint32_t>(std::max<uint64_t>(lo, start));
+    if (lo >= hi) return true;
+    const bool preferred = filter_.source_mode == SourceMode::kPreferred;
+    if (filter_.latest_only) return ScanLatest(s, lo, hi, preferred);
+    if (!preferred) {
+      for (uint32_t r = lo; r < hi; ++r) {
+        if (Matches(r) && !emit_(r, r + 1)) return false;
+      }
+      return true;
+    }
+    for (uint32_t begin = lo; begin < hi;) {
+      const uint32_t end = GroupEnd(begin, hi);
+      for (uint32_t r = begin; r < end; ++r) {
+        if (Matches(r)) {
+          if (!emit_(r, end)) return false;
+          break;
+        }
+      }
+      begin = end;
+    }
+    return true;
+  }
+
+ private:
+  // Emits the matches of the last period in [lo, hi) that has any.
+  bool ScanLatest(const Series& s, uint32_t lo, uint32_t hi, bool preferred) {
+    for (uint32_t end = hi; end > lo;) {
+      uint32_t begin = end - 1;
+      while (begin > lo && rows_[begin - 1].period == rows_[end - 1].period) {
+        --begin;
+      }
+      bool found = false;
+      for (uint32_t r = begin; r < end; ++r) {
+        if (!Matches(r)) continue;
+        found = true;
+        // The preferred row is the series' only one: resume past the series.
+        if (!emit_(r, preferred ? s.end : r + 1)) return false;
+        if (preferred) break;
+      }
+      if (found) return true;
+      end = begin;
+    }
+    return true;
+  }
+
+  uint32_t GroupEnd(uint32_t begin, uint32_t hi) const {
+    uint32_t end = begin + 1;
+    while (end < hi && rows_[end].period == rows_[begin].period) ++end;
+    return end;
+  }
+
+  bool Matches(uint32_t r) const {
+    const Observation& o = rows_[r];
+    if (!(filter_.status_mask & (1u << static_cast<int>(o.status)))) {
+      return false;
+    }
+    if (o.reliability < filter_.min_reliability) return false;
+    if (filter_.sources.empty()) return true;
+    for (uint32_t s : dataset_.sources_of(o)) {
+      if (filter_.sources[s]) return true;
+    }
+    return false;
+  }
+
+  const std::vector<Observation>& rows_;
+  const Dataset& dataset_;
+  const CompiledFilter& filter_;
+  absl::FunctionRef<bool(uint32_t, uint64_t)> emit_;
+};
+
+}  // namespace
+
+absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
+                                             const ObservationFilter& filter) {
+  CompiledFilter out;
+  auto indicators = Resolve(filter.indicator_ids, "indicator_ids", "indicator",
+                            [&](auto& id) { return dataset.FindIndicator(id); });
+  if (!indicators.ok()) return indicators.status();
+  out.indicators = *std::move(indicators);
+  SortUnique(&out.indicators);
+
+  auto regions = Resolve(filter.region_codes, "region_codes", "region",
+                         [&](auto& id) { return dataset.FindRegion(id); });
+  if (!regions.ok()) return regions.status();
+  out.regions = *std::move(regions);
+  if (filter.include_subregions) {
+    for (size_t i = 0; i < out.regions.size(); ++i) {  // Grows as it goes.
+      for (uint32_t child : dataset.children(out.regions[i])) {
+        if (std::find(out.regions.begin(), out.regions.end(), child) ==
+            out.regions.end()) {
+          out.regions.push_back(child);
+        }
+      }
+    }
+  }
+  SortUnique(&out.regions);
+
+  std::optional<Period> start, end;
+  if (!filter.start_period.empty()) {
+    auto p = Period::Parse(filter.start_period);
+    if (!p.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("filter.start_period: ", p.status().message()));
+    }
+    start = *p;
+    out.first_month = p->first_month_index();
+  }
+  if (!filter.end_period.empty()) {
+    auto p = Period::Parse(filter.end_period);
+    if (!p.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("filter.end_period: ", p.status().message()));
+    }
+    end = *p;
+    out.last_month = p->last_month_index();
+  }
+  if (start && end && out.first_month > out.last_month) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "filter.end_period: \"", filter.end_period,
+        "\" ends before filter.start_period \"", filter.start_period,
+        "\" begins"));
+  }
+
+  auto sources = Resolve(filter.source_ids, "source_ids", "source",
+                         [&](auto& id) { return dataset.FindSource(id); });
+  if (!sources.ok()) return sources.status();
+  if (!sources->empty()) {
+    out.sources.assign(dataset.sources().size(), false);
+    for (uint32_t s : *sources) out.sources[s] = true;
+  }
+
+  if (static_cast<int>(filter.min_reliability) >
+      static_cast<int>(Reliability::kOfficial)) {
+    return absl::InvalidArgumentError(
+        "filter.min_reliability: unknown reliability grade");
+  }
+  out.min_reliability = filter.min_reliability;
+  if (!filter.statuses.empty()) {
+    out.status_mask = 0;
+    for (size_t i = 0; i < filter.statuses.size(); ++i) {
+      const int s = static_cast<int>(filter.statuses[i]);
+      if (s < 1 || s > static_cast<int>(ObservationStatus::kEstimate)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "filter.statuses[", i, "]: unknown status ", s));
+      }
+      out.status_mask |= 1u << s;
+    }
+  }
+  out.latest_only = filter.latest_only;
+  out.source_mode = filter.source_mode;
+  return out;
+}
+
+std::string CanonicalText(const ObservationFilter& f) {
+  std::vector<int> statuses;
+  for (ObservationStatus s : f.statuses) statuses.push_back(static_cast<int>(s));
+  return absl::StrCat(
+      "i=", SortedJoin(f.indicator_ids), ";r=", SortedJoin(f.region_codes),
+      ";sub=", f.include_subregions && !f.region_codes.empty(),
+      ";from=", f.start_period, ";to=", f.end_period,
+      ";s=", SortedJoin(f.source_ids),
+      ";min=", static_cast<int>(f.min_reliability),
+      ";st=", SortedJoin(statuses), ";latest=", f.latest_only,
+      ";mode=", static_cast<int>(f.source_mode));
+}
+
+void ScanObservations(const Dataset& dataset, const CompiledFilter& filter,
+                      uint64_t start,
+                      absl::FunctionRef<bool(uint32_t, uint64_t)> emit) {
+  SeriesScanner scanner(dataset, filter, emit);
+  auto scan_indicator = [&](uint32_t indicator) {
+    absl::Span<const Series> series = dataset.series_of(indicator);
+    if (filter.regions.empty()) {
+      // Skip the series that end before `start`.
+      auto it = std::partition_point(
+          series.begin(), series.end(),
+          [&](const Series& s) { return s.end <= start; });
+      for (; it != series.end(); ++it) {
+        if (!scanner.Scan(*it, start)) return false;
+      }
+      return true;
+    }
+    for (uint32_t region : filter.regions) {
+      auto it = std::partition_point(
+          series.begin(), series.end(),
+          [&](const Series& s) { return s.region < region; });
+      if (it == series.end()) break;
+      if (it->region != region || it->end <= start) continue;
+      if (!scanner.Scan(*it, start)) return false;
+    }
+    return true;
+  };
+  if (filter.indicators.empty()) {
+    const uint32_t n = static_cast<uint32_t>(dataset.indicators().size());
+    for (uint32_t i = 0; i < n; ++i) {
+      if (!scan_indicator(i)) return;
+    }
+  } else {
+    for (uint32_t i : filter.indicators) {
+      if (!scan_indicator(i)) return;
+    }
+  }
+}
+
+bool ObservationStream::Next(size_t max_rows, std::vector<uint32_t>* rows) {
+  rows->clear();
+  if (done_ || max_rows == 0) return false;
+  ScanObservations(*dataset_, filter_, position_,
+                   [&](uint32_t row, uint64_t resume) {
+                     rows->push_back(row);
+                     position_ = resume;
+                     return rows->size() < max_rows;
+                   });
+  done_ = rows->size() < max_rows;
+  return !rows->empty();
+}
+
+}  // namespace indicators

@@ -1,0 +1,86 @@
+#ifndef INDICATORS_SERVER_CORE_OBSERVATION_QUERY_H_
+#define INDICATORS_SERVER_CORE_OBSERVATION_QUERY_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "server/core/dataset.h"
+#include "server/core/model.h"
+
+namespace indicators {
+
+// Which observations a caller wants, as the caller spelled it (the fields of
+// `indicators.v1.ObservationFilter`). Empty lists do not restrict.
+struct ObservationFilter {
+  std::vector<std::string> indicator_ids;
+  std::vector<std::string> region_codes;
+  bool include_subregions = false;
+  std::string start_period;
+  std::string end_period;
+  std::vector<std::string> source_ids;
+  Reliability min_reliability = Reliability::kUnspecified;
+  std::vector<ObservationStatus> statuses;
+  bool latest_only = false;
+  SourceMode source_mode = SourceMode::kAll;
+};
+
+// A filter checked and resolved against one dataset version.
+struct CompiledFilter {
+  std::vector<uint32_t> indicators;  // Sorted; empty means all.
+  std::vector<uint32_t> regions;     // Sorted; empty means all.
+  int32_t first_month = INT32_MIN;   // Inclusive bounds on a period's last
+  int32_t last_month = INT32_MAX;    // month (`Period::last_month_index`).
+  std::vector<bool> sources;         // By source index; empty means all.
+  uint32_t status_mask = ~0u;        // Bit `status` set = allowed.
+  Reliability min_reliability = Reliability::kUnspecified;
+  bool latest_only = false;
+  SourceMode source_mode = SourceMode::kAll;
+};
+
+// Checks `filter` against `dataset`. Returns INVALID_ARGUMENT for a malformed
+// or inconsistent field and NOT_FOUND for an unknown id, each naming the
+// field as `filter.<name>` (with `[index]` for list elements).
+absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
+                                             const ObservationFilter& filter);
+
+// Returns a canonical text of `filter`: equal for filters that select the same
+// observations in any dataset (list order and repeats do not matter).
+std::string CanonicalText(const ObservationFilter& filter);
+
+// Calls `emit(row, resume)` for each observation row that matches `filter`,
+// in query order, starting the scan at row `start`; stops early when `emit`
+// returns false. Rows only increase. `resume` is where a later scan must start
+// to continue right after `row`; a first scan starts at 0.
+void ScanObservations(const Dataset& dataset, const CompiledFilter& filter,
+                      uint64_t start,
+                      absl::FunctionRef<bool(uint32_t row, uint64_t resume)>
+                          emit);
+
+// Reads the matches of one filter in batches, for a streaming export. Holds
+// its dataset version alive for as long as it lives.
+class ObservationStream {
+ public:
+  ObservationStream(std::shared_ptr<const Dataset> dataset,
+                    CompiledFilter filter)
+      : dataset_(std::move(dataset)), filter_(std::move(filter)) {}
+
+  // Replaces `rows` with up to `max_rows` next matching rows; returns false
+  // when none are left (then `rows` is empty).
+  bool Next(size_t max_rows, std::vector<uint32_t>* rows);
+
+  const Dataset& dataset() const { return *dataset_; }
+
+ private:
+  std::shared_ptr<const Dataset> dataset_;
+  CompiledFilter filter_;
+  uint64_t position_ = 0;
+  bool done_ = false;
+};
+
+}  // namespace indicators
+
+#endif  // INDICATORS_SERVER_CORE_OBSERVATION_QUERY_H_

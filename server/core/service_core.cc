@@ -1,0 +1,157 @@
+#include "server/core/service_core.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "absl/strings/str_cat.h"
+#include "server/core/status_macros.h"
+
+namespace indicators {
+namespace {
+
+template <typename T, typename FindFn>
+absl::StatusOr<Found<T>> FindById(const std::shared_ptr<const Dataset>& d,
+                                  const std::vector<T>& table,
+                                  absl::string_view field,
+                                  absl::string_view kind, absl::string_view id,
+                                  FindFn find) {
+  if (id.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
+  }
+  std::optional<uint32_t> index = find(id);
+  if (!index) {
+    return absl::NotFoundError(
+        absl::StrCat(field, ": unknown ", kind, " \"", id, "\""));
+  }
+  return Found<T>{d, &table[*index]};
+}
+
+std::vector<uint32_t> AllIndexes(size_t n) {
+  std::vector<uint32_t> out(n);
+  std::iota(out.begin(), out.end(), 0);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<int32_t> EffectivePageSize(int32_t page_size) {
+  if (page_size < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size: must not be negative (got ", page_size, ")"));
+  }
+  if (page_size == 0) return kDefaultPageSize;
+  return std::min(page_size, kMaxPageSize);
+}
+
+absl::StatusOr<Found<Indicator>> ServiceCore::GetIndicator(
+    absl::string_view id) const {
+  return FindById(dataset_, dataset_->indicators(), "id", "indicator", id,
+                  [&](auto id) { return dataset_->FindIndicator(id); });
+}
+
+absl::StatusOr<Found<Region>> ServiceCore::GetRegion(
+    absl::string_view code) const {
+  return FindById(dataset_, dataset_->regions(), "code", "region", code,
+                  [&](auto id) { return dataset_->FindRegion(id); });
+}
+
+absl::StatusOr<Found<Source>> ServiceCore::GetSource(
+    absl::string_view id) const {
+  return FindById(dataset_, dataset_->sources(), "id", "source", id,
+                  [&](auto id) { return dataset_->FindSource(id); });
+}
+
+absl::StatusOr<Page> ServiceCore::ListIndicators(
+    const PageRequest& page) const {
+  return PageOf(AllIndexes(dataset_->indicators().size()), "ListIndicators",
+                page);
+}
+
+absl::StatusOr<Page> ServiceCore::ListRegions(absl::string_view parent_code,
+                                              RegionType type,
+                                              const PageRequest& page) const {
+  std::vector<uint32_t> matches;
+  if (parent_code.empty()) {
+    matches = AllIndexes(dataset_->regions().size());
+  } else {
+    std::optional<uint32_t> parent = dataset_->FindRegion(parent_code);
+    if (!parent) {
+      return absl::NotFoundError(
+          absl::StrCat("parent_code: unknown region \"", parent_code, "\""));
+    }
+    absl::Span<const uint32_t> children = dataset_->children(*parent);
+    matches.assign(children.begin(), children.end());
+  }
+  if (type != RegionType::kUnspecified) {
+    matches.erase(std::remove_if(matches.begin(), matches.end(),
+                                 [&](uint32_t r) {
+                                   return dataset_->regions()[r].type != type;
+                                 }),
+                  matches.end());
+  }
+  return PageOf(std::move(matches),
+                absl::StrCat("ListRegions;parent=", parent_code,
+                             ";type=", static_cast<int>(type)),
+                page);
+}
+
+absl::StatusOr<Page> ServiceCore::ListSources(const PageRequest& page) const {
+  return PageOf(AllIndexes(dataset_->sources().size()), "ListSources", page);
+}
+
+absl::StatusOr<Page> ServiceCore::PageOf(std::vector<uint32_t> matches,
+                                         absl::string_view request_text,
+                                         const PageRequest& page) const {
+  ASSIGN_OR_RETURN(const int32_t size, EffectivePageSize(page.page_size));
+  const TokenScope scope{dataset_->version(), request_text};
+  uint64_t offset = 0;
+  if (!page.page_token.empty()) {
+    ASSIGN_OR_RETURN(offset,
+                     codec_.Decode("page_token", page.page_token, scope));
+  }
+  Page out{dataset_, {}, {}};
+  offset = std::min<uint64_t>(offset, matches.size());
+  const uint64_t end = std::min<uint64_t>(offset + size, matches.size());
+  out.items.assign(matches.begin() + offset, matches.begin() + end);
+  if (end < matches.size()) out.next_page_token = codec_.Encode(scope, end);
+  return out;
+}
+
+absl::StatusOr<Page> ServiceCore::QueryObservations(
+    const ObservationFilter& filter, const PageRequest& page) const {
+  ASSIGN_OR_RETURN(const int32_t size, EffectivePageSize(page.page_size));
+  ASSIGN_OR_RETURN(CompiledFilter compiled, CompileFilter(*dataset_, filter));
+  const std::string request_text =
+      absl::StrCat("QueryObservations;", CanonicalText(filter));
+  const TokenScope scope{dataset_->version(), request_text};
+  uint64_t start = 0;
+  if (!page.page_token.empty()) {
+    ASSIGN_OR_RETURN(start,
+                     codec_.Decode("page_token", page.page_token, scope));
+  }
+  Page out{dataset_, {}, {}};
+  out.items.reserve(size);
+  // Scan one row past the page to learn whether another page follows.
+  uint64_t resume = start;
+  bool more = false;
+  ScanObservations(*dataset_, compiled, start,
+                   [&](uint32_t row, uint64_t next) {
+                     if (out.items.size() == static_cast<size_t>(size)) {
+                       more = true;
+                       return false;
+                     }
+                     out.items.push_back(row);
+                     resume = next;
+                     return true;
+                   });
+  if (more) out.next_page_token = codec_.Encode(scope, resume);
+  return out;
+}
+
+absl::StatusOr<ObservationStream> ServiceCore::StreamObservations(
+    const ObservationFilter& filter) const {
+  ASSIGN_OR_RETURN(CompiledFilter compiled, CompileFilter(*dataset_, filter));
+  return ObservationStream(dataset_, std::move(compiled));
+}
+
+}  // namespace indicators

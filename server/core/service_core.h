@@ -1,0 +1,90 @@
+#ifndef INDICATORS_SERVER_CORE_SERVICE_CORE_H_
+#define INDICATORS_SERVER_CORE_SERVICE_CORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/core/dataset.h"
+#include "server/core/observation_query.h"
+#include "server/core/page_token.h"
+
+namespace indicators {
+
+inline constexpr int32_t kDefaultPageSize = 100;
+inline constexpr int32_t kMaxPageSize = 1000;
+
+// The paging fields of a List or Query request.
+struct PageRequest {
+  int32_t page_size = 0;  // 0: kDefaultPageSize; above kMaxPageSize: clamped.
+  std::string page_token;
+};
+
+// One page: indexes into a table of `dataset` (indicators, regions, sources
+// or observations, depending on the call). `dataset` keeps that version alive
+// while the page is converted and sent.
+struct Page {
+  std::shared_ptr<const Dataset> dataset;
+  std::vector<uint32_t> items;
+  std::string next_page_token;  // Empty on the last page.
+};
+
+// One item found by id, with the dataset version that holds it.
+template <typename T>
+struct Found {
+  std::shared_ptr<const Dataset> dataset;
+  const T* item;
+};
+
+// The service's operations in plain C++: validation, lookups, filtering and
+// paging over one immutable dataset version. The rpc layer converts requests
+// to these calls and their results to responses. Thread-safe.
+class ServiceCore {
+ public:
+  ServiceCore(std::shared_ptr<const Dataset> dataset, PageTokenCodec codec)
+      : dataset_(std::move(dataset)), codec_(std::move(codec)) {}
+
+  const std::shared_ptr<const Dataset>& dataset() const { return dataset_; }
+
+  // Each Get returns INVALID_ARGUMENT for an empty id, NOT_FOUND for an
+  // unknown one.
+  absl::StatusOr<Found<Indicator>> GetIndicator(absl::string_view id) const;
+  absl::StatusOr<Found<Region>> GetRegion(absl::string_view code) const;
+  absl::StatusOr<Found<Source>> GetSource(absl::string_view id) const;
+
+  // Lists are ordered by id. `parent_code` (empty: any) must be a known region;
+  // `type` kUnspecified means any type.
+  absl::StatusOr<Page> ListIndicators(const PageRequest& page) const;
+  absl::StatusOr<Page> ListRegions(absl::string_view parent_code,
+                                   RegionType type,
+                                   const PageRequest& page) const;
+  absl::StatusOr<Page> ListSources(const PageRequest& page) const;
+
+  // Returns one page of observation rows in query order.
+  absl::StatusOr<Page> QueryObservations(const ObservationFilter& filter,
+                                         const PageRequest& page) const;
+  // Returns a batch reader over every match of `filter`.
+  absl::StatusOr<ObservationStream> StreamObservations(
+      const ObservationFilter& filter) const;
+
+ private:
+  // Returns the page of `matches` (a sorted candidate list) selected by
+  // `page` for the request described by `request_text`.
+  absl::StatusOr<Page> PageOf(std::vector<uint32_t> matches,
+                              absl::string_view request_text,
+                              const PageRequest& page) const;
+
+  std::shared_ptr<const Dataset> dataset_;
+  PageTokenCodec codec_;
+};
+
+// Returns the effective page size of `page_size`, or INVALID_ARGUMENT if it
+// is negative.
+absl::StatusOr<int32_t> EffectivePageSize(int32_t page_size);
+
+}  // namespace indicators
+
+#endif  // INDICATORS_SERVER_CORE_SERVICE_CORE_H_

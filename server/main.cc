@@ -1,0 +1,114 @@
+// indicators-server: serves a dataset over gRPC until SIGINT or SIGTERM, then
+// drains gracefully and exits 0. A dataset that fails to load never serves.
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "server/core/dataset_loader.h"
+#include "server/core/service_core.h"
+#include "server/rpc/server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "host:port to listen on (port 0 picks a free port). Keep it on "
+          "loopback and put a proxy in front to expose it.");
+ABSL_FLAG(std::string, data, INDICATORS_DEFAULT_DATA_DIR,
+          "Directory holding indicators.csv, regions.csv, sources.csv and "
+          "observations.csv. Defaults to the bundled dataset.");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
+          "On SIGINT/SIGTERM, how long in-flight calls may run before they "
+          "are cancelled.");
+ABSL_FLAG(int, stream_batch_size, 1000,
+          "Observations per StreamObservations message.");
+ABSL_FLAG(std::string, page_token_key_file, "",
+          "File whose bytes sign page tokens, so that replicas accept each "
+          "other's tokens. Empty: a random key, valid for this process only.");
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "indicators-server: %s\n",
+               std::string(status.message()).c_str());
+  return 1;
+}
+
+absl::StatusOr<indicators::PageTokenCodec> MakeCodec(const std::string& path) {
+  if (path.empty()) return indicators::PageTokenCodec::WithRandomKey();
+  std::ifstream in(path, std::ios::binary);
+  std::string key((std::istreambuf_iterator<char>(in)),
+                  std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  }
+  if (key.size() < 16) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_token_key_file: ", path, " must hold at least 16 bytes"));
+  }
+  return indicators::PageTokenCodec(std::move(key));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Serves statistical indicators over gRPC.\n"
+      "Usage: indicators-server [--listen=127.0.0.1:50051] [--data=DIR]");
+  absl::ParseCommandLine(argc, argv);
+
+  // Block the stop signals before any thread starts, so that every thread
+  // inherits the mask and only `sigwait` below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  const std::string data_dir = absl::GetFlag(FLAGS_data);
+  const absl::Time start = absl::Now();
+  auto dataset = indicators::LoadDataset(data_dir);
+  if (!dataset.ok()) return Fail(dataset.status());
+  auto codec = MakeCodec(absl::GetFlag(FLAGS_page_token_key_file));
+  if (!codec.ok()) return Fail(codec.status());
+  if (absl::GetFlag(FLAGS_stream_batch_size) <= 0) {
+    return Fail(absl::InvalidArgumentError(
+        "stream_batch_size: must be positive"));
+  }
+
+  indicators::rpc::ServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  options.stream_batch_size =
+      static_cast<size_t>(absl::GetFlag(FLAGS_stream_batch_size));
+  const indicators::Dataset& d = **dataset;
+  auto core = std::make_shared<const indicators::ServiceCore>(
+      *dataset, *std::move(codec));
+  auto server = indicators::rpc::Server::Start(options, core);
+  if (!server.ok()) return Fail(server.status());
+
+  std::printf(
+      "indicators-server listening on %s; dataset %s from %s: %zu indicators, "
+      "%zu regions, %zu sources, %zu observations; ready in %s\n",
+      (*server)->address().c_str(), d.version().c_str(), data_dir.c_str(),
+      d.indicators().size(), d.regions().size(), d.sources().size(),
+      d.observations().size(),
+      absl::FormatDuration(absl::Now() - start).c_str());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::fprintf(stderr, "indicators-server: %s received, draining\n",
+               strsignal(signal_number));
+  (*server)->Drain();
+  std::fprintf(stderr, "indicators-server: stopped\n");
+  return 0;
+}

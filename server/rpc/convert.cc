@@ -1,0 +1,123 @@
+#include "server/rpc/convert.h"
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace indicators::rpc {
+namespace {
+
+// Proto enum values equal the core's, so a range check and a cast convert.
+template <typename Core>
+absl::StatusOr<Core> CheckedEnum(int value, int first, int last,
+                                 absl::string_view field) {
+  if (value < first || value > last) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": ", value, " is not a valid value (expected ", first, " to ",
+        last, ")"));
+  }
+  return static_cast<Core>(value);
+}
+
+}  // namespace
+
+void ToProto(const Indicator& in, v1::Indicator* out) {
+  out->set_id(in.id);
+  out->set_name(in.name);
+  out->set_unit(in.unit);
+  out->set_unit_multiplier(in.unit_multiplier);
+  out->set_description(in.description);
+  out->set_aggregation(static_cast<v1::Aggregation>(in.aggregation));
+}
+
+void ToProto(const Region& in, v1::Region* out) {
+  out->set_code(in.code);
+  out->set_name(in.name);
+  out->set_type(static_cast<v1::RegionType>(in.type));
+  out->set_parent_code(in.parent_code);
+}
+
+void ToProto(const Source& in, v1::Source* out) {
+  out->set_id(in.id);
+  out->set_publisher(in.publisher);
+  out->set_title(in.title);
+  out->set_published(in.published.text);
+  out->set_url(in.url);
+  out->set_reliability(static_cast<v1::SourceReliability>(in.reliability));
+  out->set_note(in.note);
+}
+
+void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out) {
+  const Observation& o = dataset.observations()[row];
+  const Indicator& indicator = dataset.indicators()[o.indicator];
+  out->set_indicator_id(indicator.id);
+  out->set_region_code(dataset.regions()[o.region].code);
+  out->set_period(o.period.ToString());
+  out->set_value(o.value);
+  out->set_unit(indicator.unit);
+  out->set_unit_multiplier(indicator.unit_multiplier);
+  out->set_qualifier(static_cast<v1::Qualifier>(o.qualifier));
+  out->set_status(static_cast<v1::ObservationStatus>(o.status));
+  for (uint32_t s : dataset.sources_of(o)) {
+    out->add_source_ids(dataset.sources()[s].id);
+  }
+  out->set_note(std::string(dataset.note_of(o)));
+  out->set_reliability(static_cast<v1::SourceReliability>(o.reliability));
+}
+
+void ToProto(const Dataset& dataset, v1::DatasetInfo* out) {
+  out->set_version(dataset.version());
+  *out->mutable_load_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+      absl::ToUnixNanos(dataset.load_time()));
+  out->set_indicator_count(static_cast<int32_t>(dataset.indicators().size()));
+  out->set_region_count(static_cast<int32_t>(dataset.regions().size()));
+  out->set_source_count(static_cast<int32_t>(dataset.sources().size()));
+  out->set_observation_count(
+      static_cast<int64_t>(dataset.observations().size()));
+  for (const IndicatorCoverage& c : dataset.coverage()) {
+    v1::IndicatorCoverage* cov = out->add_coverage();
+    cov->set_indicator_id(dataset.indicators()[c.indicator].id);
+    cov->set_observation_count(c.observation_count);
+    cov->set_region_count(c.region_count);
+    if (c.first_period) cov->set_first_period(c.first_period->ToString());
+    if (c.last_period) cov->set_last_period(c.last_period->ToString());
+    cov->set_source_count(c.source_count);
+  }
+}
+
+absl::StatusOr<ObservationFilter> FromProto(const v1::ObservationFilter& in) {
+  ObservationFilter out;
+  out.indicator_ids.assign(in.indicator_ids().begin(), in.indicator_ids().end());
+  out.region_codes.assign(in.region_codes().begin(), in.region_codes().end());
+  out.include_subregions = in.include_subregions();
+  out.start_period = in.start_period();
+  out.end_period = in.end_period();
+  out.source_ids.assign(in.source_ids().begin(), in.source_ids().end());
+  auto reliability =
+      CheckedEnum<Reliability>(in.min_reliability(), 0,
+                               v1::SourceReliability_MAX,
+                               "filter.min_reliability");
+  if (!reliability.ok()) return reliability.status();
+  out.min_reliability = *reliability;
+  for (int i = 0; i < in.statuses_size(); ++i) {
+    auto status = CheckedEnum<ObservationStatus>(
+        in.statuses(i), 1, v1::ObservationStatus_MAX,
+        absl::StrCat("filter.statuses[", i, "]"));
+    if (!status.ok()) return status.status();
+    out.statuses.push_back(*status);
+  }
+  out.latest_only = in.latest_only();
+  if (in.source_mode() != v1::SOURCE_MODE_UNSPECIFIED) {
+    auto mode = CheckedEnum<SourceMode>(in.source_mode(), 1,
+                                        v1::SourceMode_MAX,
+                                        "filter.source_mode");
+    if (!mode.ok()) return mode.status();
+    out.source_mode = *mode;
+  }
+  return out;
+}
+
+absl::StatusOr<RegionType> FromProto(v1::RegionType in) {
+  return CheckedEnum<RegionType>(in, 0, v1::RegionType_MAX, "type");
+}
+
+}  // namespace indicators::rpc

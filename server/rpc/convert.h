@@ -1,0 +1,29 @@
+#ifndef INDICATORS_SERVER_RPC_CONVERT_H_
+#define INDICATORS_SERVER_RPC_CONVERT_H_
+
+// Every conversion between the core's types and the indicators.v1 messages.
+
+#include "absl/status/statusor.h"
+#include "indicators/v1/indicator_service.pb.h"
+#include "indicators/v1/resources.pb.h"
+#include "server/core/dataset.h"
+#include "server/core/observation_query.h"
+
+namespace indicators::rpc {
+
+void ToProto(const Indicator& in, v1::Indicator* out);
+void ToProto(const Region& in, v1::Region* out);
+void ToProto(const Source& in, v1::Source* out);
+// Converts observation row `row` of `dataset`.
+void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out);
+void ToProto(const Dataset& dataset, v1::DatasetInfo* out);
+
+// Returns the core filter, or INVALID_ARGUMENT naming a `filter.` field that
+// holds an enum value outside the contract.
+absl::StatusOr<ObservationFilter> FromProto(const v1::ObservationFilter& in);
+// Returns the core region type, or INVALID_ARGUMENT for an unknown value.
+absl::StatusOr<RegionType> FromProto(v1::RegionType in);
+
+}  // namespace indicators::rpc
+
+#endif  // INDICATORS_SERVER_RPC_CONVERT_H_

@@ -1,0 +1,57 @@
+#ifndef INDICATORS_SERVER_RPC_SERVER_H_
+#define INDICATORS_SERVER_RPC_SERVER_H_
+
+#include <grpcpp/server.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/core/service_core.h"
+#include "server/rpc/indicator_service.h"
+
+namespace indicators::rpc {
+
+// How to run the server; `main` fills it from flags.
+struct ServerOptions {
+  // host:port to listen on; port 0 picks a free port.
+  std::string listen = "127.0.0.1:50051";
+  // Observations per `StreamObservations` message.
+  size_t stream_batch_size = 1000;
+  // How long `Drain` lets in-flight calls finish before cancelling them.
+  absl::Duration drain_timeout = absl::Seconds(10);
+};
+
+// A running gRPC server: the indicator service, the standard health service
+// (SERVING while up) and server reflection.
+class Server {
+ public:
+  // Starts serving `core`; UNAVAILABLE if the address cannot be bound,
+  // INVALID_ARGUMENT for a bad option.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      const ServerOptions& options, std::shared_ptr<const ServiceCore> core);
+  ~Server();
+
+  // Returns the address actually bound (with the chosen port).
+  const std::string& address() const { return address_; }
+  int port() const { return port_; }
+
+  // Marks health NOT_SERVING, refuses new calls, lets in-flight calls finish
+  // until the drain timeout, then cancels the rest and returns.
+  void Drain();
+
+ private:
+  Server() = default;
+
+  ServerOptions options_;
+  std::unique_ptr<IndicatorService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+  int port_ = 0;
+  bool drained_ = false;
+};
+
+}  // namespace indicators::rpc
+
+#endif  // INDICATORS_SERVER_RPC_SERVER_H_

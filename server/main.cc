@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/time/clock.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/time/clock.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"

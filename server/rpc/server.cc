@@ -6,6 +6,8 @@
 #include <grpcpp/server_builder.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpc/health/v1/health.pb.h"
 
 namespace indicators::rpc {
 
@@ -19,6 +21,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     return absl::InvalidArgumentError(absl::StrCat(
         "listen: \"", options.listen, "\" is not host:port"));
   }
+  // gRPC's built-in health service carries no descriptor; referencing ours
+  // links it, so that reflection can describe grpc.health.v1.Health too.
+  (void)grpc::health::v1::HealthCheckResponse::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 

@@ -1,0 +1,295 @@
+// indicators-client: a command line over `IndicatorClient`, one subcommand
+// per RPC. Prints tables by default and protobuf JSON with --json; a failed
+// call prints its gRPC code and message and exits 1 (usage errors exit 2).
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "client/cpp/indicator_client.h"
+#include "client/cpp/table.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+
+ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address host:port.");
+ABSL_FLAG(absl::Duration, deadline, absl::Seconds(10), "Deadline per call.");
+ABSL_FLAG(bool, json, false, "Print responses as protobuf JSON.");
+ABSL_FLAG(int, page_size, 0, "Page size (0: the server's default).");
+ABSL_FLAG(std::string, page_token, "", "Page token from a previous page.");
+ABSL_FLAG(std::string, parent, "", "list-regions: only children of this code.");
+ABSL_FLAG(std::string, type, "",
+          "list-regions: only this type (country, province, ...).");
+ABSL_FLAG(std::vector<std::string>, indicators, {},
+          "query/stream: indicator ids, comma-separated.");
+ABSL_FLAG(std::vector<std::string>, regions, {},
+          "query/stream: region codes, comma-separated.");
+ABSL_FLAG(bool, subregions, false,
+          "query/stream: also every region below --regions.");
+ABSL_FLAG(std::string, from, "", "query/stream: first period (YYYY[-MM]).");
+ABSL_FLAG(std::string, to, "", "query/stream: last period (YYYY[-MM]).");
+ABSL_FLAG(std::vector<std::string>, sources, {},
+          "query/stream: source ids, comma-separated.");
+ABSL_FLAG(std::string, min_reliability, "",
+          "query/stream: unverified, news, aggregator, official_mirror or "
+          "official.");
+ABSL_FLAG(std::vector<std::string>, statuses, {},
+          "query/stream: final, preliminary, estimate (comma-separated).");
+ABSL_FLAG(bool, latest, false,
+          "query/stream: only the most recent period of each series.");
+ABSL_FLAG(bool, preferred, false,
+          "query/stream: one preferred observation per figure.");
+
+namespace {
+
+using indicators::client::CoverageTable;
+using indicators::client::IndicatorClient;
+using indicators::client::IndicatorTable;
+using indicators::client::RegionTable;
+using indicators::client::SourceTable;
+namespace v1 = indicators::v1;
+
+constexpr char kUsage[] =
+    "Usage: indicators-client [flags] COMMAND [ARG]\n"
+    "Commands:\n"
+    "  list-indicators            list indicators\n"
+    "  get-indicator ID           one indicator\n"
+    "  list-regions               list regions (--parent, --type)\n"
+    "  get-region CODE            one region\n"
+    "  list-sources               list sources\n"
+    "  get-source ID              one source\n"
+    "  query                      one page of observations (filter flags)\n"
+    "  stream                     every matching observation, as it arrives\n"
+    "  info                       dataset version, counts and coverage\n"
+    "Example: indicators-client query --regions=CN-GD --from=2023 --to=2023";
+
+// A mistake in the command line, reported before any call.
+struct UsageError {
+  std::string message;
+};
+
+// Parses an enum value from its short lowercase name ("official_mirror").
+template <typename Enum, typename ParseFn>
+Enum ParseEnum(const std::string& flag, const std::string& text,
+               const std::string& prefix, ParseFn parse) {
+  Enum value{};
+  if (!parse(prefix + absl::AsciiStrToUpper(text), &value) ||
+      static_cast<int>(value) == 0) {
+    throw UsageError{absl::StrCat("--", flag, ": unknown value \"", text, "\"")};
+  }
+  return value;
+}
+
+v1::ObservationFilter FilterFromFlags() {
+  v1::ObservationFilter f;
+  for (const auto& id : absl::GetFlag(FLAGS_indicators)) f.add_indicator_ids(id);
+  for (const auto& code : absl::GetFlag(FLAGS_regions)) f.add_region_codes(code);
+  f.set_include_subregions(absl::GetFlag(FLAGS_subregions));
+  f.set_start_period(absl::GetFlag(FLAGS_from));
+  f.set_end_period(absl::GetFlag(FLAGS_to));
+  for (const auto& id : absl::GetFlag(FLAGS_sources)) f.add_source_ids(id);
+  if (const std::string r = absl::GetFlag(FLAGS_min_reliability); !r.empty()) {
+    f.set_min_reliability(ParseEnum<v1::SourceReliability>(
+        "min_reliability", r, "SOURCE_RELIABILITY_",
+        v1::SourceReliability_Parse));
+  }
+  for (const auto& s : absl::GetFlag(FLAGS_statuses)) {
+    f.add_statuses(ParseEnum<v1::ObservationStatus>(
+        "statuses", s, "OBSERVATION_STATUS_", v1::ObservationStatus_Parse));
+  }
+  f.set_latest_only(absl::GetFlag(FLAGS_latest));
+  f.set_source_mode(absl::GetFlag(FLAGS_preferred) ? v1::SOURCE_MODE_PREFERRED
+                                                   : v1::SOURCE_MODE_ALL);
+  return f;
+}
+
+std::string ToJson(const google::protobuf::Message& message, bool pretty) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = pretty;
+  std::string json;
+  // Fails only for Any fields with unknown types, which the contract lacks.
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!pretty) json += "\n";
+  return json;
+}
+
+template <typename T>
+std::vector<const T*> Pointers(const google::protobuf::RepeatedPtrField<T>& r) {
+  std::vector<const T*> out;
+  for (const T& item : r) out.push_back(&item);
+  return out;
+}
+
+void PrintNextPage(const std::string& token) {
+  if (!token.empty()) std::cout << "\nnext page: --page_token=" << token << "\n";
+}
+
+// Prints `result` as JSON or with `print_table`; returns the exit code.
+template <typename T, typename PrintTable>
+int Print(const absl::StatusOr<T>& result, PrintTable print_table) {
+  if (!result.ok()) {
+    std::cerr << "error: " << absl::StatusCodeToString(result.status().code())
+              << ": " << result.status().message() << "\n";
+    return 1;
+  }
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ToJson(*result, true);
+  } else {
+    print_table(*result);
+  }
+  return 0;
+}
+
+const std::string& RequireArg(const std::vector<char*>& args,
+                              const std::string& what) {
+  static std::string value;
+  if (args.size() != 3) {
+    throw UsageError{absl::StrCat(args[1], " takes one argument: ", what)};
+  }
+  value = args[2];
+  return value;
+}
+
+int Run(const std::vector<char*>& args) {
+  if (args.size() < 2) throw UsageError{"no command given"};
+  const std::string command = args[1];
+  if (args.size() > 2 && command.rfind("get-", 0) != 0) {
+    throw UsageError{absl::StrCat(command, " takes no argument")};
+  }
+  indicators::client::ClientOptions options;
+  options.deadline = absl::GetFlag(FLAGS_deadline);
+  const IndicatorClient client =
+      IndicatorClient::Connect(absl::GetFlag(FLAGS_target), options);
+  const int page_size = absl::GetFlag(FLAGS_page_size);
+  const std::string page_token = absl::GetFlag(FLAGS_page_token);
+
+  if (command == "list-indicators") {
+    v1::ListIndicatorsRequest request;
+    request.set_page_size(page_size);
+    request.set_page_token(page_token);
+    return Print(client.ListIndicators(request), [](const auto& r) {
+      IndicatorTable(Pointers(r.indicators())).Print(std::cout);
+      PrintNextPage(r.next_page_token());
+    });
+  }
+  if (command == "get-indicator") {
+    return Print(client.GetIndicator(RequireArg(args, "an indicator id")),
+                 [](const v1::Indicator& i) {
+                   IndicatorTable({&i}).Print(std::cout);
+                   std::cout << "\n" << i.description() << "\n";
+                 });
+  }
+  if (command == "list-regions") {
+    v1::ListRegionsRequest request;
+    request.set_parent_code(absl::GetFlag(FLAGS_parent));
+    if (const std::string t = absl::GetFlag(FLAGS_type); !t.empty()) {
+      request.set_type(ParseEnum<v1::RegionType>("type", t, "REGION_TYPE_",
+                                                 v1::RegionType_Parse));
+    }
+    request.set_page_size(page_size);
+    request.set_page_token(page_token);
+    return Print(client.ListRegions(request), [](const auto& r) {
+      RegionTable(Pointers(r.regions())).Print(std::cout);
+      PrintNextPage(r.next_page_token());
+    });
+  }
+  if (command == "get-region") {
+    return Print(client.GetRegion(RequireArg(args, "a region code")),
+                 [](const v1::Region& r) { RegionTable({&r}).Print(std::cout); });
+  }
+  if (command == "list-sources") {
+    v1::ListSourcesRequest request;
+    request.set_page_size(page_size);
+    request.set_page_token(page_token);
+    return Print(client.ListSources(request), [](const auto& r) {
+      SourceTable(Pointers(r.sources())).Print(std::cout);
+      PrintNextPage(r.next_page_token());
+    });
+  }
+  if (command == "get-source") {
+    return Print(client.GetSource(RequireArg(args, "a source id")),
+                 [](const v1::Source& s) {
+                   SourceTable({&s}).Print(std::cout);
+                   std::cout << "\nurl:  " << s.url() << "\nnote: " << s.note()
+                             << "\n";
+                 });
+  }
+  if (command == "query") {
+    v1::QueryObservationsRequest request;
+    *request.mutable_filter() = FilterFromFlags();
+    request.set_page_size(page_size);
+    request.set_page_token(page_token);
+    return Print(client.QueryObservations(request), [](const auto& r) {
+      std::cout << indicators::client::ObservationHeader() << "\n";
+      for (const auto& o : r.observations()) {
+        std::cout << indicators::client::ObservationLine(o) << "\n";
+      }
+      std::cout << "(" << r.observations_size() << " observations, dataset "
+                << r.dataset_version().substr(0, 12) << ")\n";
+      PrintNextPage(r.next_page_token());
+    });
+  }
+  if (command == "stream") {
+    v1::StreamObservationsRequest request;
+    *request.mutable_filter() = FilterFromFlags();
+    const bool json = absl::GetFlag(FLAGS_json);
+    if (!json) std::cout << indicators::client::ObservationHeader() << "\n";
+    int64_t count = 0;
+    absl::Status status = client.StreamObservations(
+        request, [&](const v1::StreamObservationsResponse& message) {
+          if (json) {
+            std::cout << ToJson(message, false);
+          } else {
+            for (const auto& o : message.observations()) {
+              std::cout << indicators::client::ObservationLine(o) << "\n";
+            }
+          }
+          count += message.observations_size();
+          std::cout.flush();
+          return true;
+        });
+    if (!status.ok()) {
+      std::cerr << "error: " << absl::StatusCodeToString(status.code()) << ": "
+                << status.message() << "\n";
+      return 1;
+    }
+    if (!json) std::cout << "(" << count << " observations)\n";
+    return 0;
+  }
+  if (command == "info") {
+    return Print(client.GetDatasetInfo(), [](const auto& r) {
+      const v1::DatasetInfo& d = r.dataset();
+      std::cout << "version:      " << d.version() << "\n"
+                << "loaded:       "
+                << google::protobuf::util::TimeUtil::ToString(d.load_time())
+                << "\n"
+                << "indicators:   " << d.indicator_count() << "\n"
+                << "regions:      " << d.region_count() << "\n"
+                << "sources:      " << d.source_count() << "\n"
+                << "observations: " << d.observation_count() << "\n\n";
+      CoverageTable(d).Print(std::cout);
+    });
+  }
+  throw UsageError{absl::StrCat("unknown command \"", command, "\"")};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  try {
+    return Run(args);
+  } catch (const UsageError& e) {
+    std::cerr << "indicators-client: " << e.message << "\n" << kUsage << "\n";
+    return 2;
+  }
+}

@@ -1,0 +1,137 @@
+#include "client/cpp/indicator_client.h"
+
+#include "absl/time/clock.h"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+namespace indicators::client {
+namespace {
+
+// Makes one unary call through `method` of the stub.
+template <typename Response, typename Request, typename Method>
+absl::StatusOr<Response> Call(v1::IndicatorService::Stub* stub,
+                              grpc::ClientContext* context,
+                              const Request& request, Method method) {
+  Response response;
+  grpc::Status status = (stub->*method)(context, request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
+}  // namespace
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+IndicatorClient::IndicatorClient(std::shared_ptr<grpc::Channel> channel,
+                                 ClientOptions options)
+    : stub_(v1::IndicatorService::NewStub(std::move(channel))),
+      options_(options) {}
+
+IndicatorClient IndicatorClient::Connect(const std::string& target,
+                                         ClientOptions options) {
+  return IndicatorClient(
+      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()), options);
+}
+
+void IndicatorClient::Prepare(grpc::ClientContext* context) const {
+  context->set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+}
+
+absl::StatusOr<v1::ListIndicatorsResponse> IndicatorClient::ListIndicators(
+    const v1::ListIndicatorsRequest& request) const {
+  grpc::ClientContext context;
+  Prepare(&context);
+  return Call<v1::ListIndicatorsResponse>(
+      stub_.get(), &context, request, &v1::IndicatorService::Stub::ListIndicators);
+}
+
+absl::StatusOr<v1::Indicator> IndicatorClient::GetIndicator(
+    const std::string& id) const {
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::GetIndicatorRequest request;
+  request.set_id(id);
+  return Call<v1::Indicator>(stub_.get(), &context, request,
+                             &v1::IndicatorService::Stub::GetIndicator);
+}
+
+absl::StatusOr<v1::ListRegionsResponse> IndicatorClient::ListRegions(
+    const v1::ListRegionsRequest& request) const {
+  grpc::ClientContext context;
+  Prepare(&context);
+  return Call<v1::ListRegionsResponse>(
+      stub_.get(), &context, request, &v1::IndicatorService::Stub::ListRegions);
+}
+
+absl::StatusOr<v1::Region> IndicatorClient::GetRegion(
+    const std::string& code) const {
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::GetRegionRequest request;
+  request.set_code(code);
+  return Call<v1::Region>(stub_.get(), &context, request,
+                          &v1::IndicatorService::Stub::GetRegion);
+}
+
+absl::StatusOr<v1::ListSourcesResponse> IndicatorClient::ListSources(
+    const v1::ListSourcesRequest& request) const {
+  grpc::ClientContext context;
+  Prepare(&context);
+  return Call<v1::ListSourcesResponse>(
+      stub_.get(), &context, request, &v1::IndicatorService::Stub::ListSources);
+}
+
+absl::StatusOr<v1::Source> IndicatorClient::GetSource(
+    const std::string& id) const {
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::GetSourceRequest request;
+  request.set_id(id);
+  return Call<v1::Source>(stub_.get(), &context, request,
+                          &v1::IndicatorService::Stub::GetSource);
+}
+
+absl::StatusOr<v1::QueryObservationsResponse>
+IndicatorClient::QueryObservations(
+    const v1::QueryObservationsRequest& request) const {
+  grpc::ClientContext context;
+  Prepare(&context);
+  return Call<v1::QueryObservationsResponse>(
+      stub_.get(), &context, request,
+      &v1::IndicatorService::Stub::QueryObservations);
+}
+
+absl::StatusOr<v1::GetDatasetInfoResponse> IndicatorClient::GetDatasetInfo()
+    const {
+  grpc::ClientContext context;
+  Prepare(&context);
+  return Call<v1::GetDatasetInfoResponse>(
+      stub_.get(), &context, v1::GetDatasetInfoRequest(),
+      &v1::IndicatorService::Stub::GetDatasetInfo);
+}
+
+absl::Status IndicatorClient::StreamObservations(
+    const v1::StreamObservationsRequest& request,
+    absl::FunctionRef<bool(const v1::StreamObservationsResponse&)> on_message)
+    const {
+  grpc::ClientContext context;
+  Prepare(&context);
+  std::unique_ptr<grpc::ClientReader<v1::StreamObservationsResponse>> reader =
+      stub_->StreamObservations(&context, request);
+  v1::StreamObservationsResponse message;
+  while (reader->Read(&message)) {
+    if (!on_message(message)) {
+      context.TryCancel();
+      reader->Finish().IgnoreError();  // The call ends as CANCELLED.
+      return absl::CancelledError("stream cancelled by the caller");
+    }
+  }
+  return FromGrpcStatus(reader->Finish());
+}
+
+}  // namespace indicators::client

@@ -1,0 +1,67 @@
+#ifndef INDICATORS_CLIENT_CPP_INDICATOR_CLIENT_H_
+#define INDICATORS_CLIENT_CPP_INDICATOR_CLIENT_H_
+
+#include <grpcpp/channel.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "indicators/v1/indicator_service.grpc.pb.h"
+
+namespace indicators::client {
+
+struct ClientOptions {
+  // Every call fails with DEADLINE_EXCEEDED if it takes longer; for a stream
+  // this bounds the whole export.
+  absl::Duration deadline = absl::Seconds(10);
+};
+
+// A C++ client of `indicators.v1.IndicatorService`. Each method makes one call
+// and returns the response, or the gRPC status as an `absl::Status` with the
+// same code and message. Thread-safe; share one per process and target.
+class IndicatorClient {
+ public:
+  IndicatorClient(std::shared_ptr<grpc::Channel> channel,
+                  ClientOptions options = {});
+  // Returns a client of the server at `target` (host:port), plaintext.
+  static IndicatorClient Connect(const std::string& target,
+                                 ClientOptions options = {});
+
+  absl::StatusOr<v1::ListIndicatorsResponse> ListIndicators(
+      const v1::ListIndicatorsRequest& request) const;
+  absl::StatusOr<v1::Indicator> GetIndicator(const std::string& id) const;
+  absl::StatusOr<v1::ListRegionsResponse> ListRegions(
+      const v1::ListRegionsRequest& request) const;
+  absl::StatusOr<v1::Region> GetRegion(const std::string& code) const;
+  absl::StatusOr<v1::ListSourcesResponse> ListSources(
+      const v1::ListSourcesRequest& request) const;
+  absl::StatusOr<v1::Source> GetSource(const std::string& id) const;
+  absl::StatusOr<v1::QueryObservationsResponse> QueryObservations(
+      const v1::QueryObservationsRequest& request) const;
+  absl::StatusOr<v1::GetDatasetInfoResponse> GetDatasetInfo() const;
+
+  // Calls `on_message` with each message of the stream as it arrives. If
+  // `on_message` returns false the call is cancelled and CANCELLED returned.
+  absl::Status StreamObservations(
+      const v1::StreamObservationsRequest& request,
+      absl::FunctionRef<bool(const v1::StreamObservationsResponse&)>
+          on_message) const;
+
+ private:
+  // Prepares `context` for one call (deadline).
+  void Prepare(grpc::ClientContext* context) const;
+
+  std::unique_ptr<v1::IndicatorService::Stub> stub_;
+  ClientOptions options_;
+};
+
+// Returns the absl equivalent of a gRPC status: same code, same message.
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+}  // namespace indicators::client
+
+#endif  // INDICATORS_CLIENT_CPP_INDICATOR_CLIENT_H_

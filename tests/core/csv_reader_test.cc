@@ -1,0 +1,76 @@
+#include "server/core/csv_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace indicators {
+namespace {
+
+std::vector<std::vector<std::string>> ReadAll(absl::string_view text) {
+  CsvReader reader("t.csv", text);
+  std::vector<std::vector<std::string>> out;
+  std::vector<absl::string_view> fields;
+  while (true) {
+    auto more = reader.Next(&fields);
+    EXPECT_TRUE(more.ok()) << more.status();
+    if (!more.ok() || !*more) break;
+    out.emplace_back(fields.begin(), fields.end());
+  }
+  return out;
+}
+
+TEST(CsvReaderTest, ReadsQuotedFieldsWithEscapesCommasAndNewlines) {
+  auto rows = ReadAll("a,\"b, \"\"c\"\"\",d\r\n\"x\ny\",,z\n");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"a", "b, \"c\"", "d"}));
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"x\ny", "", "z"}));
+}
+
+TEST(CsvReaderTest, SkipsByteOrderMarkAndReadsLastLineWithoutNewline) {
+  auto rows = ReadAll("\xEF\xBB\xBFh1,h2\n1,2");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][0], "h1");
+  EXPECT_EQ(rows[1][1], "2");
+}
+
+TEST(CsvReaderTest, ReportsLineOfEachRecord) {
+  CsvReader reader("t.csv", "a\n\"multi\nline\"\nb\n");
+  std::vector<absl::string_view> fields;
+  ASSERT_TRUE(*reader.Next(&fields));
+  EXPECT_EQ(reader.line(), 1);
+  ASSERT_TRUE(*reader.Next(&fields));
+  EXPECT_EQ(reader.line(), 2);
+  ASSERT_TRUE(*reader.Next(&fields));
+  EXPECT_EQ(reader.line(), 4);
+}
+
+TEST(CsvReaderTest, RejectsMalformedQuotingWithPosition) {
+  struct Case {
+    const char* text;
+    const char* message;
+  } cases[] = {
+      {"a,\"open\n", "t.csv:1: column 2: quoted field has no closing quote"},
+      {"a,\"x\"y\n", "t.csv:1: column 2: unexpected character after a closing quote"},
+      {"a\nb,c\"d\n", "t.csv:2: column 2: quote inside an unquoted field"},
+  };
+  for (const Case& c : cases) {
+    CsvReader reader("t.csv", c.text);
+    std::vector<absl::string_view> fields;
+    absl::Status status;
+    while (true) {
+      auto more = reader.Next(&fields);
+      if (!more.ok()) {
+        status = more.status();
+        break;
+      }
+      if (!*more) break;
+    }
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.text;
+    EXPECT_EQ(status.message(), c.message);
+  }
+}
+
+}  // namespace
+}  // namespace indicators

@@ -1,0 +1,216 @@
+#include "server/core/dataset_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "absl/strings/str_replace.h"
+#include "tests/testing/temp_dataset.h"
+
+namespace indicators {
+namespace {
+
+using testing::BundledDataDir;
+using testing::TempDataset;
+
+// Returns the observations of `indicator` in `region` for `period`.
+std::vector<const Observation*> Find(const Dataset& d, absl::string_view indicator,
+                                     absl::string_view region,
+                                     absl::string_view period) {
+  std::vector<const Observation*> out;
+  for (const Observation& o : d.observations()) {
+    if (d.indicators()[o.indicator].id == indicator &&
+        d.regions()[o.region].code == region && o.period.ToString() == period) {
+      out.push_back(&o);
+    }
+  }
+  return out;
+}
+
+TEST(DatasetLoaderTest, LoadsTheBundledDataset) {
+  auto d = LoadDataset(BundledDataDir());
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ((*d)->indicators().size(), 16u);
+  EXPECT_EQ((*d)->regions().size(), 47u);
+  EXPECT_EQ((*d)->sources().size(), 64u);
+  EXPECT_EQ((*d)->observations().size(), 416u);
+  EXPECT_EQ((*d)->version().size(), 64u);
+}
+
+// The seed report's six figures, exactly as it states them, from source SEED.
+TEST(DatasetLoaderTest, KeepsTheSeedFiguresWithTheirQualifiers) {
+  auto d = LoadDataset(BundledDataDir());
+  ASSERT_TRUE(d.ok()) << d.status();
+  struct Seed {
+    const char* indicator;
+    double value;
+    Qualifier qualifier;
+  } seeds[] = {
+      {"high_tech_enterprises", 75000, Qualifier::kOver},
+      {"rd_expenditure", 460, Qualifier::kExact},
+      {"rd_expenditure_usd", 64.8, Qualifier::kAbout},
+      {"rd_personnel", 1350000, Qualifier::kExact},
+      {"valid_invention_patents", 665000, Qualifier::kOver},
+      {"pct_applications", 23700, Qualifier::kExact},
+  };
+  for (const Seed& seed : seeds) {
+    int from_seed = 0;
+    auto rows = Find(**d, seed.indicator, "CN-GD", "2023");
+    for (const Observation* o : rows) {
+      auto sources = (*d)->sources_of(*o);
+      if (sources.size() == 1 && (*d)->sources()[sources[0]].id == "SEED") {
+        ++from_seed;
+        EXPECT_EQ(o->value, seed.value) << seed.indicator;
+        EXPECT_EQ(o->qualifier, seed.qualifier) << seed.indicator;
+      }
+    }
+    EXPECT_EQ(from_seed, 1) << seed.indicator;
+    EXPECT_GE(rows.size(), 2u) << seed.indicator << " has no other source";
+  }
+}
+
+TEST(DatasetLoaderTest, VersionChangesIfAndOnlyIfContentChanges) {
+  TempDataset data;
+  auto a = LoadDataset(data.dir());
+  auto b = LoadDataset(data.dir());
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ((*a)->version(), (*b)->version());
+  data.Write("sources.csv", data.Read("sources.csv") + "ZZ,Pub,T,2024,,news,\n");
+  auto c = LoadDataset(data.dir());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_NE((*a)->version(), (*c)->version());
+}
+
+TEST(DatasetLoaderTest, MissingFileIsNotFound) {
+  auto d = LoadDataset("/nonexistent-dataset-dir");
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(d.status().message().find("indicators.csv"), std::string::npos);
+}
+
+struct BadRow {
+  const char* name;
+  const char* file;
+  const char* row;       // Appended to the file (becomes its last line).
+  const char* expected;  // Substring of the error; `@` is that line number.
+};
+
+class DatasetLoaderErrorTest : public ::testing::TestWithParam<BadRow> {};
+
+TEST_P(DatasetLoaderErrorTest, RejectsWithFileLineColumnAndReason) {
+  const BadRow& bad = GetParam();
+  TempDataset data;
+  std::string content = data.Read(bad.file);
+  const int line =
+      static_cast<int>(std::count(content.begin(), content.end(), '\n')) + 1;
+  data.Write(bad.file, content + bad.row + "\n");
+  auto d = LoadDataset(data.dir());
+  ASSERT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string expected = absl::StrReplaceAll(
+      bad.expected, {{"@", std::to_string(line)}});
+  EXPECT_NE(d.status().message().find(expected), std::string::npos)
+      << d.status().message() << "\nexpected: " << expected;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rows, DatasetLoaderErrorTest,
+    ::testing::Values(
+        BadRow{"UnknownIndicator", "observations.csv",
+               "nope,CN,2023,1,exact,final,S1,",
+               "observations.csv:@: column 1 (indicator_id): \"nope\" is not "
+               "defined in indicators.csv"},
+        BadRow{"UnknownRegion", "observations.csv",
+               "rd_intensity,XX,2023,1,exact,final,S1,",
+               "observations.csv:@: column 2 (region_code): \"XX\""},
+        BadRow{"BadPeriod", "observations.csv",
+               "rd_intensity,CN,2023-13,1,exact,final,S1,",
+               "observations.csv:@: column 3 (period): \"2023-13\" has month 13"},
+        BadRow{"BadNumber", "observations.csv",
+               "rd_intensity,CN,2023,1e5,exact,final,S1,",
+               "observations.csv:@: column 4 (value): \"1e5\" is not a plain "
+               "decimal"},
+        BadRow{"EmptyNumber", "observations.csv",
+               "rd_intensity,CN,2023,,exact,final,S1,",
+               "column 4 (value): \"\" is not a plain decimal"},
+        BadRow{"BadQualifier", "observations.csv",
+               "rd_intensity,CN,2023,1,roughly,final,S1,",
+               "column 5 (qualifier): \"roughly\" is not one of exact, about"},
+        BadRow{"BadStatus", "observations.csv",
+               "rd_intensity,CN,2023,1,exact,draft,S1,",
+               "column 6 (status): \"draft\" is not one of final"},
+        BadRow{"UnknownSource", "observations.csv",
+               "rd_intensity,CN,2023,1,exact,final,S1;S999,",
+               "column 7 (source_ids): \"S999\" is not defined in sources.csv"},
+        BadRow{"NoSource", "observations.csv",
+               "rd_intensity,CN,2023,1,exact,final,,",
+               "column 7 (source_ids): is empty"},
+        BadRow{"RepeatedSource", "observations.csv",
+               "rd_intensity,CN,2031,1,exact,final,S1;S1,",
+               "column 7 (source_ids): \"S1\" is listed twice"},
+        BadRow{"DuplicateObservation", "observations.csv",
+               "high_tech_enterprises,CN-GD,2023,75000,over,preliminary,SEED,",
+               "observations.csv:@: column 1 (indicator_id): duplicates line"},
+        BadRow{"WrongColumnCount", "observations.csv", "rd_intensity,CN,2023",
+               "observations.csv:@: has 3 columns; expected 8"},
+        BadRow{"UnterminatedQuote", "observations.csv",
+               "rd_intensity,CN,2030,1,exact,final,S1,\"open",
+               "observations.csv:@: column 8: quoted field has no closing"},
+        BadRow{"DuplicateIndicator", "indicators.csv",
+               "rd_intensity,R,percent,0,d,none",
+               "indicators.csv:@: column 1 (indicator_id): \"rd_intensity\" is "
+               "already defined on line"},
+        BadRow{"BadMultiplier", "indicators.csv", "x,X,u,nine,d,sum",
+               "indicators.csv:@: column 4 (unit_multiplier): \"nine\""},
+        BadRow{"BadAggregation", "indicators.csv", "x,X,u,0,d,mean",
+               "column 6 (aggregation): \"mean\" is not one of sum, none"},
+        BadRow{"BadId", "indicators.csv", "bad id,X,u,0,d,sum",
+               "column 1 (indicator_id): \"bad id\" is not an id"},
+        BadRow{"UnknownParent", "regions.csv", "XX,X,province,YY",
+               "regions.csv:@: column 4 (parent_code): \"YY\" is not a "
+               "region_code"},
+        BadRow{"BadRegionType", "regions.csv", "XX,X,county,CN",
+               "column 3 (type): \"county\" is not one of"},
+        BadRow{"BadDate", "sources.csv", "ZZ,P,T,2024-02-30x,,news,",
+               "sources.csv:@: column 4 (published): \"2024-02-30x\" is not a "
+               "date"},
+        BadRow{"BadReliability", "sources.csv", "ZZ,P,T,2024,,blog,",
+               "column 6 (reliability): \"blog\" is not one of"}),
+    [](const ::testing::TestParamInfo<BadRow>& info) {
+      return info.param.name;
+    });
+
+TEST(DatasetLoaderTest, RejectsAWrongHeader) {
+  TempDataset data;
+  data.Write("regions.csv", "code,name,type,parent\nCN,China,country,\n");
+  auto d = LoadDataset(data.dir());
+  ASSERT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(d.status().message().find(
+                "regions.csv:1: header must be \"region_code,name,type,"
+                "parent_code\""),
+            std::string::npos)
+      << d.status().message();
+}
+
+TEST(DatasetLoaderTest, RejectsACycleOfParents) {
+  TempDataset data;
+  data.Write("regions.csv", data.Read("regions.csv") +
+                                "AA,A,province,BB\nBB,B,province,AA\n");
+  auto d = LoadDataset(data.dir());
+  ASSERT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(d.status().message().find("makes a cycle of parents"),
+            std::string::npos)
+      << d.status().message();
+}
+
+TEST(DatasetLoaderTest, ReportsManyErrorsAtOnceAndCountsThem) {
+  TempDataset data;
+  std::string rows;
+  for (int i = 0; i < 30; ++i) rows += "nope,CN,2023,1,exact,final,S1,\n";
+  data.Write("observations.csv", data.Read("observations.csv") + rows);
+  auto d = LoadDataset(data.dir());
+  ASSERT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(d.status().message().find("(30 errors)"), std::string::npos);
+  EXPECT_NE(d.status().message().find("... and 10 more"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace indicators

@@ -1,0 +1,244 @@
+// End to end: the built `indicators-server` on 127.0.0.1 (port 0), inspected
+// with the built `indicators-client` and with `buf curl` through reflection.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "tests/e2e/subprocess.h"
+#include "tests/testing/temp_dataset.h"
+
+namespace indicators::testing {
+namespace {
+
+// Starts the server and reads the bound address from its start line.
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::vector<std::string> extra_args = {}) {
+    std::vector<std::string> argv = {SERVER_BINARY, "--listen=127.0.0.1:0",
+                                     "--drain_timeout=3s"};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    process_ = std::make_unique<Subprocess>(argv);
+    std::string line;
+    if (process_->ReadLine(&line, absl::Seconds(30))) {
+      std::smatch match;
+      if (std::regex_search(line, match,
+                            std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
+        address_ = match[1];
+      }
+      start_line_ = line;
+    }
+  }
+  const std::string& address() const { return address_; }
+  const std::string& start_line() const { return start_line_; }
+  Subprocess& process() { return *process_; }
+
+ private:
+  std::unique_ptr<Subprocess> process_;
+  std::string address_;
+  std::string start_line_;
+};
+
+class EndToEndTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new ServerProcess(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_FALSE(server_->address().empty())
+        << "server did not start: " << server_->process().output();
+  }
+
+  // Runs the client with `args`; returns its exit code and sets `output`.
+  int Client(std::vector<std::string> args, std::string* output) {
+    args.insert(args.begin(),
+                {CLIENT_BINARY, "--target=" + server_->address()});
+    return RunCommand(args, output);
+  }
+
+  // Runs `buf curl` against the server with `args`.
+  int BufCurl(std::vector<std::string> args, std::string* output) {
+    args.insert(args.begin(), {BUF_BINARY, "curl", "--protocol", "grpc",
+                               "--http2-prior-knowledge"});
+    return RunCommand(args, output);
+  }
+
+  std::string Url(const std::string& method = "") {
+    return absl::StrCat("http://", server_->address(), method);
+  }
+
+  static ServerProcess* server_;
+};
+
+ServerProcess* EndToEndTest::server_ = nullptr;
+
+// Returns true if `output` has a line matching `pattern` (ECMAScript).
+bool HasLine(const std::string& output, const std::string& pattern) {
+  const std::regex re(pattern);
+  size_t start = 0;
+  while (start < output.size()) {
+    size_t end = output.find('\n', start);
+    if (end == std::string::npos) end = output.size();
+    if (std::regex_search(output.substr(start, end - start), re)) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+TEST_F(EndToEndTest, StartLineNamesAddressVersionAndCounts) {
+  EXPECT_TRUE(HasLine(server_->start_line(),
+                      "dataset [0-9a-f]{64} .*16 indicators, 47 regions, 64 "
+                      "sources, 416 observations"))
+      << server_->start_line();
+}
+
+TEST_F(EndToEndTest, ClientQueryShowsTheSeedFiguresBesideOtherSources) {
+  std::string out;
+  ASSERT_EQ(Client({"query", "--regions=CN-GD", "--from=2023", "--to=2023"}, &out), 0)
+      << out;
+  const char* seed_rows[] = {
+      "high_tech_enterprises +CN-GD +2023 +over +75000 +enterprises .* SEED$",
+      "rd_expenditure +CN-GD +2023 +exact +460 +10\\^9 CNY .* SEED$",
+      "rd_expenditure_usd +CN-GD +2023 +about +64\\.8 +10\\^9 USD .* SEED$",
+      "rd_personnel +CN-GD +2023 +exact +1350000 +persons .* SEED$",
+      "valid_invention_patents +CN-GD +2023 +over +665000 +patents .* SEED$",
+      "pct_applications +CN-GD +2023 +exact +23700 +applications .* SEED$",
+  };
+  for (const char* row : seed_rows) EXPECT_TRUE(HasLine(out, row)) << row << "\n" << out;
+  // The other sources' figures for the same indicators.
+  EXPECT_TRUE(HasLine(out, "rd_expenditure +CN-GD +2023 +exact +480\\.26 .* final .* S13$"))
+      << out;
+  EXPECT_TRUE(HasLine(out, "pct_applications +CN-GD +2023 +exact +23676 .* final .* S34$"))
+      << out;
+}
+
+TEST_F(EndToEndTest, ClientJsonCarriesTypedQualifiersAndUnits) {
+  std::string out;
+  ASSERT_EQ(Client({"--json", "query", "--regions=CN-GD", "--from=2023",
+                    "--to=2023", "--sources=SEED"},
+                   &out),
+            0)
+      << out;
+  EXPECT_TRUE(absl::StrContains(out, "\"qualifier\": \"QUALIFIER_OVER\"")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "\"unitMultiplier\": 9")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "\"value\": 1350000")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "\"datasetVersion\"")) << out;
+}
+
+TEST_F(EndToEndTest, ClientHasASubcommandForEveryRpc) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* pattern;
+  } cases[] = {
+      {{"list-indicators"}, "^rd_expenditure +R&D expenditure +CNY +10\\^9"},
+      {{"get-indicator", "rd_personnel"}, "headcount|persons"},
+      {{"list-regions", "--parent=CN", "--type=municipality"}, "^CN-BJ +Beijing"},
+      {{"get-region", "CN-GD"}, "^CN-GD +Guangdong +province +CN"},
+      {{"list-sources", "--page_size=5"}, "next page: --page_token="},
+      {{"get-source", "SEED"}, "^SEED +news +2024-02-19 +Xinhua"},
+      {{"stream", "--regions=CN-GD", "--preferred", "--latest"},
+       "^rd_expenditure +CN-GD +2024 "},
+      {{"info"}, "^rd_intensity +114 "},
+  };
+  for (const Case& c : cases) {
+    std::string out;
+    EXPECT_EQ(Client(c.args, &out), 0) << c.args[0] << "\n" << out;
+    EXPECT_TRUE(HasLine(out, c.pattern)) << c.args[0] << "\n" << out;
+  }
+}
+
+TEST_F(EndToEndTest, ClientPrintsTheCodeAndFailsOnABadCall) {
+  std::string out;
+  EXPECT_EQ(Client({"get-indicator", "nope"}, &out), 1);
+  EXPECT_TRUE(absl::StrContains(out, "NOT_FOUND: id: unknown indicator \"nope\"")) << out;
+  EXPECT_EQ(Client({"query", "--from=2023-13"}, &out), 1);
+  EXPECT_TRUE(absl::StrContains(out, "INVALID_ARGUMENT: filter.start_period")) << out;
+  EXPECT_EQ(Client({"stream", "--regions=XX"}, &out), 1);
+  EXPECT_TRUE(absl::StrContains(out, "NOT_FOUND: filter.region_codes[0]")) << out;
+  EXPECT_EQ(Client({"frobnicate"}, &out), 2);
+}
+
+TEST_F(EndToEndTest, BufCurlListsServicesAndMethodsByReflection) {
+  ASSERT_EQ(access(BUF_BINARY, X_OK), 0)
+      << "buf not found at '" << BUF_BINARY << "': run npm ci in tools/";
+  std::string out;
+  ASSERT_EQ(BufCurl({"--list-services", Url()}, &out), 0) << out;
+  EXPECT_TRUE(HasLine(out, "^indicators\\.v1\\.IndicatorService$")) << out;
+  EXPECT_TRUE(HasLine(out, "^grpc\\.health\\.v1\\.Health$")) << out;
+  ASSERT_EQ(BufCurl({"--list-methods", Url()}, &out), 0) << out;
+  for (const char* method :
+       {"ListIndicators", "GetIndicator", "ListRegions", "GetRegion", "ListSources",
+        "GetSource", "QueryObservations", "StreamObservations", "GetDatasetInfo"}) {
+    EXPECT_TRUE(absl::StrContains(out, absl::StrCat("IndicatorService/", method)))
+        << method << "\n" << out;
+  }
+}
+
+TEST_F(EndToEndTest, BufCurlChecksHealthByReflection) {
+  ASSERT_EQ(access(BUF_BINARY, X_OK), 0) << "buf not found: run npm ci in tools/";
+  std::string out;
+  ASSERT_EQ(BufCurl({Url("/grpc.health.v1.Health/Check")}, &out), 0) << out;
+  EXPECT_TRUE(absl::StrContains(out, "\"status\": \"SERVING\"")) << out;
+}
+
+TEST_F(EndToEndTest, BufCurlQueryShowsTheSeedFiguresWithQualifiers) {
+  ASSERT_EQ(access(BUF_BINARY, X_OK), 0) << "buf not found: run npm ci in tools/";
+  std::string out;
+  ASSERT_EQ(
+      BufCurl({"-d",
+               R"({"filter":{"regionCodes":["CN-GD"],"startPeriod":"2023",)"
+               R"("endPeriod":"2023","indicatorIds":["high_tech_enterprises",)"
+               R"("rd_expenditure"]}})",
+               Url("/indicators.v1.IndicatorService/QueryObservations")},
+              &out),
+      0)
+      << out;
+  EXPECT_TRUE(absl::StrContains(out, "\"value\": 75000")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "\"qualifier\": \"QUALIFIER_OVER\"")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "\"SEED\"")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "\"value\": 480.26")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "\"S13\"")) << out;
+
+  ASSERT_NE(BufCurl({"-d", R"({"id":"nope"})",
+                     Url("/indicators.v1.IndicatorService/GetIndicator")},
+                    &out),
+            0);
+  EXPECT_TRUE(absl::StrContains(out, "not_found")) << out;
+}
+
+TEST(ServerLifecycleTest, SigtermDrainsAndExitsZero) {
+  ServerProcess server;
+  ASSERT_FALSE(server.address().empty()) << server.process().output();
+  server.process().Signal(SIGTERM);
+  EXPECT_EQ(server.process().Wait(absl::Seconds(10)), 0);
+  std::string line;
+  while (server.process().ReadLine(&line, absl::Seconds(1))) {
+  }
+  EXPECT_TRUE(absl::StrContains(server.process().output(), "stopped"))
+      << server.process().output();
+}
+
+TEST(ServerLifecycleTest, CorruptDatasetNeverServesAndExitsNonZero) {
+  TempDataset data;
+  data.Write("observations.csv",
+             data.Read("observations.csv") + "rd_intensity,CN,2023,abc,exact,final,S1,\n");
+  std::string out;
+  const int code = RunCommand(
+      {SERVER_BINARY, "--listen=127.0.0.1:0", "--data=" + data.dir()}, &out);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_TRUE(absl::StrContains(out, "observations.csv:418: column 4 (value)")) << out;
+  EXPECT_FALSE(absl::StrContains(out, "listening")) << out;
+}
+
+}  // namespace
+}  // namespace indicators::testing

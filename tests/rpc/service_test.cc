@@ -1,0 +1,315 @@
+// The service over a real socket: an in-process server on 127.0.0.1, port 0,
+// called through the C++ client library.
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <gtest/gtest.h>
+
+#include <grpcpp/generic/generic_stub.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "absl/time/clock.h"
+#include "client/cpp/indicator_client.h"
+#include "grpc/health/v1/health.pb.h"
+#include "server/core/dataset_loader.h"
+#include "server/rpc/server.h"
+#include "tests/testing/temp_dataset.h"
+
+namespace indicators {
+namespace {
+
+using client::IndicatorClient;
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto d = LoadDataset(testing::BundledDataDir());
+    ASSERT_TRUE(d.ok()) << d.status();
+    dataset_ = *d;
+    rpc::ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.stream_batch_size = 7;
+    options.drain_timeout = absl::Seconds(2);
+    auto server = rpc::Server::Start(
+        options, std::make_shared<const ServiceCore>(
+                     dataset_, PageTokenCodec::WithRandomKey()));
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(server_->address(),
+                                   grpc::InsecureChannelCredentials());
+    client_ = std::make_unique<IndicatorClient>(channel_);
+  }
+
+  v1::QueryObservationsRequest Query(const std::string& region,
+                                     const std::string& period) {
+    v1::QueryObservationsRequest request;
+    request.mutable_filter()->add_region_codes(region);
+    request.mutable_filter()->set_start_period(period);
+    request.mutable_filter()->set_end_period(period);
+    return request;
+  }
+
+  std::shared_ptr<const Dataset> dataset_;
+  std::unique_ptr<rpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<IndicatorClient> client_;
+};
+
+TEST_F(ServiceTest, BindsAFreePortOnLoopback) {
+  EXPECT_GT(server_->port(), 0);
+  EXPECT_EQ(server_->address().rfind("127.0.0.1:", 0), 0u);
+}
+
+TEST_F(ServiceTest, QueryReturnsTheSeedFiguresBesideOtherSources) {
+  auto response = client_->QueryObservations(Query("CN-GD", "2023"));
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->dataset_version(), dataset_->version());
+  int seed = 0, other = 0;
+  for (const v1::Observation& o : response->observations()) {
+    const bool is_seed = o.source_ids_size() == 1 && o.source_ids(0) == "SEED";
+    (is_seed ? seed : other)++;
+    if (is_seed && o.indicator_id() == "valid_invention_patents") {
+      EXPECT_EQ(o.value(), 665000);
+      EXPECT_EQ(o.qualifier(), v1::QUALIFIER_OVER);
+    }
+    if (!is_seed && o.indicator_id() == "rd_expenditure" &&
+        o.status() == v1::OBSERVATION_STATUS_FINAL) {
+      EXPECT_EQ(o.value(), 480.26);
+      EXPECT_EQ(o.unit(), "CNY");
+      EXPECT_EQ(o.unit_multiplier(), 9);
+    }
+  }
+  EXPECT_EQ(seed, 6);
+  EXPECT_GT(other, 6);
+}
+
+TEST_F(ServiceTest, CatalogCallsAnswer) {
+  v1::ListIndicatorsRequest list;
+  list.set_page_size(5);
+  auto indicators = client_->ListIndicators(list);
+  ASSERT_TRUE(indicators.ok()) << indicators.status();
+  EXPECT_EQ(indicators->indicators_size(), 5);
+  EXPECT_FALSE(indicators->next_page_token().empty());
+  list.set_page_token(indicators->next_page_token());
+  auto second = client_->ListIndicators(list);
+  ASSERT_TRUE(second.ok());
+  EXPECT_GT(second->indicators(0).id(), indicators->indicators(4).id());
+
+  v1::ListRegionsRequest regions;
+  regions.set_parent_code("CN");
+  regions.set_type(v1::REGION_TYPE_SPECIAL_ADMINISTRATIVE_REGION);
+  auto sars = client_->ListRegions(regions);
+  ASSERT_TRUE(sars.ok()) << sars.status();
+  ASSERT_EQ(sars->regions_size(), 2);
+  EXPECT_EQ(sars->regions(0).code(), "CN-HK");
+
+  auto sources = client_->ListSources({});
+  ASSERT_TRUE(sources.ok());
+  EXPECT_EQ(sources->sources_size(), 64);
+
+  auto region = client_->GetRegion("CN-GD");
+  ASSERT_TRUE(region.ok());
+  EXPECT_EQ(region->parent_code(), "CN");
+  auto source = client_->GetSource("S13");
+  ASSERT_TRUE(source.ok());
+  EXPECT_NE(source->reliability(), v1::SOURCE_RELIABILITY_UNSPECIFIED);
+  auto indicator = client_->GetIndicator("rd_expenditure_usd");
+  ASSERT_TRUE(indicator.ok());
+  EXPECT_EQ(indicator->unit(), "USD");
+
+  auto info = client_->GetDatasetInfo();
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->dataset().version(), dataset_->version());
+  EXPECT_EQ(info->dataset().observation_count(), 416);
+  EXPECT_EQ(info->dataset().coverage_size(), 16);
+  EXPECT_GT(info->dataset().load_time().seconds(), 0);
+}
+
+TEST_F(ServiceTest, BadInputGetsTheRightCodeAndTheServerKeepsServing) {
+  struct Case {
+    std::function<absl::Status()> call;
+    absl::StatusCode code;
+    const char* prefix;
+  };
+  const Case cases[] = {
+      {[&] { return client_->GetIndicator("nope").status(); },
+       absl::StatusCode::kNotFound, "id: unknown indicator"},
+      {[&] { return client_->GetRegion("").status(); },
+       absl::StatusCode::kInvalidArgument, "code: is required"},
+      {[&] {
+         v1::ListSourcesRequest r;
+         r.set_page_size(-3);
+         return client_->ListSources(r).status();
+       },
+       absl::StatusCode::kInvalidArgument, "page_size"},
+      {[&] {
+         auto r = Query("CN-GD", "2023");
+         r.mutable_filter()->set_end_period("2022");
+         return client_->QueryObservations(r).status();
+       },
+       absl::StatusCode::kInvalidArgument, "filter.end_period"},
+      {[&] {
+         return client_->QueryObservations(Query("CN-GD", "23")).status();
+       },
+       absl::StatusCode::kInvalidArgument, "filter.start_period"},
+      {[&] {
+         auto r = Query("CN-GD", "2023");
+         r.mutable_filter()->set_min_reliability(
+             static_cast<v1::SourceReliability>(99));
+         return client_->QueryObservations(r).status();
+       },
+       absl::StatusCode::kInvalidArgument, "filter.min_reliability"},
+      {[&] {
+         auto r = Query("CN-GD", "2023");
+         r.set_page_token("AAAA");
+         return client_->QueryObservations(r).status();
+       },
+       absl::StatusCode::kInvalidArgument, "page_token"},
+      {[&] {
+         v1::ListRegionsRequest r;
+         r.set_parent_code("ZZ");
+         return client_->ListRegions(r).status();
+       },
+       absl::StatusCode::kNotFound, "parent_code"},
+      {[&] {
+         v1::StreamObservationsRequest r;
+         r.mutable_filter()->add_indicator_ids("nope");
+         return client_->StreamObservations(r, [](const auto&) { return true; });
+       },
+       absl::StatusCode::kNotFound, "filter.indicator_ids[0]"},
+  };
+  for (const Case& c : cases) {
+    absl::Status status = c.call();
+    EXPECT_EQ(status.code(), c.code) << status;
+    EXPECT_EQ(status.message().rfind(c.prefix, 0), 0u) << status;
+    EXPECT_TRUE(client_->GetIndicator("rd_intensity").ok());
+  }
+}
+
+TEST_F(ServiceTest, MismatchedPageTokenIsInvalidArgument) {
+  v1::QueryObservationsRequest request;
+  request.set_page_size(10);
+  auto first = client_->QueryObservations(request);
+  ASSERT_TRUE(first.ok());
+  request.set_page_token(first->next_page_token());
+  request.mutable_filter()->set_latest_only(true);
+  auto second = client_->QueryObservations(request);
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ServiceTest, StreamDeliversEveryRowOfThePagedQueryInBatches) {
+  v1::QueryObservationsRequest query;
+  query.mutable_filter()->add_region_codes("CN");
+  query.mutable_filter()->set_include_subregions(true);
+  query.set_page_size(1000);
+  auto page = client_->QueryObservations(query);
+  ASSERT_TRUE(page.ok());
+  ASSERT_GT(page->observations_size(), 100);
+
+  v1::StreamObservationsRequest request;
+  *request.mutable_filter() = query.filter();
+  std::vector<std::string> streamed;
+  int messages = 0;
+  absl::Status status = client_->StreamObservations(
+      request, [&](const v1::StreamObservationsResponse& m) {
+        ++messages;
+        EXPECT_LE(m.observations_size(), 7);
+        EXPECT_EQ(m.dataset_version(), dataset_->version());
+        for (const auto& o : m.observations()) {
+          streamed.push_back(o.SerializeAsString());
+        }
+        return true;
+      });
+  ASSERT_TRUE(status.ok()) << status;
+  ASSERT_EQ(streamed.size(), static_cast<size_t>(page->observations_size()));
+  for (int i = 0; i < page->observations_size(); ++i) {
+    EXPECT_EQ(streamed[i], page->observations(i).SerializeAsString()) << i;
+  }
+  EXPECT_EQ(messages, (page->observations_size() + 6) / 7);
+}
+
+TEST_F(ServiceTest, EmptyStreamSendsOneMessageWithTheVersion) {
+  v1::StreamObservationsRequest request;
+  request.mutable_filter()->set_start_period("1990");
+  request.mutable_filter()->set_end_period("1990");
+  int messages = 0;
+  absl::Status status = client_->StreamObservations(
+      request, [&](const v1::StreamObservationsResponse& m) {
+        ++messages;
+        EXPECT_EQ(m.observations_size(), 0);
+        EXPECT_EQ(m.dataset_version(), dataset_->version());
+        return true;
+      });
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(messages, 1);
+}
+
+TEST_F(ServiceTest, CancelledStreamEndsAndTheServerKeepsServing) {
+  int messages = 0;
+  absl::Status status = client_->StreamObservations(
+      {}, [&](const v1::StreamObservationsResponse&) { return ++messages < 2; });
+  EXPECT_EQ(status.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(messages, 2);
+  EXPECT_TRUE(client_->GetDatasetInfo().ok());
+}
+
+TEST_F(ServiceTest, ExpiredDeadlineEndsTheStream) {
+  client::ClientOptions options;
+  options.deadline = absl::Milliseconds(1);
+  IndicatorClient hurried(channel_, options);
+  absl::Status status = hurried.StreamObservations(
+      {}, [&](const v1::StreamObservationsResponse&) {
+        absl::SleepFor(absl::Milliseconds(20));
+        return true;
+      });
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+  EXPECT_TRUE(client_->GetDatasetInfo().ok());
+}
+
+// Calls grpc.health.v1.Health/Check for the whole server with a generic
+// stub (the health protos are not part of our contract) and returns the
+// serialized HealthCheckResponse, or the call's error.
+absl::StatusOr<std::string> CheckHealth(std::shared_ptr<grpc::Channel> channel) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1), response;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+                 &request, &response, [&](grpc::Status s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = std::move(s);
+                   done = true;
+                   cv.notify_one();
+                 });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  if (!status.ok()) return client::FromGrpcStatus(status);
+  std::vector<grpc::Slice> slices;
+  (void)response.Dump(&slices);
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return bytes;
+}
+
+TEST_F(ServiceTest, HealthIsServingUntilDrained) {
+  auto health = CheckHealth(channel_);
+  ASSERT_TRUE(health.ok()) << health.status();
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(response.ParseFromString(*health));
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+  server_->Drain();
+  EXPECT_EQ(client_->GetDatasetInfo().status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace indicators

@@ -10,11 +10,11 @@
 #include <memory>
 #include <string>
 
-#include "absl/time/clock.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/core/dataset_loader.h"
 #include "server/core/service_core.h"
@@ -81,8 +81,8 @@ int main(int argc, char** argv) {
   auto codec = MakeCodec(absl::GetFlag(FLAGS_page_token_key_file));
   if (!codec.ok()) return Fail(codec.status());
   if (absl::GetFlag(FLAGS_stream_batch_size) <= 0) {
-    return Fail(absl::InvalidArgumentError(
-        "stream_batch_size: must be positive"));
+    return Fail(
+        absl::InvalidArgumentError("stream_batch_size: must be positive"));
   }
 
   indicators::rpc::ServerOptions options;

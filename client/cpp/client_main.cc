@@ -83,15 +83,18 @@ Enum ParseEnum(const std::string& flag, const std::string& text,
   Enum value{};
   if (!parse(prefix + absl::AsciiStrToUpper(text), &value) ||
       static_cast<int>(value) == 0) {
-    throw UsageError{absl::StrCat("--", flag, ": unknown value \"", text, "\"")};
+    throw UsageError{
+        absl::StrCat("--", flag, ": unknown value \"", text, "\"")};
   }
   return value;
 }
 
 v1::ObservationFilter FilterFromFlags() {
   v1::ObservationFilter f;
-  for (const auto& id : absl::GetFlag(FLAGS_indicators)) f.add_indicator_ids(id);
-  for (const auto& code : absl::GetFlag(FLAGS_regions)) f.add_region_codes(code);
+  for (const auto& id : absl::GetFlag(FLAGS_indicators))
+    f.add_indicator_ids(id);
+  for (const auto& code : absl::GetFlag(FLAGS_regions))
+    f.add_region_codes(code);
   f.set_include_subregions(absl::GetFlag(FLAGS_subregions));
   f.set_start_period(absl::GetFlag(FLAGS_from));
   f.set_end_period(absl::GetFlag(FLAGS_to));
@@ -129,7 +132,8 @@ std::vector<const T*> Pointers(const google::protobuf::RepeatedPtrField<T>& r) {
 }
 
 void PrintNextPage(const std::string& token) {
-  if (!token.empty()) std::cout << "\nnext page: --page_token=" << token << "\n";
+  if (!token.empty())
+    std::cout << "\nnext page: --page_token=" << token << "\n";
 }
 
 // Prints `result` as JSON or with `print_table`; returns the exit code.
@@ -202,8 +206,9 @@ int Run(const std::vector<char*>& args) {
     });
   }
   if (command == "get-region") {
-    return Print(client.GetRegion(RequireArg(args, "a region code")),
-                 [](const v1::Region& r) { RegionTable({&r}).Print(std::cout); });
+    return Print(
+        client.GetRegion(RequireArg(args, "a region code")),
+        [](const v1::Region& r) { RegionTable({&r}).Print(std::cout); });
   }
   if (command == "list-sources") {
     v1::ListSourcesRequest request;

@@ -1,10 +1,10 @@
 #include "client/cpp/indicator_client.h"
 
-#include "absl/time/clock.h"
-
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+
+#include "absl/time/clock.h"
 
 namespace indicators::client {
 namespace {
@@ -47,7 +47,8 @@ absl::StatusOr<v1::ListIndicatorsResponse> IndicatorClient::ListIndicators(
   grpc::ClientContext context;
   Prepare(&context);
   return Call<v1::ListIndicatorsResponse>(
-      stub_.get(), &context, request, &v1::IndicatorService::Stub::ListIndicators);
+      stub_.get(), &context, request,
+      &v1::IndicatorService::Stub::ListIndicators);
 }
 
 absl::StatusOr<v1::Indicator> IndicatorClient::GetIndicator(

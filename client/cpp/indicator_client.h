@@ -48,8 +48,8 @@ class IndicatorClient {
   // `on_message` returns false the call is cancelled and CANCELLED returned.
   absl::Status StreamObservations(
       const v1::StreamObservationsRequest& request,
-      absl::FunctionRef<bool(const v1::StreamObservationsResponse&)>
-          on_message) const;
+      absl::FunctionRef<bool(const v1::StreamObservationsResponse&)> on_message)
+      const;
 
  private:
   // Prepares `context` for one call (deadline).

@@ -62,10 +62,10 @@ void Table::Print(std::ostream& out) const {
 Table IndicatorTable(const std::vector<const v1::Indicator*>& items) {
   Table table({"ID", "NAME", "UNIT", "MULTIPLIER", "AGGREGATION"});
   for (const v1::Indicator* i : items) {
-    table.AddRow({i->id(), i->name(), i->unit(),
-                  absl::StrCat("10^", i->unit_multiplier()),
-                  EnumText(v1::Aggregation_Name(i->aggregation()),
-                           "AGGREGATION_")});
+    table.AddRow(
+        {i->id(), i->name(), i->unit(),
+         absl::StrCat("10^", i->unit_multiplier()),
+         EnumText(v1::Aggregation_Name(i->aggregation()), "AGGREGATION_")});
   }
   return table;
 }

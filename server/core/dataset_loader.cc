@@ -9,7 +9,6 @@
 #include <sstream>
 #include <utility>
 
-#include "absl/time/clock.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -18,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "server/core/csv_reader.h"
 #include "server/core/status_macros.h"
 
@@ -38,8 +38,8 @@ class ErrorList {
   bool empty() const { return count_ == 0; }
   absl::Status ToStatus(const std::string& dir) const {
     std::string text = absl::StrCat("dataset ", dir, " is invalid (", count_,
-                                    count_ == 1 ? " error" : " errors", "):\n  ",
-                                    absl::StrJoin(messages_, "\n  "));
+                                    count_ == 1 ? " error" : " errors",
+                                    "):\n  ", absl::StrJoin(messages_, "\n  "));
     if (count_ > messages_.size()) {
       absl::StrAppend(&text, "\n  ... and ", count_ - messages_.size(),
                       " more");
@@ -89,8 +89,7 @@ std::optional<T> CheckEnum(const RowContext& row, size_t column,
                            absl::string_view allowed) {
   std::optional<T> value = parse(text);
   if (!value) {
-    row.Error(column,
-              absl::StrCat("\"", text, "\" is not one of ", allowed));
+    row.Error(column, absl::StrCat("\"", text, "\" is not one of ", allowed));
   }
   return value;
 }
@@ -219,9 +218,9 @@ class TableParser {
 
   absl::Status ParseIndicators() {
     const std::string file = "indicators.csv";
-    const std::vector<std::string> header = {
-        "indicator_id", "name", "unit", "unit_multiplier", "description",
-        "aggregation"};
+    const std::vector<std::string> header = {"indicator_id", "name",
+                                             "unit",         "unit_multiplier",
+                                             "description",  "aggregation"};
     absl::flat_hash_map<std::string, int> seen;
     RETURN_IF_ERROR(ForEachRecord(
         file, texts_[0], header, &errors_,
@@ -306,7 +305,7 @@ class TableParser {
   absl::Status ParseSources() {
     const std::string file = "sources.csv";
     const std::vector<std::string> header = {
-        "source_id", "publisher", "title", "published",
+        "source_id", "publisher",   "title", "published",
         "url",       "reliability", "note"};
     absl::flat_hash_map<std::string, int> seen;
     RETURN_IF_ERROR(ForEachRecord(
@@ -424,9 +423,9 @@ class TableParser {
           if (!ok) return;
           std::sort(refs.begin(), refs.end());
 
-          std::string key = absl::StrCat(o.indicator, "|", o.region, "|",
-                                         o.period.sort_key(), "|",
-                                         absl::StrJoin(refs, ";"));
+          std::string key =
+              absl::StrCat(o.indicator, "|", o.region, "|", o.period.sort_key(),
+                           "|", absl::StrJoin(refs, ";"));
           if (auto [it, fresh] = seen.emplace(std::move(key), row.line);
               !fresh) {
             row.Error(0, absl::StrCat("duplicates line ", it->second,

@@ -18,9 +18,8 @@ absl::StatusOr<std::vector<uint32_t>> Resolve(
   for (size_t i = 0; i < ids.size(); ++i) {
     std::optional<uint32_t> index = find(ids[i]);
     if (!index) {
-      return absl::NotFoundError(absl::StrCat("filter.", field, "[", i,
-                                              "]: unknown ", kind, " \"",
-                                              ids[i], "\""));
+      return absl::NotFoundError(absl::StrCat(
+          "filter.", field, "[", i, "]: unknown ", kind, " \"", ids[i], "\""));
     }
     out.push_back(*index);
   }
@@ -141,8 +140,9 @@ class SeriesScanner {
 absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
                                              const ObservationFilter& filter) {
   CompiledFilter out;
-  auto indicators = Resolve(filter.indicator_ids, "indicator_ids", "indicator",
-                            [&](auto& id) { return dataset.FindIndicator(id); });
+  auto indicators =
+      Resolve(filter.indicator_ids, "indicator_ids", "indicator",
+              [&](auto& id) { return dataset.FindIndicator(id); });
   if (!indicators.ok()) return indicators.status();
   out.indicators = *std::move(indicators);
   SortUnique(&out.indicators);
@@ -183,10 +183,10 @@ absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
     out.last_month = p->last_month_index();
   }
   if (start && end && out.first_month > out.last_month) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "filter.end_period: \"", filter.end_period,
-        "\" ends before filter.start_period \"", filter.start_period,
-        "\" begins"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("filter.end_period: \"", filter.end_period,
+                     "\" ends before filter.start_period \"",
+                     filter.start_period, "\" begins"));
   }
 
   auto sources = Resolve(filter.source_ids, "source_ids", "source",
@@ -208,8 +208,8 @@ absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
     for (size_t i = 0; i < filter.statuses.size(); ++i) {
       const int s = static_cast<int>(filter.statuses[i]);
       if (s < 1 || s > static_cast<int>(ObservationStatus::kEstimate)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "filter.statuses[", i, "]: unknown status ", s));
+        return absl::InvalidArgumentError(
+            absl::StrCat("filter.statuses[", i, "]: unknown status ", s));
       }
       out.status_mask |= 1u << s;
     }
@@ -221,15 +221,16 @@ absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
 
 std::string CanonicalText(const ObservationFilter& f) {
   std::vector<int> statuses;
-  for (ObservationStatus s : f.statuses) statuses.push_back(static_cast<int>(s));
-  return absl::StrCat(
-      "i=", SortedJoin(f.indicator_ids), ";r=", SortedJoin(f.region_codes),
-      ";sub=", f.include_subregions && !f.region_codes.empty(),
-      ";from=", f.start_period, ";to=", f.end_period,
-      ";s=", SortedJoin(f.source_ids),
-      ";min=", static_cast<int>(f.min_reliability),
-      ";st=", SortedJoin(statuses), ";latest=", f.latest_only,
-      ";mode=", static_cast<int>(f.source_mode));
+  for (ObservationStatus s : f.statuses)
+    statuses.push_back(static_cast<int>(s));
+  return absl::StrCat("i=", SortedJoin(f.indicator_ids),
+                      ";r=", SortedJoin(f.region_codes),
+                      ";sub=", f.include_subregions && !f.region_codes.empty(),
+                      ";from=", f.start_period, ";to=", f.end_period,
+                      ";s=", SortedJoin(f.source_ids),
+                      ";min=", static_cast<int>(f.min_reliability),
+                      ";st=", SortedJoin(statuses), ";latest=", f.latest_only,
+                      ";mode=", static_cast<int>(f.source_mode));
 }
 
 void ScanObservations(const Dataset& dataset, const CompiledFilter& filter,
@@ -240,9 +241,9 @@ void ScanObservations(const Dataset& dataset, const CompiledFilter& filter,
     absl::Span<const Series> series = dataset.series_of(indicator);
     if (filter.regions.empty()) {
       // Skip the series that end before `start`.
-      auto it = std::partition_point(
-          series.begin(), series.end(),
-          [&](const Series& s) { return s.end <= start; });
+      auto it =
+          std::partition_point(series.begin(), series.end(),
+                               [&](const Series& s) { return s.end <= start; });
       for (; it != series.end(); ++it) {
         if (!scanner.Scan(*it, start)) return false;
       }

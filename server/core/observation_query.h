@@ -55,10 +55,9 @@ std::string CanonicalText(const ObservationFilter& filter);
 // in query order, starting the scan at row `start`; stops early when `emit`
 // returns false. Rows only increase. `resume` is where a later scan must start
 // to continue right after `row`; a first scan starts at 0.
-void ScanObservations(const Dataset& dataset, const CompiledFilter& filter,
-                      uint64_t start,
-                      absl::FunctionRef<bool(uint32_t row, uint64_t resume)>
-                          emit);
+void ScanObservations(
+    const Dataset& dataset, const CompiledFilter& filter, uint64_t start,
+    absl::FunctionRef<bool(uint32_t row, uint64_t resume)> emit);
 
 // Reads the matches of one filter in batches, for a streaming export. Holds
 // its dataset version alive for as long as it lives.

@@ -1,9 +1,9 @@
 #include "server/core/page_token.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/crypto.h>
 
 #include <cstring>
 
@@ -56,9 +56,9 @@ std::string PageTokenCodec::Encode(const TokenScope& scope,
   return absl::WebSafeBase64Escape(body);
 }
 
-absl::StatusOr<uint64_t> PageTokenCodec::Decode(
-    absl::string_view field, absl::string_view token,
-    const TokenScope& scope) const {
+absl::StatusOr<uint64_t> PageTokenCodec::Decode(absl::string_view field,
+                                                absl::string_view token,
+                                                const TokenScope& scope) const {
   std::string body;
   if (!absl::WebSafeBase64Unescape(token, &body) || body.size() != kTokenSize ||
       body[0] != kFormat ||
@@ -67,11 +67,12 @@ absl::StatusOr<uint64_t> PageTokenCodec::Decode(
               .data(),
           body.data() + kTokenSize - kTagSize, kTagSize) != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": not a page token issued by this service (altered or "
-               "truncated); pass the next_page_token of the previous page"));
+        field,
+        ": not a page token issued by this service (altered or "
+        "truncated); pass the next_page_token of the previous page"));
   }
-  if (body.compare(1, kFingerprintSize,
-                   Fingerprint(scope.dataset_version)) != 0) {
+  if (body.compare(1, kFingerprintSize, Fingerprint(scope.dataset_version)) !=
+      0) {
     return absl::InvalidArgumentError(absl::StrCat(
         field, ": was issued for another dataset version; now serving ",
         scope.dataset_version, ", restart from the first page"));
@@ -79,8 +80,9 @@ absl::StatusOr<uint64_t> PageTokenCodec::Decode(
   if (body.compare(1 + kFingerprintSize, kFingerprintSize,
                    Fingerprint(scope.request)) != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": was issued for a different request; keep every field but "
-               "page_size and page_token the same between pages"));
+        field,
+        ": was issued for a different request; keep every field but "
+        "page_size and page_token the same between pages"));
   }
   uint64_t position = 0;
   for (int i = 7; i >= 0; --i) {

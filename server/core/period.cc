@@ -32,7 +32,8 @@ absl::StatusOr<Period> Period::Parse(absl::string_view text) {
     }
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "\"", text, "\" is not a period; expected YYYY or YYYY-MM (year 1000-9999)"));
+      "\"", text,
+      "\" is not a period; expected YYYY or YYYY-MM (year 1000-9999)"));
 }
 
 std::string Period::ToString() const {

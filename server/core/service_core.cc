@@ -36,8 +36,8 @@ std::vector<uint32_t> AllIndexes(size_t n) {
 
 absl::StatusOr<int32_t> EffectivePageSize(int32_t page_size) {
   if (page_size < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_size: must not be negative (got ", page_size, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: must not be negative (got ", page_size, ")"));
   }
   if (page_size == 0) return kDefaultPageSize;
   return std::min(page_size, kMaxPageSize);

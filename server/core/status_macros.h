@@ -13,11 +13,11 @@
 #define INDICATORS_CONCAT_(a, b) INDICATORS_CONCAT_INNER_(a, b)
 
 // Returns the status of `expr` from the enclosing function if it is not OK.
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
+#define RETURN_IF_ERROR(expr)                           \
+  do {                                                  \
     if (absl::Status status_ = (expr); !status_.ok()) { \
-      return status_;                                  \
-    }                                                  \
+      return status_;                                   \
+    }                                                   \
   } while (false)
 
 // Evaluates `rexpr` (an `absl::StatusOr<T>`); returns its status if not OK,

@@ -11,9 +11,9 @@ template <typename Core>
 absl::StatusOr<Core> CheckedEnum(int value, int first, int last,
                                  absl::string_view field) {
   if (value < first || value > last) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", value, " is not a valid value (expected ", first, " to ",
-        last, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", value, " is not a valid value (expected ",
+                     first, " to ", last, ")"));
   }
   return static_cast<Core>(value);
 }
@@ -66,8 +66,9 @@ void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out) {
 
 void ToProto(const Dataset& dataset, v1::DatasetInfo* out) {
   out->set_version(dataset.version());
-  *out->mutable_load_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(dataset.load_time()));
+  *out->mutable_load_time() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+          absl::ToUnixNanos(dataset.load_time()));
   out->set_indicator_count(static_cast<int32_t>(dataset.indicators().size()));
   out->set_region_count(static_cast<int32_t>(dataset.regions().size()));
   out->set_source_count(static_cast<int32_t>(dataset.sources().size()));
@@ -86,16 +87,16 @@ void ToProto(const Dataset& dataset, v1::DatasetInfo* out) {
 
 absl::StatusOr<ObservationFilter> FromProto(const v1::ObservationFilter& in) {
   ObservationFilter out;
-  out.indicator_ids.assign(in.indicator_ids().begin(), in.indicator_ids().end());
+  out.indicator_ids.assign(in.indicator_ids().begin(),
+                           in.indicator_ids().end());
   out.region_codes.assign(in.region_codes().begin(), in.region_codes().end());
   out.include_subregions = in.include_subregions();
   out.start_period = in.start_period();
   out.end_period = in.end_period();
   out.source_ids.assign(in.source_ids().begin(), in.source_ids().end());
-  auto reliability =
-      CheckedEnum<Reliability>(in.min_reliability(), 0,
-                               v1::SourceReliability_MAX,
-                               "filter.min_reliability");
+  auto reliability = CheckedEnum<Reliability>(in.min_reliability(), 0,
+                                              v1::SourceReliability_MAX,
+                                              "filter.min_reliability");
   if (!reliability.ok()) return reliability.status();
   out.min_reliability = *reliability;
   for (int i = 0; i < in.statuses_size(); ++i) {
@@ -107,8 +108,7 @@ absl::StatusOr<ObservationFilter> FromProto(const v1::ObservationFilter& in) {
   }
   out.latest_only = in.latest_only();
   if (in.source_mode() != v1::SOURCE_MODE_UNSPECIFIED) {
-    auto mode = CheckedEnum<SourceMode>(in.source_mode(), 1,
-                                        v1::SourceMode_MAX,
+    auto mode = CheckedEnum<SourceMode>(in.source_mode(), 1, v1::SourceMode_MAX,
                                         "filter.source_mode");
     if (!mode.ok()) return mode.status();
     out.source_mode = *mode;

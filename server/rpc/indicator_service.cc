@@ -95,8 +95,9 @@ grpc::ServerUnaryReactor* IndicatorService::ListIndicators(
     const v1::ListIndicatorsRequest* request,
     v1::ListIndicatorsResponse* response) {
   return Finish(context, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Page page, core_->ListIndicators(PageOf(
-                                    request->page_size(), request->page_token())));
+    ASSIGN_OR_RETURN(Page page,
+                     core_->ListIndicators(
+                         PageOf(request->page_size(), request->page_token())));
     AddPage(page, page.dataset->indicators(), response->mutable_indicators());
     response->set_next_page_token(std::move(page.next_page_token));
     response->set_dataset_version(page.dataset->version());
@@ -108,21 +109,22 @@ grpc::ServerUnaryReactor* IndicatorService::GetIndicator(
     grpc::CallbackServerContext* context,
     const v1::GetIndicatorRequest* request, v1::Indicator* response) {
   return Finish(context, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Found<Indicator> found, core_->GetIndicator(request->id()));
+    ASSIGN_OR_RETURN(Found<Indicator> found,
+                     core_->GetIndicator(request->id()));
     ToProto(*found.item, response);
     return absl::OkStatus();
   });
 }
 
 grpc::ServerUnaryReactor* IndicatorService::ListRegions(
-    grpc::CallbackServerContext* context,
-    const v1::ListRegionsRequest* request, v1::ListRegionsResponse* response) {
+    grpc::CallbackServerContext* context, const v1::ListRegionsRequest* request,
+    v1::ListRegionsResponse* response) {
   return Finish(context, [&]() -> absl::Status {
     ASSIGN_OR_RETURN(RegionType type, FromProto(request->type()));
-    ASSIGN_OR_RETURN(
-        Page page,
-        core_->ListRegions(request->parent_code(), type,
-                           PageOf(request->page_size(), request->page_token())));
+    ASSIGN_OR_RETURN(Page page,
+                     core_->ListRegions(
+                         request->parent_code(), type,
+                         PageOf(request->page_size(), request->page_token())));
     AddPage(page, page.dataset->regions(), response->mutable_regions());
     response->set_next_page_token(std::move(page.next_page_token));
     response->set_dataset_version(page.dataset->version());
@@ -141,11 +143,12 @@ grpc::ServerUnaryReactor* IndicatorService::GetRegion(
 }
 
 grpc::ServerUnaryReactor* IndicatorService::ListSources(
-    grpc::CallbackServerContext* context,
-    const v1::ListSourcesRequest* request, v1::ListSourcesResponse* response) {
+    grpc::CallbackServerContext* context, const v1::ListSourcesRequest* request,
+    v1::ListSourcesResponse* response) {
   return Finish(context, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Page page, core_->ListSources(PageOf(
-                                    request->page_size(), request->page_token())));
+    ASSIGN_OR_RETURN(Page page,
+                     core_->ListSources(
+                         PageOf(request->page_size(), request->page_token())));
     AddPage(page, page.dataset->sources(), response->mutable_sources());
     response->set_next_page_token(std::move(page.next_page_token));
     response->set_dataset_version(page.dataset->version());
@@ -169,10 +172,9 @@ grpc::ServerUnaryReactor* IndicatorService::QueryObservations(
     v1::QueryObservationsResponse* response) {
   return Finish(context, [&]() -> absl::Status {
     ASSIGN_OR_RETURN(ObservationFilter filter, FromProto(request->filter()));
-    ASSIGN_OR_RETURN(
-        Page page,
-        core_->QueryObservations(
-            filter, PageOf(request->page_size(), request->page_token())));
+    ASSIGN_OR_RETURN(Page page, core_->QueryObservations(
+                                    filter, PageOf(request->page_size(),
+                                                   request->page_token())));
     response->mutable_observations()->Reserve(
         static_cast<int>(page.items.size()));
     for (uint32_t row : page.items) {

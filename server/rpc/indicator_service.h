@@ -25,15 +25,17 @@ class IndicatorService final : public v1::IndicatorService::CallbackService {
   grpc::ServerUnaryReactor* GetIndicator(grpc::CallbackServerContext* context,
                                          const v1::GetIndicatorRequest* request,
                                          v1::Indicator* response) override;
-  grpc::ServerUnaryReactor* ListRegions(grpc::CallbackServerContext* context,
-                                        const v1::ListRegionsRequest* request,
-                                        v1::ListRegionsResponse* response) override;
+  grpc::ServerUnaryReactor* ListRegions(
+      grpc::CallbackServerContext* context,
+      const v1::ListRegionsRequest* request,
+      v1::ListRegionsResponse* response) override;
   grpc::ServerUnaryReactor* GetRegion(grpc::CallbackServerContext* context,
                                       const v1::GetRegionRequest* request,
                                       v1::Region* response) override;
-  grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* context,
-                                        const v1::ListSourcesRequest* request,
-                                        v1::ListSourcesResponse* response) override;
+  grpc::ServerUnaryReactor* ListSources(
+      grpc::CallbackServerContext* context,
+      const v1::ListSourcesRequest* request,
+      v1::ListSourcesResponse* response) override;
   grpc::ServerUnaryReactor* GetSource(grpc::CallbackServerContext* context,
                                       const v1::GetSourceRequest* request,
                                       v1::Source* response) override;

@@ -18,8 +18,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   const size_t colon = options.listen.rfind(':');
   if (colon == std::string::npos || colon == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "listen: \"", options.listen, "\" is not host:port"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen: \"", options.listen, "\" is not host:port"));
   }
   // gRPC's built-in health service carries no descriptor; referencing ours
   // links it, so that reflection can describe grpc.health.v1.Health too.
@@ -29,8 +29,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   std::unique_ptr<Server> server(new Server());
   server->options_ = options;
-  server->service_ =
-      std::make_unique<IndicatorService>(std::move(core), options.stream_batch_size);
+  server->service_ = std::make_unique<IndicatorService>(
+      std::move(core), options.stream_batch_size);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
                            &server->port_);

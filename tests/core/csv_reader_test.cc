@@ -52,7 +52,8 @@ TEST(CsvReaderTest, RejectsMalformedQuotingWithPosition) {
     const char* message;
   } cases[] = {
       {"a,\"open\n", "t.csv:1: column 2: quoted field has no closing quote"},
-      {"a,\"x\"y\n", "t.csv:1: column 2: unexpected character after a closing quote"},
+      {"a,\"x\"y\n",
+       "t.csv:1: column 2: unexpected character after a closing quote"},
       {"a\nb,c\"d\n", "t.csv:2: column 2: quote inside an unquoted field"},
   };
   for (const Case& c : cases) {

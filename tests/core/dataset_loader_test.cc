@@ -14,7 +14,8 @@ using testing::BundledDataDir;
 using testing::TempDataset;
 
 // Returns the observations of `indicator` in `region` for `period`.
-std::vector<const Observation*> Find(const Dataset& d, absl::string_view indicator,
+std::vector<const Observation*> Find(const Dataset& d,
+                                     absl::string_view indicator,
                                      absl::string_view region,
                                      absl::string_view period) {
   std::vector<const Observation*> out;
@@ -75,7 +76,8 @@ TEST(DatasetLoaderTest, VersionChangesIfAndOnlyIfContentChanges) {
   auto b = LoadDataset(data.dir());
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ((*a)->version(), (*b)->version());
-  data.Write("sources.csv", data.Read("sources.csv") + "ZZ,Pub,T,2024,,news,\n");
+  data.Write("sources.csv",
+             data.Read("sources.csv") + "ZZ,Pub,T,2024,,news,\n");
   auto c = LoadDataset(data.dir());
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_NE((*a)->version(), (*c)->version());
@@ -105,8 +107,8 @@ TEST_P(DatasetLoaderErrorTest, RejectsWithFileLineColumnAndReason) {
   data.Write(bad.file, content + bad.row + "\n");
   auto d = LoadDataset(data.dir());
   ASSERT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
-  const std::string expected = absl::StrReplaceAll(
-      bad.expected, {{"@", std::to_string(line)}});
+  const std::string expected =
+      absl::StrReplaceAll(bad.expected, {{"@", std::to_string(line)}});
   EXPECT_NE(d.status().message().find(expected), std::string::npos)
       << d.status().message() << "\nexpected: " << expected;
 }
@@ -121,9 +123,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadRow{"UnknownRegion", "observations.csv",
                "rd_intensity,XX,2023,1,exact,final,S1,",
                "observations.csv:@: column 2 (region_code): \"XX\""},
-        BadRow{"BadPeriod", "observations.csv",
-               "rd_intensity,CN,2023-13,1,exact,final,S1,",
-               "observations.csv:@: column 3 (period): \"2023-13\" has month 13"},
+        BadRow{
+            "BadPeriod", "observations.csv",
+            "rd_intensity,CN,2023-13,1,exact,final,S1,",
+            "observations.csv:@: column 3 (period): \"2023-13\" has month 13"},
         BadRow{"BadNumber", "observations.csv",
                "rd_intensity,CN,2023,1e5,exact,final,S1,",
                "observations.csv:@: column 4 (value): \"1e5\" is not a plain "
@@ -192,8 +195,8 @@ TEST(DatasetLoaderTest, RejectsAWrongHeader) {
 
 TEST(DatasetLoaderTest, RejectsACycleOfParents) {
   TempDataset data;
-  data.Write("regions.csv", data.Read("regions.csv") +
-                                "AA,A,province,BB\nBB,B,province,AA\n");
+  data.Write("regions.csv",
+             data.Read("regions.csv") + "AA,A,province,BB\nBB,B,province,AA\n");
   auto d = LoadDataset(data.dir());
   ASSERT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(d.status().message().find("makes a cycle of parents"),

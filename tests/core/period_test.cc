@@ -33,7 +33,8 @@ TEST(PeriodTest, OrdersMonthBeforeTheYearItEnds) {
   EXPECT_LT(dec, year);
   EXPECT_LT(year, Period::Month(2023, 1));
   EXPECT_EQ(dec.last_month_index(), year.last_month_index());
-  EXPECT_EQ(year.first_month_index(), Period::Month(2022, 1).first_month_index());
+  EXPECT_EQ(year.first_month_index(),
+            Period::Month(2022, 1).first_month_index());
 }
 
 }  // namespace

@@ -40,7 +40,9 @@ class ServiceCoreTest : public ::testing::Test {
     return rows;
   }
 
-  const Observation& Row(uint32_t r) const { return dataset_->observations()[r]; }
+  const Observation& Row(uint32_t r) const {
+    return dataset_->observations()[r];
+  }
   std::string IndicatorOf(uint32_t r) const {
     return dataset_->indicators()[Row(r).indicator].id;
   }
@@ -125,12 +127,14 @@ TEST_F(ServiceCoreTest, FiltersMatchABruteForceScan) {
     ObservationFilter f;
     f.min_reliability = Reliability::kOfficialMirror;
     cases.push_back({"reliability", f, [&](uint32_t r) {
-                       return Row(r).reliability >= Reliability::kOfficialMirror;
+                       return Row(r).reliability >=
+                              Reliability::kOfficialMirror;
                      }});
   }
   {
     ObservationFilter f;
-    f.statuses = {ObservationStatus::kPreliminary, ObservationStatus::kEstimate};
+    f.statuses = {ObservationStatus::kPreliminary,
+                  ObservationStatus::kEstimate};
     cases.push_back({"statuses", f, [&](uint32_t r) {
                        return Row(r).status != ObservationStatus::kFinal;
                      }});
@@ -307,30 +311,38 @@ TEST_F(ServiceCoreTest, RejectsBadRequestsNamingTheField) {
     const char* field;
   };
   std::vector<Case> cases;
-  cases.push_back({{}, {-1, ""}, absl::StatusCode::kInvalidArgument, "page_size"});
+  cases.push_back(
+      {{}, {-1, ""}, absl::StatusCode::kInvalidArgument, "page_size"});
   ObservationFilter f;
   f.start_period = "2023-1";
-  cases.push_back({f, {}, absl::StatusCode::kInvalidArgument, "filter.start_period"});
+  cases.push_back(
+      {f, {}, absl::StatusCode::kInvalidArgument, "filter.start_period"});
   f = {};
   f.end_period = "20x3";
-  cases.push_back({f, {}, absl::StatusCode::kInvalidArgument, "filter.end_period"});
+  cases.push_back(
+      {f, {}, absl::StatusCode::kInvalidArgument, "filter.end_period"});
   f = {};
   f.start_period = "2023";
   f.end_period = "2022-12";
-  cases.push_back({f, {}, absl::StatusCode::kInvalidArgument, "filter.end_period"});
+  cases.push_back(
+      {f, {}, absl::StatusCode::kInvalidArgument, "filter.end_period"});
   f = {};
   f.indicator_ids = {"rd_intensity", "nope"};
-  cases.push_back({f, {}, absl::StatusCode::kNotFound, "filter.indicator_ids[1]"});
+  cases.push_back(
+      {f, {}, absl::StatusCode::kNotFound, "filter.indicator_ids[1]"});
   f = {};
   f.region_codes = {"XX"};
-  cases.push_back({f, {}, absl::StatusCode::kNotFound, "filter.region_codes[0]"});
+  cases.push_back(
+      {f, {}, absl::StatusCode::kNotFound, "filter.region_codes[0]"});
   f = {};
   f.source_ids = {"S0"};
   cases.push_back({f, {}, absl::StatusCode::kNotFound, "filter.source_ids[0]"});
   f = {};
   f.statuses = {static_cast<ObservationStatus>(9)};
-  cases.push_back({f, {}, absl::StatusCode::kInvalidArgument, "filter.statuses[0]"});
-  cases.push_back({{}, {10, "garbage!"}, absl::StatusCode::kInvalidArgument, "page_token"});
+  cases.push_back(
+      {f, {}, absl::StatusCode::kInvalidArgument, "filter.statuses[0]"});
+  cases.push_back(
+      {{}, {10, "garbage!"}, absl::StatusCode::kInvalidArgument, "page_token"});
   for (const Case& c : cases) {
     auto result = core_->QueryObservations(c.filter, c.page);
     EXPECT_EQ(result.status().code(), c.code) << c.field;
@@ -375,7 +387,8 @@ TEST_F(ServiceCoreTest, RejectsATokenReusedWithAnotherQueryOrVersionOrKey) {
   auto d2 = LoadDataset(data.dir());
   ASSERT_TRUE(d2.ok());
   ServiceCore other_version(*d2, PageTokenCodec("key-1"));
-  auto stale = other_version.QueryObservations({}, {10, first->next_page_token});
+  auto stale =
+      other_version.QueryObservations({}, {10, first->next_page_token});
   EXPECT_EQ(stale.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(stale.status().message().find("another dataset version"),
             std::string::npos);
@@ -399,7 +412,8 @@ TEST_F(ServiceCoreTest, GetsByIdAndReportsUnknownIds) {
             absl::StatusCode::kNotFound);
   EXPECT_EQ(core_->GetRegion("").status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(core_->GetSource("S0").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(core_->GetSource("S0").status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(ServiceCoreTest, ListsRegionsByParentAndTypeAcrossPages) {
@@ -408,13 +422,16 @@ TEST_F(ServiceCoreTest, ListsRegionsByParentAndTypeAcrossPages) {
   while (true) {
     auto result = core_->ListRegions("CN", RegionType::kMunicipality, page);
     ASSERT_TRUE(result.ok()) << result.status();
-    for (uint32_t r : result->items) codes.push_back(dataset_->regions()[r].code);
+    for (uint32_t r : result->items)
+      codes.push_back(dataset_->regions()[r].code);
     if (result->next_page_token.empty()) break;
     page.page_token = result->next_page_token;
   }
-  EXPECT_EQ(codes, (std::vector<std::string>{"CN-BJ", "CN-CQ", "CN-SH", "CN-TJ"}));
-  EXPECT_EQ(core_->ListRegions("XX", RegionType::kUnspecified, {}).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(codes,
+            (std::vector<std::string>{"CN-BJ", "CN-CQ", "CN-SH", "CN-TJ"}));
+  EXPECT_EQ(
+      core_->ListRegions("XX", RegionType::kUnspecified, {}).status().code(),
+      absl::StatusCode::kNotFound);
 }
 
 TEST_F(ServiceCoreTest, StreamReadsEveryMatchInBatches) {

@@ -1,10 +1,9 @@
 // End to end: the built `indicators-server` on 127.0.0.1 (port 0), inspected
 // with the built `indicators-client` and with `buf curl` through reflection.
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <memory>
 #include <regex>
@@ -30,8 +29,9 @@ class ServerProcess {
     std::string line;
     if (process_->ReadLine(&line, absl::Seconds(30))) {
       std::smatch match;
-      if (std::regex_search(line, match,
-                            std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
+      if (std::regex_search(
+              line, match,
+              std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
         address_ = match[1];
       }
       start_line_ = line;
@@ -104,7 +104,8 @@ TEST_F(EndToEndTest, StartLineNamesAddressVersionAndCounts) {
 
 TEST_F(EndToEndTest, ClientQueryShowsTheSeedFiguresBesideOtherSources) {
   std::string out;
-  ASSERT_EQ(Client({"query", "--regions=CN-GD", "--from=2023", "--to=2023"}, &out), 0)
+  ASSERT_EQ(
+      Client({"query", "--regions=CN-GD", "--from=2023", "--to=2023"}, &out), 0)
       << out;
   const char* seed_rows[] = {
       "high_tech_enterprises +CN-GD +2023 +over +75000 +enterprises .* SEED$",
@@ -114,11 +115,14 @@ TEST_F(EndToEndTest, ClientQueryShowsTheSeedFiguresBesideOtherSources) {
       "valid_invention_patents +CN-GD +2023 +over +665000 +patents .* SEED$",
       "pct_applications +CN-GD +2023 +exact +23700 +applications .* SEED$",
   };
-  for (const char* row : seed_rows) EXPECT_TRUE(HasLine(out, row)) << row << "\n" << out;
+  for (const char* row : seed_rows)
+    EXPECT_TRUE(HasLine(out, row)) << row << "\n" << out;
   // The other sources' figures for the same indicators.
-  EXPECT_TRUE(HasLine(out, "rd_expenditure +CN-GD +2023 +exact +480\\.26 .* final .* S13$"))
+  EXPECT_TRUE(HasLine(
+      out, "rd_expenditure +CN-GD +2023 +exact +480\\.26 .* final .* S13$"))
       << out;
-  EXPECT_TRUE(HasLine(out, "pct_applications +CN-GD +2023 +exact +23676 .* final .* S34$"))
+  EXPECT_TRUE(HasLine(
+      out, "pct_applications +CN-GD +2023 +exact +23676 .* final .* S34$"))
       << out;
 }
 
@@ -129,7 +133,8 @@ TEST_F(EndToEndTest, ClientJsonCarriesTypedQualifiersAndUnits) {
                    &out),
             0)
       << out;
-  EXPECT_TRUE(absl::StrContains(out, "\"qualifier\": \"QUALIFIER_OVER\"")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "\"qualifier\": \"QUALIFIER_OVER\""))
+      << out;
   EXPECT_TRUE(absl::StrContains(out, "\"unitMultiplier\": 9")) << out;
   EXPECT_TRUE(absl::StrContains(out, "\"value\": 1350000")) << out;
   EXPECT_TRUE(absl::StrContains(out, "\"datasetVersion\"")) << out;
@@ -142,7 +147,8 @@ TEST_F(EndToEndTest, ClientHasASubcommandForEveryRpc) {
   } cases[] = {
       {{"list-indicators"}, "^rd_expenditure +R&D expenditure +CNY +10\\^9"},
       {{"get-indicator", "rd_personnel"}, "headcount|persons"},
-      {{"list-regions", "--parent=CN", "--type=municipality"}, "^CN-BJ +Beijing"},
+      {{"list-regions", "--parent=CN", "--type=municipality"},
+       "^CN-BJ +Beijing"},
       {{"get-region", "CN-GD"}, "^CN-GD +Guangdong +province +CN"},
       {{"list-sources", "--page_size=5"}, "next page: --page_token="},
       {{"get-source", "SEED"}, "^SEED +news +2024-02-19 +Xinhua"},
@@ -160,11 +166,15 @@ TEST_F(EndToEndTest, ClientHasASubcommandForEveryRpc) {
 TEST_F(EndToEndTest, ClientPrintsTheCodeAndFailsOnABadCall) {
   std::string out;
   EXPECT_EQ(Client({"get-indicator", "nope"}, &out), 1);
-  EXPECT_TRUE(absl::StrContains(out, "NOT_FOUND: id: unknown indicator \"nope\"")) << out;
+  EXPECT_TRUE(
+      absl::StrContains(out, "NOT_FOUND: id: unknown indicator \"nope\""))
+      << out;
   EXPECT_EQ(Client({"query", "--from=2023-13"}, &out), 1);
-  EXPECT_TRUE(absl::StrContains(out, "INVALID_ARGUMENT: filter.start_period")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "INVALID_ARGUMENT: filter.start_period"))
+      << out;
   EXPECT_EQ(Client({"stream", "--regions=XX"}, &out), 1);
-  EXPECT_TRUE(absl::StrContains(out, "NOT_FOUND: filter.region_codes[0]")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "NOT_FOUND: filter.region_codes[0]"))
+      << out;
   EXPECT_EQ(Client({"frobnicate"}, &out), 2);
 }
 
@@ -177,22 +187,27 @@ TEST_F(EndToEndTest, BufCurlListsServicesAndMethodsByReflection) {
   EXPECT_TRUE(HasLine(out, "^grpc\\.health\\.v1\\.Health$")) << out;
   ASSERT_EQ(BufCurl({"--list-methods", Url()}, &out), 0) << out;
   for (const char* method :
-       {"ListIndicators", "GetIndicator", "ListRegions", "GetRegion", "ListSources",
-        "GetSource", "QueryObservations", "StreamObservations", "GetDatasetInfo"}) {
-    EXPECT_TRUE(absl::StrContains(out, absl::StrCat("IndicatorService/", method)))
-        << method << "\n" << out;
+       {"ListIndicators", "GetIndicator", "ListRegions", "GetRegion",
+        "ListSources", "GetSource", "QueryObservations", "StreamObservations",
+        "GetDatasetInfo"}) {
+    EXPECT_TRUE(
+        absl::StrContains(out, absl::StrCat("IndicatorService/", method)))
+        << method << "\n"
+        << out;
   }
 }
 
 TEST_F(EndToEndTest, BufCurlChecksHealthByReflection) {
-  ASSERT_EQ(access(BUF_BINARY, X_OK), 0) << "buf not found: run npm ci in tools/";
+  ASSERT_EQ(access(BUF_BINARY, X_OK), 0)
+      << "buf not found: run npm ci in tools/";
   std::string out;
   ASSERT_EQ(BufCurl({Url("/grpc.health.v1.Health/Check")}, &out), 0) << out;
   EXPECT_TRUE(absl::StrContains(out, "\"status\": \"SERVING\"")) << out;
 }
 
 TEST_F(EndToEndTest, BufCurlQueryShowsTheSeedFiguresWithQualifiers) {
-  ASSERT_EQ(access(BUF_BINARY, X_OK), 0) << "buf not found: run npm ci in tools/";
+  ASSERT_EQ(access(BUF_BINARY, X_OK), 0)
+      << "buf not found: run npm ci in tools/";
   std::string out;
   ASSERT_EQ(
       BufCurl({"-d",
@@ -204,7 +219,8 @@ TEST_F(EndToEndTest, BufCurlQueryShowsTheSeedFiguresWithQualifiers) {
       0)
       << out;
   EXPECT_TRUE(absl::StrContains(out, "\"value\": 75000")) << out;
-  EXPECT_TRUE(absl::StrContains(out, "\"qualifier\": \"QUALIFIER_OVER\"")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "\"qualifier\": \"QUALIFIER_OVER\""))
+      << out;
   EXPECT_TRUE(absl::StrContains(out, "\"SEED\"")) << out;
   EXPECT_TRUE(absl::StrContains(out, "\"value\": 480.26")) << out;
   EXPECT_TRUE(absl::StrContains(out, "\"S13\"")) << out;
@@ -231,12 +247,14 @@ TEST(ServerLifecycleTest, SigtermDrainsAndExitsZero) {
 TEST(ServerLifecycleTest, CorruptDatasetNeverServesAndExitsNonZero) {
   TempDataset data;
   data.Write("observations.csv",
-             data.Read("observations.csv") + "rd_intensity,CN,2023,abc,exact,final,S1,\n");
+             data.Read("observations.csv") +
+                 "rd_intensity,CN,2023,abc,exact,final,S1,\n");
   std::string out;
   const int code = RunCommand(
       {SERVER_BINARY, "--listen=127.0.0.1:0", "--data=" + data.dir()}, &out);
   EXPECT_EQ(code, 1) << out;
-  EXPECT_TRUE(absl::StrContains(out, "observations.csv:418: column 4 (value)")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "observations.csv:418: column 4 (value)"))
+      << out;
   EXPECT_FALSE(absl::StrContains(out, "listening")) << out;
 }
 

@@ -2,10 +2,9 @@
 // called through the C++ client library.
 
 #include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <gtest/gtest.h>
-
-#include <grpcpp/generic/generic_stub.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -176,7 +175,8 @@ TEST_F(ServiceTest, BadInputGetsTheRightCodeAndTheServerKeepsServing) {
       {[&] {
          v1::StreamObservationsRequest r;
          r.mutable_filter()->add_indicator_ids("nope");
-         return client_->StreamObservations(r, [](const auto&) { return true; });
+         return client_->StreamObservations(r,
+                                            [](const auto&) { return true; });
        },
        absl::StatusCode::kNotFound, "filter.indicator_ids[0]"},
   };
@@ -249,7 +249,8 @@ TEST_F(ServiceTest, EmptyStreamSendsOneMessageWithTheVersion) {
 TEST_F(ServiceTest, CancelledStreamEndsAndTheServerKeepsServing) {
   int messages = 0;
   absl::Status status = client_->StreamObservations(
-      {}, [&](const v1::StreamObservationsResponse&) { return ++messages < 2; });
+      {},
+      [&](const v1::StreamObservationsResponse&) { return ++messages < 2; });
   EXPECT_EQ(status.code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(messages, 2);
   EXPECT_TRUE(client_->GetDatasetInfo().ok());
@@ -271,7 +272,8 @@ TEST_F(ServiceTest, ExpiredDeadlineEndsTheStream) {
 // Calls grpc.health.v1.Health/Check for the whole server with a generic
 // stub (the health protos are not part of our contract) and returns the
 // serialized HealthCheckResponse, or the call's error.
-absl::StatusOr<std::string> CheckHealth(std::shared_ptr<grpc::Channel> channel) {
+absl::StatusOr<std::string> CheckHealth(
+    std::shared_ptr<grpc::Channel> channel) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));

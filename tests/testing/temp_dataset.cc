@@ -17,8 +17,8 @@ TempDataset::TempDataset() {
     throw std::runtime_error("mkdtemp failed");
   }
   dir_ = pattern;
-  for (const char* file : {"indicators.csv", "regions.csv", "sources.csv",
-                           "observations.csv"}) {
+  for (const char* file :
+       {"indicators.csv", "regions.csv", "sources.csv", "observations.csv"}) {
     std::filesystem::copy_file(BundledDataDir() + "/" + file,
                                dir_ + "/" + file);
   }

@@ -47,15 +47,9 @@ void Dataset::SortObservations() {
 }
 
 void Dataset::BuildIndexes() {
-  for (uint32_t i = 0; i < t_.indicators.size(); ++i) {
-    indicator_index_.emplace(t_.indicators[i].id, i);
-  }
-  for (uint32_t i = 0; i < t_.regions.size(); ++i) {
-    region_index_.emplace(t_.regions[i].code, i);
-  }
-  for (uint32_t i = 0; i < t_.sources.size(); ++i) {
-    source_index_.emplace(t_.sources[i].id, i);
-  }
+  indicator_index_ = IndexById(t_.indicators, &Indicator::id);
+  region_index_ = IndexById(t_.regions, &Region::code);
+  source_index_ = IndexById(t_.sources, &Source::id);
   children_.assign(t_.regions.size(), {});
   for (uint32_t i = 0; i < t_.regions.size(); ++i) {
     if (auto parent = FindRegion(t_.regions[i].parent_code)) {

@@ -45,6 +45,17 @@ struct DatasetTables {
   std::vector<std::string> notes;     // notes[0] must be "".
 };
 
+// Returns a map from each item's id (the member `id`) to its index in
+// `items`. The keys view the items' strings: `items` must outlive the map.
+template <typename T>
+absl::flat_hash_map<absl::string_view, uint32_t> IndexById(
+    const std::vector<T>& items, std::string T::*id) {
+  absl::flat_hash_map<absl::string_view, uint32_t> index;
+  index.reserve(items.size());
+  for (uint32_t i = 0; i < items.size(); ++i) index.emplace(items[i].*id, i);
+  return index;
+}
+
 // One immutable version of the dataset with its indexes. Every method is safe
 // to call from many threads at once; nothing changes after `Create`.
 class Dataset {

@@ -181,10 +181,11 @@ absl::Status ForEachRecord(const std::string& file, absl::string_view text,
   }
 }
 
-template <typename T, typename Key>
-void SortById(std::vector<T>* items, Key key) {
+// Sorts `items` by their member `id`.
+template <typename T>
+void SortById(std::vector<T>* items, std::string T::*id) {
   std::sort(items->begin(), items->end(),
-            [&](const T& a, const T& b) { return key(a) < key(b); });
+            [&](const T& a, const T& b) { return a.*id < b.*id; });
 }
 
 // Parses the four files into tables, or returns every problem found.
@@ -244,7 +245,7 @@ class TableParser {
           }
           tables_.indicators.push_back(std::move(ind));
         }));
-    SortById(&tables_.indicators, [](const Indicator& i) { return i.id; });
+    SortById(&tables_.indicators, &Indicator::id);
     return absl::OkStatus();
   }
 
@@ -298,7 +299,7 @@ class TableParser {
         code = it == parent_of.end() ? "" : it->second;
       }
     }
-    SortById(&tables_.regions, [](const Region& r) { return r.code; });
+    SortById(&tables_.regions, &Region::code);
     return absl::OkStatus();
   }
 
@@ -333,7 +334,7 @@ class TableParser {
           s.note = std::string(f[6]);
           tables_.sources.push_back(std::move(s));
         }));
-    SortById(&tables_.sources, [](const Source& s) { return s.id; });
+    SortById(&tables_.sources, &Source::id);
     return absl::OkStatus();
   }
 
@@ -342,17 +343,9 @@ class TableParser {
     const std::vector<std::string> header = {
         "indicator_id", "region_code", "period",     "value",
         "qualifier",    "status",      "source_ids", "note"};
-    absl::flat_hash_map<absl::string_view, uint32_t> indicators, regions,
-        sources;
-    for (uint32_t i = 0; i < tables_.indicators.size(); ++i) {
-      indicators.emplace(tables_.indicators[i].id, i);
-    }
-    for (uint32_t i = 0; i < tables_.regions.size(); ++i) {
-      regions.emplace(tables_.regions[i].code, i);
-    }
-    for (uint32_t i = 0; i < tables_.sources.size(); ++i) {
-      sources.emplace(tables_.sources[i].id, i);
-    }
+    const auto indicators = IndexById(tables_.indicators, &Indicator::id);
+    const auto regions = IndexById(tables_.regions, &Region::code);
+    const auto sources = IndexById(tables_.sources, &Source::id);
     absl::flat_hash_map<std::string, uint32_t> note_index;
     tables_.notes.assign(1, "");
     note_index.emplace("", 0);

@@ -26,6 +26,18 @@ absl::StatusOr<std::vector<uint32_t>> Resolve(
   return out;
 }
 
+// Parses an optional period field of the filter; nullopt when empty.
+absl::StatusOr<std::optional<Period>> ParsePeriodField(
+    absl::string_view field, const std::string& text) {
+  if (text.empty()) return std::optional<Period>();
+  auto period = Period::Parse(text);
+  if (!period.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("filter.", field, ": ", period.status().message()));
+  }
+  return std::optional<Period>(*period);
+}
+
 void SortUnique(std::vector<uint32_t>* v) {
   std::sort(v->begin(), v->end());
   v->erase(std::unique(v->begin(), v->end()), v->end());
@@ -163,26 +175,13 @@ absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
   }
   SortUnique(&out.regions);
 
-  std::optional<Period> start, end;
-  if (!filter.start_period.empty()) {
-    auto p = Period::Parse(filter.start_period);
-    if (!p.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("filter.start_period: ", p.status().message()));
-    }
-    start = *p;
-    out.first_month = p->first_month_index();
-  }
-  if (!filter.end_period.empty()) {
-    auto p = Period::Parse(filter.end_period);
-    if (!p.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("filter.end_period: ", p.status().message()));
-    }
-    end = *p;
-    out.last_month = p->last_month_index();
-  }
-  if (start && end && out.first_month > out.last_month) {
+  auto start = ParsePeriodField("start_period", filter.start_period);
+  if (!start.ok()) return start.status();
+  if (*start) out.first_month = (*start)->first_month_index();
+  auto end = ParsePeriodField("end_period", filter.end_period);
+  if (!end.ok()) return end.status();
+  if (*end) out.last_month = (*end)->last_month_index();
+  if (*start && *end && out.first_month > out.last_month) {
     return absl::InvalidArgumentError(
         absl::StrCat("filter.end_period: \"", filter.end_period,
                      "\" ends before filter.start_period \"",

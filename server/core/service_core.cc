@@ -99,16 +99,18 @@ absl::StatusOr<Page> ServiceCore::ListSources(const PageRequest& page) const {
   return PageOf(AllIndexes(dataset_->sources().size()), "ListSources", page);
 }
 
+absl::StatusOr<uint64_t> ServiceCore::StartOf(const PageRequest& page,
+                                              const TokenScope& scope) const {
+  if (page.page_token.empty()) return 0;
+  return codec_.Decode("page_token", page.page_token, scope);
+}
+
 absl::StatusOr<Page> ServiceCore::PageOf(std::vector<uint32_t> matches,
                                          absl::string_view request_text,
                                          const PageRequest& page) const {
   ASSIGN_OR_RETURN(const int32_t size, EffectivePageSize(page.page_size));
   const TokenScope scope{dataset_->version(), request_text};
-  uint64_t offset = 0;
-  if (!page.page_token.empty()) {
-    ASSIGN_OR_RETURN(offset,
-                     codec_.Decode("page_token", page.page_token, scope));
-  }
+  ASSIGN_OR_RETURN(uint64_t offset, StartOf(page, scope));
   Page out{dataset_, {}, {}};
   offset = std::min<uint64_t>(offset, matches.size());
   const uint64_t end = std::min<uint64_t>(offset + size, matches.size());
@@ -124,11 +126,7 @@ absl::StatusOr<Page> ServiceCore::QueryObservations(
   const std::string request_text =
       absl::StrCat("QueryObservations;", CanonicalText(filter));
   const TokenScope scope{dataset_->version(), request_text};
-  uint64_t start = 0;
-  if (!page.page_token.empty()) {
-    ASSIGN_OR_RETURN(start,
-                     codec_.Decode("page_token", page.page_token, scope));
-  }
+  ASSIGN_OR_RETURN(const uint64_t start, StartOf(page, scope));
   Page out{dataset_, {}, {}};
   out.items.reserve(size);
   // Scan one row past the page to learn whether another page follows.

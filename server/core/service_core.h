@@ -77,6 +77,10 @@ class ServiceCore {
                               absl::string_view request_text,
                               const PageRequest& page) const;
 
+  // Returns where the page starts: 0, or the position in its token.
+  absl::StatusOr<uint64_t> StartOf(const PageRequest& page,
+                                   const TokenScope& scope) const;
+
   std::shared_ptr<const Dataset> dataset_;
   PageTokenCodec codec_;
 };

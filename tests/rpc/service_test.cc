@@ -6,8 +6,10 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "absl/time/clock.h"
 #include "client/cpp/indicator_client.h"
@@ -311,6 +313,27 @@ TEST_F(ServiceTest, HealthIsServingUntilDrained) {
   server_->Drain();
   EXPECT_EQ(client_->GetDatasetInfo().status().code(),
             absl::StatusCode::kUnavailable);
+}
+
+TEST_F(ServiceTest, DrainLetsAnInFlightStreamFinish) {
+  std::atomic<int> messages{0};
+  absl::Status status;
+  std::thread reader([&] {
+    status = client_->StreamObservations(
+        {}, [&](const v1::StreamObservationsResponse&) {
+          ++messages;
+          absl::SleepFor(absl::Milliseconds(5));  // A slow reader.
+          return true;
+        });
+  });
+  while (messages.load() < 2) absl::SleepFor(absl::Milliseconds(1));
+  const absl::Time start = absl::Now();
+  server_->Drain();  // Waits for the stream, bounded by the 2 s timeout.
+  reader.join();
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(messages.load(),
+            static_cast<int>((dataset_->observations().size() + 6) / 7));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@ packages=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev libgtest-dev libgmock-dev
+  python3 python3-grpcio python3-grpc-tools python3-protobuf python3-matplotlib
 )
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 

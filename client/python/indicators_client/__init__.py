@@ -1,0 +1,17 @@
+"""Python client of the indicator service (indicators.v1.IndicatorService)."""
+
+from indicators_client.client import (
+    qualifier_name,
+    status_name,
+    Filter,
+    IndicatorClient,
+    IndicatorServiceError,
+)
+
+__all__ = [
+    "Filter",
+    "IndicatorClient",
+    "IndicatorServiceError",
+    "qualifier_name",
+    "status_name",
+]

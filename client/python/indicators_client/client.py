@@ -1,0 +1,221 @@
+"""A small, typed wrapper over the generated indicators.v1 stubs.
+
+The generated modules (`indicators.v1.*_pb2`) come from `proto/` with
+`grpc_tools.protoc`; the build writes them to `build/python`, which must be on
+`PYTHONPATH` together with this directory's parent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Iterator, List, Optional, Sequence, TypeVar
+
+import grpc
+
+from indicators.v1 import indicator_service_pb2 as service_pb2
+from indicators.v1 import indicator_service_pb2_grpc as service_grpc
+from indicators.v1 import resources_pb2
+
+Indicator = resources_pb2.Indicator
+Region = resources_pb2.Region
+Source = resources_pb2.Source
+Observation = resources_pb2.Observation
+DatasetInfo = resources_pb2.DatasetInfo
+
+T = TypeVar("T")
+
+
+class IndicatorServiceError(Exception):
+    """A failed call: `code` is the `grpc.StatusCode`, `message` the server's text."""
+
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(f"{code.name}: {message}")
+        self.code = code
+        self.message = message
+
+    @classmethod
+    def from_rpc_error(cls, error: grpc.RpcError) -> "IndicatorServiceError":
+        return cls(error.code(), error.details() or "")
+
+
+@dataclasses.dataclass(frozen=True)
+class Filter:
+    """Selects observations; every field is optional and they combine with AND.
+
+    Enum fields take the generated constants, e.g.
+    `resources_pb2.SOURCE_RELIABILITY_OFFICIAL` or
+    `resources_pb2.OBSERVATION_STATUS_FINAL`.
+    """
+
+    indicator_ids: Sequence[str] = ()
+    region_codes: Sequence[str] = ()
+    include_subregions: bool = False
+    start_period: str = ""  # YYYY or YYYY-MM, inclusive
+    end_period: str = ""  # YYYY or YYYY-MM, inclusive
+    source_ids: Sequence[str] = ()
+    min_reliability: int = resources_pb2.SOURCE_RELIABILITY_UNSPECIFIED
+    statuses: Sequence[int] = ()
+    latest_only: bool = False
+    preferred: bool = False  # one preferred observation per figure
+
+    def to_proto(self) -> service_pb2.ObservationFilter:
+        return service_pb2.ObservationFilter(
+            indicator_ids=list(self.indicator_ids),
+            region_codes=list(self.region_codes),
+            include_subregions=self.include_subregions,
+            start_period=self.start_period,
+            end_period=self.end_period,
+            source_ids=list(self.source_ids),
+            min_reliability=self.min_reliability,
+            statuses=list(self.statuses),
+            latest_only=self.latest_only,
+            source_mode=(
+                service_pb2.SOURCE_MODE_PREFERRED
+                if self.preferred
+                else service_pb2.SOURCE_MODE_ALL
+            ),
+        )
+
+
+class IndicatorClient:
+    """Calls one indicator server; each call has a deadline of `timeout` seconds.
+
+    Every method raises `IndicatorServiceError` when the call fails. Use as a
+    context manager, or call `close()`.
+    """
+
+    def __init__(
+        self,
+        target: str = "127.0.0.1:50051",
+        *,
+        timeout: float = 10.0,
+        channel: Optional[grpc.Channel] = None,
+    ) -> None:
+        self._channel = channel or grpc.insecure_channel(target)
+        self._stub = service_grpc.IndicatorServiceStub(self._channel)
+        self._timeout = timeout
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def __enter__(self) -> "IndicatorClient":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _call(self, method: Callable, request):
+        try:
+            return method(request, timeout=self._timeout)
+        except grpc.RpcError as error:
+            raise IndicatorServiceError.from_rpc_error(error) from None
+
+    def _all_pages(self, method: Callable, request, items: str) -> List:
+        out: List = []
+        while True:
+            response = self._call(method, request)
+            out.extend(getattr(response, items))
+            if not response.next_page_token:
+                return out
+            request.page_token = response.next_page_token
+
+    def list_indicators(self) -> List[Indicator]:
+        """Returns every indicator, ordered by id."""
+        return self._all_pages(
+            self._stub.ListIndicators,
+            service_pb2.ListIndicatorsRequest(page_size=1000),
+            "indicators",
+        )
+
+    def get_indicator(self, indicator_id: str) -> Indicator:
+        return self._call(
+            self._stub.GetIndicator, service_pb2.GetIndicatorRequest(id=indicator_id)
+        )
+
+    def list_regions(
+        self, parent_code: str = "", region_type: int = 0
+    ) -> List[Region]:
+        """Returns regions ordered by code, optionally one parent's or one type's."""
+        return self._all_pages(
+            self._stub.ListRegions,
+            service_pb2.ListRegionsRequest(
+                parent_code=parent_code, type=region_type, page_size=1000
+            ),
+            "regions",
+        )
+
+    def get_region(self, code: str) -> Region:
+        return self._call(self._stub.GetRegion, service_pb2.GetRegionRequest(code=code))
+
+    def list_sources(self) -> List[Source]:
+        """Returns every source, ordered by id."""
+        return self._all_pages(
+            self._stub.ListSources,
+            service_pb2.ListSourcesRequest(page_size=1000),
+            "sources",
+        )
+
+    def get_source(self, source_id: str) -> Source:
+        return self._call(
+            self._stub.GetSource, service_pb2.GetSourceRequest(id=source_id)
+        )
+
+    def query_page(
+        self, flt: Filter = Filter(), page_size: int = 0, page_token: str = ""
+    ) -> service_pb2.QueryObservationsResponse:
+        """Returns one page of `QueryObservations` (with `next_page_token`)."""
+        return self._call(
+            self._stub.QueryObservations,
+            service_pb2.QueryObservationsRequest(
+                filter=flt.to_proto(), page_size=page_size, page_token=page_token
+            ),
+        )
+
+    def query(self, flt: Filter = Filter(), page_size: int = 1000) -> List[Observation]:
+        """Returns every matching observation, following the pages."""
+        return self._all_pages(
+            self._stub.QueryObservations,
+            service_pb2.QueryObservationsRequest(
+                filter=flt.to_proto(), page_size=page_size
+            ),
+            "observations",
+        )
+
+    def stream_batches(
+        self, flt: Filter = Filter()
+    ) -> Iterator[service_pb2.StreamObservationsResponse]:
+        """Yields the messages of `StreamObservations` as they arrive."""
+        call = self._stub.StreamObservations(
+            service_pb2.StreamObservationsRequest(filter=flt.to_proto()),
+            timeout=self._timeout,
+        )
+        try:
+            yield from call
+        except grpc.RpcError as error:
+            raise IndicatorServiceError.from_rpc_error(error) from None
+        finally:
+            call.cancel()  # No-op once complete; stops the server if abandoned.
+
+    def stream(self, flt: Filter = Filter()) -> Iterator[Observation]:
+        """Yields every matching observation as its message arrives."""
+        for batch in self.stream_batches(flt):
+            yield from batch.observations
+
+    def dataset_info(self) -> DatasetInfo:
+        return self._call(
+            self._stub.GetDatasetInfo, service_pb2.GetDatasetInfoRequest()
+        ).dataset
+
+
+def qualifier_name(value: int) -> str:
+    """Returns 'over', 'about', ... for a `Qualifier` value."""
+    return resources_pb2.Qualifier.Name(value).removeprefix("QUALIFIER_").lower()
+
+
+def status_name(value: int) -> str:
+    """Returns 'final', 'preliminary' or 'estimate' for an `ObservationStatus`."""
+    return (
+        resources_pb2.ObservationStatus.Name(value)
+        .removeprefix("OBSERVATION_STATUS_")
+        .lower()
+    )

@@ -1,0 +1,125 @@
+"""Tests of the Python client against a live indicators-server.
+
+The server binary comes from $INDICATORS_SERVER; it is started on 127.0.0.1
+with port 0 and stopped at the end.
+"""
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import grpc
+
+from indicators.v1 import resources_pb2
+from indicators_client import Filter, IndicatorClient, IndicatorServiceError
+
+EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+BATCH = 7  # Observations per stream message: many messages for any query.
+
+
+class ClientTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = subprocess.Popen(
+            [os.environ["INDICATORS_SERVER"], "--listen=127.0.0.1:0",
+             f"--stream_batch_size={BATCH}"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        line = cls.server.stdout.readline()
+        match = re.search(r"listening on (127\.0\.0\.1:\d+);", line)
+        if not match:
+            cls.server.kill()
+            raise RuntimeError(f"server did not start: {line}")
+        cls.target = match.group(1)
+        cls.client = IndicatorClient(cls.target)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        cls.server.terminate()
+        cls.server.wait(timeout=15)
+        cls.server.stdout.close()
+
+    def test_seed_figures_come_back_exactly_with_qualifiers(self):
+        rows = self.client.query(Filter(region_codes=["CN-GD"], start_period="2023",
+                                        end_period="2023", source_ids=["SEED"]))
+        seed = {o.indicator_id: (o.value, o.qualifier) for o in rows}
+        self.assertEqual(seed, {
+            "high_tech_enterprises": (75000, resources_pb2.QUALIFIER_OVER),
+            "rd_expenditure": (460, resources_pb2.QUALIFIER_EXACT),
+            "rd_expenditure_usd": (64.8, resources_pb2.QUALIFIER_ABOUT),
+            "rd_personnel": (1350000, resources_pb2.QUALIFIER_EXACT),
+            "valid_invention_patents": (665000, resources_pb2.QUALIFIER_OVER),
+            "pct_applications": (23700, resources_pb2.QUALIFIER_EXACT),
+        })
+
+    def test_preferred_value_is_the_final_communique(self):
+        rows = self.client.query(Filter(indicator_ids=["rd_expenditure"],
+                                        region_codes=["CN-GD"], start_period="2023",
+                                        end_period="2023", preferred=True))
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0].value, 480.26)
+        self.assertEqual(rows[0].unit, "CNY")
+        self.assertEqual(rows[0].unit_multiplier, 9)
+        self.assertEqual(list(rows[0].source_ids), ["S13"])
+
+    def test_catalog_calls(self):
+        self.assertEqual(len(self.client.list_indicators()), 16)
+        self.assertEqual(self.client.get_indicator("rd_personnel").unit, "persons")
+        municipalities = self.client.list_regions(
+            "CN", resources_pb2.REGION_TYPE_MUNICIPALITY)
+        self.assertEqual([r.code for r in municipalities],
+                         ["CN-BJ", "CN-CQ", "CN-SH", "CN-TJ"])
+        self.assertEqual(self.client.get_region("CN-GD").name, "Guangdong")
+        self.assertEqual(len(self.client.list_sources()), 64)
+        self.assertEqual(self.client.get_source("SEED").reliability,
+                         resources_pb2.SOURCE_RELIABILITY_NEWS)
+        info = self.client.dataset_info()
+        self.assertEqual(info.observation_count, 416)
+        self.assertRegex(info.version, r"^[0-9a-f]{64}$")
+
+    def test_errors_carry_the_grpc_code(self):
+        with self.assertRaises(IndicatorServiceError) as caught:
+            self.client.get_indicator("no_such_indicator")
+        self.assertEqual(caught.exception.code, grpc.StatusCode.NOT_FOUND)
+        with self.assertRaises(IndicatorServiceError) as caught:
+            self.client.query(Filter(start_period="2023-13"))
+        self.assertEqual(caught.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("filter.start_period", caught.exception.message)
+        with self.assertRaises(IndicatorServiceError) as caught:
+            list(self.client.stream(Filter(region_codes=["XX"])))
+        self.assertEqual(caught.exception.code, grpc.StatusCode.NOT_FOUND)
+
+    def test_stream_delivers_every_row_over_many_messages(self):
+        flt = Filter(region_codes=["CN"], include_subregions=True)
+        paged = self.client.query(flt, page_size=50)
+        batches = list(self.client.stream_batches(flt))
+        streamed = [o for b in batches for o in b.observations]
+        self.assertGreater(len(paged), 100)
+        self.assertEqual(streamed, paged)
+        self.assertEqual(len(batches), (len(paged) + BATCH - 1) // BATCH)
+
+    def test_every_rpc_example_runs(self):
+        out = subprocess.run(
+            [sys.executable, str(EXAMPLES / "every_rpc.py"), "--target", self.target],
+            capture_output=True, text=True, timeout=60, check=True).stdout
+        self.assertRegex(out, r"high_tech_enterprises +CN-GD +2023 +over +75000 .* SEED")
+        self.assertIn("an unknown id is NOT_FOUND", out)
+
+    def test_plot_example_writes_a_png(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            png = pathlib.Path(tmp) / "series.png"
+            subprocess.run(
+                [sys.executable, str(EXAMPLES / "plot_series.py"), "--target",
+                 self.target, "--out", str(png)],
+                capture_output=True, text=True, timeout=120, check=True)
+            data = png.read_bytes()
+            self.assertEqual(data[:8], b"\x89PNG\r\n\x1a\n")
+            self.assertGreater(len(data), 10_000)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -25,7 +25,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# buf, pinned by tools/package-lock.json.
-if [ ! -x tools/node_modules/.bin/buf ]; then
-  (cd tools && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# npm packages, pinned by each package-lock.json: buf for the contract checks
+# and buf curl (tools/), and the TypeScript client's dependencies.
+for dir in tools client/node; do
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

@@ -197,6 +197,62 @@ TEST_F(EndToEndTest, BufCurlListsServicesAndMethodsByReflection) {
   }
 }
 
+// The README's grpcurl examples, one per RPC, run with buf curl.
+TEST_F(EndToEndTest, BufCurlCallsEveryRpcByReflection) {
+  ASSERT_EQ(access(BUF_BINARY, X_OK), 0)
+      << "buf not found: run npm ci in tools/";
+  struct Case {
+    const char* method;
+    const char* body;
+    const char* expected;
+  } cases[] = {
+      {"ListIndicators", R"({"pageSize":3})", R"("nextPageToken": ")"},
+      {"GetIndicator", R"({"id":"rd_expenditure"})", R"("unitMultiplier": 9)"},
+      {"ListRegions",
+       R"({"parentCode":"CN","type":"REGION_TYPE_MUNICIPALITY"})",
+       R"("code": "CN-SH")"},
+      {"GetRegion", R"({"code":"CN-GD"})", R"("name": "Guangdong")"},
+      {"ListSources", R"({"pageSize":100})", R"("id": "SEED")"},
+      {"GetSource", R"({"id":"SEED"})",
+       R"("reliability": "SOURCE_RELIABILITY_NEWS")"},
+      {"QueryObservations",
+       R"({"filter":{"indicatorIds":["rd_expenditure"],"regionCodes":["CN-GD"],)"
+       R"("startPeriod":"2023","endPeriod":"2023","sourceMode":"SOURCE_MODE_PREFERRED"}})",
+       R"("value": 480.26)"},
+      {"StreamObservations",
+       R"({"filter":{"indicatorIds":["rd_intensity"],"regionCodes":["CN"],)"
+       R"("includeSubregions":true,"latestOnly":true,"sourceMode":"SOURCE_MODE_PREFERRED"}})",
+       R"("regionCode": "CN-GD")"},
+      {"GetDatasetInfo", "{}", R"("observationCount": "416")"},
+  };
+  for (const Case& c : cases) {
+    std::string out;
+    ASSERT_EQ(
+        BufCurl(
+            {"-d", c.body,
+             Url(absl::StrCat("/indicators.v1.IndicatorService/", c.method))},
+            &out),
+        0)
+        << c.method << "\n"
+        << out;
+    EXPECT_TRUE(absl::StrContains(out, c.expected)) << c.method << "\n" << out;
+  }
+}
+
+// Without reflection, clients use the descriptor set that the build writes.
+TEST_F(EndToEndTest, BufCurlCallsWithTheBuiltProtoset) {
+  ASSERT_EQ(access(BUF_BINARY, X_OK), 0)
+      << "buf not found: run npm ci in tools/";
+  std::string out;
+  ASSERT_EQ(BufCurl({"--schema", absl::StrCat(PROTOSET, "#format=binpb"), "-d",
+                     R"({"id":"S13"})",
+                     Url("/indicators.v1.IndicatorService/GetSource")},
+                    &out),
+            0)
+      << out;
+  EXPECT_TRUE(absl::StrContains(out, R"("id": "S13")")) << out;
+}
+
 TEST_F(EndToEndTest, BufCurlChecksHealthByReflection) {
   ASSERT_EQ(access(BUF_BINARY, X_OK), 0)
       << "buf not found: run npm ci in tools/";

@@ -58,8 +58,12 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<absl::string_view>* fields) {
         return Error(column, "unexpected character after a closing quote");
       }
     } else {
-      size_t end = text_.find_first_of(",\n\"", pos_);
-      if (end == absl::string_view::npos) end = n;
+      // A plain loop: far faster than find_first_of for short fields.
+      size_t end = pos_;
+      while (end < n && text_[end] != ',' && text_[end] != '\n' &&
+             text_[end] != '"') {
+        ++end;
+      }
       if (end < n && text_[end] == '"') {
         return Error(column, "quote inside an unquoted field");
       }

@@ -15,35 +15,54 @@ std::shared_ptr<const Dataset> Dataset::Create(DatasetTables tables,
   if (d->t_.notes.empty()) d->t_.notes.emplace_back();
   d->version_ = std::move(version);
   d->load_time_ = load_time;
-  d->SortObservations();
+  SortIntoQueryOrder(&d->t_, nullptr);
   d->BuildIndexes();
   return d;
 }
 
-void Dataset::SortObservations() {
-  std::vector<Observation>& rows = t_.observations;
-  // The newest publication date among each row's sources, for the preference
-  // rule (final, then most reliable, then newest, then dataset order).
-  std::vector<int32_t> newest(rows.size(), 0);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    for (uint32_t s : sources_of(rows[i])) {
-      newest[i] = std::max(newest[i], t_.sources[s].published.sort_key);
+void SortIntoQueryOrder(DatasetTables* tables, std::vector<uint32_t>* lines) {
+  std::vector<Observation>& rows = tables->observations;
+  // One 128-bit key per row, so that sorting compares integers only:
+  // indicator (16 bits), region (24), period (18), status (2), reliability
+  // inverted (3); then the newest publication among the row's sources,
+  // inverted, and the row's position, which keeps file order among equals.
+  struct Key {
+    uint64_t hi;
+    uint64_t lo;
+    bool operator<(const Key& o) const {
+      return hi < o.hi || (hi == o.hi && lo < o.lo);
     }
-  }
-  auto key = [&](uint32_t i) {
-    const Observation& o = rows[i];
-    return std::make_tuple(o.indicator, o.region, o.period.sort_key(),
-                           static_cast<int>(o.status),
-                           -static_cast<int>(o.reliability), -newest[i], i);
   };
-  std::vector<uint32_t> order(rows.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return key(a) < key(b); });
-  std::vector<Observation> sorted;
-  sorted.reserve(rows.size());
-  for (uint32_t i : order) sorted.push_back(rows[i]);
-  rows = std::move(sorted);
+  std::vector<Key> keys(rows.size());
+  bool sorted = true;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Observation& o = rows[i];
+    int32_t newest = 0;
+    for (uint32_t k = 0; k < o.sources_count; ++k) {
+      const uint32_t s = tables->source_refs[o.sources_begin + k];
+      newest = std::max(newest, tables->sources[s].published.sort_key);
+    }
+    keys[i].hi = uint64_t{o.indicator} << 47 | uint64_t{o.region} << 23 |
+                 static_cast<uint64_t>(o.period.sort_key()) << 5 |
+                 static_cast<uint64_t>(o.status) << 3 |
+                 (7 - static_cast<uint64_t>(o.reliability));
+    keys[i].lo = static_cast<uint64_t>(99999999 - newest) << 32 | i;
+    sorted = sorted && (i == 0 || keys[i - 1] < keys[i]);
+  }
+  if (sorted) return;
+  std::sort(keys.begin(), keys.end());
+  std::vector<Observation> out;
+  out.reserve(rows.size());
+  for (const Key& k : keys) out.push_back(rows[static_cast<uint32_t>(k.lo)]);
+  rows = std::move(out);
+  if (lines != nullptr) {
+    std::vector<uint32_t> permuted;
+    permuted.reserve(lines->size());
+    for (const Key& k : keys) {
+      permuted.push_back((*lines)[static_cast<uint32_t>(k.lo)]);
+    }
+    *lines = std::move(permuted);
+  }
 }
 
 void Dataset::BuildIndexes() {

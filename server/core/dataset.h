@@ -45,6 +45,17 @@ struct DatasetTables {
   std::vector<std::string> notes;     // notes[0] must be "".
 };
 
+// Limits of one dataset, from how rows are keyed for sorting.
+inline constexpr size_t kMaxIndicators = (size_t{1} << 16) - 1;
+inline constexpr size_t kMaxRegions = (size_t{1} << 24) - 1;
+
+// Sorts `tables->observations` into query order: indicator, region, period,
+// then preference (status, best reliability, newest publication among the
+// row's sources, position in the file). Applies the same permutation to
+// `lines` unless it is null. Requires at most kMaxIndicators indicators and
+// kMaxRegions regions. Returns at once if the rows are already in order.
+void SortIntoQueryOrder(DatasetTables* tables, std::vector<uint32_t>* lines);
+
 // Returns a map from each item's id (the member `id`) to its index in
 // `items`. The keys view the items' strings: `items` must outlive the map.
 template <typename T>
@@ -60,9 +71,8 @@ absl::flat_hash_map<absl::string_view, uint32_t> IndexById(
 // to call from many threads at once; nothing changes after `Create`.
 class Dataset {
  public:
-  // Sorts the observations into query order (indicator id, region code,
-  // period, preference) and builds the indexes. `version` identifies the
-  // content.
+  // Sorts the observations into query order (see `SortIntoQueryOrder`) and
+  // builds the indexes. `version` identifies the content.
   static std::shared_ptr<const Dataset> Create(DatasetTables tables,
                                                std::string version,
                                                absl::Time load_time);
@@ -98,12 +108,13 @@ class Dataset {
   absl::string_view note_of(const Observation& o) const {
     return t_.notes[o.note];
   }
+  // Returns the distinct notes; `Observation::note` indexes them.
+  const std::vector<std::string>& notes() const { return t_.notes; }
   // Returns the coverage of each indicator that has observations, by id.
   const std::vector<IndicatorCoverage>& coverage() const { return coverage_; }
 
  private:
   Dataset() = default;
-  void SortObservations();
   void BuildIndexes();
 
   DatasetTables t_;

@@ -201,7 +201,16 @@ class TableParser {
     // Observations refer to the tables above by index, so those must be
     // complete and sorted first.
     if (!errors_.empty()) return errors_.ToStatus(dir_);
+    if (tables_.indicators.size() > kMaxIndicators ||
+        tables_.regions.size() > kMaxRegions) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "dataset ", dir_, " is too large: at most ", kMaxIndicators,
+          " indicators and ", kMaxRegions, " regions"));
+    }
     RETURN_IF_ERROR(ParseObservations());
+    if (!errors_.empty()) return errors_.ToStatus(dir_);
+    SortIntoQueryOrder(&tables_, &lines_);
+    CheckDuplicates();
     if (!errors_.empty()) return errors_.ToStatus(dir_);
     return std::move(tables_);
   }
@@ -349,9 +358,6 @@ class TableParser {
     absl::flat_hash_map<std::string, uint32_t> note_index;
     tables_.notes.assign(1, "");
     note_index.emplace("", 0);
-    // A row is a duplicate of another with the same indicator, region,
-    // period and sources: one source states one figure once.
-    absl::flat_hash_map<std::string, int> seen;
     std::vector<uint32_t> refs;
 
     auto lookup = [](const auto& index, const RowContext& row, size_t column,
@@ -416,16 +422,6 @@ class TableParser {
           if (!ok) return;
           std::sort(refs.begin(), refs.end());
 
-          std::string key =
-              absl::StrCat(o.indicator, "|", o.region, "|", o.period.sort_key(),
-                           "|", absl::StrJoin(refs, ";"));
-          if (auto [it, fresh] = seen.emplace(std::move(key), row.line);
-              !fresh) {
-            row.Error(0, absl::StrCat("duplicates line ", it->second,
-                                      " (same indicator, region, period and "
-                                      "sources)"));
-            return;
-          }
           o.sources_begin = static_cast<uint32_t>(tables_.source_refs.size());
           o.sources_count = static_cast<uint16_t>(refs.size());
           for (uint32_t s : refs) {
@@ -433,18 +429,61 @@ class TableParser {
             o.reliability =
                 std::max(o.reliability, tables_.sources[s].reliability);
           }
-          auto [note, added] = note_index.emplace(
-              f[7], static_cast<uint32_t>(tables_.notes.size()));
-          if (added) tables_.notes.emplace_back(f[7]);
+          auto note = note_index.find(f[7]);
+          if (note == note_index.end()) {
+            note = note_index
+                       .emplace(f[7], static_cast<uint32_t>(tables_.notes.size()))
+                       .first;
+            tables_.notes.emplace_back(f[7]);
+          }
           o.note = note->second;
           tables_.observations.push_back(o);
+          lines_.push_back(static_cast<uint32_t>(row.line));
         });
+  }
+
+  // Reports rows that repeat another's indicator, region, period and sources
+  // (one source states one figure once). Rows must be in query order, where
+  // such rows share one (indicator, region, period) run.
+  void CheckDuplicates() {
+    const std::vector<Observation>& rows = tables_.observations;
+    const std::string file = "observations.csv";
+    const std::vector<std::string> header = {"indicator_id"};
+    auto same_sources = [&](const Observation& a, const Observation& b) {
+      return a.sources_count == b.sources_count &&
+             std::equal(tables_.source_refs.begin() + a.sources_begin,
+                        tables_.source_refs.begin() + a.sources_begin +
+                            a.sources_count,
+                        tables_.source_refs.begin() + b.sources_begin);
+    };
+    for (size_t begin = 0; begin < rows.size();) {
+      size_t end = begin + 1;
+      while (end < rows.size() && rows[end].indicator == rows[begin].indicator &&
+             rows[end].region == rows[begin].region &&
+             rows[end].period == rows[begin].period) {
+        ++end;
+      }
+      for (size_t i = begin; i < end; ++i) {
+        for (size_t j = begin; j < i; ++j) {
+          if (!same_sources(rows[i], rows[j])) continue;
+          const uint32_t first = std::min(lines_[i], lines_[j]);
+          const uint32_t second = std::max(lines_[i], lines_[j]);
+          RowContext row{&file, &header, static_cast<int>(second), &errors_};
+          row.Error(0, absl::StrCat("duplicates line ", first,
+                                    " (same indicator, region, period and "
+                                    "sources)"));
+          break;
+        }
+      }
+      begin = end;
+    }
   }
 
   const std::string& dir_;
   const std::string (&texts_)[4];
   ErrorList errors_;
   DatasetTables tables_;
+  std::vector<uint32_t> lines_;  // File line of each observation row.
 };
 
 }  // namespace

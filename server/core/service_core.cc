@@ -23,7 +23,7 @@ absl::StatusOr<Found<T>> FindById(const std::shared_ptr<const Dataset>& d,
     return absl::NotFoundError(
         absl::StrCat(field, ": unknown ", kind, " \"", id, "\""));
   }
-  return Found<T>{d, &table[*index]};
+  return Found<T>{d, &table[*index], *index};
 }
 
 std::vector<uint32_t> AllIndexes(size_t n) {

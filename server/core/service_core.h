@@ -37,6 +37,7 @@ template <typename T>
 struct Found {
   std::shared_ptr<const Dataset> dataset;
   const T* item;
+  uint32_t index;  // Of `item` in its table.
 };
 
 // The service's operations in plain C++: validation, lookups, filtering and

@@ -1,8 +1,11 @@
 #include "server/rpc/indicator_service.h"
 
+#include <grpcpp/support/proto_buffer_reader.h>
+
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "server/core/status_macros.h"
 #include "server/rpc/convert.h"
 #include "server/rpc/status_util.h"
@@ -10,13 +13,36 @@
 namespace indicators::rpc {
 namespace {
 
-// Runs `handler` (returning absl::Status) and finishes the call with its
-// status.
-template <typename Handler>
+// Parses `bytes` into `request`; INVALID_ARGUMENT if they are not one.
+absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
+                          google::protobuf::Message* request) {
+  grpc::ByteBuffer copy(bytes);  // Shares the slices.
+  grpc::ProtoBufferReader reader(&copy);
+  if (!request->ParseFromZeroCopyStream(&reader)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "request: not a valid ", request->GetDescriptor()->full_name()));
+  }
+  return absl::OkStatus();
+}
+
+// Parses the request as `Request`, runs `handler` (returning the response
+// bytes or an error) and finishes the call.
+template <typename Request, typename Handler>
 grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
-                                 Handler handler) {
+                                 const grpc::ByteBuffer* request_bytes,
+                                 grpc::ByteBuffer* response, Handler handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(handler()));
+  Request request;
+  absl::Status status = ParseRequest(*request_bytes, &request);
+  if (status.ok()) {
+    absl::StatusOr<grpc::ByteBuffer> bytes = handler(request);
+    if (bytes.ok()) {
+      *response = *std::move(bytes);
+    } else {
+      status = bytes.status();
+    }
+  }
+  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
 
@@ -24,23 +50,19 @@ PageRequest PageOf(int32_t page_size, const std::string& page_token) {
   return PageRequest{page_size, page_token};
 }
 
-// Converts a page of `table` rows into `items` of the response.
-template <typename T, typename Items>
-void AddPage(const Page& page, const std::vector<T>& table, Items* items) {
-  items->Reserve(static_cast<int>(page.items.size()));
-  for (uint32_t i : page.items) ToProto(table[i], items->Add());
-}
-
 // Streams the matches of one filter, one batch per message with exactly one
 // write in flight: the next batch is encoded only when the previous write is
 // done, so memory stays at one batch however slow the reader is. A cancelled
 // or expired call fails its pending write, which ends the stream.
 class ObservationWriter final
-    : public grpc::ServerWriteReactor<v1::StreamObservationsResponse> {
+    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  ObservationWriter(ObservationStream stream, size_t batch_size)
-      : stream_(std::move(stream)), batch_size_(batch_size) {
-    response_.set_dataset_version(stream_.dataset().version());
+  ObservationWriter(ObservationStream stream,
+                    std::shared_ptr<const EncodedDataset> encoded,
+                    size_t batch_size)
+      : stream_(std::move(stream)),
+        encoded_(std::move(encoded)),
+        batch_size_(batch_size) {
     WriteNext();
   }
 
@@ -63,24 +85,20 @@ class ObservationWriter final
       return;
     }
     sent_any_ = true;  // An empty result still sends one message.
-    response_.clear_observations();
-    response_.mutable_observations()->Reserve(static_cast<int>(rows_.size()));
-    for (uint32_t row : rows_) {
-      ToProto(stream_.dataset(), row, response_.add_observations());
-    }
-    StartWrite(&response_);
+    message_ = encoded_->StreamBatch(rows_);
+    StartWrite(&message_);
   }
 
   ObservationStream stream_;
+  std::shared_ptr<const EncodedDataset> encoded_;
   const size_t batch_size_;
   std::vector<uint32_t> rows_;
-  v1::StreamObservationsResponse response_;
+  grpc::ByteBuffer message_;
   bool sent_any_ = false;
 };
 
 // Finishes a streaming call at once with an error.
-class FailedWriter final
-    : public grpc::ServerWriteReactor<v1::StreamObservationsResponse> {
+class FailedWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   explicit FailedWriter(const absl::Status& status) {
     Finish(ToGrpcStatus(status));
@@ -90,121 +108,124 @@ class FailedWriter final
 
 }  // namespace
 
+IndicatorService::IndicatorService(std::shared_ptr<const ServiceCore> core,
+                                   size_t stream_batch_size)
+    : core_(std::move(core)),
+      encoded_(std::make_shared<const EncodedDataset>(core_->dataset())),
+      stream_batch_size_(stream_batch_size) {}
+
 grpc::ServerUnaryReactor* IndicatorService::ListIndicators(
-    grpc::CallbackServerContext* context,
-    const v1::ListIndicatorsRequest* request,
-    v1::ListIndicatorsResponse* response) {
-  return Finish(context, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Page page,
-                     core_->ListIndicators(
-                         PageOf(request->page_size(), request->page_token())));
-    AddPage(page, page.dataset->indicators(), response->mutable_indicators());
-    response->set_next_page_token(std::move(page.next_page_token));
-    response->set_dataset_version(page.dataset->version());
-    return absl::OkStatus();
-  });
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Finish<v1::ListIndicatorsRequest>(
+      context, request, response,
+      [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
+        ASSIGN_OR_RETURN(Page page, core_->ListIndicators(
+                                        PageOf(r.page_size(), r.page_token())));
+        return encoded_->IndicatorPage(page.items, page.next_page_token);
+      });
 }
 
 grpc::ServerUnaryReactor* IndicatorService::GetIndicator(
-    grpc::CallbackServerContext* context,
-    const v1::GetIndicatorRequest* request, v1::Indicator* response) {
-  return Finish(context, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Found<Indicator> found,
-                     core_->GetIndicator(request->id()));
-    ToProto(*found.item, response);
-    return absl::OkStatus();
-  });
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Finish<v1::GetIndicatorRequest>(
+      context, request, response,
+      [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
+        ASSIGN_OR_RETURN(Found<indicators::Indicator> found,
+                         core_->GetIndicator(r.id()));
+        return encoded_->Indicator(found.index);
+      });
 }
 
 grpc::ServerUnaryReactor* IndicatorService::ListRegions(
-    grpc::CallbackServerContext* context, const v1::ListRegionsRequest* request,
-    v1::ListRegionsResponse* response) {
-  return Finish(context, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(RegionType type, FromProto(request->type()));
-    ASSIGN_OR_RETURN(Page page,
-                     core_->ListRegions(
-                         request->parent_code(), type,
-                         PageOf(request->page_size(), request->page_token())));
-    AddPage(page, page.dataset->regions(), response->mutable_regions());
-    response->set_next_page_token(std::move(page.next_page_token));
-    response->set_dataset_version(page.dataset->version());
-    return absl::OkStatus();
-  });
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Finish<v1::ListRegionsRequest>(
+      context, request, response,
+      [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
+        ASSIGN_OR_RETURN(RegionType type, FromProto(r.type()));
+        ASSIGN_OR_RETURN(Page page, core_->ListRegions(
+                                        r.parent_code(), type,
+                                        PageOf(r.page_size(), r.page_token())));
+        return encoded_->RegionPage(page.items, page.next_page_token);
+      });
 }
 
 grpc::ServerUnaryReactor* IndicatorService::GetRegion(
-    grpc::CallbackServerContext* context, const v1::GetRegionRequest* request,
-    v1::Region* response) {
-  return Finish(context, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Found<Region> found, core_->GetRegion(request->code()));
-    ToProto(*found.item, response);
-    return absl::OkStatus();
-  });
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Finish<v1::GetRegionRequest>(
+      context, request, response,
+      [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
+        ASSIGN_OR_RETURN(Found<indicators::Region> found,
+                         core_->GetRegion(r.code()));
+        return encoded_->Region(found.index);
+      });
 }
 
 grpc::ServerUnaryReactor* IndicatorService::ListSources(
-    grpc::CallbackServerContext* context, const v1::ListSourcesRequest* request,
-    v1::ListSourcesResponse* response) {
-  return Finish(context, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Page page,
-                     core_->ListSources(
-                         PageOf(request->page_size(), request->page_token())));
-    AddPage(page, page.dataset->sources(), response->mutable_sources());
-    response->set_next_page_token(std::move(page.next_page_token));
-    response->set_dataset_version(page.dataset->version());
-    return absl::OkStatus();
-  });
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Finish<v1::ListSourcesRequest>(
+      context, request, response,
+      [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
+        ASSIGN_OR_RETURN(Page page, core_->ListSources(
+                                        PageOf(r.page_size(), r.page_token())));
+        return encoded_->SourcePage(page.items, page.next_page_token);
+      });
 }
 
 grpc::ServerUnaryReactor* IndicatorService::GetSource(
-    grpc::CallbackServerContext* context, const v1::GetSourceRequest* request,
-    v1::Source* response) {
-  return Finish(context, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Found<Source> found, core_->GetSource(request->id()));
-    ToProto(*found.item, response);
-    return absl::OkStatus();
-  });
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Finish<v1::GetSourceRequest>(
+      context, request, response,
+      [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
+        ASSIGN_OR_RETURN(Found<indicators::Source> found,
+                         core_->GetSource(r.id()));
+        return encoded_->Source(found.index);
+      });
 }
 
 grpc::ServerUnaryReactor* IndicatorService::QueryObservations(
-    grpc::CallbackServerContext* context,
-    const v1::QueryObservationsRequest* request,
-    v1::QueryObservationsResponse* response) {
-  return Finish(context, [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(ObservationFilter filter, FromProto(request->filter()));
-    ASSIGN_OR_RETURN(Page page, core_->QueryObservations(
-                                    filter, PageOf(request->page_size(),
-                                                   request->page_token())));
-    response->mutable_observations()->Reserve(
-        static_cast<int>(page.items.size()));
-    for (uint32_t row : page.items) {
-      ToProto(*page.dataset, row, response->add_observations());
-    }
-    response->set_next_page_token(std::move(page.next_page_token));
-    response->set_dataset_version(page.dataset->version());
-    return absl::OkStatus();
-  });
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Finish<v1::QueryObservationsRequest>(
+      context, request, response,
+      [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
+        ASSIGN_OR_RETURN(ObservationFilter filter, FromProto(r.filter()));
+        ASSIGN_OR_RETURN(Page page,
+                         core_->QueryObservations(
+                             filter, PageOf(r.page_size(), r.page_token())));
+        return encoded_->QueryPage(page.items, page.next_page_token);
+      });
 }
 
-grpc::ServerWriteReactor<v1::StreamObservationsResponse>*
-IndicatorService::StreamObservations(
-    grpc::CallbackServerContext* /*context*/,
-    const v1::StreamObservationsRequest* request) {
-  absl::StatusOr<ObservationFilter> filter = FromProto(request->filter());
+grpc::ServerWriteReactor<grpc::ByteBuffer>*
+IndicatorService::StreamObservations(grpc::CallbackServerContext* /*context*/,
+                                     const grpc::ByteBuffer* request_bytes) {
+  v1::StreamObservationsRequest request;
+  if (absl::Status parsed = ParseRequest(*request_bytes, &request);
+      !parsed.ok()) {
+    return new FailedWriter(parsed);
+  }
+  absl::StatusOr<ObservationFilter> filter = FromProto(request.filter());
   if (!filter.ok()) return new FailedWriter(filter.status());
   absl::StatusOr<ObservationStream> stream = core_->StreamObservations(*filter);
   if (!stream.ok()) return new FailedWriter(stream.status());
-  return new ObservationWriter(*std::move(stream), stream_batch_size_);
+  return new ObservationWriter(*std::move(stream), encoded_,
+                               stream_batch_size_);
 }
 
 grpc::ServerUnaryReactor* IndicatorService::GetDatasetInfo(
     grpc::CallbackServerContext* context,
     const v1::GetDatasetInfoRequest* /*request*/,
     v1::GetDatasetInfoResponse* response) {
-  return Finish(context, [&]() -> absl::Status {
-    ToProto(*core_->dataset(), response->mutable_dataset());
-    return absl::OkStatus();
-  });
+  ToProto(*core_->dataset(), response->mutable_dataset());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
 }  // namespace indicators::rpc

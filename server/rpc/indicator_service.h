@@ -5,47 +5,61 @@
 
 #include "indicators/v1/indicator_service.grpc.pb.h"
 #include "server/core/service_core.h"
+#include "server/rpc/encoded_dataset.h"
 
 namespace indicators::rpc {
 
+namespace internal {
+using Svc = v1::IndicatorService;
+// Raw methods (request and response as bytes) for every call on the request
+// path, so that responses are assembled from pre-encoded bytes; the typed
+// callback API for GetDatasetInfo, which is rare.
+using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
+    Svc::WithRawCallbackMethod_GetIndicator<
+        Svc::WithRawCallbackMethod_ListRegions<
+            Svc::WithRawCallbackMethod_GetRegion<
+                Svc::WithRawCallbackMethod_ListSources<
+                    Svc::WithRawCallbackMethod_GetSource<
+                        Svc::WithRawCallbackMethod_QueryObservations<
+                            Svc::WithRawCallbackMethod_StreamObservations<
+                                Svc::WithCallbackMethod_GetDatasetInfo<
+                                    Svc::Service>>>>>>>>>;
+}  // namespace internal
+
 // The `indicators.v1.IndicatorService` on gRPC's callback API. Each handler
-// converts the request, calls `ServiceCore`, converts the result and finishes
-// on the calling thread: the core never blocks, so callback threads never wait.
-class IndicatorService final : public v1::IndicatorService::CallbackService {
+// parses the request, calls `ServiceCore`, encodes the result from the
+// dataset's pre-encoded bytes and finishes on the calling thread: the core
+// never blocks, so callback threads never wait.
+class IndicatorService final : public internal::ServiceBase {
  public:
   // `stream_batch_size` is the number of observations per streamed message.
   IndicatorService(std::shared_ptr<const ServiceCore> core,
-                   size_t stream_batch_size)
-      : core_(std::move(core)), stream_batch_size_(stream_batch_size) {}
+                   size_t stream_batch_size);
 
-  grpc::ServerUnaryReactor* ListIndicators(
-      grpc::CallbackServerContext* context,
-      const v1::ListIndicatorsRequest* request,
-      v1::ListIndicatorsResponse* response) override;
+  grpc::ServerUnaryReactor* ListIndicators(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetIndicator(grpc::CallbackServerContext* context,
-                                         const v1::GetIndicatorRequest* request,
-                                         v1::Indicator* response) override;
-  grpc::ServerUnaryReactor* ListRegions(
-      grpc::CallbackServerContext* context,
-      const v1::ListRegionsRequest* request,
-      v1::ListRegionsResponse* response) override;
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListRegions(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetRegion(grpc::CallbackServerContext* context,
-                                      const v1::GetRegionRequest* request,
-                                      v1::Region* response) override;
-  grpc::ServerUnaryReactor* ListSources(
-      grpc::CallbackServerContext* context,
-      const v1::ListSourcesRequest* request,
-      v1::ListSourcesResponse* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetSource(grpc::CallbackServerContext* context,
-                                      const v1::GetSourceRequest* request,
-                                      v1::Source* response) override;
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* QueryObservations(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamObservations(
       grpc::CallbackServerContext* context,
-      const v1::QueryObservationsRequest* request,
-      v1::QueryObservationsResponse* response) override;
-  grpc::ServerWriteReactor<v1::StreamObservationsResponse>* StreamObservations(
-      grpc::CallbackServerContext* context,
-      const v1::StreamObservationsRequest* request) override;
+      const grpc::ByteBuffer* request) override;
   grpc::ServerUnaryReactor* GetDatasetInfo(
       grpc::CallbackServerContext* context,
       const v1::GetDatasetInfoRequest* request,
@@ -53,6 +67,7 @@ class IndicatorService final : public v1::IndicatorService::CallbackService {
 
  private:
   std::shared_ptr<const ServiceCore> core_;
+  std::shared_ptr<const EncodedDataset> encoded_;
   size_t stream_batch_size_;
 };
 

@@ -96,6 +96,9 @@ struct BadRow {
   const char* expected;  // Substring of the error; `@` is that line number.
 };
 
+// Names the case in test output instead of dumping its bytes.
+void PrintTo(const BadRow& row, std::ostream* os) { *os << row.name; }
+
 class DatasetLoaderErrorTest : public ::testing::TestWithParam<BadRow> {};
 
 TEST_P(DatasetLoaderErrorTest, RejectsWithFileLineColumnAndReason) {

@@ -23,6 +23,38 @@ namespace {
 
 using client::IndicatorClient;
 
+// Calls `method` with `request` as raw bytes through a generic stub (for
+// calls outside the contract's types) and returns the status and response.
+std::pair<grpc::Status, std::string> CallRaw(
+    std::shared_ptr<grpc::Channel> channel, const std::string& method,
+    const std::string& request_bytes) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request(&slice, 1), response;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = std::move(s);
+                   done = true;
+                   cv.notify_one();
+                 });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  std::vector<grpc::Slice> slices;
+  (void)response.Dump(&slices);
+  std::string bytes;
+  for (const grpc::Slice& s : slices) {
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return {status, bytes};
+}
+
 class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -190,6 +222,16 @@ TEST_F(ServiceTest, BadInputGetsTheRightCodeAndTheServerKeepsServing) {
   }
 }
 
+TEST_F(ServiceTest, BytesThatAreNotARequestAreInvalidArgument) {
+  auto [status, bytes] =
+      CallRaw(channel_, "/indicators.v1.IndicatorService/QueryObservations",
+              "\xff\xff\xff\xff");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "request: not a valid indicators.v1.QueryObservationsRequest");
+  EXPECT_TRUE(client_->GetIndicator("rd_intensity").ok());
+}
+
 TEST_F(ServiceTest, MismatchedPageTokenIsInvalidArgument) {
   v1::QueryObservationsRequest request;
   request.set_page_size(10);
@@ -271,44 +313,14 @@ TEST_F(ServiceTest, ExpiredDeadlineEndsTheStream) {
   EXPECT_TRUE(client_->GetDatasetInfo().ok());
 }
 
-// Calls grpc.health.v1.Health/Check for the whole server with a generic
-// stub (the health protos are not part of our contract) and returns the
-// serialized HealthCheckResponse, or the call's error.
-absl::StatusOr<std::string> CheckHealth(
-    std::shared_ptr<grpc::Channel> channel) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1), response;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                 &request, &response, [&](grpc::Status s) {
-                   std::lock_guard<std::mutex> lock(mu);
-                   status = std::move(s);
-                   done = true;
-                   cv.notify_one();
-                 });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  if (!status.ok()) return client::FromGrpcStatus(status);
-  std::vector<grpc::Slice> slices;
-  (void)response.Dump(&slices);
-  std::string bytes;
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return bytes;
-}
-
 TEST_F(ServiceTest, HealthIsServingUntilDrained) {
-  auto health = CheckHealth(channel_);
-  ASSERT_TRUE(health.ok()) << health.status();
+  // The standard health service, for the whole server ("").
+  auto [status, bytes] =
+      CallRaw(channel_, "/grpc.health.v1.Health/Check",
+              grpc::health::v1::HealthCheckRequest().SerializeAsString());
+  ASSERT_TRUE(status.ok()) << status.error_message();
   grpc::health::v1::HealthCheckResponse response;
-  ASSERT_TRUE(response.ParseFromString(*health));
+  ASSERT_TRUE(response.ParseFromString(bytes));
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
   server_->Drain();
   EXPECT_EQ(client_->GetDatasetInfo().status().code(),

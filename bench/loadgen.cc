@@ -1,0 +1,581 @@
+// indicators-loadgen: drives one benchmark scenario against indicators-server
+// and against the floor server in alternating rounds, and prints one result
+// line with the service's figures, the floor's, and their ratio.
+//
+// Load: `--channels` channels that never share a connection, each with
+// `--inflight` calls outstanding (closed loop) for `--duration`; or, with
+// `--paced_fraction`, calls issued at that fraction of the floor's measured
+// maximum rate (open loop; latency counted from the scheduled send time).
+// Every status is checked: any failed call makes the run fail.
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/proto_buffer_reader.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "floor.grpc.pb.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "indicators/v1/indicator_service.grpc.pb.h"
+
+ABSL_FLAG(std::string, service, "", "indicators-server address.");
+ABSL_FLAG(std::string, floor, "", "indicators-floor-server address.");
+ABSL_FLAG(std::string, scenario, "point_query",
+          "get_indicator, list_indicators, point_query, page100 or stream.");
+ABSL_FLAG(std::string, indicator, "ind_000", "Indicator the queries use.");
+ABSL_FLAG(std::string, region, "XA-000000", "Region the queries use.");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(3), "Length of one round.");
+ABSL_FLAG(int, rounds, 3, "Rounds per target; medians are reported.");
+ABSL_FLAG(int, channels, 4, "Channels (separate connections).");
+ABSL_FLAG(int, inflight, 16, "Calls in flight per channel (closed loop).");
+ABSL_FLAG(double, paced_fraction, 0,
+          "If > 0: issue calls at this fraction of the floor's maximum rate.");
+ABSL_FLAG(
+    int64_t, expect_observations, -1,
+    "stream: observations each stream must deliver (-1: from the server).");
+
+namespace {
+
+namespace v1 = indicators::v1;
+constexpr char kService[] = "/indicators.v1.IndicatorService/";
+
+grpc::ByteBuffer Serialize(const google::protobuf::Message& m) {
+  std::string bytes = m.SerializeAsString();
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+std::string Flatten(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  (void)buffer.Dump(&slices);
+  std::string out;
+  for (const grpc::Slice& s : slices) {
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return out;
+}
+
+// Counts the top-level field-1 entries of a message: the observations of a
+// query or stream response, without parsing them.
+int64_t CountObservations(grpc::ByteBuffer* buffer) {
+  grpc::ProtoBufferReader reader(buffer);
+  google::protobuf::io::CodedInputStream in(&reader);
+  in.SetTotalBytesLimit(INT32_MAX);
+  int64_t count = 0;
+  while (uint32_t tag = in.ReadTag()) {
+    if (tag == ((1 << 3) | 2)) ++count;
+    if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) break;
+  }
+  return count;
+}
+
+std::vector<std::shared_ptr<grpc::Channel>> MakeChannels(
+    const std::string& target, int n) {
+  std::vector<std::shared_ptr<grpc::Channel>> out;
+  for (int i = 0; i < n; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt("bench.channel_index",
+                i);  // Distinct args: distinct connections.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetMaxReceiveMessageSize(-1);
+    out.push_back(grpc::CreateCustomChannel(
+        target, grpc::InsecureChannelCredentials(), args));
+  }
+  return out;
+}
+
+// What one round of load measured.
+struct Round {
+  int64_t calls = 0;
+  int64_t errors = 0;
+  int64_t observations = 0;
+  int64_t bytes = 0;
+  double seconds = 0;
+  std::vector<uint32_t> latencies_us;
+  std::string first_error;
+
+  double rate() const { return calls / seconds; }
+  double Percentile(double p) const {
+    if (latencies_us.empty()) return 0;
+    return latencies_us[std::min(latencies_us.size() - 1,
+                                 static_cast<size_t>(p * latencies_us.size()))];
+  }
+};
+
+// Collects completions from gRPC's callback threads.
+class Recorder {
+ public:
+  void Record(absl::Duration latency, const grpc::Status& status, int64_t bytes,
+              int64_t observations) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++round_.calls;
+    round_.bytes += bytes;
+    round_.observations += observations;
+    round_.latencies_us.push_back(
+        static_cast<uint32_t>(absl::ToInt64Microseconds(latency)));
+    if (!status.ok()) {
+      ++round_.errors;
+      if (round_.first_error.empty()) {
+        round_.first_error =
+            absl::StrCat(status.error_code(), ": ", status.error_message());
+      }
+    }
+  }
+  void Begin() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++outstanding_;
+  }
+  void End() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--outstanding_ == 0) cv_.notify_all();
+  }
+  Round Finish(absl::Duration elapsed) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return outstanding_ == 0; });
+    round_.seconds = absl::ToDoubleSeconds(elapsed);
+    std::sort(round_.latencies_us.begin(), round_.latencies_us.end());
+    return std::move(round_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int outstanding_ = 0;
+  Round round_;
+};
+
+// One unary call slot of the closed loop: issues the next call when the
+// previous one completes, until the round's end.
+class UnarySlot {
+ public:
+  UnarySlot(grpc::GenericStub* stub, const std::string* method,
+            const grpc::ByteBuffer* request, absl::Time end, Recorder* recorder)
+      : stub_(stub),
+        method_(method),
+        request_(request),
+        end_(end),
+        recorder_(recorder) {}
+
+  void Start() {
+    recorder_->Begin();
+    Issue();
+  }
+
+ private:
+  void Issue() {
+    context_ = std::make_unique<grpc::ClientContext>();
+    start_ = absl::Now();
+    stub_->UnaryCall(context_.get(), *method_, grpc::StubOptions(), request_,
+                     &response_, [this](grpc::Status status) {
+                       const absl::Time now = absl::Now();
+                       recorder_->Record(now - start_, status,
+                                         response_.Length(), 0);
+                       if (now < end_) {
+                         Issue();
+                       } else {
+                         recorder_->End();
+                       }
+                     });
+  }
+
+  grpc::GenericStub* stub_;
+  const std::string* method_;
+  const grpc::ByteBuffer* request_;
+  absl::Time end_;
+  Recorder* recorder_;
+  std::unique_ptr<grpc::ClientContext> context_;
+  grpc::ByteBuffer response_;
+  absl::Time start_;
+};
+
+// One unary call of the open loop, counted from its scheduled time.
+struct PacedCall {
+  grpc::ClientContext context;
+  grpc::ByteBuffer response;
+};
+
+// Reads one stream to its end, counting bytes and observations.
+class StreamCall final
+    : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  StreamCall(grpc::GenericStub* stub, const std::string& method,
+             const grpc::ByteBuffer& request, Recorder* recorder,
+             std::function<void()> on_done)
+      : request_(request), recorder_(recorder), on_done_(std::move(on_done)) {
+    start_ = absl::Now();
+    stub->PrepareBidiStreamingCall(&context_, method, grpc::StubOptions(),
+                                   this);
+    StartWrite(&request_);
+    StartWritesDone();
+    StartRead(&message_);
+    StartCall();
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    bytes_ += message_.Length();
+    observations_ += CountObservations(&message_);
+    StartRead(&message_);
+  }
+  void OnDone(const grpc::Status& status) override {
+    recorder_->Record(absl::Now() - start_, status, bytes_, observations_);
+    auto on_done = std::move(on_done_);
+    delete this;
+    on_done();
+  }
+
+ private:
+  grpc::ClientContext context_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer message_;
+  Recorder* recorder_;
+  std::function<void()> on_done_;
+  absl::Time start_;
+  int64_t bytes_ = 0;
+  int64_t observations_ = 0;
+};
+
+// A target (service or floor) with its stubs and the request of the scenario.
+struct Target {
+  std::string name;
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
+  std::string method;
+  grpc::ByteBuffer request;
+};
+
+Round RunClosed(Target& t, absl::Duration duration, int inflight) {
+  Recorder recorder;
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + duration;
+  std::vector<std::unique_ptr<UnarySlot>> slots;
+  for (auto& stub : t.stubs) {
+    for (int i = 0; i < inflight; ++i) {
+      slots.push_back(std::make_unique<UnarySlot>(stub.get(), &t.method,
+                                                  &t.request, end, &recorder));
+    }
+  }
+  for (auto& slot : slots) slot->Start();
+  absl::SleepFor(duration);
+  return recorder.Finish(absl::Now() - start);
+}
+
+Round RunPaced(Target& t, absl::Duration duration, double rate) {
+  Recorder recorder;
+  const absl::Time start = absl::Now();
+  const int64_t total =
+      static_cast<int64_t>(rate * absl::ToDoubleSeconds(duration));
+  for (int64_t i = 0; i < total; ++i) {
+    const absl::Time scheduled = start + absl::Seconds(i / rate);
+    const absl::Duration wait = scheduled - absl::Now();
+    if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
+    auto* call = new PacedCall();
+    recorder.Begin();
+    t.stubs[i % t.stubs.size()]->UnaryCall(
+        &call->context, t.method, grpc::StubOptions(), &t.request,
+        &call->response, [call, scheduled, &recorder](grpc::Status status) {
+          recorder.Record(absl::Now() - scheduled, status,
+                          call->response.Length(), 0);
+          delete call;
+          recorder.End();
+        });
+  }
+  return recorder.Finish(absl::Now() - start);
+}
+
+Round RunStreams(Target& t, absl::Duration duration) {
+  Recorder recorder;
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + duration;
+  // One stream in flight per channel; the next starts when one ends.
+  std::function<void(grpc::GenericStub*)> launch =
+      [&](grpc::GenericStub* stub) {
+        recorder.Begin();
+        new StreamCall(stub, t.method, t.request, &recorder, [&, stub] {
+          if (absl::Now() < end) launch(stub);
+          recorder.End();
+        });
+      };
+  for (auto& stub : t.stubs) launch(stub.get());
+  absl::SleepFor(duration);
+  return recorder.Finish(absl::Now() - start);
+}
+
+absl::StatusOr<grpc::ByteBuffer> CallOnce(grpc::GenericStub* stub,
+                                          const std::string& method,
+                                          const grpc::ByteBuffer& request) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  grpc::ByteBuffer response;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub->UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                  [&](grpc::Status s) {
+                    std::lock_guard<std::mutex> lock(mu);
+                    status = std::move(s);
+                    done = true;
+                    cv.notify_one();
+                  });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  }
+  return response;
+}
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "indicators-loadgen: %s\n", message.c_str());
+  return 1;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const std::string scenario = absl::GetFlag(FLAGS_scenario);
+  const int channels = absl::GetFlag(FLAGS_channels);
+  Target service{"service", {}, "", {}};
+  Target floor{"floor", {}, "", {}};
+  for (auto& ch : MakeChannels(absl::GetFlag(FLAGS_service), channels)) {
+    service.stubs.push_back(std::make_unique<grpc::GenericStub>(ch));
+  }
+  for (auto& ch : MakeChannels(absl::GetFlag(FLAGS_floor), channels)) {
+    floor.stubs.push_back(std::make_unique<grpc::GenericStub>(ch));
+  }
+  grpc::GenericStub* probe = service.stubs[0].get();
+
+  // The request of the scenario, and a check of the service's answer.
+  v1::ObservationFilter filter;
+  filter.add_indicator_ids(absl::GetFlag(FLAGS_indicator));
+  filter.add_region_codes(absl::GetFlag(FLAGS_region));
+  const bool streaming = scenario == "stream";
+  if (scenario == "get_indicator") {
+    v1::GetIndicatorRequest r;
+    r.set_id(absl::GetFlag(FLAGS_indicator));
+    service.method = absl::StrCat(kService, "GetIndicator");
+    service.request = Serialize(r);
+  } else if (scenario == "list_indicators") {
+    service.method = absl::StrCat(kService, "ListIndicators");
+    service.request = Serialize(v1::ListIndicatorsRequest());
+  } else if (scenario == "point_query") {
+    v1::QueryObservationsRequest r;
+    *r.mutable_filter() = filter;
+    r.mutable_filter()->set_latest_only(true);
+    r.mutable_filter()->set_source_mode(v1::SOURCE_MODE_PREFERRED);
+    service.method = absl::StrCat(kService, "QueryObservations");
+    service.request = Serialize(r);
+  } else if (scenario == "page100") {
+    v1::QueryObservationsRequest r;
+    *r.mutable_filter() = filter;
+    r.set_page_size(100);
+    service.method = absl::StrCat(kService, "QueryObservations");
+    service.request = Serialize(r);
+  } else if (streaming) {
+    service.method = absl::StrCat(kService, "StreamObservations");
+    service.request = Serialize(v1::StreamObservationsRequest());
+  } else {
+    return Fail(absl::StrCat("unknown scenario ", scenario));
+  }
+
+  // Probe the service once: check the answer, and prime the floor with
+  // exactly the bytes the service sends.
+  grpc::GenericStub* floor_probe = floor.stubs[0].get();
+  bench::v1::PrimeRequest prime;
+  bench::v1::EchoRequest echo;
+  int64_t expected_observations = absl::GetFlag(FLAGS_expect_observations);
+  size_t response_bytes = 0;
+  if (streaming) {
+    if (expected_observations < 0) {
+      auto info = CallOnce(probe, absl::StrCat(kService, "GetDatasetInfo"),
+                           Serialize(v1::GetDatasetInfoRequest()));
+      if (!info.ok()) return Fail(std::string(info.status().message()));
+      v1::GetDatasetInfoResponse parsed;
+      parsed.ParseFromString(Flatten(*info));
+      expected_observations = parsed.dataset().observation_count();
+    }
+    // The first message of a stream is a full batch of the export.
+    Recorder recorder;
+    std::string first;
+    int64_t messages = 0;
+    class Capture final
+        : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+     public:
+      Capture(grpc::GenericStub* stub, const std::string& method,
+              const grpc::ByteBuffer& req, std::string* first,
+              int64_t* messages, int64_t* observations)
+          : request_(req),
+            first_(first),
+            messages_(messages),
+            observations_(observations) {
+        stub->PrepareBidiStreamingCall(&context_, method, grpc::StubOptions(),
+                                       this);
+        StartWrite(&request_);
+        StartWritesDone();
+        StartRead(&message_);
+        StartCall();
+      }
+      void OnReadDone(bool ok) override {
+        if (!ok) return;
+        if ((*messages_)++ == 0) *first_ = Flatten(message_);
+        *observations_ += CountObservations(&message_);
+        StartRead(&message_);
+      }
+      void OnDone(const grpc::Status& s) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        status_ = s;
+        done_ = true;
+        cv_.notify_one();
+      }
+      grpc::Status Wait() {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return done_; });
+        return status_;
+      }
+
+     private:
+      grpc::ClientContext context_;
+      grpc::ByteBuffer request_, message_;
+      std::string* first_;
+      int64_t* messages_;
+      int64_t* observations_;
+      std::mutex mu_;
+      std::condition_variable cv_;
+      bool done_ = false;
+      grpc::Status status_;
+    };
+    int64_t observations = 0;
+    Capture capture(probe, service.method, service.request, &first, &messages,
+                    &observations);
+    grpc::Status status = capture.Wait();
+    if (!status.ok())
+      return Fail(absl::StrCat("probe stream: ", status.error_message()));
+    if (observations != expected_observations) {
+      return Fail(absl::StrCat("probe stream delivered ", observations,
+                               " observations; expected ",
+                               expected_observations));
+    }
+    prime.set_payload(first);
+    echo.set_count(static_cast<uint32_t>(messages));
+    response_bytes = first.size();
+    floor.method = "/bench.v1.FloorService/Stream";
+  } else {
+    auto response = CallOnce(probe, service.method, service.request);
+    if (!response.ok()) return Fail(std::string(response.status().message()));
+    std::string bytes = Flatten(*response);
+    bool ok = true;
+    if (scenario == "point_query" || scenario == "page100") {
+      v1::QueryObservationsResponse parsed;
+      ok =
+          parsed.ParseFromString(bytes) &&
+          parsed.observations_size() == (scenario == "point_query" ? 1 : 100) &&
+          !parsed.dataset_version().empty();
+    } else if (scenario == "get_indicator") {
+      v1::Indicator parsed;
+      ok = parsed.ParseFromString(bytes) &&
+           parsed.id() == absl::GetFlag(FLAGS_indicator);
+    } else {
+      v1::ListIndicatorsResponse parsed;
+      ok = parsed.ParseFromString(bytes) && parsed.indicators_size() > 0;
+    }
+    if (!ok)
+      return Fail(
+          absl::StrCat(scenario, ": unexpected answer from the service"));
+    prime.set_payload(bytes);
+    response_bytes = bytes.size();
+    floor.method = "/bench.v1.FloorService/Unary";
+  }
+  auto primed =
+      CallOnce(floor_probe, "/bench.v1.FloorService/Prime", Serialize(prime));
+  if (!primed.ok()) return Fail(std::string(primed.status().message()));
+  bench::v1::PrimeResponse key;
+  key.ParseFromString(Flatten(*primed));
+  echo.set_key(key.key());
+  floor.request = Serialize(echo);
+
+  const absl::Duration duration = absl::GetFlag(FLAGS_duration);
+  const int rounds = absl::GetFlag(FLAGS_rounds);
+  const int inflight = absl::GetFlag(FLAGS_inflight);
+  const double paced = absl::GetFlag(FLAGS_paced_fraction);
+  double pace_rate = 0;
+  if (paced > 0) {  // The floor's maximum rate sets the pace for both.
+    std::vector<double> rates;
+    for (int r = 0; r < rounds; ++r)
+      rates.push_back(RunClosed(floor, duration, inflight).rate());
+    pace_rate = paced * Median(rates);
+  }
+
+  // Alternate floor and service rounds; report medians.
+  std::vector<Round> results[2];
+  for (int r = 0; r < rounds; ++r) {
+    for (int which = 0; which < 2; ++which) {
+      Target& t = which == 0 ? floor : service;
+      Round round = streaming   ? RunStreams(t, duration)
+                    : paced > 0 ? RunPaced(t, duration, pace_rate)
+                                : RunClosed(t, duration, inflight);
+      if (round.errors > 0) {
+        return Fail(absl::StrCat(t.name, ": ", round.errors,
+                                 " failed calls, first: ", round.first_error));
+      }
+      if (streaming &&
+          round.observations != round.calls * expected_observations) {
+        return Fail(absl::StrCat(t.name, ": streams delivered ",
+                                 round.observations, " observations in ",
+                                 round.calls, " streams"));
+      }
+      results[which].push_back(std::move(round));
+    }
+  }
+  auto median_of = [&](int which, auto f) {
+    std::vector<double> v;
+    for (const Round& r : results[which]) v.push_back(f(r));
+    return Median(v);
+  };
+  auto throughput = [&](const Round& r) {
+    return streaming ? r.observations / r.seconds : r.rate();
+  };
+  auto byte_rate = [](const Round& r) { return r.bytes / r.seconds; };
+  const double floor_tp = median_of(0, throughput);
+  const double service_tp = median_of(1, throughput);
+  const double floor_bytes = median_of(0, byte_rate);
+  const double service_bytes = median_of(1, byte_rate);
+  const char* unit = streaming ? "obs/s" : "req/s";
+  const double ratio =
+      streaming ? service_bytes / floor_bytes : service_tp / floor_tp;
+  // RESULT scenario mode unit service floor ratio bytes svc p50 p90 p99 floor
+  // p50 p90 p99
+  std::printf(
+      "RESULT\t%s\t%s\t%s\t%.0f\t%.0f\t%.3f\t%zu\t%.0f\t%.0f\t%.0f\t%.0f\t%."
+      "0f\t%.0f\t%.0f\t%.0f\n",
+      scenario.c_str(),
+      paced > 0 ? absl::StrFormat("paced@%.0f/s", pace_rate).c_str() : "max",
+      unit, service_tp, floor_tp, ratio, response_bytes,
+      median_of(1, [](const Round& r) { return r.Percentile(0.5); }),
+      median_of(1, [](const Round& r) { return r.Percentile(0.9); }),
+      median_of(1, [](const Round& r) { return r.Percentile(0.99); }),
+      median_of(0, [](const Round& r) { return r.Percentile(0.5); }),
+      median_of(0, [](const Round& r) { return r.Percentile(0.9); }),
+      median_of(0, [](const Round& r) { return r.Percentile(0.99); }),
+      service_bytes, floor_bytes);
+  return 0;
+}

@@ -1,0 +1,254 @@
+#include "server/rpc/encoded_dataset.h"
+
+#include <cstring>
+
+#include "google/protobuf/io/coded_stream.h"
+#include "indicators/v1/resources.pb.h"
+#include "server/rpc/convert.h"
+
+namespace indicators::rpc {
+namespace {
+
+using google::protobuf::io::CodedOutputStream;
+
+constexpr uint32_t kLengthDelimited = 2;
+
+uint32_t Tag(int field, uint32_t wire_type) {
+  return static_cast<uint32_t>(field) << 3 | wire_type;
+}
+
+// Returns the bytes of a length-delimited field, or "" for an empty value
+// (proto3 omits empty strings).
+std::string StringField(int field, absl::string_view value) {
+  if (value.empty()) return "";
+  std::string out;
+  out.resize(CodedOutputStream::VarintSize32(Tag(field, kLengthDelimited)) +
+             CodedOutputStream::VarintSize32(value.size()) + value.size());
+  uint8_t* p = reinterpret_cast<uint8_t*>(out.data());
+  p = CodedOutputStream::WriteVarint32ToArray(Tag(field, kLengthDelimited), p);
+  p = CodedOutputStream::WriteVarint32ToArray(
+      static_cast<uint32_t>(value.size()), p);
+  std::memcpy(p, value.data(), value.size());
+  return out;
+}
+
+// Returns an int32 varint field, or "" for 0. Negative values take 10 bytes.
+std::string Int32Field(int field, int32_t value) {
+  if (value == 0) return "";
+  uint8_t buffer[16];
+  uint8_t* p = CodedOutputStream::WriteVarint32ToArray(Tag(field, 0), buffer);
+  p = CodedOutputStream::WriteVarint64ToArray(
+      static_cast<uint64_t>(static_cast<int64_t>(value)), p);
+  return std::string(reinterpret_cast<char*>(buffer), p - buffer);
+}
+
+size_t LengthDelimitedSize(size_t tag_size, size_t body) {
+  return tag_size +
+         CodedOutputStream::VarintSize32(static_cast<uint32_t>(body)) + body;
+}
+
+uint8_t* WriteBytes(const std::string& bytes, uint8_t* out) {
+  std::memcpy(out, bytes.data(), bytes.size());
+  return out + bytes.size();
+}
+
+uint8_t* WriteStringField(int field, absl::string_view value, uint8_t* out) {
+  if (value.empty()) return out;
+  out = CodedOutputStream::WriteVarint32ToArray(Tag(field, kLengthDelimited),
+                                                out);
+  out = CodedOutputStream::WriteVarint32ToArray(
+      static_cast<uint32_t>(value.size()), out);
+  std::memcpy(out, value.data(), value.size());
+  return out + value.size();
+}
+
+size_t StringFieldSize(absl::string_view value) {
+  return value.empty() ? 0 : LengthDelimitedSize(1, value.size());
+}
+
+// Wraps `size` bytes written by `write` in a ByteBuffer without a copy.
+template <typename Write>
+grpc::ByteBuffer Build(size_t size, Write write) {
+  grpc_slice raw = grpc_slice_malloc(size);
+  uint8_t* end = write(GRPC_SLICE_START_PTR(raw));
+  (void)end;
+  grpc::Slice slice(raw, grpc::Slice::STEAL_REF);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+template <typename T, typename Message>
+std::vector<std::string> SerializeAll(const std::vector<T>& items) {
+  std::vector<std::string> out;
+  out.reserve(items.size());
+  Message message;
+  for (const T& item : items) {
+    message.Clear();
+    ToProto(item, &message);
+    out.push_back(message.SerializeAsString());
+  }
+  return out;
+}
+
+grpc::ByteBuffer Copy(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+}  // namespace
+
+EncodedDataset::EncodedDataset(std::shared_ptr<const Dataset> dataset)
+    : dataset_(std::move(dataset)) {
+  const Dataset& d = *dataset_;
+  indicators_ =
+      SerializeAll<indicators::Indicator, v1::Indicator>(d.indicators());
+  regions_ = SerializeAll<indicators::Region, v1::Region>(d.regions());
+  sources_ = SerializeAll<indicators::Source, v1::Source>(d.sources());
+  for (const indicators::Indicator& i : d.indicators()) {
+    indicator_ids_.push_back(StringField(1, i.id));
+    indicator_units_.push_back(StringField(5, i.unit) +
+                               Int32Field(6, i.unit_multiplier));
+  }
+  for (const indicators::Region& r : d.regions()) {
+    region_codes_.push_back(StringField(2, r.code));
+  }
+  for (const indicators::Source& s : d.sources()) {
+    source_ids_.push_back(StringField(9, s.id));
+  }
+  for (const std::string& note : d.notes())
+    notes_.push_back(StringField(10, note));
+}
+
+grpc::ByteBuffer EncodedDataset::Indicator(uint32_t index) const {
+  return Copy(indicators_[index]);
+}
+grpc::ByteBuffer EncodedDataset::Region(uint32_t index) const {
+  return Copy(regions_[index]);
+}
+grpc::ByteBuffer EncodedDataset::Source(uint32_t index) const {
+  return Copy(sources_[index]);
+}
+
+grpc::ByteBuffer EncodedDataset::IndicatorPage(absl::Span<const uint32_t> items,
+                                               absl::string_view token) const {
+  return Page(indicators_, items, token, 2, 3, dataset_->version());
+}
+grpc::ByteBuffer EncodedDataset::RegionPage(absl::Span<const uint32_t> items,
+                                            absl::string_view token) const {
+  return Page(regions_, items, token, 2, 3, dataset_->version());
+}
+grpc::ByteBuffer EncodedDataset::SourcePage(absl::Span<const uint32_t> items,
+                                            absl::string_view token) const {
+  return Page(sources_, items, token, 2, 3, dataset_->version());
+}
+
+grpc::ByteBuffer EncodedDataset::Page(const std::vector<std::string>& table,
+                                      absl::Span<const uint32_t> items,
+                                      absl::string_view token, int token_field,
+                                      int version_field,
+                                      absl::string_view version) {
+  size_t size = StringFieldSize(token) + StringFieldSize(version);
+  for (uint32_t i : items) size += LengthDelimitedSize(1, table[i].size());
+  return Build(size, [&](uint8_t* out) {
+    for (uint32_t i : items) out = WriteStringField(1, table[i], out);
+    out = WriteStringField(token_field, token, out);
+    return WriteStringField(version_field, version, out);
+  });
+}
+
+grpc::ByteBuffer EncodedDataset::QueryPage(absl::Span<const uint32_t> rows,
+                                           absl::string_view token) const {
+  return Observations(rows, token, 2, 3);
+}
+
+grpc::ByteBuffer EncodedDataset::StreamBatch(
+    absl::Span<const uint32_t> rows) const {
+  return Observations(rows, "", 0, 2);
+}
+
+grpc::ByteBuffer EncodedDataset::Observations(absl::Span<const uint32_t> rows,
+                                              absl::string_view token,
+                                              int token_field,
+                                              int version_field) const {
+  const std::string& version = dataset_->version();
+  std::vector<uint32_t> sizes(rows.size());
+  size_t total = StringFieldSize(token) + StringFieldSize(version);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    sizes[i] = static_cast<uint32_t>(ObservationSize(rows[i]));
+    total += LengthDelimitedSize(1, sizes[i]);
+  }
+  return Build(total, [&](uint8_t* out) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      out = CodedOutputStream::WriteVarint32ToArray(Tag(1, kLengthDelimited),
+                                                    out);
+      out = CodedOutputStream::WriteVarint32ToArray(sizes[i], out);
+      out = WriteObservation(rows[i], out);
+    }
+    if (token_field != 0) out = WriteStringField(token_field, token, out);
+    return WriteStringField(version_field, version, out);
+  });
+}
+
+namespace {
+
+// The period as text: YYYY or YYYY-MM.
+size_t PeriodLength(Period p) { return p.is_year() ? 4 : 7; }
+
+uint8_t* WritePeriod(Period p, uint8_t* out) {
+  *out++ = Tag(3, kLengthDelimited);
+  *out++ = static_cast<uint8_t>(PeriodLength(p));
+  int year = p.year();
+  for (int i = 3; i >= 0; --i, year /= 10)
+    out[i] = static_cast<uint8_t>('0' + year % 10);
+  out += 4;
+  if (!p.is_year()) {
+    *out++ = '-';
+    *out++ = static_cast<uint8_t>('0' + p.month() / 10);
+    *out++ = static_cast<uint8_t>('0' + p.month() % 10);
+  }
+  return out;
+}
+
+uint64_t DoubleBits(double value) {
+  uint64_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  return bits;
+}
+
+}  // namespace
+
+size_t EncodedDataset::ObservationSize(uint32_t row) const {
+  const Observation& o = dataset_->observations()[row];
+  size_t size =
+      indicator_ids_[o.indicator].size() + region_codes_[o.region].size() + 2 +
+      PeriodLength(o.period) + (DoubleBits(o.value) != 0 ? 9 : 0) +
+      indicator_units_[o.indicator].size() + 2 + 2 + notes_[o.note].size() + 2;
+  for (uint32_t s : dataset_->sources_of(o)) size += source_ids_[s].size();
+  return size;
+}
+
+uint8_t* EncodedDataset::WriteObservation(uint32_t row, uint8_t* out) const {
+  const Observation& o = dataset_->observations()[row];
+  out = WriteBytes(indicator_ids_[o.indicator], out);
+  out = WriteBytes(region_codes_[o.region], out);
+  out = WritePeriod(o.period, out);
+  if (const uint64_t bits = DoubleBits(o.value); bits != 0) {
+    *out++ = Tag(4, 1);  // fixed64
+    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+                  "fixed64 is little-endian on the wire");
+    std::memcpy(out, &bits, 8);
+    out += 8;
+  }
+  out = WriteBytes(indicator_units_[o.indicator], out);
+  *out++ = Tag(7, 0);
+  *out++ = static_cast<uint8_t>(o.qualifier);
+  *out++ = Tag(8, 0);
+  *out++ = static_cast<uint8_t>(o.status);
+  for (uint32_t s : dataset_->sources_of(o))
+    out = WriteBytes(source_ids_[s], out);
+  out = WriteBytes(notes_[o.note], out);
+  *out++ = Tag(11, 0);
+  *out++ = static_cast<uint8_t>(o.reliability);
+  return out;
+}
+
+}  // namespace indicators::rpc

@@ -1,0 +1,75 @@
+#ifndef INDICATORS_SERVER_RPC_ENCODED_DATASET_H_
+#define INDICATORS_SERVER_RPC_ENCODED_DATASET_H_
+
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/slice.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "server/core/dataset.h"
+
+namespace indicators::rpc {
+
+// The protobuf wire bytes of one dataset version, prepared once so that
+// responses are assembled by copying bytes rather than building messages.
+// Catalog items are serialized whole; each observation is written from
+// per-indicator, per-region, per-source and per-note fragments. The bytes are
+// exactly what protobuf's own serializer produces for the same messages.
+// Immutable and thread-safe after construction.
+class EncodedDataset {
+ public:
+  explicit EncodedDataset(std::shared_ptr<const Dataset> dataset);
+
+  const Dataset& dataset() const { return *dataset_; }
+
+  // Return one serialized `Indicator`, `Region` or `Source`.
+  grpc::ByteBuffer Indicator(uint32_t index) const;
+  grpc::ByteBuffer Region(uint32_t index) const;
+  grpc::ByteBuffer Source(uint32_t index) const;
+
+  // Returns a serialized List*Response: `items` of the table as field 1, then
+  // `next_page_token` (field 2) and the dataset version (field 3).
+  grpc::ByteBuffer IndicatorPage(absl::Span<const uint32_t> items,
+                                 absl::string_view next_page_token) const;
+  grpc::ByteBuffer RegionPage(absl::Span<const uint32_t> items,
+                              absl::string_view next_page_token) const;
+  grpc::ByteBuffer SourcePage(absl::Span<const uint32_t> items,
+                              absl::string_view next_page_token) const;
+
+  // Returns a serialized QueryObservationsResponse of observation `rows`.
+  grpc::ByteBuffer QueryPage(absl::Span<const uint32_t> rows,
+                             absl::string_view next_page_token) const;
+  // Returns a serialized StreamObservationsResponse of observation `rows`.
+  grpc::ByteBuffer StreamBatch(absl::Span<const uint32_t> rows) const;
+
+ private:
+  // Returns field 1 = each item, then the optional string fields given.
+  static grpc::ByteBuffer Page(const std::vector<std::string>& table,
+                               absl::Span<const uint32_t> items,
+                               absl::string_view next_page_token,
+                               int token_field, int version_field,
+                               absl::string_view version);
+  grpc::ByteBuffer Observations(absl::Span<const uint32_t> rows,
+                                absl::string_view next_page_token,
+                                int token_field, int version_field) const;
+  // Returns the size of observation `row`'s message body.
+  size_t ObservationSize(uint32_t row) const;
+  // Writes observation `row`'s message body at `out`; returns the end.
+  uint8_t* WriteObservation(uint32_t row, uint8_t* out) const;
+
+  std::shared_ptr<const Dataset> dataset_;
+  std::vector<std::string> indicators_, regions_, sources_;  // Messages.
+  // Observation fields 1 (indicator_id) and 5-6 (unit, unit_multiplier).
+  std::vector<std::string> indicator_ids_, indicator_units_;
+  std::vector<std::string> region_codes_;  // Field 2.
+  std::vector<std::string> source_ids_;    // Field 9, one entry.
+  std::vector<std::string> notes_;         // Field 10; empty for "".
+};
+
+}  // namespace indicators::rpc
+
+#endif  // INDICATORS_SERVER_RPC_ENCODED_DATASET_H_

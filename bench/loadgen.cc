@@ -35,7 +35,9 @@
 ABSL_FLAG(std::string, service, "", "indicators-server address.");
 ABSL_FLAG(std::string, floor, "", "indicators-floor-server address.");
 ABSL_FLAG(std::string, scenario, "point_query",
-          "get_indicator, list_indicators, point_query, page100 or stream.");
+          "get_indicator, list_indicators, point_query, page100, stream, or "
+          "wait_serving (polls health until SERVING, prints the time since "
+          "--since_unix_ns).");
 ABSL_FLAG(std::string, indicator, "ind_000", "Indicator the queries use.");
 ABSL_FLAG(std::string, region, "XA-000000", "Region the queries use.");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(3), "Length of one round.");
@@ -44,6 +46,8 @@ ABSL_FLAG(int, channels, 4, "Channels (separate connections).");
 ABSL_FLAG(int, inflight, 16, "Calls in flight per channel (closed loop).");
 ABSL_FLAG(double, paced_fraction, 0,
           "If > 0: issue calls at this fraction of the floor's maximum rate.");
+ABSL_FLAG(int64_t, since_unix_ns, 0,
+          "wait_serving: when the server was started (Unix ns).");
 ABSL_FLAG(
     int64_t, expect_observations, -1,
     "stream: observations each stream must deliver (-1: from the server).");
@@ -318,6 +322,7 @@ absl::StatusOr<grpc::ByteBuffer> CallOnce(grpc::GenericStub* stub,
                                           const grpc::ByteBuffer& request) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  context.set_wait_for_ready(true);  // The server may still be starting.
   grpc::ByteBuffer response;
   std::mutex mu;
   std::condition_variable cv;
@@ -360,10 +365,29 @@ int main(int argc, char** argv) {
   for (auto& ch : MakeChannels(absl::GetFlag(FLAGS_service), channels)) {
     service.stubs.push_back(std::make_unique<grpc::GenericStub>(ch));
   }
-  for (auto& ch : MakeChannels(absl::GetFlag(FLAGS_floor), channels)) {
-    floor.stubs.push_back(std::make_unique<grpc::GenericStub>(ch));
+  if (scenario != "wait_serving") {
+    if (absl::GetFlag(FLAGS_floor).empty()) return Fail("--floor is required");
+    for (auto& ch : MakeChannels(absl::GetFlag(FLAGS_floor), channels)) {
+      floor.stubs.push_back(std::make_unique<grpc::GenericStub>(ch));
+    }
   }
   grpc::GenericStub* probe = service.stubs[0].get();
+  if (scenario == "wait_serving") {
+    const absl::Time give_up = absl::Now() + absl::Seconds(120);
+    while (absl::Now() < give_up) {
+      // An empty HealthCheckRequest: the whole server.
+      auto health = CallOnce(probe, "/grpc.health.v1.Health/Check",
+                             Serialize(bench::v1::Payload()));
+      if (health.ok() && Flatten(*health) == std::string("\x08\x01", 2)) {
+        std::printf("SERVING\t%.3f\n",
+                    absl::ToDoubleSeconds(absl::Now() - absl::FromUnixNanos(
+                                                            absl::GetFlag(FLAGS_since_unix_ns))));
+        return 0;
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return Fail("the server never reported SERVING");
+  }
 
   // The request of the scenario, and a check of the service's answer.
   v1::ObservationFilter filter;

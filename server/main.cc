@@ -55,7 +55,7 @@ absl::StatusOr<indicators::PageTokenCodec> MakeCodec(const std::string& path) {
     return absl::InvalidArgumentError(absl::StrCat(
         "page_token_key_file: ", path, " must hold at least 16 bytes"));
   }
-  return indicators::PageTokenCodec(std::move(key));
+  return indicators::PageTokenCodec(key);
 }
 
 }  // namespace
@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   const absl::Time start = absl::Now();
   auto dataset = indicators::LoadDataset(data_dir);
   if (!dataset.ok()) return Fail(dataset.status());
+  const absl::Duration load_time = absl::Now() - start;
   auto codec = MakeCodec(absl::GetFlag(FLAGS_page_token_key_file));
   if (!codec.ok()) return Fail(codec.status());
   if (absl::GetFlag(FLAGS_stream_batch_size) <= 0) {
@@ -98,11 +99,12 @@ int main(int argc, char** argv) {
 
   std::printf(
       "indicators-server listening on %s; dataset %s from %s: %zu indicators, "
-      "%zu regions, %zu sources, %zu observations; ready in %s\n",
+      "%zu regions, %zu sources, %zu observations; loaded in %.3fs, serving "
+      "%.3fs after start\n",
       (*server)->address().c_str(), d.version().c_str(), data_dir.c_str(),
       d.indicators().size(), d.regions().size(), d.sources().size(),
-      d.observations().size(),
-      absl::FormatDuration(absl::Now() - start).c_str());
+      d.observations().size(), absl::ToDoubleSeconds(load_time),
+      absl::ToDoubleSeconds(absl::Now() - start));
   std::fflush(stdout);
 
   int signal_number = 0;

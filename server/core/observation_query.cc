@@ -58,7 +58,11 @@ class SeriesScanner {
       : rows_(dataset.observations()),
         dataset_(dataset),
         filter_(filter),
-        emit_(emit) {}
+        emit_(emit),
+        matches_every_row_(filter.status_mask == ~0u &&
+                           filter.min_reliability ==
+                               Reliability::kUnspecified &&
+                           filter.sources.empty()) {}
 
   bool Scan(const Series& s, uint64_t start) {
     // Rows are ordered by period, so the period range is a sub-range.
@@ -83,7 +87,8 @@ class SeriesScanner {
     if (filter_.latest_only) return ScanLatest(s, lo, hi, preferred);
     if (!preferred) {
       for (uint32_t r = lo; r < hi; ++r) {
-        if (Matches(r) && !emit_(r, r + 1)) return false;
+        if ((matches_every_row_ || Matches(r)) && !emit_(r, r + 1))
+          return false;
       }
       return true;
     }
@@ -145,6 +150,8 @@ class SeriesScanner {
   const Dataset& dataset_;
   const CompiledFilter& filter_;
   absl::FunctionRef<bool(uint32_t, uint64_t)> emit_;
+  // No filter on status, grade or source: every row in range matches.
+  const bool matches_every_row_;
 };
 
 }  // namespace

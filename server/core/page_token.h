@@ -2,6 +2,7 @@
 #define INDICATORS_SERVER_CORE_PAGE_TOKEN_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -25,7 +26,7 @@ class PageTokenCodec {
  public:
   // Uses `key` (any length; 32 random bytes is right) to sign tokens. Servers
   // that share a key accept each other's tokens.
-  explicit PageTokenCodec(std::string key) : key_(std::move(key)) {}
+  explicit PageTokenCodec(absl::string_view key);
   // Returns a codec with a fresh random key.
   static PageTokenCodec WithRandomKey();
 
@@ -37,7 +38,10 @@ class PageTokenCodec {
                                   const TokenScope& scope) const;
 
  private:
-  std::string key_;
+  // OpenSSL objects prepared once: looking algorithms up by name on every
+  // token costs more than the hashing itself. Shared, immutable, thread-safe.
+  struct Crypto;
+  std::shared_ptr<const Crypto> crypto_;
 };
 
 }  // namespace indicators

@@ -123,12 +123,20 @@ absl::StatusOr<Page> ServiceCore::QueryObservations(
     const ObservationFilter& filter, const PageRequest& page) const {
   ASSIGN_OR_RETURN(const int32_t size, EffectivePageSize(page.page_size));
   ASSIGN_OR_RETURN(CompiledFilter compiled, CompileFilter(*dataset_, filter));
-  const std::string request_text =
-      absl::StrCat("QueryObservations;", CanonicalText(filter));
-  const TokenScope scope{dataset_->version(), request_text};
-  ASSIGN_OR_RETURN(const uint64_t start, StartOf(page, scope));
+  // The canonical text binds tokens to the filter; most queries fit on one
+  // page and never need it, so it is built only for a token.
+  std::string request_text;
+  auto scope = [&]() {
+    if (request_text.empty()) {
+      request_text = absl::StrCat("QueryObservations;", CanonicalText(filter));
+    }
+    return TokenScope{dataset_->version(), request_text};
+  };
+  uint64_t start = 0;
+  if (!page.page_token.empty()) {
+    ASSIGN_OR_RETURN(start, StartOf(page, scope()));
+  }
   Page out{dataset_, {}, {}};
-  out.items.reserve(size);
   // Scan one row past the page to learn whether another page follows.
   uint64_t resume = start;
   bool more = false;
@@ -142,7 +150,7 @@ absl::StatusOr<Page> ServiceCore::QueryObservations(
                      resume = next;
                      return true;
                    });
-  if (more) out.next_page_token = codec_.Encode(scope, resume);
+  if (more) out.next_page_token = codec_.Encode(scope(), resume);
   return out;
 }
 

@@ -47,11 +47,6 @@ size_t LengthDelimitedSize(size_t tag_size, size_t body) {
          CodedOutputStream::VarintSize32(static_cast<uint32_t>(body)) + body;
 }
 
-uint8_t* WriteBytes(const std::string& bytes, uint8_t* out) {
-  std::memcpy(out, bytes.data(), bytes.size());
-  return out + bytes.size();
-}
-
 uint8_t* WriteStringField(int field, absl::string_view value, uint8_t* out) {
   if (value.empty()) return out;
   out = CodedOutputStream::WriteVarint32ToArray(Tag(field, kLengthDelimited),
@@ -66,12 +61,14 @@ size_t StringFieldSize(absl::string_view value) {
   return value.empty() ? 0 : LengthDelimitedSize(1, value.size());
 }
 
-// Wraps `size` bytes written by `write` in a ByteBuffer without a copy.
+// Wraps `size` bytes written by `write` in a ByteBuffer without a copy;
+// `write` may scribble up to `slack` bytes past the end.
 template <typename Write>
-grpc::ByteBuffer Build(size_t size, Write write) {
-  grpc_slice raw = grpc_slice_malloc(size);
+grpc::ByteBuffer Build(size_t size, Write write, size_t slack = 0) {
+  grpc_slice raw = grpc_slice_malloc(size + slack);
   uint8_t* end = write(GRPC_SLICE_START_PTR(raw));
   (void)end;
+  GRPC_SLICE_SET_LENGTH(raw, size);
   grpc::Slice slice(raw, grpc::Slice::STEAL_REF);
   return grpc::ByteBuffer(&slice, 1);
 }
@@ -104,18 +101,23 @@ EncodedDataset::EncodedDataset(std::shared_ptr<const Dataset> dataset)
   regions_ = SerializeAll<indicators::Region, v1::Region>(d.regions());
   sources_ = SerializeAll<indicators::Source, v1::Source>(d.sources());
   for (const indicators::Indicator& i : d.indicators()) {
-    indicator_ids_.push_back(StringField(1, i.id));
-    indicator_units_.push_back(StringField(5, i.unit) +
-                               Int32Field(6, i.unit_multiplier));
+    indicator_ids_.push_back(MakeFragment(StringField(1, i.id)));
+    indicator_units_.push_back(MakeFragment(StringField(5, i.unit) +
+                                            Int32Field(6, i.unit_multiplier)));
   }
   for (const indicators::Region& r : d.regions()) {
-    region_codes_.push_back(StringField(2, r.code));
+    region_codes_.push_back(MakeFragment(StringField(2, r.code)));
   }
   for (const indicators::Source& s : d.sources()) {
-    source_ids_.push_back(StringField(9, s.id));
+    source_ids_.push_back(MakeFragment(StringField(9, s.id)));
   }
-  for (const std::string& note : d.notes())
-    notes_.push_back(StringField(10, note));
+  for (const std::string& note : d.notes()) {
+    notes_.push_back(MakeFragment(StringField(10, note)));
+  }
+  body_sizes_.reserve(d.observations().size());
+  for (uint32_t row = 0; row < d.observations().size(); ++row) {
+    body_sizes_.push_back(static_cast<uint32_t>(ObservationSize(row)));
+  }
 }
 
 grpc::ByteBuffer EncodedDataset::Indicator(uint32_t index) const {
@@ -170,22 +172,16 @@ grpc::ByteBuffer EncodedDataset::Observations(absl::Span<const uint32_t> rows,
                                               int token_field,
                                               int version_field) const {
   const std::string& version = dataset_->version();
-  std::vector<uint32_t> sizes(rows.size());
   size_t total = StringFieldSize(token) + StringFieldSize(version);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    sizes[i] = static_cast<uint32_t>(ObservationSize(rows[i]));
-    total += LengthDelimitedSize(1, sizes[i]);
-  }
-  return Build(total, [&](uint8_t* out) {
-    for (size_t i = 0; i < rows.size(); ++i) {
-      out = CodedOutputStream::WriteVarint32ToArray(Tag(1, kLengthDelimited),
-                                                    out);
-      out = CodedOutputStream::WriteVarint32ToArray(sizes[i], out);
-      out = WriteObservation(rows[i], out);
-    }
-    if (token_field != 0) out = WriteStringField(token_field, token, out);
-    return WriteStringField(version_field, version, out);
-  });
+  for (uint32_t row : rows) total += LengthDelimitedSize(1, body_sizes_[row]);
+  return Build(
+      total,
+      [&](uint8_t* out) {
+        for (uint32_t row : rows) out = WriteObservation(row, out);
+        if (token_field != 0) out = WriteStringField(token_field, token, out);
+        return WriteStringField(version_field, version, out);
+      },
+      kSlack);
 }
 
 namespace {
@@ -194,18 +190,18 @@ namespace {
 size_t PeriodLength(Period p) { return p.is_year() ? 4 : 7; }
 
 uint8_t* WritePeriod(Period p, uint8_t* out) {
-  *out++ = Tag(3, kLengthDelimited);
-  *out++ = static_cast<uint8_t>(PeriodLength(p));
-  int year = p.year();
-  for (int i = 3; i >= 0; --i, year /= 10)
-    out[i] = static_cast<uint8_t>('0' + year % 10);
-  out += 4;
-  if (!p.is_year()) {
-    *out++ = '-';
-    *out++ = static_cast<uint8_t>('0' + p.month() / 10);
-    *out++ = static_cast<uint8_t>('0' + p.month() % 10);
-  }
-  return out;
+  out[0] = Tag(3, kLengthDelimited);
+  out[1] = static_cast<uint8_t>(PeriodLength(p));
+  const int year = p.year();
+  out[2] = static_cast<uint8_t>('0' + year / 1000);
+  out[3] = static_cast<uint8_t>('0' + year / 100 % 10);
+  out[4] = static_cast<uint8_t>('0' + year / 10 % 10);
+  out[5] = static_cast<uint8_t>('0' + year % 10);
+  if (p.is_year()) return out + 6;
+  out[6] = '-';
+  out[7] = static_cast<uint8_t>('0' + p.month() / 10);
+  out[8] = static_cast<uint8_t>('0' + p.month() % 10);
+  return out + 9;
 }
 
 uint64_t DoubleBits(double value) {
@@ -215,6 +211,27 @@ uint64_t DoubleBits(double value) {
 }
 
 }  // namespace
+
+EncodedDataset::Fragment EncodedDataset::MakeFragment(std::string bytes) {
+  Fragment f;
+  if (bytes.size() <= Fragment::kInline) {
+    f.size_class = static_cast<uint8_t>(bytes.size());
+    std::memcpy(f.bytes, bytes.data(), bytes.size());
+  } else {
+    f.size_class = kLong;
+    f.long_bytes = std::move(bytes);
+  }
+  return f;
+}
+
+uint8_t* EncodedDataset::Write(const Fragment& f, uint8_t* out) {
+  if (f.size_class <= Fragment::kInline) {
+    std::memcpy(out, f.bytes, Fragment::kInline);  // Fixed size: inlined.
+    return out + f.size_class;
+  }
+  std::memcpy(out, f.long_bytes.data(), f.long_bytes.size());
+  return out + f.long_bytes.size();
+}
 
 size_t EncodedDataset::ObservationSize(uint32_t row) const {
   const Observation& o = dataset_->observations()[row];
@@ -228,8 +245,10 @@ size_t EncodedDataset::ObservationSize(uint32_t row) const {
 
 uint8_t* EncodedDataset::WriteObservation(uint32_t row, uint8_t* out) const {
   const Observation& o = dataset_->observations()[row];
-  out = WriteBytes(indicator_ids_[o.indicator], out);
-  out = WriteBytes(region_codes_[o.region], out);
+  *out++ = Tag(1, kLengthDelimited);
+  out = CodedOutputStream::WriteVarint32ToArray(body_sizes_[row], out);
+  out = Write(indicator_ids_[o.indicator], out);
+  out = Write(region_codes_[o.region], out);
   out = WritePeriod(o.period, out);
   if (const uint64_t bits = DoubleBits(o.value); bits != 0) {
     *out++ = Tag(4, 1);  // fixed64
@@ -238,17 +257,17 @@ uint8_t* EncodedDataset::WriteObservation(uint32_t row, uint8_t* out) const {
     std::memcpy(out, &bits, 8);
     out += 8;
   }
-  out = WriteBytes(indicator_units_[o.indicator], out);
-  *out++ = Tag(7, 0);
-  *out++ = static_cast<uint8_t>(o.qualifier);
-  *out++ = Tag(8, 0);
-  *out++ = static_cast<uint8_t>(o.status);
-  for (uint32_t s : dataset_->sources_of(o))
-    out = WriteBytes(source_ids_[s], out);
-  out = WriteBytes(notes_[o.note], out);
-  *out++ = Tag(11, 0);
-  *out++ = static_cast<uint8_t>(o.reliability);
-  return out;
+  out = Write(indicator_units_[o.indicator], out);
+  out[0] = Tag(7, 0);
+  out[1] = static_cast<uint8_t>(o.qualifier);
+  out[2] = Tag(8, 0);
+  out[3] = static_cast<uint8_t>(o.status);
+  out += 4;
+  for (uint32_t s : dataset_->sources_of(o)) out = Write(source_ids_[s], out);
+  if (o.note != 0) out = Write(notes_[o.note], out);
+  out[0] = Tag(11, 0);
+  out[1] = static_cast<uint8_t>(o.reliability);
+  return out + 2;
 }
 
 }  // namespace indicators::rpc

@@ -56,18 +56,36 @@ class EncodedDataset {
   grpc::ByteBuffer Observations(absl::Span<const uint32_t> rows,
                                 absl::string_view next_page_token,
                                 int token_field, int version_field) const;
+  // The encoded bytes of one or more fields. Short ones (nearly all: ids are
+  // at most 128 bytes, most far less) are copied with one fixed-size move
+  // into a buffer with `kSlack` spare bytes; long ones with memcpy.
+  struct Fragment {
+    static constexpr size_t kInline = 63;
+    uint8_t size_class = 0;  // Size if <= kInline, else kLong.
+    uint8_t bytes[kInline];
+    std::string long_bytes;
+    size_t size() const {
+      return size_class <= kInline ? size_class : long_bytes.size();
+    }
+  };
+  static constexpr uint8_t kLong = 255;
+  static constexpr size_t kSlack = Fragment::kInline;
+  static Fragment MakeFragment(std::string bytes);
+  static uint8_t* Write(const Fragment& f, uint8_t* out);
+
   // Returns the size of observation `row`'s message body.
   size_t ObservationSize(uint32_t row) const;
-  // Writes observation `row`'s message body at `out`; returns the end.
+  // Writes observation `row` (tag, length, body) at `out`; returns the end.
   uint8_t* WriteObservation(uint32_t row, uint8_t* out) const;
 
   std::shared_ptr<const Dataset> dataset_;
   std::vector<std::string> indicators_, regions_, sources_;  // Messages.
   // Observation fields 1 (indicator_id) and 5-6 (unit, unit_multiplier).
-  std::vector<std::string> indicator_ids_, indicator_units_;
-  std::vector<std::string> region_codes_;  // Field 2.
-  std::vector<std::string> source_ids_;    // Field 9, one entry.
-  std::vector<std::string> notes_;         // Field 10; empty for "".
+  std::vector<Fragment> indicator_ids_, indicator_units_;
+  std::vector<Fragment> region_codes_;  // Field 2.
+  std::vector<Fragment> source_ids_;    // Field 9, one entry.
+  std::vector<Fragment> notes_;         // Field 10; empty for "".
+  std::vector<uint32_t> body_sizes_;    // Of each observation row.
 };
 
 }  // namespace indicators::rpc

@@ -14,37 +14,56 @@ namespace indicators {
 namespace {
 
 constexpr char kFormat = 1;
-constexpr size_t kFingerprintSize = 8;
 constexpr size_t kTagSize = 16;
 // format, version fingerprint, request fingerprint, position, tag.
-constexpr size_t kTokenSize = 1 + 2 * kFingerprintSize + 8 + kTagSize;
+constexpr size_t kTokenSize = 1 + 8 + 8 + 8 + kTagSize;
+
+// A stable 64-bit FNV-1a hash. It only tells which part of a rejected token
+// no longer fits; the HMAC alone decides whether a token is valid.
+uint64_t Fingerprint(absl::string_view text) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (char c : text) {
+    hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  }
+  return hash;
+}
+
+void AppendLittleEndian(uint64_t value, std::string* out) {
+  for (int i = 0; i < 8; ++i) {
+    out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+  }
+}
+
+uint64_t ReadLittleEndian(absl::string_view bytes) {
+  uint64_t value = 0;
+  for (int i = 7; i >= 0; --i) {
+    value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+  }
+  return value;
+}
 
 }  // namespace
 
 struct PageTokenCodec::Crypto {
-  EVP_MD* sha256 = nullptr;
   EVP_MAC* hmac = nullptr;
   EVP_MAC_CTX* keyed = nullptr;  // Template: HMAC-SHA256 with the key set.
 
   ~Crypto() {
     EVP_MAC_CTX_free(keyed);
     EVP_MAC_free(hmac);
-    EVP_MD_free(sha256);
   }
 
-  std::string Fingerprint(absl::string_view text) const {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(text.data(), text.size(), digest, &length, sha256, nullptr);
-    return std::string(reinterpret_cast<const char*>(digest), kFingerprintSize);
-  }
-
-  std::string Tag(absl::string_view body) const {
+  // Returns the tag of a token body in its scope: the HMAC covers the whole
+  // version and request text, not only their fingerprints.
+  std::string Tag(absl::string_view body, const TokenScope& scope) const {
     EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(keyed);
+    for (absl::string_view part : {body, scope.dataset_version,
+                                   absl::string_view("\0", 1), scope.request}) {
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()),
+                     part.size());
+    }
     unsigned char mac[EVP_MAX_MD_SIZE];
     size_t length = 0;
-    EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(body.data()),
-                   body.size());
     EVP_MAC_final(ctx, mac, &length, sizeof(mac));
     EVP_MAC_CTX_free(ctx);
     return std::string(reinterpret_cast<const char*>(mac), kTagSize);
@@ -53,7 +72,6 @@ struct PageTokenCodec::Crypto {
 
 PageTokenCodec::PageTokenCodec(absl::string_view key) {
   auto crypto = std::make_shared<Crypto>();
-  crypto->sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   crypto->hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   crypto->keyed = EVP_MAC_CTX_new(crypto->hmac);
   char digest[] = "SHA256";
@@ -76,12 +94,10 @@ PageTokenCodec PageTokenCodec::WithRandomKey() {
 std::string PageTokenCodec::Encode(const TokenScope& scope,
                                    uint64_t position) const {
   std::string body(1, kFormat);
-  body += crypto_->Fingerprint(scope.dataset_version);
-  body += crypto_->Fingerprint(scope.request);
-  for (int i = 0; i < 8; ++i) {
-    body.push_back(static_cast<char>((position >> (8 * i)) & 0xff));
-  }
-  body += crypto_->Tag(body);
+  AppendLittleEndian(Fingerprint(scope.dataset_version), &body);
+  AppendLittleEndian(Fingerprint(scope.request), &body);
+  AppendLittleEndian(position, &body);
+  body += crypto_->Tag(body, scope);
   return absl::WebSafeBase64Escape(body);
 }
 
@@ -89,36 +105,35 @@ absl::StatusOr<uint64_t> PageTokenCodec::Decode(absl::string_view field,
                                                 absl::string_view token,
                                                 const TokenScope& scope) const {
   std::string body;
-  if (!absl::WebSafeBase64Unescape(token, &body) || body.size() != kTokenSize ||
-      body[0] != kFormat ||
+  const bool well_formed = absl::WebSafeBase64Unescape(token, &body) &&
+                           body.size() == kTokenSize && body[0] == kFormat;
+  if (well_formed &&
       CRYPTO_memcmp(
-          crypto_->Tag(absl::string_view(body).substr(0, kTokenSize - kTagSize))
+          crypto_
+              ->Tag(absl::string_view(body).substr(0, kTokenSize - kTagSize),
+                    scope)
               .data(),
-          body.data() + kTokenSize - kTagSize, kTagSize) != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field,
-        ": not a page token issued by this service (altered or "
-        "truncated); pass the next_page_token of the previous page"));
+          body.data() + kTokenSize - kTagSize, kTagSize) == 0) {
+    return ReadLittleEndian(absl::string_view(body).substr(1 + 2 * 8, 8));
   }
-  if (body.compare(1, kFingerprintSize,
-                   crypto_->Fingerprint(scope.dataset_version)) != 0) {
+  // Invalid: say why, as far as the fingerprints tell.
+  if (well_formed && ReadLittleEndian(absl::string_view(body).substr(1, 8)) !=
+                         Fingerprint(scope.dataset_version)) {
     return absl::InvalidArgumentError(absl::StrCat(
         field, ": was issued for another dataset version; now serving ",
         scope.dataset_version, ", restart from the first page"));
   }
-  if (body.compare(1 + kFingerprintSize, kFingerprintSize,
-                   crypto_->Fingerprint(scope.request)) != 0) {
+  if (well_formed && ReadLittleEndian(absl::string_view(body).substr(9, 8)) !=
+                         Fingerprint(scope.request)) {
     return absl::InvalidArgumentError(absl::StrCat(
         field,
         ": was issued for a different request; keep every field but "
         "page_size and page_token the same between pages"));
   }
-  uint64_t position = 0;
-  for (int i = 7; i >= 0; --i) {
-    position = (position << 8) |
-               static_cast<unsigned char>(body[1 + 2 * kFingerprintSize + i]);
-  }
-  return position;
+  return absl::InvalidArgumentError(absl::StrCat(
+      field,
+      ": not a page token issued by this service (altered or truncated); "
+      "pass the next_page_token of the previous page"));
 }
 
 }  // namespace indicators

@@ -18,8 +18,9 @@ struct TokenScope {
 };
 
 // Encodes and checks opaque page tokens (AIP-158). A token carries a resume
-// position, 8-byte fingerprints of its scope and an HMAC-SHA256 tag over all
-// of it, in URL-safe base64. Without the key nobody can forge one; a token
+// position, 8-byte fingerprints of its scope (to say why a token no longer
+// fits) and a 128-bit HMAC-SHA256 tag over all of it and the whole scope, in
+// URL-safe base64. Without the key nobody can forge one; a token
 // altered in any bit, or used with another request or dataset version, is
 // rejected with INVALID_ARGUMENT.
 class PageTokenCodec {

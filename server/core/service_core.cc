@@ -137,6 +137,7 @@ absl::StatusOr<Page> ServiceCore::QueryObservations(
     ASSIGN_OR_RETURN(start, StartOf(page, scope()));
   }
   Page out{dataset_, {}, {}};
+  out.items.reserve(size);
   // Scan one row past the page to learn whether another page follows.
   uint64_t resume = start;
   bool more = false;

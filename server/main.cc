@@ -31,6 +31,20 @@ ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
           "are cancelled.");
 ABSL_FLAG(int, stream_batch_size, 1000,
           "Observations per StreamObservations message.");
+ABSL_FLAG(int, max_request_bytes, 64 * 1024,
+          "Largest request accepted; larger gets RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, max_concurrent_streams, 100,
+          "Concurrent calls per connection; further calls wait.");
+ABSL_FLAG(absl::Duration, min_ping_interval, absl::Minutes(1),
+          "Clients pinging more often (or with no call open) get GOAWAY.");
+ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(30),
+          "Connections are closed gracefully after this age.");
+ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Minutes(1),
+          "Time open calls get after a connection reaches its maximum age.");
+ABSL_FLAG(int, max_page_size, 1000,
+          "Page sizes above this are clamped to it (at least 100).");
+ABSL_FLAG(int, max_filter_ids, 1000,
+          "Entries allowed in one filter list; more is INVALID_ARGUMENT.");
 ABSL_FLAG(std::string, page_token_key_file, "",
           "File whose bytes sign page tokens, so that replicas accept each "
           "other's tokens. Empty: a random key, valid for this process only.");
@@ -91,9 +105,19 @@ int main(int argc, char** argv) {
   options.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   options.stream_batch_size =
       static_cast<size_t>(absl::GetFlag(FLAGS_stream_batch_size));
+  options.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
+  options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  options.min_ping_interval = absl::GetFlag(FLAGS_min_ping_interval);
+  options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  options.max_connection_age_grace =
+      absl::GetFlag(FLAGS_max_connection_age_grace);
+  indicators::CoreLimits limits;
+  limits.max_page_size = absl::GetFlag(FLAGS_max_page_size);
+  limits.max_filter_ids =
+      static_cast<size_t>(absl::GetFlag(FLAGS_max_filter_ids));
   const indicators::Dataset& d = **dataset;
   auto core = std::make_shared<const indicators::ServiceCore>(
-      *dataset, *std::move(codec));
+      *dataset, *std::move(codec), limits);
   auto server = indicators::rpc::Server::Start(options, core);
   if (!server.ok()) return Fail(server.status());
 

@@ -431,9 +431,10 @@ class TableParser {
           }
           auto note = note_index.find(f[7]);
           if (note == note_index.end()) {
-            note = note_index
-                       .emplace(f[7], static_cast<uint32_t>(tables_.notes.size()))
-                       .first;
+            note =
+                note_index
+                    .emplace(f[7], static_cast<uint32_t>(tables_.notes.size()))
+                    .first;
             tables_.notes.emplace_back(f[7]);
           }
           o.note = note->second;
@@ -458,7 +459,8 @@ class TableParser {
     };
     for (size_t begin = 0; begin < rows.size();) {
       size_t end = begin + 1;
-      while (end < rows.size() && rows[end].indicator == rows[begin].indicator &&
+      while (end < rows.size() &&
+             rows[end].indicator == rows[begin].indicator &&
              rows[end].region == rows[begin].region &&
              rows[end].period == rows[begin].period) {
         ++end;

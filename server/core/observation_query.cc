@@ -157,7 +157,20 @@ class SeriesScanner {
 }  // namespace
 
 absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
-                                             const ObservationFilter& filter) {
+                                             const ObservationFilter& filter,
+                                             size_t max_ids) {
+  for (const auto& [field, count] :
+       {std::pair<const char*, size_t>{"indicator_ids",
+                                       filter.indicator_ids.size()},
+        {"region_codes", filter.region_codes.size()},
+        {"source_ids", filter.source_ids.size()},
+        {"statuses", filter.statuses.size()}}) {
+    if (count > max_ids) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "filter.", field, ": ", count, " entries exceed the limit of ",
+          max_ids, " per list (--max_filter_ids)"));
+    }
+  }
   CompiledFilter out;
   auto indicators =
       Resolve(filter.indicator_ids, "indicator_ids", "indicator",

@@ -42,10 +42,12 @@ struct CompiledFilter {
 };
 
 // Checks `filter` against `dataset`. Returns INVALID_ARGUMENT for a malformed
-// or inconsistent field and NOT_FOUND for an unknown id, each naming the
-// field as `filter.<name>` (with `[index]` for list elements).
+// or inconsistent field or a list longer than `max_ids`, and NOT_FOUND for an
+// unknown id, each naming the field as `filter.<name>` (with `[index]` for
+// list elements).
 absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
-                                             const ObservationFilter& filter);
+                                             const ObservationFilter& filter,
+                                             size_t max_ids = SIZE_MAX);
 
 // Returns a canonical text of `filter`: equal for filters that select the same
 // observations in any dataset (list order and repeats do not matter).

@@ -34,13 +34,14 @@ std::vector<uint32_t> AllIndexes(size_t n) {
 
 }  // namespace
 
-absl::StatusOr<int32_t> EffectivePageSize(int32_t page_size) {
+absl::StatusOr<int32_t> ServiceCore::EffectivePageSize(
+    int32_t page_size) const {
   if (page_size < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("page_size: must not be negative (got ", page_size, ")"));
   }
   if (page_size == 0) return kDefaultPageSize;
-  return std::min(page_size, kMaxPageSize);
+  return std::min(page_size, std::max(limits_.max_page_size, kDefaultPageSize));
 }
 
 absl::StatusOr<Found<Indicator>> ServiceCore::GetIndicator(
@@ -122,7 +123,8 @@ absl::StatusOr<Page> ServiceCore::PageOf(std::vector<uint32_t> matches,
 absl::StatusOr<Page> ServiceCore::QueryObservations(
     const ObservationFilter& filter, const PageRequest& page) const {
   ASSIGN_OR_RETURN(const int32_t size, EffectivePageSize(page.page_size));
-  ASSIGN_OR_RETURN(CompiledFilter compiled, CompileFilter(*dataset_, filter));
+  ASSIGN_OR_RETURN(CompiledFilter compiled,
+                   CompileFilter(*dataset_, filter, limits_.max_filter_ids));
   // The canonical text binds tokens to the filter; most queries fit on one
   // page and never need it, so it is built only for a token.
   std::string request_text;
@@ -157,7 +159,8 @@ absl::StatusOr<Page> ServiceCore::QueryObservations(
 
 absl::StatusOr<ObservationStream> ServiceCore::StreamObservations(
     const ObservationFilter& filter) const {
-  ASSIGN_OR_RETURN(CompiledFilter compiled, CompileFilter(*dataset_, filter));
+  ASSIGN_OR_RETURN(CompiledFilter compiled,
+                   CompileFilter(*dataset_, filter, limits_.max_filter_ids));
   return ObservationStream(dataset_, std::move(compiled));
 }
 

@@ -17,9 +17,18 @@ namespace indicators {
 inline constexpr int32_t kDefaultPageSize = 100;
 inline constexpr int32_t kMaxPageSize = 1000;
 
+// Limits of one server; each is a flag of indicators-server.
+struct CoreLimits {
+  // Page sizes above this are clamped to it (at least kDefaultPageSize).
+  int32_t max_page_size = kMaxPageSize;
+  // Ids allowed in one filter list (indicator_ids, region_codes, source_ids,
+  // statuses); more is INVALID_ARGUMENT naming the limit.
+  size_t max_filter_ids = 1000;
+};
+
 // The paging fields of a List or Query request.
 struct PageRequest {
-  int32_t page_size = 0;  // 0: kDefaultPageSize; above kMaxPageSize: clamped.
+  int32_t page_size = 0;  // 0: kDefaultPageSize; above the maximum: clamped.
   std::string page_token;
 };
 
@@ -45,8 +54,11 @@ struct Found {
 // to these calls and their results to responses. Thread-safe.
 class ServiceCore {
  public:
-  ServiceCore(std::shared_ptr<const Dataset> dataset, PageTokenCodec codec)
-      : dataset_(std::move(dataset)), codec_(std::move(codec)) {}
+  ServiceCore(std::shared_ptr<const Dataset> dataset, PageTokenCodec codec,
+              CoreLimits limits = {})
+      : dataset_(std::move(dataset)),
+        codec_(std::move(codec)),
+        limits_(limits) {}
 
   const std::shared_ptr<const Dataset>& dataset() const { return dataset_; }
 
@@ -78,17 +90,16 @@ class ServiceCore {
                               absl::string_view request_text,
                               const PageRequest& page) const;
 
+  // Returns the effective page size, or INVALID_ARGUMENT if negative.
+  absl::StatusOr<int32_t> EffectivePageSize(int32_t page_size) const;
   // Returns where the page starts: 0, or the position in its token.
   absl::StatusOr<uint64_t> StartOf(const PageRequest& page,
                                    const TokenScope& scope) const;
 
   std::shared_ptr<const Dataset> dataset_;
   PageTokenCodec codec_;
+  CoreLimits limits_;
 };
-
-// Returns the effective page size of `page_size`, or INVALID_ARGUMENT if it
-// is negative.
-absl::StatusOr<int32_t> EffectivePageSize(int32_t page_size);
 
 }  // namespace indicators
 

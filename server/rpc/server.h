@@ -21,6 +21,18 @@ struct ServerOptions {
   size_t stream_batch_size = 1000;
   // How long `Drain` lets in-flight calls finish before cancelling them.
   absl::Duration drain_timeout = absl::Seconds(10);
+  // Largest request message accepted; larger gets RESOURCE_EXHAUSTED.
+  int max_request_bytes = 64 * 1024;
+  // Concurrent calls per connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS);
+  // further calls wait until one ends.
+  int max_concurrent_streams = 100;
+  // Keepalive enforcement: a client that pings more often than this, or
+  // pings with no call open, gets GOAWAY (too_many_pings) after two strikes.
+  absl::Duration min_ping_interval = absl::Minutes(1);
+  // Connections are closed gracefully after this age (clients reconnect,
+  // which rebalances them), with `max_connection_age_grace` for open calls.
+  absl::Duration max_connection_age = absl::Minutes(30);
+  absl::Duration max_connection_age_grace = absl::Minutes(1);
 };
 
 // A running gRPC server: the indicator service, the standard health service

@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   const std::string data_dir = absl::GetFlag(FLAGS_data);
@@ -131,8 +132,21 @@ int main(int argc, char** argv) {
       absl::ToDoubleSeconds(absl::Now() - start));
   std::fflush(stdout);
 
+  // SIGHUP reloads the dataset from --data; SIGINT and SIGTERM stop.
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  while (sigwait(&stop_signals, &signal_number) == 0 &&
+         signal_number == SIGHUP) {
+    const absl::Status reloaded = (*server)->Reload(data_dir, "SIGHUP");
+    if (reloaded.ok()) {
+      std::fprintf(stderr, "indicators-server: reloaded: serving dataset %s\n",
+                   (*server)->dataset_version().c_str());
+    } else {
+      std::fprintf(stderr,
+                   "indicators-server: reload rejected, still serving %s: %s\n",
+                   (*server)->dataset_version().c_str(),
+                   std::string(reloaded.message()).c_str());
+    }
+  }
   std::fprintf(stderr, "indicators-server: %s received, draining\n",
                strsignal(signal_number));
   (*server)->Drain();

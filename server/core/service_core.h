@@ -62,6 +62,14 @@ class ServiceCore {
 
   const std::shared_ptr<const Dataset>& dataset() const { return dataset_; }
 
+  // Returns a core over `dataset` with this core's token key and limits, so
+  // that a reloaded version checks tokens the same way.
+  std::shared_ptr<const ServiceCore> WithDataset(
+      std::shared_ptr<const Dataset> dataset) const {
+    return std::make_shared<const ServiceCore>(std::move(dataset), codec_,
+                                               limits_);
+  }
+
   // Each Get returns INVALID_ARGUMENT for an empty id, NOT_FOUND for an
   // unknown one.
   absl::StatusOr<Found<Indicator>> GetIndicator(absl::string_view id) const;

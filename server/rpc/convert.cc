@@ -85,6 +85,16 @@ void ToProto(const Dataset& dataset, v1::DatasetInfo* out) {
   }
 }
 
+void ToProto(const ReloadOutcome& in, v1::ReloadOutcome* out) {
+  *out->mutable_time() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+          absl::ToUnixNanos(in.time));
+  out->set_trigger(in.trigger);
+  out->set_succeeded(in.status.ok());
+  out->set_error(std::string(in.status.message()));
+  out->set_version(in.version);
+}
+
 absl::StatusOr<ObservationFilter> FromProto(const v1::ObservationFilter& in) {
   ObservationFilter out;
   out.indicator_ids.assign(in.indicator_ids().begin(),

@@ -8,6 +8,7 @@
 #include "indicators/v1/resources.pb.h"
 #include "server/core/dataset.h"
 #include "server/core/observation_query.h"
+#include "server/rpc/dataset_manager.h"
 
 namespace indicators::rpc {
 
@@ -17,6 +18,7 @@ void ToProto(const Source& in, v1::Source* out);
 // Converts observation row `row` of `dataset`.
 void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out);
 void ToProto(const Dataset& dataset, v1::DatasetInfo* out);
+void ToProto(const ReloadOutcome& in, v1::ReloadOutcome* out);
 
 // Returns the core filter, or INVALID_ARGUMENT naming a `filter.` field that
 // holds an enum value outside the contract.

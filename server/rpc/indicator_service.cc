@@ -108,97 +108,103 @@ class FailedWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 }  // namespace
 
-IndicatorService::IndicatorService(std::shared_ptr<const ServiceCore> core,
+IndicatorService::IndicatorService(std::shared_ptr<DatasetManager> manager,
                                    size_t stream_batch_size)
-    : core_(std::move(core)),
-      encoded_(std::make_shared<const EncodedDataset>(core_->dataset())),
-      stream_batch_size_(stream_batch_size) {}
+    : manager_(std::move(manager)), stream_batch_size_(stream_batch_size) {}
 
 grpc::ServerUnaryReactor* IndicatorService::ListIndicators(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
   return Finish<v1::ListIndicatorsRequest>(
       context, request, response,
       [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
-        ASSIGN_OR_RETURN(Page page, core_->ListIndicators(
+        ASSIGN_OR_RETURN(Page page, snapshot->core->ListIndicators(
                                         PageOf(r.page_size(), r.page_token())));
-        return encoded_->IndicatorPage(page.items, page.next_page_token);
+        return snapshot->encoded->IndicatorPage(page.items,
+                                                page.next_page_token);
       });
 }
 
 grpc::ServerUnaryReactor* IndicatorService::GetIndicator(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
   return Finish<v1::GetIndicatorRequest>(
       context, request, response,
       [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
         ASSIGN_OR_RETURN(Found<indicators::Indicator> found,
-                         core_->GetIndicator(r.id()));
-        return encoded_->Indicator(found.index);
+                         snapshot->core->GetIndicator(r.id()));
+        return snapshot->encoded->Indicator(found.index);
       });
 }
 
 grpc::ServerUnaryReactor* IndicatorService::ListRegions(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
   return Finish<v1::ListRegionsRequest>(
       context, request, response,
       [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
         ASSIGN_OR_RETURN(RegionType type, FromProto(r.type()));
-        ASSIGN_OR_RETURN(Page page, core_->ListRegions(
+        ASSIGN_OR_RETURN(Page page, snapshot->core->ListRegions(
                                         r.parent_code(), type,
                                         PageOf(r.page_size(), r.page_token())));
-        return encoded_->RegionPage(page.items, page.next_page_token);
+        return snapshot->encoded->RegionPage(page.items, page.next_page_token);
       });
 }
 
 grpc::ServerUnaryReactor* IndicatorService::GetRegion(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
   return Finish<v1::GetRegionRequest>(
       context, request, response,
       [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
         ASSIGN_OR_RETURN(Found<indicators::Region> found,
-                         core_->GetRegion(r.code()));
-        return encoded_->Region(found.index);
+                         snapshot->core->GetRegion(r.code()));
+        return snapshot->encoded->Region(found.index);
       });
 }
 
 grpc::ServerUnaryReactor* IndicatorService::ListSources(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
   return Finish<v1::ListSourcesRequest>(
       context, request, response,
       [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
-        ASSIGN_OR_RETURN(Page page, core_->ListSources(
+        ASSIGN_OR_RETURN(Page page, snapshot->core->ListSources(
                                         PageOf(r.page_size(), r.page_token())));
-        return encoded_->SourcePage(page.items, page.next_page_token);
+        return snapshot->encoded->SourcePage(page.items, page.next_page_token);
       });
 }
 
 grpc::ServerUnaryReactor* IndicatorService::GetSource(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
   return Finish<v1::GetSourceRequest>(
       context, request, response,
       [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
         ASSIGN_OR_RETURN(Found<indicators::Source> found,
-                         core_->GetSource(r.id()));
-        return encoded_->Source(found.index);
+                         snapshot->core->GetSource(r.id()));
+        return snapshot->encoded->Source(found.index);
       });
 }
 
 grpc::ServerUnaryReactor* IndicatorService::QueryObservations(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
+  const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
   return Finish<v1::QueryObservationsRequest>(
       context, request, response,
       [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
         ASSIGN_OR_RETURN(ObservationFilter filter, FromProto(r.filter()));
         ASSIGN_OR_RETURN(Page page,
-                         core_->QueryObservations(
+                         snapshot->core->QueryObservations(
                              filter, PageOf(r.page_size(), r.page_token())));
-        return encoded_->QueryPage(page.items, page.next_page_token);
+        return snapshot->encoded->QueryPage(page.items, page.next_page_token);
       });
 }
 
@@ -212,9 +218,11 @@ IndicatorService::StreamObservations(grpc::CallbackServerContext* /*context*/,
   }
   absl::StatusOr<ObservationFilter> filter = FromProto(request.filter());
   if (!filter.ok()) return new FailedWriter(filter.status());
-  absl::StatusOr<ObservationStream> stream = core_->StreamObservations(*filter);
+  const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
+  absl::StatusOr<ObservationStream> stream =
+      snapshot->core->StreamObservations(*filter);
   if (!stream.ok()) return new FailedWriter(stream.status());
-  return new ObservationWriter(*std::move(stream), encoded_,
+  return new ObservationWriter(*std::move(stream), snapshot->encoded,
                                stream_batch_size_);
 }
 
@@ -222,7 +230,10 @@ grpc::ServerUnaryReactor* IndicatorService::GetDatasetInfo(
     grpc::CallbackServerContext* context,
     const v1::GetDatasetInfoRequest* /*request*/,
     v1::GetDatasetInfoResponse* response) {
-  ToProto(*core_->dataset(), response->mutable_dataset());
+  ToProto(*manager_->Current()->core->dataset(), response->mutable_dataset());
+  if (std::optional<ReloadOutcome> reload = manager_->LastReload()) {
+    ToProto(*reload, response->mutable_last_reload());
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
   return reactor;

@@ -5,7 +5,7 @@
 
 #include "indicators/v1/indicator_service.grpc.pb.h"
 #include "server/core/service_core.h"
-#include "server/rpc/encoded_dataset.h"
+#include "server/rpc/dataset_manager.h"
 
 namespace indicators::rpc {
 
@@ -32,8 +32,9 @@ using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
 // never blocks, so callback threads never wait.
 class IndicatorService final : public internal::ServiceBase {
  public:
-  // `stream_batch_size` is the number of observations per streamed message.
-  IndicatorService(std::shared_ptr<const ServiceCore> core,
+  // Serves the snapshots of `manager`; `stream_batch_size` is the number of
+  // observations per streamed message.
+  IndicatorService(std::shared_ptr<DatasetManager> manager,
                    size_t stream_batch_size);
 
   grpc::ServerUnaryReactor* ListIndicators(grpc::CallbackServerContext* context,
@@ -66,8 +67,7 @@ class IndicatorService final : public internal::ServiceBase {
       v1::GetDatasetInfoResponse* response) override;
 
  private:
-  std::shared_ptr<const ServiceCore> core_;
-  std::shared_ptr<const EncodedDataset> encoded_;
+  std::shared_ptr<DatasetManager> manager_;
   size_t stream_batch_size_;
 };
 

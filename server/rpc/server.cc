@@ -33,8 +33,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   std::unique_ptr<Server> server(new Server());
   server->options_ = options;
+  server->manager_ = std::make_shared<DatasetManager>(std::move(core));
   server->service_ = std::make_unique<IndicatorService>(
-      std::move(core), options.stream_batch_size);
+      server->manager_, options.stream_batch_size);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
                            &server->port_);

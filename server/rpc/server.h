@@ -49,6 +49,17 @@ class Server {
   const std::string& address() const { return address_; }
   int port() const { return port_; }
 
+  // Loads the dataset in `dir` beside the live one and swaps it in; on error
+  // returns it and keeps serving the old one (health stays SERVING).
+  absl::Status Reload(const std::string& dir, const std::string& trigger) {
+    return manager_->Reload(dir, trigger);
+  }
+
+  // Returns the version of the dataset being served.
+  std::string dataset_version() const {
+    return manager_->Current()->core->dataset()->version();
+  }
+
   // Marks health NOT_SERVING, refuses new calls, lets in-flight calls finish
   // until the drain timeout, then cancels the rest and returns.
   void Drain();
@@ -57,6 +68,7 @@ class Server {
   Server() = default;
 
   ServerOptions options_;
+  std::shared_ptr<DatasetManager> manager_;
   std::unique_ptr<IndicatorService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;

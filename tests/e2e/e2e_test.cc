@@ -300,6 +300,51 @@ TEST(ServerLifecycleTest, SigtermDrainsAndExitsZero) {
       << server.process().output();
 }
 
+TEST(ServerLifecycleTest, SighupReloadsAndABadReloadKeepsTheOldVersion) {
+  TempDataset data;
+  ServerProcess server({"--data=" + data.dir()});
+  ASSERT_FALSE(server.address().empty()) << server.process().output();
+  auto version = [&] {
+    std::string out;
+    RunCommand({CLIENT_BINARY, "--target=" + server.address(), "info"}, &out);
+    std::smatch match;
+    std::regex_search(out, match, std::regex("version: +([0-9a-f]{64})"));
+    return match.size() > 1 ? match[1].str() : out;
+  };
+  const std::string before = version();
+  auto reload_and_read_log = [&] {
+    server.process().Signal(SIGHUP);
+    std::string line;
+    while (server.process().ReadLine(&line, absl::Seconds(10))) {
+      if (!absl::StrContains(line, "reload")) continue;
+      std::string detail;  // A rejection lists its errors on the next lines.
+      if (absl::StrContains(line, "rejected") &&
+          server.process().ReadLine(&detail, absl::Seconds(5))) {
+        line += "\n" + detail;
+      }
+      return line;
+    }
+    return std::string("no reload line");
+  };
+  data.Write("observations.csv",
+             data.Read("observations.csv") +
+                 "rd_intensity,CN,2031,1,exact,final,S1,\n");
+  const std::string accepted = reload_and_read_log();
+  EXPECT_TRUE(absl::StrContains(accepted, "reloaded: serving dataset"))
+      << accepted;
+  const std::string after = version();
+  EXPECT_NE(after, before);
+  EXPECT_TRUE(absl::StrContains(accepted, after)) << accepted;
+
+  data.Write("sources.csv", "not,a,valid,header\n");
+  const std::string rejected = reload_and_read_log();
+  EXPECT_TRUE(
+      absl::StrContains(rejected, "reload rejected, still serving " + after))
+      << rejected;
+  EXPECT_TRUE(absl::StrContains(rejected, "sources.csv:1: header")) << rejected;
+  EXPECT_EQ(version(), after);
+}
+
 TEST(ServerLifecycleTest, CorruptDatasetNeverServesAndExitsNonZero) {
   TempDataset data;
   data.Write("observations.csv",

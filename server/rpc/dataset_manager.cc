@@ -1,0 +1,67 @@
+#include "server/rpc/dataset_manager.h"
+
+#include "absl/time/clock.h"
+#include "server/core/dataset_loader.h"
+
+namespace indicators::rpc {
+namespace {
+
+// Generations are unique across managers, so a thread's cached snapshot can
+// never be mistaken for another manager's.
+std::atomic<uint64_t> next_generation{1};
+
+struct ThreadCache {
+  uint64_t generation = 0;
+  std::shared_ptr<const Snapshot> snapshot;
+};
+thread_local ThreadCache cache;
+
+std::shared_ptr<const Snapshot> MakeSnapshot(
+    std::shared_ptr<const ServiceCore> core) {
+  auto encoded = std::make_shared<const EncodedDataset>(core->dataset());
+  return std::make_shared<const Snapshot>(
+      Snapshot{std::move(core), std::move(encoded)});
+}
+
+}  // namespace
+
+DatasetManager::DatasetManager(std::shared_ptr<const ServiceCore> core) {
+  Publish(MakeSnapshot(std::move(core)));
+}
+
+void DatasetManager::Publish(std::shared_ptr<const Snapshot> snapshot) {
+  absl::MutexLock lock(&mu_);
+  current_ = std::move(snapshot);
+  generation_.store(next_generation.fetch_add(1), std::memory_order_release);
+}
+
+std::shared_ptr<const Snapshot> DatasetManager::Current() const {
+  const uint64_t generation = generation_.load(std::memory_order_acquire);
+  if (cache.generation != generation) {
+    absl::MutexLock lock(&mu_);
+    cache.snapshot = current_;
+    cache.generation = generation_.load(std::memory_order_relaxed);
+  }
+  return cache.snapshot;
+}
+
+absl::Status DatasetManager::Reload(const std::string& dir,
+                                    const std::string& trigger) {
+  absl::MutexLock one_at_a_time(&reload_mu_);
+  absl::StatusOr<std::shared_ptr<const Dataset>> dataset = LoadDataset(dir);
+  std::shared_ptr<const Snapshot> fresh;
+  if (dataset.ok())
+    fresh = MakeSnapshot(Current()->core->WithDataset(*dataset));
+  if (fresh != nullptr) Publish(fresh);
+  absl::MutexLock lock(&mu_);
+  last_reload_ = ReloadOutcome{absl::Now(), trigger, dataset.status(),
+                               current_->core->dataset()->version()};
+  return dataset.status();
+}
+
+std::optional<ReloadOutcome> DatasetManager::LastReload() const {
+  absl::MutexLock lock(&mu_);
+  return last_reload_;
+}
+
+}  // namespace indicators::rpc

@@ -1,0 +1,68 @@
+#ifndef INDICATORS_SERVER_RPC_DATASET_MANAGER_H_
+#define INDICATORS_SERVER_RPC_DATASET_MANAGER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/core/service_core.h"
+#include "server/rpc/encoded_dataset.h"
+
+namespace indicators::rpc {
+
+// One dataset version ready to serve: the core over it and its wire bytes.
+// A call takes one snapshot at its start and uses only it, so every response
+// and every stream comes from exactly one version.
+struct Snapshot {
+  std::shared_ptr<const ServiceCore> core;
+  std::shared_ptr<const EncodedDataset> encoded;
+};
+
+// What the last reload did.
+struct ReloadOutcome {
+  absl::Time time;
+  std::string trigger;  // Such as "SIGHUP".
+  absl::Status status;  // OK, or why the new dataset was rejected.
+  std::string version;  // Version served after the reload.
+};
+
+// Holds the snapshot being served and replaces it on reload. `Current` takes
+// no lock in the steady state: each thread keeps the snapshot it last saw and
+// compares a generation number; only the first call on a thread after a swap
+// takes a mutex. A reload loads and indexes the new dataset beside the live
+// one and swaps it in whole; a dataset that fails to load is rejected and the
+// old one keeps serving.
+class DatasetManager {
+ public:
+  explicit DatasetManager(std::shared_ptr<const ServiceCore> core);
+
+  // Returns the snapshot to serve a call from.
+  std::shared_ptr<const Snapshot> Current() const;
+
+  // Loads the dataset in `dir` and, if it is valid, serves it from now on.
+  // Returns the load error otherwise (nothing changes). Reloads run one at a
+  // time; calls keep being served throughout.
+  absl::Status Reload(const std::string& dir, const std::string& trigger);
+
+  // Returns the outcome of the last reload, if there was one.
+  std::optional<ReloadOutcome> LastReload() const;
+
+ private:
+  void Publish(std::shared_ptr<const Snapshot> snapshot);
+
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
+  std::optional<ReloadOutcome> last_reload_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> generation_{0};
+  absl::Mutex reload_mu_;  // One reload at a time.
+};
+
+}  // namespace indicators::rpc
+
+#endif  // INDICATORS_SERVER_RPC_DATASET_MANAGER_H_

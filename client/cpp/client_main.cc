@@ -137,13 +137,26 @@ void PrintNextPage(const std::string& token) {
 }
 
 // Prints `result` as JSON or with `print_table`; returns the exit code.
+// Prints a failed call: the gRPC code, the message, and the reason and field
+// from the server's error details when it sent them. Returns the exit code.
+int PrintError(const absl::Status& status) {
+  std::cerr << "error: " << absl::StatusCodeToString(status.code()) << ": "
+            << status.message();
+  if (auto info = indicators::client::ErrorInfoOf(status)) {
+    std::cerr << " [" << info->reason();
+    if (auto field = info->metadata().find("field");
+        field != info->metadata().end()) {
+      std::cerr << ", field " << field->second;
+    }
+    std::cerr << "]";
+  }
+  std::cerr << "\n";
+  return 1;
+}
+
 template <typename T, typename PrintTable>
 int Print(const absl::StatusOr<T>& result, PrintTable print_table) {
-  if (!result.ok()) {
-    std::cerr << "error: " << absl::StatusCodeToString(result.status().code())
-              << ": " << result.status().message() << "\n";
-    return 1;
-  }
+  if (!result.ok()) return PrintError(result.status());
   if (absl::GetFlag(FLAGS_json)) {
     std::cout << ToJson(*result, true);
   } else {
@@ -261,11 +274,7 @@ int Run(const std::vector<char*>& args) {
           std::cout.flush();
           return true;
         });
-    if (!status.ok()) {
-      std::cerr << "error: " << absl::StatusCodeToString(status.code()) << ": "
-                << status.message() << "\n";
-      return 1;
-    }
+    if (!status.ok()) return PrintError(status);
     if (!json) std::cout << "(" << count << " observations)\n";
     return 0;
   }

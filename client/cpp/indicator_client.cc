@@ -4,7 +4,9 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include "absl/strings/cord.h"
 #include "absl/time/clock.h"
+#include "google/rpc/status.pb.h"
 
 namespace indicators::client {
 namespace {
@@ -23,8 +25,41 @@ absl::StatusOr<Response> Call(v1::IndicatorService::Stub* stub,
 }  // namespace
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  absl::Status out(static_cast<absl::StatusCode>(status.error_code()),
+                   status.error_message());
+  google::rpc::Status details;
+  if (!status.ok() && !status.error_details().empty() &&
+      details.ParseFromString(status.error_details())) {
+    for (const google::protobuf::Any& any : details.details()) {
+      out.SetPayload(any.type_url(), absl::Cord(any.value()));
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Parses the payload of `status` that holds a message of type `T`.
+template <typename T>
+std::optional<T> DetailOf(const absl::Status& status) {
+  const std::string url = "type.googleapis.com/" + T::descriptor()->full_name();
+  absl::optional<absl::Cord> payload = status.GetPayload(url);
+  T message;
+  if (!payload || !message.ParseFromString(std::string(*payload))) {
+    return std::nullopt;
+  }
+  return message;
+}
+
+}  // namespace
+
+std::optional<google::rpc::ErrorInfo> ErrorInfoOf(const absl::Status& status) {
+  return DetailOf<google::rpc::ErrorInfo>(status);
+}
+
+std::optional<google::rpc::BadRequest> BadRequestOf(
+    const absl::Status& status) {
+  return DetailOf<google::rpc::BadRequest>(status);
 }
 
 IndicatorClient::IndicatorClient(std::shared_ptr<grpc::Channel> channel,

@@ -4,12 +4,14 @@
 #include <grpcpp/channel.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "google/rpc/error_details.pb.h"
 #include "indicators/v1/indicator_service.grpc.pb.h"
 
 namespace indicators::client {
@@ -59,8 +61,16 @@ class IndicatorClient {
   ClientOptions options_;
 };
 
-// Returns the absl equivalent of a gRPC status: same code, same message.
+// Returns the absl equivalent of a gRPC status: same code, same message, and
+// the server's error details (google.rpc.ErrorInfo, google.rpc.BadRequest) as
+// payloads keyed by their type URLs; read them with the functions below.
 absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// Return the ErrorInfo (reason such as UNKNOWN_INDICATOR, domain, metadata
+// with the field) or the BadRequest field violations of a failed call, or
+// nullopt if the server sent none.
+std::optional<google::rpc::ErrorInfo> ErrorInfoOf(const absl::Status& status);
+std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status);
 
 }  // namespace indicators::client
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "server/core/errors.h"
 
 namespace indicators {
 namespace {
@@ -12,14 +13,14 @@ namespace {
 template <typename Find>
 absl::StatusOr<std::vector<uint32_t>> Resolve(
     const std::vector<std::string>& ids, absl::string_view field,
-    absl::string_view kind, Find find) {
+    absl::string_view kind, absl::string_view reason, Find find) {
   std::vector<uint32_t> out;
   out.reserve(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     std::optional<uint32_t> index = find(ids[i]);
     if (!index) {
-      return absl::NotFoundError(absl::StrCat(
-          "filter.", field, "[", i, "]: unknown ", kind, " \"", ids[i], "\""));
+      return UnknownId(reason, absl::StrCat("filter.", field, "[", i, "]"),
+                       absl::StrCat("unknown ", kind, " \"", ids[i], "\""));
     }
     out.push_back(*index);
   }
@@ -32,8 +33,8 @@ absl::StatusOr<std::optional<Period>> ParsePeriodField(
   if (text.empty()) return std::optional<Period>();
   auto period = Period::Parse(text);
   if (!period.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("filter.", field, ": ", period.status().message()));
+    return InvalidField(reason::kInvalidPeriod, absl::StrCat("filter.", field),
+                        period.status().message());
   }
   return std::optional<Period>(*period);
 }
@@ -166,20 +167,23 @@ absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
         {"source_ids", filter.source_ids.size()},
         {"statuses", filter.statuses.size()}}) {
     if (count > max_ids) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "filter.", field, ": ", count, " entries exceed the limit of ",
-          max_ids, " per list (--max_filter_ids)"));
+      return InvalidField(
+          reason::kTooManyIds, absl::StrCat("filter.", field),
+          absl::StrCat(count, " entries exceed the limit of ", max_ids,
+                       " per list (--max_filter_ids)"));
     }
   }
   CompiledFilter out;
-  auto indicators =
-      Resolve(filter.indicator_ids, "indicator_ids", "indicator",
-              [&](auto& id) { return dataset.FindIndicator(id); });
+  auto indicators = Resolve(filter.indicator_ids, "indicator_ids", "indicator",
+                            reason::kUnknownIndicator, [&](auto& id) {
+                              return dataset.FindIndicator(id);
+                            });
   if (!indicators.ok()) return indicators.status();
   out.indicators = *std::move(indicators);
   SortUnique(&out.indicators);
 
   auto regions = Resolve(filter.region_codes, "region_codes", "region",
+                         reason::kUnknownRegion,
                          [&](auto& id) { return dataset.FindRegion(id); });
   if (!regions.ok()) return regions.status();
   out.regions = *std::move(regions);
@@ -202,14 +206,15 @@ absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
   if (!end.ok()) return end.status();
   if (*end) out.last_month = (*end)->last_month_index();
   if (*start && *end && out.first_month > out.last_month) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("filter.end_period: \"", filter.end_period,
-                     "\" ends before filter.start_period \"",
-                     filter.start_period, "\" begins"));
+    return InvalidField(reason::kPeriodOutOfRange, "filter.end_period",
+                        absl::StrCat("\"", filter.end_period,
+                                     "\" ends before filter.start_period \"",
+                                     filter.start_period, "\" begins"));
   }
 
-  auto sources = Resolve(filter.source_ids, "source_ids", "source",
-                         [&](auto& id) { return dataset.FindSource(id); });
+  auto sources =
+      Resolve(filter.source_ids, "source_ids", "source", reason::kUnknownSource,
+              [&](auto& id) { return dataset.FindSource(id); });
   if (!sources.ok()) return sources.status();
   if (!sources->empty()) {
     out.sources.assign(dataset.sources().size(), false);
@@ -218,8 +223,8 @@ absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
 
   if (static_cast<int>(filter.min_reliability) >
       static_cast<int>(Reliability::kOfficial)) {
-    return absl::InvalidArgumentError(
-        "filter.min_reliability: unknown reliability grade");
+    return InvalidField(reason::kInvalidEnumValue, "filter.min_reliability",
+                        "unknown reliability grade");
   }
   out.min_reliability = filter.min_reliability;
   if (!filter.statuses.empty()) {
@@ -227,8 +232,9 @@ absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
     for (size_t i = 0; i < filter.statuses.size(); ++i) {
       const int s = static_cast<int>(filter.statuses[i]);
       if (s < 1 || s > static_cast<int>(ObservationStatus::kEstimate)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("filter.statuses[", i, "]: unknown status ", s));
+        return InvalidField(reason::kInvalidEnumValue,
+                            absl::StrCat("filter.statuses[", i, "]"),
+                            absl::StrCat("unknown status ", s));
       }
       out.status_mask |= 1u << s;
     }

@@ -9,6 +9,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "server/core/errors.h"
 
 namespace indicators {
 namespace {
@@ -119,21 +120,21 @@ absl::StatusOr<uint64_t> PageTokenCodec::Decode(absl::string_view field,
   // Invalid: say why, as far as the fingerprints tell.
   if (well_formed && ReadLittleEndian(absl::string_view(body).substr(1, 8)) !=
                          Fingerprint(scope.dataset_version)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": was issued for another dataset version; now serving ",
-        scope.dataset_version, ", restart from the first page"));
+    return InvalidField(
+        reason::kStalePageToken, field,
+        absl::StrCat("was issued for another dataset version; now serving ",
+                     scope.dataset_version, ", restart from the first page"));
   }
   if (well_formed && ReadLittleEndian(absl::string_view(body).substr(9, 8)) !=
                          Fingerprint(scope.request)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field,
-        ": was issued for a different request; keep every field but "
-        "page_size and page_token the same between pages"));
+    return InvalidField(reason::kPageTokenMismatch, field,
+                        "was issued for a different request; keep every field "
+                        "but page_size and page_token the same between pages");
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      field,
-      ": not a page token issued by this service (altered or truncated); "
-      "pass the next_page_token of the previous page"));
+  return InvalidField(reason::kInvalidPageToken, field,
+                      "not a page token issued by this service (altered or "
+                      "truncated); pass the next_page_token of the previous "
+                      "page");
 }
 
 }  // namespace indicators

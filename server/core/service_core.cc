@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
+#include "server/core/errors.h"
 #include "server/core/status_macros.h"
 
 namespace indicators {
@@ -13,15 +14,16 @@ template <typename T, typename FindFn>
 absl::StatusOr<Found<T>> FindById(const std::shared_ptr<const Dataset>& d,
                                   const std::vector<T>& table,
                                   absl::string_view field,
-                                  absl::string_view kind, absl::string_view id,
-                                  FindFn find) {
+                                  absl::string_view kind,
+                                  absl::string_view reason,
+                                  absl::string_view id, FindFn find) {
   if (id.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
+    return InvalidField(reason::kMissingField, field, "is required");
   }
   std::optional<uint32_t> index = find(id);
   if (!index) {
-    return absl::NotFoundError(
-        absl::StrCat(field, ": unknown ", kind, " \"", id, "\""));
+    return UnknownId(reason, field,
+                     absl::StrCat("unknown ", kind, " \"", id, "\""));
   }
   return Found<T>{d, &table[*index], *index};
 }
@@ -37,8 +39,9 @@ std::vector<uint32_t> AllIndexes(size_t n) {
 absl::StatusOr<int32_t> ServiceCore::EffectivePageSize(
     int32_t page_size) const {
   if (page_size < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page_size: must not be negative (got ", page_size, ")"));
+    return InvalidField(
+        reason::kInvalidPageSize, "page_size",
+        absl::StrCat("must not be negative (got ", page_size, ")"));
   }
   if (page_size == 0) return kDefaultPageSize;
   return std::min(page_size, std::max(limits_.max_page_size, kDefaultPageSize));
@@ -46,19 +49,22 @@ absl::StatusOr<int32_t> ServiceCore::EffectivePageSize(
 
 absl::StatusOr<Found<Indicator>> ServiceCore::GetIndicator(
     absl::string_view id) const {
-  return FindById(dataset_, dataset_->indicators(), "id", "indicator", id,
+  return FindById(dataset_, dataset_->indicators(), "id", "indicator",
+                  reason::kUnknownIndicator, id,
                   [&](auto id) { return dataset_->FindIndicator(id); });
 }
 
 absl::StatusOr<Found<Region>> ServiceCore::GetRegion(
     absl::string_view code) const {
-  return FindById(dataset_, dataset_->regions(), "code", "region", code,
+  return FindById(dataset_, dataset_->regions(), "code", "region",
+                  reason::kUnknownRegion, code,
                   [&](auto id) { return dataset_->FindRegion(id); });
 }
 
 absl::StatusOr<Found<Source>> ServiceCore::GetSource(
     absl::string_view id) const {
-  return FindById(dataset_, dataset_->sources(), "id", "source", id,
+  return FindById(dataset_, dataset_->sources(), "id", "source",
+                  reason::kUnknownSource, id,
                   [&](auto id) { return dataset_->FindSource(id); });
 }
 
@@ -77,8 +83,8 @@ absl::StatusOr<Page> ServiceCore::ListRegions(absl::string_view parent_code,
   } else {
     std::optional<uint32_t> parent = dataset_->FindRegion(parent_code);
     if (!parent) {
-      return absl::NotFoundError(
-          absl::StrCat("parent_code: unknown region \"", parent_code, "\""));
+      return UnknownId(reason::kUnknownRegion, "parent_code",
+                       absl::StrCat("unknown region \"", parent_code, "\""));
     }
     absl::Span<const uint32_t> children = dataset_->children(*parent);
     matches.assign(children.begin(), children.end());

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/core/errors.h"
 
 namespace indicators::rpc {
 namespace {
@@ -11,9 +12,9 @@ template <typename Core>
 absl::StatusOr<Core> CheckedEnum(int value, int first, int last,
                                  absl::string_view field) {
   if (value < first || value > last) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", value, " is not a valid value (expected ",
-                     first, " to ", last, ")"));
+    return InvalidField(reason::kInvalidEnumValue, field,
+                        absl::StrCat(value, " is not a valid value (expected ",
+                                     first, " to ", last, ")"));
   }
   return static_cast<Core>(value);
 }

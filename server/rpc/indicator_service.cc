@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "server/core/errors.h"
 #include "server/core/status_macros.h"
 #include "server/rpc/convert.h"
 #include "server/rpc/status_util.h"
@@ -19,8 +20,9 @@ absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
   grpc::ByteBuffer copy(bytes);  // Shares the slices.
   grpc::ProtoBufferReader reader(&copy);
   if (!request->ParseFromZeroCopyStream(&reader)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "request: not a valid ", request->GetDescriptor()->full_name()));
+    return InvalidField(
+        reason::kInvalidRequest, "request",
+        absl::StrCat("not a valid ", request->GetDescriptor()->full_name()));
   }
   return absl::OkStatus();
 }

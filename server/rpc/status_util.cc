@@ -2,18 +2,43 @@
 
 #include <string>
 
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "server/core/errors.h"
+
 namespace indicators::rpc {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   const int code = static_cast<int>(status.code());
+  const std::string message(status.message());
   // Abseil may grow codes that gRPC lacks; those are server faults.
   if (code <= 0 || code > static_cast<int>(grpc::StatusCode::UNAUTHENTICATED)) {
-    return grpc::Status(grpc::StatusCode::INTERNAL,
-                        std::string(status.message()));
+    return grpc::Status(grpc::StatusCode::INTERNAL, message);
   }
-  return grpc::Status(static_cast<grpc::StatusCode>(code),
-                      std::string(status.message()));
+  std::optional<ErrorDetail> detail = GetErrorDetail(status);
+  if (!detail)
+    return grpc::Status(static_cast<grpc::StatusCode>(code), message);
+
+  // AIP-193: an ErrorInfo with the reason, and the field as a violation.
+  google::rpc::Status details;
+  details.set_code(code);
+  details.set_message(message);
+  google::rpc::ErrorInfo info;
+  info.set_reason(detail->reason);
+  info.set_domain(std::string(kErrorDomain));
+  (*info.mutable_metadata())["field"] = detail->field;
+  details.add_details()->PackFrom(info);
+  google::rpc::BadRequest bad_request;
+  google::rpc::BadRequest::FieldViolation* violation =
+      bad_request.add_field_violations();
+  violation->set_field(detail->field);
+  // The message is "field: description"; the violation carries the latter.
+  violation->set_description(
+      message.substr(std::min(message.size(), detail->field.size() + 2)));
+  details.add_details()->PackFrom(bad_request);
+  return grpc::Status(static_cast<grpc::StatusCode>(code), message,
+                      details.SerializeAsString());
 }
 
 }  // namespace indicators::rpc

@@ -7,8 +7,14 @@
 
 namespace indicators::rpc {
 
+// The `ErrorInfo.domain` of every error this service reports.
+inline constexpr absl::string_view kErrorDomain = "indicators.v1";
+
 // Returns the gRPC status for a core status: the same code (Abseil and gRPC
-// number them alike) and message. This is the only place codes are mapped.
+// number them alike) and message, and for request errors a google.rpc.Status
+// in the details trailer with an ErrorInfo (reason, domain, the field in
+// metadata) and a BadRequest field violation. This is the only place codes
+// are mapped.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 }  // namespace indicators::rpc

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "server/core/dataset_loader.h"
+#include "server/core/errors.h"
 #include "tests/testing/temp_dataset.h"
 
 namespace indicators {
@@ -349,6 +350,17 @@ TEST_F(ServiceCoreTest, RejectsBadRequestsNamingTheField) {
     EXPECT_EQ(result.status().message().rfind(c.field, 0), 0u)
         << result.status().message();
   }
+}
+
+TEST_F(ServiceCoreTest, ErrorsCarryAReasonAndTheField) {
+  ObservationFilter f;
+  f.source_ids = {"SEED", "S0"};
+  absl::Status status = core_->QueryObservations(f, {}).status();
+  std::optional<ErrorDetail> detail = GetErrorDetail(status);
+  ASSERT_TRUE(detail.has_value()) << status;
+  EXPECT_EQ(detail->reason, reason::kUnknownSource);
+  EXPECT_EQ(detail->field, "filter.source_ids[1]");
+  EXPECT_FALSE(GetErrorDetail(absl::InternalError("x")).has_value());
 }
 
 TEST_F(ServiceCoreTest, RejectsATokenWithAnyByteChanged) {

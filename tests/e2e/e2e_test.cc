@@ -166,8 +166,9 @@ TEST_F(EndToEndTest, ClientHasASubcommandForEveryRpc) {
 TEST_F(EndToEndTest, ClientPrintsTheCodeAndFailsOnABadCall) {
   std::string out;
   EXPECT_EQ(Client({"get-indicator", "nope"}, &out), 1);
-  EXPECT_TRUE(
-      absl::StrContains(out, "NOT_FOUND: id: unknown indicator \"nope\""))
+  EXPECT_TRUE(absl::StrContains(out,
+                                "NOT_FOUND: id: unknown indicator \"nope\" "
+                                "[UNKNOWN_INDICATOR, field id]"))
       << out;
   EXPECT_EQ(Client({"query", "--from=2023-13"}, &out), 1);
   EXPECT_TRUE(absl::StrContains(out, "INVALID_ARGUMENT: filter.start_period"))

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/cpp/indicator_client.h"
 #include "grpc/health/v1/health.pb.h"
@@ -230,6 +231,85 @@ TEST_F(ServiceTest, BytesThatAreNotARequestAreInvalidArgument) {
   EXPECT_EQ(status.error_message(),
             "request: not a valid indicators.v1.QueryObservationsRequest");
   EXPECT_TRUE(client_->GetIndicator("rd_intensity").ok());
+}
+
+// AIP-193 details: an ErrorInfo with reason and domain, and the bad field as
+// a BadRequest violation, surfaced by the C++ client.
+TEST_F(ServiceTest, ErrorsCarryReasonDomainAndFieldViolations) {
+  struct Case {
+    std::function<absl::Status()> call;
+    const char* reason;
+    const char* field;
+  };
+  v1::QueryObservationsRequest first_page;
+  first_page.set_page_size(5);
+  auto page = client_->QueryObservations(first_page);
+  ASSERT_TRUE(page.ok());
+  const Case cases[] = {
+      {[&] { return client_->GetIndicator("nope").status(); },
+       "UNKNOWN_INDICATOR", "id"},
+      {[&] { return client_->GetRegion("XX").status(); }, "UNKNOWN_REGION",
+       "code"},
+      {[&] { return client_->GetSource("").status(); }, "MISSING_FIELD", "id"},
+      {[&] {
+         return client_->QueryObservations(Query("CN-GD", "2023-13")).status();
+       },
+       "INVALID_PERIOD", "filter.start_period"},
+      {[&] {
+         auto r = Query("CN-GD", "2023");
+         r.mutable_filter()->set_start_period("2024");
+         return client_->QueryObservations(r).status();
+       },
+       "PERIOD_OUT_OF_RANGE", "filter.end_period"},
+      {[&] {
+         auto r = Query("ZZ", "2023");
+         return client_->QueryObservations(r).status();
+       },
+       "UNKNOWN_REGION", "filter.region_codes[0]"},
+      {[&] {
+         v1::QueryObservationsRequest r = first_page;
+         r.set_page_token(page->next_page_token() + "x");
+         return client_->QueryObservations(r).status();
+       },
+       "INVALID_PAGE_TOKEN", "page_token"},
+      {[&] {
+         v1::QueryObservationsRequest r = first_page;
+         r.set_page_token(page->next_page_token());
+         r.mutable_filter()->set_latest_only(true);
+         return client_->QueryObservations(r).status();
+       },
+       "PAGE_TOKEN_MISMATCH", "page_token"},
+      {[&] {
+         v1::ListSourcesRequest r;
+         r.set_page_size(-1);
+         return client_->ListSources(r).status();
+       },
+       "INVALID_PAGE_SIZE", "page_size"},
+      {[&] {
+         v1::StreamObservationsRequest r;
+         r.mutable_filter()->add_statuses(
+             static_cast<v1::ObservationStatus>(9));
+         return client_->StreamObservations(r,
+                                            [](const auto&) { return true; });
+       },
+       "INVALID_ENUM_VALUE", "filter.statuses[0]"},
+  };
+  for (const Case& c : cases) {
+    absl::Status status = c.call();
+    ASSERT_FALSE(status.ok());
+    auto info = client::ErrorInfoOf(status);
+    ASSERT_TRUE(info.has_value()) << status;
+    EXPECT_EQ(info->reason(), c.reason) << status;
+    EXPECT_EQ(info->domain(), "indicators.v1");
+    EXPECT_EQ(info->metadata().at("field"), c.field) << status;
+    auto bad_request = client::BadRequestOf(status);
+    ASSERT_TRUE(bad_request.has_value()) << status;
+    ASSERT_EQ(bad_request->field_violations_size(), 1);
+    EXPECT_EQ(bad_request->field_violations(0).field(), c.field);
+    EXPECT_EQ(absl::StrCat(c.field, ": ",
+                           bad_request->field_violations(0).description()),
+              status.message());
+  }
 }
 
 TEST_F(ServiceTest, MismatchedPageTokenIsInvalidArgument) {

@@ -520,7 +520,12 @@ absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(
     ASSIGN_OR_RETURN(texts[i],
                      ReadFile(absl::StrCat(dir, "/", kDatasetFiles[i])));
   }
-  TableParser parser(dir, texts);
+  return LoadDatasetFromTexts(dir, texts);
+}
+
+absl::StatusOr<std::shared_ptr<const Dataset>> LoadDatasetFromTexts(
+    const std::string& label, const std::string (&texts)[4]) {
+  TableParser parser(label, texts);
   ASSIGN_OR_RETURN(DatasetTables tables, parser.Parse());
   return Dataset::Create(std::move(tables), DatasetVersion(texts), absl::Now());
 }

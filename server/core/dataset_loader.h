@@ -22,6 +22,11 @@ inline constexpr const char* kDatasetFiles[] = {
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(
     const std::string& dir);
 
+// Same as `LoadDataset`, from the four files' contents already in memory (in
+// `kDatasetFiles` order); `label` names the dataset in error messages.
+absl::StatusOr<std::shared_ptr<const Dataset>> LoadDatasetFromTexts(
+    const std::string& label, const std::string (&texts)[4]);
+
 // Returns the lowercase hex SHA-256 over, for each file in `kDatasetFiles`
 // order, its name, a NUL byte, its size as 8 little-endian bytes and its bytes.
 std::string DatasetVersion(const std::string (&contents)[4]);

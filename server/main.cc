@@ -45,6 +45,15 @@ ABSL_FLAG(int, max_page_size, 1000,
           "Page sizes above this are clamped to it (at least 100).");
 ABSL_FLAG(int, max_filter_ids, 1000,
           "Entries allowed in one filter list; more is INVALID_ARGUMENT.");
+ABSL_FLAG(std::string, tokens_file, "",
+          "Accepted bearer tokens: lines of \"<sha256 hex of token> "
+          "read|admin[,...]\". Without it ReloadDataset is refused.");
+ABSL_FLAG(bool, require_read_token, false,
+          "Read methods need a token with the read scope too.");
+ABSL_FLAG(std::string, tls_cert_file, "", "TLS certificate chain (PEM).");
+ABSL_FLAG(std::string, tls_key_file, "", "TLS private key (PEM).");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "Mutual TLS: CA (PEM) that client certificates must chain to.");
 ABSL_FLAG(std::string, page_token_key_file, "",
           "File whose bytes sign page tokens, so that replicas accept each "
           "other's tokens. Empty: a random key, valid for this process only.");
@@ -103,6 +112,12 @@ int main(int argc, char** argv) {
 
   indicators::rpc::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
+  options.data_dir = data_dir;
+  options.auth.tokens_file = absl::GetFlag(FLAGS_tokens_file);
+  options.auth.require_read_token = absl::GetFlag(FLAGS_require_read_token);
+  options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
   options.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   options.stream_batch_size =
       static_cast<size_t>(absl::GetFlag(FLAGS_stream_batch_size));

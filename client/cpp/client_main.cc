@@ -3,6 +3,8 @@
 // call prints its gRPC code and message and exits 1 (usage errors exit 2).
 
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -23,6 +25,12 @@
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address host:port.");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(10), "Deadline per call.");
 ABSL_FLAG(bool, json, false, "Print responses as protobuf JSON.");
+ABSL_FLAG(std::string, token_file, "",
+          "File holding a bearer token (else $INDICATORS_TOKEN, if set).");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "Use TLS, trusting this CA (PEM) for the server's certificate.");
+ABSL_FLAG(std::string, tls_cert_file, "", "Mutual TLS: client certificate.");
+ABSL_FLAG(std::string, tls_key_file, "", "Mutual TLS: client private key.");
 ABSL_FLAG(int, page_size, 0, "Page size (0: the server's default).");
 ABSL_FLAG(std::string, page_token, "", "Page token from a previous page.");
 ABSL_FLAG(std::string, parent, "", "list-regions: only children of this code.");
@@ -69,6 +77,7 @@ constexpr char kUsage[] =
     "  query                      one page of observations (filter flags)\n"
     "  stream                     every matching observation, as it arrives\n"
     "  info                       dataset version, counts and coverage\n"
+    "  reload                     reload the server's dataset (admin token)\n"
     "Example: indicators-client query --regions=CN-GD --from=2023 --to=2023";
 
 // A mistake in the command line, reported before any call.
@@ -165,6 +174,21 @@ int Print(const absl::StatusOr<T>& result, PrintTable print_table) {
   return 0;
 }
 
+// Returns the bearer token from --token_file or $INDICATORS_TOKEN ("" if
+// neither): never from the command line, where other users could see it.
+std::string ReadToken() {
+  const std::string path = absl::GetFlag(FLAGS_token_file);
+  if (path.empty()) {
+    const char* env = std::getenv("INDICATORS_TOKEN");
+    return env == nullptr ? "" : env;
+  }
+  std::ifstream in(path);
+  if (!in) throw UsageError{absl::StrCat("--token_file: cannot open ", path)};
+  std::string token;
+  std::getline(in, token);
+  return std::string(absl::StripAsciiWhitespace(token));
+}
+
 const std::string& RequireArg(const std::vector<char*>& args,
                               const std::string& what) {
   static std::string value;
@@ -183,8 +207,19 @@ int Run(const std::vector<char*>& args) {
   }
   indicators::client::ClientOptions options;
   options.deadline = absl::GetFlag(FLAGS_deadline);
-  const IndicatorClient client =
-      IndicatorClient::Connect(absl::GetFlag(FLAGS_target), options);
+  options.bearer_token = ReadToken();
+  indicators::client::ConnectOptions tls;
+  tls.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+  tls.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  tls.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  absl::StatusOr<IndicatorClient> connected =
+      tls.tls_ca_file.empty()
+          ? IndicatorClient::Connect(absl::GetFlag(FLAGS_target), options)
+          : IndicatorClient::ConnectTls(absl::GetFlag(FLAGS_target), tls,
+                                        options);
+  if (!connected.ok())
+    throw UsageError{std::string(connected.status().message())};
+  const IndicatorClient& client = *connected;
   const int page_size = absl::GetFlag(FLAGS_page_size);
   const std::string page_token = absl::GetFlag(FLAGS_page_token);
 
@@ -290,6 +325,12 @@ int Run(const std::vector<char*>& args) {
                 << "sources:      " << d.source_count() << "\n"
                 << "observations: " << d.observation_count() << "\n\n";
       CoverageTable(d).Print(std::cout);
+    });
+  }
+  if (command == "reload") {
+    return Print(client.ReloadDataset(), [](const auto& r) {
+      std::cout << "reloaded: serving dataset " << r.outcome().version()
+                << "\n";
     });
   }
   throw UsageError{absl::StrCat("unknown command \"", command, "\"")};

@@ -4,6 +4,10 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include <fstream>
+#include <sstream>
+#include <utility>
+
 #include "absl/strings/cord.h"
 #include "absl/time/clock.h"
 #include "google/rpc/status.pb.h"
@@ -65,7 +69,7 @@ std::optional<google::rpc::BadRequest> BadRequestOf(
 IndicatorClient::IndicatorClient(std::shared_ptr<grpc::Channel> channel,
                                  ClientOptions options)
     : stub_(v1::IndicatorService::NewStub(std::move(channel))),
-      options_(options) {}
+      options_(std::move(options)) {}
 
 IndicatorClient IndicatorClient::Connect(const std::string& target,
                                          ClientOptions options) {
@@ -73,8 +77,43 @@ IndicatorClient IndicatorClient::Connect(const std::string& target,
       grpc::CreateChannel(target, grpc::InsecureChannelCredentials()), options);
 }
 
+absl::StatusOr<IndicatorClient> IndicatorClient::ConnectTls(
+    const std::string& target, const ConnectOptions& tls,
+    ClientOptions options) {
+  auto read = [](const std::string& path) -> absl::StatusOr<std::string> {
+    if (path.empty()) return std::string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return absl::NotFoundError("cannot open " + path);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+  };
+  grpc::SslCredentialsOptions ssl;
+  for (auto [path, field] : {std::pair{&tls.tls_ca_file, &ssl.pem_root_certs},
+                             {&tls.tls_cert_file, &ssl.pem_cert_chain},
+                             {&tls.tls_key_file, &ssl.pem_private_key}}) {
+    absl::StatusOr<std::string> pem = read(*path);
+    if (!pem.ok()) return pem.status();
+    *field = *std::move(pem);
+  }
+  return IndicatorClient(grpc::CreateChannel(target, grpc::SslCredentials(ssl)),
+                         std::move(options));
+}
+
 void IndicatorClient::Prepare(grpc::ClientContext* context) const {
   context->set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  if (!options_.bearer_token.empty()) {
+    context->AddMetadata("authorization", "Bearer " + options_.bearer_token);
+  }
+}
+
+absl::StatusOr<v1::ReloadDatasetResponse> IndicatorClient::ReloadDataset()
+    const {
+  grpc::ClientContext context;
+  Prepare(&context);
+  return Call<v1::ReloadDatasetResponse>(
+      stub_.get(), &context, v1::ReloadDatasetRequest(),
+      &v1::IndicatorService::Stub::ReloadDataset);
 }
 
 absl::StatusOr<v1::ListIndicatorsResponse> IndicatorClient::ListIndicators(

@@ -20,6 +20,16 @@ struct ClientOptions {
   // Every call fails with DEADLINE_EXCEEDED if it takes longer; for a stream
   // this bounds the whole export.
   absl::Duration deadline = absl::Seconds(10);
+  // Sent as `authorization: Bearer <token>` when not empty.
+  std::string bearer_token;
+};
+
+// How to reach a server: plaintext by default; TLS with the CA that signed
+// the server's certificate; mutual TLS with the client's own certificate too.
+struct ConnectOptions {
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 // A C++ client of `indicators.v1.IndicatorService`. Each method makes one call
@@ -32,6 +42,13 @@ class IndicatorClient {
   // Returns a client of the server at `target` (host:port), plaintext.
   static IndicatorClient Connect(const std::string& target,
                                  ClientOptions options = {});
+  // Returns a client over TLS or mutual TLS; NOT_FOUND if a file is missing.
+  static absl::StatusOr<IndicatorClient> ConnectTls(const std::string& target,
+                                                    const ConnectOptions& tls,
+                                                    ClientOptions options = {});
+
+  // Reloads the server's dataset (needs a token with the admin scope).
+  absl::StatusOr<v1::ReloadDatasetResponse> ReloadDataset() const;
 
   absl::StatusOr<v1::ListIndicatorsResponse> ListIndicators(
       const v1::ListIndicatorsRequest& request) const;

@@ -27,15 +27,17 @@ absl::Status ParseRequest(const grpc::ByteBuffer& bytes,
   return absl::OkStatus();
 }
 
-// Parses the request as `Request`, runs `handler` (returning the response
-// bytes or an error) and finishes the call.
+// Checks that the caller may read, parses the request as `Request`, runs
+// `handler` (returning the response bytes or an error) and finishes the call.
 template <typename Request, typename Handler>
-grpc::ServerUnaryReactor* Finish(grpc::CallbackServerContext* context,
+grpc::ServerUnaryReactor* Finish(const Authorizer& authorizer,
+                                 grpc::CallbackServerContext* context,
                                  const grpc::ByteBuffer* request_bytes,
                                  grpc::ByteBuffer* response, Handler handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   Request request;
-  absl::Status status = ParseRequest(*request_bytes, &request);
+  absl::Status status = authorizer.Check(*context, Scope::kRead);
+  if (status.ok()) status = ParseRequest(*request_bytes, &request);
   if (status.ok()) {
     absl::StatusOr<grpc::ByteBuffer> bytes = handler(request);
     if (bytes.ok()) {
@@ -111,15 +113,20 @@ class FailedWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 }  // namespace
 
 IndicatorService::IndicatorService(std::shared_ptr<DatasetManager> manager,
-                                   size_t stream_batch_size)
-    : manager_(std::move(manager)), stream_batch_size_(stream_batch_size) {}
+                                   std::shared_ptr<const Authorizer> authorizer,
+                                   size_t stream_batch_size,
+                                   std::string data_dir)
+    : manager_(std::move(manager)),
+      authorizer_(std::move(authorizer)),
+      stream_batch_size_(stream_batch_size),
+      data_dir_(std::move(data_dir)) {}
 
 grpc::ServerUnaryReactor* IndicatorService::ListIndicators(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
   const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
   return Finish<v1::ListIndicatorsRequest>(
-      context, request, response,
+      *authorizer_, context, request, response,
       [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
         ASSIGN_OR_RETURN(Page page, snapshot->core->ListIndicators(
                                         PageOf(r.page_size(), r.page_token())));
@@ -133,7 +140,7 @@ grpc::ServerUnaryReactor* IndicatorService::GetIndicator(
     grpc::ByteBuffer* response) {
   const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
   return Finish<v1::GetIndicatorRequest>(
-      context, request, response,
+      *authorizer_, context, request, response,
       [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
         ASSIGN_OR_RETURN(Found<indicators::Indicator> found,
                          snapshot->core->GetIndicator(r.id()));
@@ -146,7 +153,7 @@ grpc::ServerUnaryReactor* IndicatorService::ListRegions(
     grpc::ByteBuffer* response) {
   const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
   return Finish<v1::ListRegionsRequest>(
-      context, request, response,
+      *authorizer_, context, request, response,
       [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
         ASSIGN_OR_RETURN(RegionType type, FromProto(r.type()));
         ASSIGN_OR_RETURN(Page page, snapshot->core->ListRegions(
@@ -161,7 +168,7 @@ grpc::ServerUnaryReactor* IndicatorService::GetRegion(
     grpc::ByteBuffer* response) {
   const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
   return Finish<v1::GetRegionRequest>(
-      context, request, response,
+      *authorizer_, context, request, response,
       [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
         ASSIGN_OR_RETURN(Found<indicators::Region> found,
                          snapshot->core->GetRegion(r.code()));
@@ -174,7 +181,7 @@ grpc::ServerUnaryReactor* IndicatorService::ListSources(
     grpc::ByteBuffer* response) {
   const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
   return Finish<v1::ListSourcesRequest>(
-      context, request, response,
+      *authorizer_, context, request, response,
       [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
         ASSIGN_OR_RETURN(Page page, snapshot->core->ListSources(
                                         PageOf(r.page_size(), r.page_token())));
@@ -187,7 +194,7 @@ grpc::ServerUnaryReactor* IndicatorService::GetSource(
     grpc::ByteBuffer* response) {
   const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
   return Finish<v1::GetSourceRequest>(
-      context, request, response,
+      *authorizer_, context, request, response,
       [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
         ASSIGN_OR_RETURN(Found<indicators::Source> found,
                          snapshot->core->GetSource(r.id()));
@@ -200,7 +207,7 @@ grpc::ServerUnaryReactor* IndicatorService::QueryObservations(
     grpc::ByteBuffer* response) {
   const std::shared_ptr<const Snapshot> snapshot = manager_->Current();
   return Finish<v1::QueryObservationsRequest>(
-      context, request, response,
+      *authorizer_, context, request, response,
       [&](const auto& r) -> absl::StatusOr<grpc::ByteBuffer> {
         ASSIGN_OR_RETURN(ObservationFilter filter, FromProto(r.filter()));
         ASSIGN_OR_RETURN(Page page,
@@ -211,8 +218,12 @@ grpc::ServerUnaryReactor* IndicatorService::QueryObservations(
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>*
-IndicatorService::StreamObservations(grpc::CallbackServerContext* /*context*/,
+IndicatorService::StreamObservations(grpc::CallbackServerContext* context,
                                      const grpc::ByteBuffer* request_bytes) {
+  if (absl::Status allowed = authorizer_->Check(*context, Scope::kRead);
+      !allowed.ok()) {
+    return new FailedWriter(allowed);
+  }
   v1::StreamObservationsRequest request;
   if (absl::Status parsed = ParseRequest(*request_bytes, &request);
       !parsed.ok()) {
@@ -232,12 +243,38 @@ grpc::ServerUnaryReactor* IndicatorService::GetDatasetInfo(
     grpc::CallbackServerContext* context,
     const v1::GetDatasetInfoRequest* /*request*/,
     v1::GetDatasetInfoResponse* response) {
-  ToProto(*manager_->Current()->core->dataset(), response->mutable_dataset());
-  if (std::optional<ReloadOutcome> reload = manager_->LastReload()) {
-    ToProto(*reload, response->mutable_last_reload());
-  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
+  absl::Status allowed = authorizer_->Check(*context, Scope::kRead);
+  if (allowed.ok()) {
+    ToProto(*manager_->Current()->core->dataset(), response->mutable_dataset());
+    if (std::optional<ReloadOutcome> reload = manager_->LastReload()) {
+      ToProto(*reload, response->mutable_last_reload());
+    }
+  }
+  reactor->Finish(ToGrpcStatus(allowed));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* IndicatorService::ReloadDataset(
+    grpc::CallbackServerContext* context,
+    const v1::ReloadDatasetRequest* /*request*/,
+    v1::ReloadDatasetResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status status = authorizer_->Check(*context, Scope::kAdmin);
+  if (status.ok()) {
+    // Loading takes the calling thread for as long as the load: reloads are
+    // rare operator actions, and the old version keeps serving meanwhile.
+    absl::Status reloaded = manager_->Reload(data_dir_, "ReloadDataset");
+    if (std::optional<ReloadOutcome> outcome = manager_->LastReload()) {
+      ToProto(*outcome, response->mutable_outcome());
+    }
+    if (!reloaded.ok()) {
+      status = absl::FailedPreconditionError(absl::StrCat(
+          "the dataset was rejected; still serving the previous version: ",
+          reloaded.message()));
+    }
+  }
+  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
 

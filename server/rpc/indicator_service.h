@@ -5,6 +5,7 @@
 
 #include "indicators/v1/indicator_service.grpc.pb.h"
 #include "server/core/service_core.h"
+#include "server/rpc/auth.h"
 #include "server/rpc/dataset_manager.h"
 
 namespace indicators::rpc {
@@ -13,7 +14,7 @@ namespace internal {
 using Svc = v1::IndicatorService;
 // Raw methods (request and response as bytes) for every call on the request
 // path, so that responses are assembled from pre-encoded bytes; the typed
-// callback API for GetDatasetInfo, which is rare.
+// callback API for GetDatasetInfo and ReloadDataset, which are rare.
 using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
     Svc::WithRawCallbackMethod_GetIndicator<
         Svc::WithRawCallbackMethod_ListRegions<
@@ -23,7 +24,8 @@ using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
                         Svc::WithRawCallbackMethod_QueryObservations<
                             Svc::WithRawCallbackMethod_StreamObservations<
                                 Svc::WithCallbackMethod_GetDatasetInfo<
-                                    Svc::Service>>>>>>>>>;
+                                    Svc::WithCallbackMethod_ReloadDataset<
+                                        Svc::Service>>>>>>>>>>;
 }  // namespace internal
 
 // The `indicators.v1.IndicatorService` on gRPC's callback API. Each handler
@@ -32,10 +34,12 @@ using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
 // never blocks, so callback threads never wait.
 class IndicatorService final : public internal::ServiceBase {
  public:
-  // Serves the snapshots of `manager`; `stream_batch_size` is the number of
-  // observations per streamed message.
+  // Serves the snapshots of `manager` to callers `authorizer` admits;
+  // `stream_batch_size` is the number of observations per streamed message;
+  // ReloadDataset reloads from `data_dir`.
   IndicatorService(std::shared_ptr<DatasetManager> manager,
-                   size_t stream_batch_size);
+                   std::shared_ptr<const Authorizer> authorizer,
+                   size_t stream_batch_size, std::string data_dir);
 
   grpc::ServerUnaryReactor* ListIndicators(grpc::CallbackServerContext* context,
                                            const grpc::ByteBuffer* request,
@@ -65,10 +69,16 @@ class IndicatorService final : public internal::ServiceBase {
       grpc::CallbackServerContext* context,
       const v1::GetDatasetInfoRequest* request,
       v1::GetDatasetInfoResponse* response) override;
+  grpc::ServerUnaryReactor* ReloadDataset(
+      grpc::CallbackServerContext* context,
+      const v1::ReloadDatasetRequest* request,
+      v1::ReloadDatasetResponse* response) override;
 
  private:
   std::shared_ptr<DatasetManager> manager_;
+  std::shared_ptr<const Authorizer> authorizer_;
   size_t stream_batch_size_;
+  std::string data_dir_;
 };
 
 }  // namespace indicators::rpc

@@ -17,6 +17,16 @@ namespace indicators::rpc {
 struct ServerOptions {
   // host:port to listen on; port 0 picks a free port.
   std::string listen = "127.0.0.1:50051";
+  // Where ReloadDataset reloads from (the directory served at start).
+  std::string data_dir;
+  // Bearer tokens and which methods need them.
+  AuthOptions auth;
+  // TLS: certificate chain and private key (PEM files); both or neither.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Mutual TLS: CA (PEM) that client certificates must chain to; clients
+  // without a valid certificate are refused. Needs the two above.
+  std::string tls_client_ca_file;
   // Observations per `StreamObservations` message.
   size_t stream_batch_size = 1000;
   // How long `Drain` lets in-flight calls finish before cancelling them.

@@ -1,0 +1,58 @@
+#ifndef INDICATORS_SERVER_RPC_AUTH_H_
+#define INDICATORS_SERVER_RPC_AUTH_H_
+
+#include <grpcpp/server_context.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+
+namespace indicators::rpc {
+
+// What a call needs: reading data, or administering the server. An admin
+// token may also read.
+enum class Scope { kRead, kAdmin };
+
+struct AuthOptions {
+  // File of accepted tokens, one per line: the lowercase hex SHA-256 of the
+  // token, a space, and its scopes (`read`, `admin`, comma-separated). Lines
+  // starting with '#' are comments. Tokens are never stored in clear.
+  std::string tokens_file;
+  // Whether read methods need a token too (otherwise they are open).
+  bool require_read_token = false;
+};
+
+// Decides whether a call may proceed, from its bearer token. Every handler
+// calls `Check` first, before looking at the request, so an unauthorized
+// caller learns nothing (not even whether an id exists). This is the one
+// place for it: gRPC 1.51's interceptors cannot reject a call, and its
+// AuthMetadataProcessor needs TLS.
+class Authorizer {
+ public:
+  // Reads the tokens file (if any); INVALID_ARGUMENT names a bad line.
+  static absl::StatusOr<std::shared_ptr<const Authorizer>> Create(
+      const AuthOptions& options);
+
+  // Returns OK, UNAUTHENTICATED (no or unknown token) or PERMISSION_DENIED
+  // (the token lacks `scope`).
+  absl::Status Check(const grpc::ServerContextBase& context, Scope scope) const;
+
+ private:
+  struct Grant {
+    bool read = false;
+    bool admin = false;
+  };
+  Authorizer() = default;
+
+  bool require_read_token_ = false;
+  absl::flat_hash_map<std::string, Grant> grants_;  // By SHA-256 hex.
+};
+
+// Returns the lowercase hex SHA-256 of `token`, as the tokens file stores it.
+std::string HashToken(absl::string_view token);
+
+}  // namespace indicators::rpc
+
+#endif  // INDICATORS_SERVER_RPC_AUTH_H_

@@ -1,0 +1,213 @@
+// TLS, mutual TLS and bearer tokens over every method, on 127.0.0.1.
+
+#include <grpcpp/create_channel.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "client/cpp/indicator_client.h"
+#include "server/core/dataset_loader.h"
+#include "server/rpc/auth.h"
+#include "server/rpc/server.h"
+#include "tests/testing/temp_dataset.h"
+#include "tests/testing/test_pki.h"
+
+namespace indicators {
+namespace {
+
+using client::ClientOptions;
+using client::IndicatorClient;
+
+std::unique_ptr<rpc::Server> StartServer(rpc::ServerOptions options) {
+  auto dataset = LoadDataset(testing::BundledDataDir());
+  EXPECT_TRUE(dataset.ok());
+  options.listen = "127.0.0.1:0";
+  options.data_dir = testing::BundledDataDir();
+  options.drain_timeout = absl::Seconds(1);
+  auto server = rpc::Server::Start(
+      options, std::make_shared<const ServiceCore>(
+                   *dataset, PageTokenCodec::WithRandomKey()));
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? *std::move(server) : nullptr;
+}
+
+// One call of each method, returning its status.
+std::vector<
+    std::pair<std::string, std::function<absl::Status(const IndicatorClient&)>>>
+EveryMethod() {
+  return {
+      {"ListIndicators", [](auto& c) { return c.ListIndicators({}).status(); }},
+      {"GetIndicator",
+       [](auto& c) { return c.GetIndicator("rd_intensity").status(); }},
+      {"ListRegions", [](auto& c) { return c.ListRegions({}).status(); }},
+      {"GetRegion", [](auto& c) { return c.GetRegion("CN-GD").status(); }},
+      {"ListSources", [](auto& c) { return c.ListSources({}).status(); }},
+      {"GetSource", [](auto& c) { return c.GetSource("SEED").status(); }},
+      {"QueryObservations",
+       [](auto& c) { return c.QueryObservations({}).status(); }},
+      {"StreamObservations",
+       [](auto& c) {
+         return c.StreamObservations({}, [](const auto&) { return true; });
+       }},
+      {"GetDatasetInfo", [](auto& c) { return c.GetDatasetInfo().status(); }},
+      {"ReloadDataset", [](auto& c) { return c.ReloadDataset().status(); }},
+  };
+}
+
+class AuthTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    tokens_file_ = data_.dir() + "/tokens";
+    std::ofstream(tokens_file_) << "# test tokens\n"
+                                << rpc::HashToken("read-token") << " read\n"
+                                << rpc::HashToken("admin-token") << " admin\n";
+  }
+  IndicatorClient Client(const rpc::Server& server, const std::string& token) {
+    ClientOptions options;
+    options.bearer_token = token;
+    return IndicatorClient(
+        grpc::CreateChannel(server.address(),
+                            grpc::InsecureChannelCredentials()),
+        options);
+  }
+  testing::TempDataset data_;
+  std::string tokens_file_;
+};
+
+TEST_F(AuthTest, EveryMethodWhenReadsNeedATokenToo) {
+  rpc::ServerOptions options;
+  options.auth = {tokens_file_, /*require_read_token=*/true};
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  for (const auto& [method, call] : EveryMethod()) {
+    const bool admin = method == "ReloadDataset";
+    EXPECT_EQ(call(Client(*server, "")).code(),
+              absl::StatusCode::kUnauthenticated)
+        << method;
+    EXPECT_EQ(call(Client(*server, "forged")).code(),
+              absl::StatusCode::kUnauthenticated)
+        << method;
+    EXPECT_EQ(
+        call(Client(*server, "read-token")).code(),
+        admin ? absl::StatusCode::kPermissionDenied : absl::StatusCode::kOk)
+        << method;
+    EXPECT_TRUE(call(Client(*server, "admin-token")).ok()) << method;
+  }
+}
+
+TEST_F(AuthTest, OpenReadsButReloadAlwaysNeedsAnAdminToken) {
+  rpc::ServerOptions options;
+  options.auth = {tokens_file_, /*require_read_token=*/false};
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  for (const auto& [method, call] : EveryMethod()) {
+    const absl::Status status = call(Client(*server, ""));
+    if (method == "ReloadDataset") {
+      EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated);
+    } else {
+      EXPECT_TRUE(status.ok()) << method << ": " << status;
+    }
+  }
+  auto reloaded = Client(*server, "admin-token").ReloadDataset();
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status();
+  EXPECT_TRUE(reloaded->outcome().succeeded());
+  EXPECT_EQ(reloaded->outcome().trigger(), "ReloadDataset");
+}
+
+TEST_F(AuthTest, WithoutATokensFileReloadIsRefused) {
+  auto server = StartServer({});
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(Client(*server, "admin-token").ReloadDataset().status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(AuthTest, AnUnauthorizedCallerCannotLearnWhetherAnIdExists) {
+  rpc::ServerOptions options;
+  options.auth = {tokens_file_, /*require_read_token=*/true};
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  // Unknown and known ids, bad requests: all the same answer without a token.
+  EXPECT_EQ(Client(*server, "").GetIndicator("nope").status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(Client(*server, "").GetIndicator("rd_intensity").status().code(),
+            absl::StatusCode::kUnauthenticated);
+  v1::ListSourcesRequest bad;
+  bad.set_page_size(-1);
+  EXPECT_EQ(Client(*server, "").ListSources(bad).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(AuthTest, ABadTokensFileIsRejectedNamingTheLine) {
+  std::ofstream(tokens_file_)
+      << rpc::HashToken("x") << " read\nnot-a-hash admin\n";
+  rpc::ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.auth = {tokens_file_, false};
+  auto dataset = LoadDataset(testing::BundledDataDir());
+  ASSERT_TRUE(dataset.ok());
+  auto server = rpc::Server::Start(options, std::make_shared<const ServiceCore>(
+                                                *dataset, PageTokenCodec("k")));
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(server.status().message().find(tokens_file_ + ":2:"),
+            std::string::npos)
+      << server.status();
+}
+
+class TlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(pki_.ok()) << "openssl could not make certificates";
+  }
+
+  absl::Status Call(const rpc::Server& server,
+                    const client::ConnectOptions& tls) {
+    ClientOptions options;
+    options.deadline = absl::Seconds(3);
+    auto client = IndicatorClient::ConnectTls(server.address(), tls, options);
+    if (!client.ok()) return client.status();
+    return client->GetIndicator("rd_intensity").status();
+  }
+  absl::Status CallPlaintext(const rpc::Server& server) {
+    ClientOptions options;
+    options.deadline = absl::Seconds(3);
+    return IndicatorClient::Connect(server.address(), options)
+        .GetIndicator("rd_intensity")
+        .status();
+  }
+
+  testing::TestPki pki_;
+};
+
+TEST_F(TlsTest, TlsServerRefusesPlaintextAndUntrustedClients) {
+  rpc::ServerOptions options;
+  options.tls_cert_file = pki_.Cert("server");
+  options.tls_key_file = pki_.Key("server");
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  EXPECT_TRUE(Call(*server, {pki_.Cert("ca"), "", ""}).ok());
+  EXPECT_EQ(CallPlaintext(*server).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Call(*server, {pki_.Cert("other_ca"), "", ""}).code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST_F(TlsTest, MutualTlsNeedsAClientCertificateFromTheRightCa) {
+  rpc::ServerOptions options;
+  options.tls_cert_file = pki_.Cert("server");
+  options.tls_key_file = pki_.Key("server");
+  options.tls_client_ca_file = pki_.Cert("ca");
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  EXPECT_TRUE(
+      Call(*server, {pki_.Cert("ca"), pki_.Cert("client"), pki_.Key("client")})
+          .ok());
+  EXPECT_EQ(Call(*server, {pki_.Cert("ca"), "", ""}).code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Call(*server, {pki_.Cert("ca"), pki_.Cert("other_client"),
+                           pki_.Key("other_client")})
+                .code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(CallPlaintext(*server).code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace indicators

@@ -258,10 +258,20 @@ std::string CanonicalText(const ObservationFilter& f) {
                       ";mode=", static_cast<int>(f.source_mode));
 }
 
-void ScanObservations(const Dataset& dataset, const CompiledFilter& filter,
+bool ScanObservations(const Dataset& dataset, const CompiledFilter& filter,
                       uint64_t start,
-                      absl::FunctionRef<bool(uint32_t, uint64_t)> emit) {
+                      absl::FunctionRef<bool(uint32_t, uint64_t)> emit,
+                      absl::FunctionRef<bool()> cancelled) {
   SeriesScanner scanner(dataset, filter, emit);
+  bool was_cancelled = false;
+  // Scans one series unless the caller has gone; false stops the walk.
+  auto scan = [&](const Series& s) {
+    if (cancelled()) {
+      was_cancelled = true;
+      return false;
+    }
+    return scanner.Scan(s, start);
+  };
   auto scan_indicator = [&](uint32_t indicator) {
     absl::Span<const Series> series = dataset.series_of(indicator);
     if (filter.regions.empty()) {
@@ -270,7 +280,7 @@ void ScanObservations(const Dataset& dataset, const CompiledFilter& filter,
           std::partition_point(series.begin(), series.end(),
                                [&](const Series& s) { return s.end <= start; });
       for (; it != series.end(); ++it) {
-        if (!scanner.Scan(*it, start)) return false;
+        if (!scan(*it)) return false;
       }
       return true;
     }
@@ -280,20 +290,20 @@ void ScanObservations(const Dataset& dataset, const CompiledFilter& filter,
           [&](const Series& s) { return s.region < region; });
       if (it == series.end()) break;
       if (it->region != region || it->end <= start) continue;
-      if (!scanner.Scan(*it, start)) return false;
+      if (!scan(*it)) return false;
     }
     return true;
   };
   if (filter.indicators.empty()) {
     const uint32_t n = static_cast<uint32_t>(dataset.indicators().size());
-    for (uint32_t i = 0; i < n; ++i) {
-      if (!scan_indicator(i)) return;
+    for (uint32_t i = 0; i < n && scan_indicator(i); ++i) {
     }
   } else {
     for (uint32_t i : filter.indicators) {
-      if (!scan_indicator(i)) return;
+      if (!scan_indicator(i)) break;
     }
   }
+  return !was_cancelled;
 }
 
 bool ObservationStream::Next(size_t max_rows, std::vector<uint32_t>* rows) {

@@ -56,10 +56,13 @@ std::string CanonicalText(const ObservationFilter& filter);
 // Calls `emit(row, resume)` for each observation row that matches `filter`,
 // in query order, starting the scan at row `start`; stops early when `emit`
 // returns false. Rows only increase. `resume` is where a later scan must start
-// to continue right after `row`; a first scan starts at 0.
-void ScanObservations(
+// to continue right after `row`; a first scan starts at 0. Before each series
+// it asks `cancelled`; if that returns true the scan stops and this returns
+// false (true otherwise).
+bool ScanObservations(
     const Dataset& dataset, const CompiledFilter& filter, uint64_t start,
-    absl::FunctionRef<bool(uint32_t row, uint64_t resume)> emit);
+    absl::FunctionRef<bool(uint32_t row, uint64_t resume)> emit,
+    absl::FunctionRef<bool()> cancelled = [] { return false; });
 
 // Reads the matches of one filter in batches, for a streaming export. Holds
 // its dataset version alive for as long as it lives.

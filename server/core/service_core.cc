@@ -127,7 +127,8 @@ absl::StatusOr<Page> ServiceCore::PageOf(std::vector<uint32_t> matches,
 }
 
 absl::StatusOr<Page> ServiceCore::QueryObservations(
-    const ObservationFilter& filter, const PageRequest& page) const {
+    const ObservationFilter& filter, const PageRequest& page,
+    absl::FunctionRef<bool()> cancelled) const {
   ASSIGN_OR_RETURN(const int32_t size, EffectivePageSize(page.page_size));
   ASSIGN_OR_RETURN(CompiledFilter compiled,
                    CompileFilter(*dataset_, filter, limits_.max_filter_ids));
@@ -149,16 +150,22 @@ absl::StatusOr<Page> ServiceCore::QueryObservations(
   // Scan one row past the page to learn whether another page follows.
   uint64_t resume = start;
   bool more = false;
-  ScanObservations(*dataset_, compiled, start,
-                   [&](uint32_t row, uint64_t next) {
-                     if (out.items.size() == static_cast<size_t>(size)) {
-                       more = true;
-                       return false;
-                     }
-                     out.items.push_back(row);
-                     resume = next;
-                     return true;
-                   });
+  const bool completed = ScanObservations(
+      *dataset_, compiled, start,
+      [&](uint32_t row, uint64_t next) {
+        if (out.items.size() == static_cast<size_t>(size)) {
+          more = true;
+          return false;
+        }
+        out.items.push_back(row);
+        resume = next;
+        return true;
+      },
+      cancelled);
+  if (!completed) {
+    return absl::CancelledError(
+        "the call was cancelled or passed its deadline; the query stopped");
+  }
   if (more) out.next_page_token = codec_.Encode(scope(), resume);
   return out;
 }

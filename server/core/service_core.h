@@ -84,9 +84,12 @@ class ServiceCore {
                                    const PageRequest& page) const;
   absl::StatusOr<Page> ListSources(const PageRequest& page) const;
 
-  // Returns one page of observation rows in query order.
-  absl::StatusOr<Page> QueryObservations(const ObservationFilter& filter,
-                                         const PageRequest& page) const;
+  // Returns one page of observation rows in query order. Stops with
+  // CANCELLED as soon as `cancelled` returns true (it is asked between
+  // series), so a caller that has gone costs little.
+  absl::StatusOr<Page> QueryObservations(
+      const ObservationFilter& filter, const PageRequest& page,
+      absl::FunctionRef<bool()> cancelled = [] { return false; }) const;
   // Returns a batch reader over every match of `filter`.
   absl::StatusOr<ObservationStream> StreamObservations(
       const ObservationFilter& filter) const;

@@ -212,7 +212,8 @@ grpc::ServerUnaryReactor* IndicatorService::QueryObservations(
         ASSIGN_OR_RETURN(ObservationFilter filter, FromProto(r.filter()));
         ASSIGN_OR_RETURN(Page page,
                          snapshot->core->QueryObservations(
-                             filter, PageOf(r.page_size(), r.page_token())));
+                             filter, PageOf(r.page_size(), r.page_token()),
+                             [context] { return context->IsCancelled(); }));
         return snapshot->encoded->QueryPage(page.items, page.next_page_token);
       });
 }

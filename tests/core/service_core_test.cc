@@ -285,6 +285,23 @@ TEST_F(ServiceCoreTest, PagesConcatenatedEqualOneUnpaginatedResult) {
   }
 }
 
+TEST_F(ServiceCoreTest, AQueryStopsWhenItsCallerHasGone) {
+  ObservationFilter f;
+  f.statuses = {ObservationStatus::kEstimate};  // Few matches: a long scan.
+  int asked = 0;
+  auto page =
+      core_->QueryObservations(f, {1000, ""}, [&] { return ++asked > 3; });
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(asked, 4);  // Stopped at the first check that said so.
+  asked = 0;
+  auto full = core_->QueryObservations(f, {1000, ""}, [&] {
+    ++asked;
+    return false;
+  });
+  ASSERT_TRUE(full.ok());
+  EXPECT_GT(asked, 4);  // Asked between series all the way through.
+}
+
 TEST_F(ServiceCoreTest, RangeWithNoDataIsEmptyNotAnError) {
   ObservationFilter f;
   f.start_period = "1990";

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <memory>
 #include <regex>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "client/cpp/indicator_client.h"
 #include "tests/e2e/subprocess.h"
 #include "tests/testing/temp_dataset.h"
 
@@ -344,6 +346,47 @@ TEST(ServerLifecycleTest, SighupReloadsAndABadReloadKeepsTheOldVersion) {
       << rejected;
   EXPECT_TRUE(absl::StrContains(rejected, "sources.csv:1: header")) << rejected;
   EXPECT_EQ(version(), after);
+}
+
+// A slow reader of a large export must hold the server at about one batch:
+// without backpressure the server would buffer the whole export (60 MB).
+TEST(ServerLifecycleTest, ASlowReaderKeepsServerMemoryFlat) {
+  TempDataset scratch;
+  const std::string dir = scratch.dir() + "/big";
+  std::string out;
+  ASSERT_EQ(
+      RunCommand({DATAGEN_BINARY, "--observations=1000000", "--out=" + dir},
+                 &out),
+      0)
+      << out;
+  ServerProcess server({"--data=" + dir, "--stream_batch_size=1000"});
+  ASSERT_FALSE(server.address().empty()) << server.process().output();
+  auto rss_kb = [&] {
+    std::ifstream status("/proc/" + std::to_string(server.process().pid()) +
+                         "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (absl::StartsWith(line, "VmRSS:")) return std::stol(line.substr(6));
+    }
+    return 0L;
+  };
+  const long before = rss_kb();
+  long peak = before;
+  int messages = 0;
+  client::ClientOptions options;
+  options.deadline = absl::Seconds(30);
+  auto client = client::IndicatorClient::Connect(server.address(), options);
+  absl::Status status = client.StreamObservations({}, [&](const auto&) {
+    absl::SleepFor(absl::Milliseconds(40));
+    peak = std::max(peak, rss_kb());
+    return ++messages < 50;  // About 2 s of slow reading, then cancel.
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(messages, 50);
+  EXPECT_LT(peak - before, 16 * 1024)
+      << "server RSS grew from " << before << " kB to " << peak << " kB";
+  // The cancelled stream freed its resources: the server still answers.
+  EXPECT_TRUE(client.GetDatasetInfo().ok());
 }
 
 TEST(ServerLifecycleTest, CorruptDatasetNeverServesAndExitsNonZero) {

@@ -28,6 +28,7 @@ class Subprocess {
   // Waits up to `timeout` for the exit; returns the exit code, 128 + signal
   // for a signal, or -1 if it is still running.
   int Wait(absl::Duration timeout);
+  pid_t pid() const { return pid_; }
   // Returns everything read so far.
   const std::string& output() const { return output_; }
 

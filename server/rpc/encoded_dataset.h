@@ -57,10 +57,11 @@ class EncodedDataset {
                                 absl::string_view next_page_token,
                                 int token_field, int version_field) const;
   // The encoded bytes of one or more fields. Short ones (nearly all: ids are
-  // at most 128 bytes, most far less) are copied with one fixed-size move
-  // into a buffer with `kSlack` spare bytes; long ones with memcpy.
+  // usually a few bytes) are copied with one fixed 32-byte move into a buffer
+  // with `kSlack` spare bytes; long ones (notes, long ids) with memcpy. A
+  // larger fixed move would write many more bytes than it keeps.
   struct Fragment {
-    static constexpr size_t kInline = 63;
+    static constexpr size_t kInline = 31;
     uint8_t size_class = 0;  // Size if <= kInline, else kLong.
     uint8_t bytes[kInline];
     std::string long_bytes;

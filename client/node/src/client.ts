@@ -4,7 +4,7 @@
 // `ConnectError` whose `code` is the gRPC status code.
 
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { createClient, type Client } from "@connectrpc/connect";
+import { ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
   IndicatorService,
@@ -12,8 +12,15 @@ import {
   type ObservationFilter,
 } from "./gen/indicators/v1/indicator_service_pb.js";
 import type { Observation } from "./gen/indicators/v1/resources_pb.js";
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  type BadRequest_FieldViolation,
+  type ErrorInfo,
+} from "./gen/google/rpc/error_details_pb.js";
 
 export { Code, ConnectError } from "@connectrpc/connect";
+export type { ErrorInfo, BadRequest_FieldViolation };
 export * from "./gen/indicators/v1/indicator_service_pb.js";
 export * from "./gen/indicators/v1/resources_pb.js";
 
@@ -70,4 +77,17 @@ export async function* streamObservations(
   for await (const message of client.streamObservations({ filter: init })) {
     yield* message.observations;
   }
+}
+
+/**
+ * Returns the google.rpc.ErrorInfo the server sent with a failed call (its
+ * `reason`, such as "UNKNOWN_INDICATOR", and `metadata.field`), if any.
+ */
+export function errorInfo(err: unknown): ErrorInfo | undefined {
+  return ConnectError.from(err).findDetails(ErrorInfoSchema)[0];
+}
+
+/** Returns the bad fields the server named for a failed call. */
+export function fieldViolations(err: unknown): BadRequest_FieldViolation[] {
+  return ConnectError.from(err).findDetails(BadRequestSchema).flatMap((b) => b.fieldViolations);
 }

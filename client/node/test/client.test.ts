@@ -14,6 +14,8 @@ import {
   RegionType,
   SourceMode,
   createIndicatorClient,
+  errorInfo,
+  fieldViolations,
   queryAll,
   type IndicatorClient,
 } from "../src/client.js";
@@ -90,6 +92,9 @@ test("catalog calls answer", async () => {
 test("an invalid request surfaces the gRPC code", async () => {
   await assert.rejects(client.getIndicator({ id: "no_such_indicator" }), (err) => {
     assert.equal(ConnectError.from(err).code, Code.NotFound);
+    assert.equal(errorInfo(err)?.reason, "UNKNOWN_INDICATOR");
+    assert.equal(errorInfo(err)?.domain, "indicators.v1");
+    assert.equal(errorInfo(err)?.metadata.field, "id");
     return true;
   });
   await assert.rejects(
@@ -98,6 +103,11 @@ test("an invalid request surfaces the gRPC code", async () => {
       const error = ConnectError.from(err);
       assert.equal(error.code, Code.InvalidArgument);
       assert.match(error.rawMessage, /^filter\.start_period/);
+      assert.equal(errorInfo(err)?.reason, "INVALID_PERIOD");
+      assert.deepEqual(
+        fieldViolations(err).map((v) => v.field),
+        ["filter.start_period"],
+      );
       return true;
     },
   );

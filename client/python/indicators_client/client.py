@@ -8,10 +8,11 @@ The generated modules (`indicators.v1.*_pb2`) come from `proto/` with
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Iterator, List, Optional, Sequence, TypeVar
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 import grpc
 
+from google.rpc import error_details_pb2, status_pb2
 from indicators.v1 import indicator_service_pb2 as service_pb2
 from indicators.v1 import indicator_service_pb2_grpc as service_grpc
 from indicators.v1 import resources_pb2
@@ -26,16 +27,42 @@ T = TypeVar("T")
 
 
 class IndicatorServiceError(Exception):
-    """A failed call: `code` is the `grpc.StatusCode`, `message` the server's text."""
+    """A failed call.
 
-    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+    `code` is the `grpc.StatusCode` and `message` the server's text. For request
+    errors the server also sends google.rpc details: `reason` (such as
+    "UNKNOWN_INDICATOR") and `field` (such as "filter.region_codes[0]");
+    both are "" when it sent none.
+    """
+
+    def __init__(
+        self, code: grpc.StatusCode, message: str, reason: str = "", field: str = ""
+    ) -> None:
         super().__init__(f"{code.name}: {message}")
         self.code = code
         self.message = message
+        self.reason = reason
+        self.field = field
 
     @classmethod
     def from_rpc_error(cls, error: grpc.RpcError) -> "IndicatorServiceError":
-        return cls(error.code(), error.details() or "")
+        reason, field = _error_info(error)
+        return cls(error.code(), error.details() or "", reason, field)
+
+
+def _error_info(error: grpc.RpcError) -> Tuple[str, str]:
+    """Returns (reason, field) from the google.rpc.Status trailer, if any."""
+    trailers = getattr(error, "trailing_metadata", lambda: None)() or ()
+    for key, value in trailers:
+        if key != "grpc-status-details-bin":
+            continue
+        status = status_pb2.Status()
+        status.ParseFromString(value)
+        for detail in status.details:
+            info = error_details_pb2.ErrorInfo()
+            if detail.Unpack(info):
+                return info.reason, info.metadata.get("field", "")
+    return "", ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -85,13 +85,19 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(IndicatorServiceError) as caught:
             self.client.get_indicator("no_such_indicator")
         self.assertEqual(caught.exception.code, grpc.StatusCode.NOT_FOUND)
+        self.assertEqual(caught.exception.reason, "UNKNOWN_INDICATOR")
+        self.assertEqual(caught.exception.field, "id")
         with self.assertRaises(IndicatorServiceError) as caught:
             self.client.query(Filter(start_period="2023-13"))
         self.assertEqual(caught.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("filter.start_period", caught.exception.message)
+        self.assertEqual(caught.exception.reason, "INVALID_PERIOD")
+        self.assertEqual(caught.exception.field, "filter.start_period")
         with self.assertRaises(IndicatorServiceError) as caught:
             list(self.client.stream(Filter(region_codes=["XX"])))
         self.assertEqual(caught.exception.code, grpc.StatusCode.NOT_FOUND)
+        self.assertEqual(caught.exception.reason, "UNKNOWN_REGION")
+        self.assertEqual(caught.exception.field, "filter.region_codes[0]")
 
     def test_stream_delivers_every_row_over_many_messages(self):
         flt = Filter(region_codes=["CN"], include_subregions=True)

@@ -212,14 +212,19 @@ struct PacedCall {
   grpc::ByteBuffer response;
 };
 
-// Reads one stream to its end, counting bytes and observations.
+// Reads one stream to its end, counting bytes and observations; passes each
+// message to `on_message` when one is given.
 class StreamCall final
     : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   StreamCall(grpc::GenericStub* stub, const std::string& method,
              const grpc::ByteBuffer& request, Recorder* recorder,
-             std::function<void()> on_done)
-      : request_(request), recorder_(recorder), on_done_(std::move(on_done)) {
+             std::function<void()> on_done,
+             std::function<void(const grpc::ByteBuffer&)> on_message = nullptr)
+      : request_(request),
+        recorder_(recorder),
+        on_done_(std::move(on_done)),
+        on_message_(std::move(on_message)) {
     start_ = absl::Now();
     stub->PrepareBidiStreamingCall(&context_, method, grpc::StubOptions(),
                                    this);
@@ -231,6 +236,7 @@ class StreamCall final
   void OnReadDone(bool ok) override {
     if (!ok) return;
     bytes_ += message_.Length();
+    if (on_message_) on_message_(message_);
     observations_ += CountObservations(&message_);
     StartRead(&message_);
   }
@@ -247,6 +253,7 @@ class StreamCall final
   grpc::ByteBuffer message_;
   Recorder* recorder_;
   std::function<void()> on_done_;
+  std::function<void(const grpc::ByteBuffer&)> on_message_;
   absl::Time start_;
   int64_t bytes_ = 0;
   int64_t observations_ = 0;
@@ -380,8 +387,9 @@ int main(int argc, char** argv) {
                              Serialize(bench::v1::Payload()));
       if (health.ok() && Flatten(*health) == std::string("\x08\x01", 2)) {
         std::printf("SERVING\t%.3f\n",
-                    absl::ToDoubleSeconds(absl::Now() - absl::FromUnixNanos(
-                                                            absl::GetFlag(FLAGS_since_unix_ns))));
+                    absl::ToDoubleSeconds(
+                        absl::Now() - absl::FromUnixNanos(
+                                          absl::GetFlag(FLAGS_since_unix_ns))));
         return 0;
       }
       absl::SleepFor(absl::Milliseconds(5));
@@ -442,60 +450,19 @@ int main(int argc, char** argv) {
     Recorder recorder;
     std::string first;
     int64_t messages = 0;
-    class Capture final
-        : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
-     public:
-      Capture(grpc::GenericStub* stub, const std::string& method,
-              const grpc::ByteBuffer& req, std::string* first,
-              int64_t* messages, int64_t* observations)
-          : request_(req),
-            first_(first),
-            messages_(messages),
-            observations_(observations) {
-        stub->PrepareBidiStreamingCall(&context_, method, grpc::StubOptions(),
-                                       this);
-        StartWrite(&request_);
-        StartWritesDone();
-        StartRead(&message_);
-        StartCall();
-      }
-      void OnReadDone(bool ok) override {
-        if (!ok) return;
-        if ((*messages_)++ == 0) *first_ = Flatten(message_);
-        *observations_ += CountObservations(&message_);
-        StartRead(&message_);
-      }
-      void OnDone(const grpc::Status& s) override {
-        std::lock_guard<std::mutex> lock(mu_);
-        status_ = s;
-        done_ = true;
-        cv_.notify_one();
-      }
-      grpc::Status Wait() {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return done_; });
-        return status_;
-      }
-
-     private:
-      grpc::ClientContext context_;
-      grpc::ByteBuffer request_, message_;
-      std::string* first_;
-      int64_t* messages_;
-      int64_t* observations_;
-      std::mutex mu_;
-      std::condition_variable cv_;
-      bool done_ = false;
-      grpc::Status status_;
-    };
-    int64_t observations = 0;
-    Capture capture(probe, service.method, service.request, &first, &messages,
-                    &observations);
-    grpc::Status status = capture.Wait();
-    if (!status.ok())
-      return Fail(absl::StrCat("probe stream: ", status.error_message()));
-    if (observations != expected_observations) {
-      return Fail(absl::StrCat("probe stream delivered ", observations,
+    recorder.Begin();
+    new StreamCall(
+        probe, service.method, service.request, &recorder,
+        [&] { recorder.End(); },
+        [&](const grpc::ByteBuffer& message) {
+          if (messages++ == 0) first = Flatten(message);
+        });
+    const Round probed = recorder.Finish(absl::ZeroDuration());
+    if (probed.errors > 0) {
+      return Fail(absl::StrCat("probe stream: ", probed.first_error));
+    }
+    if (probed.observations != expected_observations) {
+      return Fail(absl::StrCat("probe stream delivered ", probed.observations,
                                " observations; expected ",
                                expected_observations));
     }

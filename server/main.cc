@@ -4,9 +4,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 
@@ -17,38 +16,48 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/core/dataset_loader.h"
+#include "server/core/file_io.h"
 #include "server/core/service_core.h"
 #include "server/rpc/server.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+namespace {
+// Every default lives in the options structs; the flags restate none.
+const indicators::rpc::ServerOptions kServerDefaults;
+const indicators::CoreLimits kLimitDefaults;
+}  // namespace
+
+ABSL_FLAG(std::string, listen, kServerDefaults.listen,
           "host:port to listen on (port 0 picks a free port). Keep it on "
           "loopback and put a proxy in front to expose it.");
 ABSL_FLAG(std::string, data, INDICATORS_DEFAULT_DATA_DIR,
           "Directory holding indicators.csv, regions.csv, sources.csv and "
           "observations.csv. Defaults to the bundled dataset.");
-ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(10),
+ABSL_FLAG(absl::Duration, drain_timeout, kServerDefaults.drain_timeout,
           "On SIGINT/SIGTERM, how long in-flight calls may run before they "
           "are cancelled.");
-ABSL_FLAG(int, stream_batch_size, 1000,
+ABSL_FLAG(int, stream_batch_size,
+          static_cast<int>(kServerDefaults.stream_batch_size),
           "Observations per StreamObservations message.");
-ABSL_FLAG(int, max_request_bytes, 64 * 1024,
+ABSL_FLAG(int, max_request_bytes, kServerDefaults.max_request_bytes,
           "Largest request accepted; larger gets RESOURCE_EXHAUSTED.");
-ABSL_FLAG(int, max_concurrent_streams, 100,
+ABSL_FLAG(int, max_concurrent_streams, kServerDefaults.max_concurrent_streams,
           "Concurrent calls per connection; further calls wait.");
-ABSL_FLAG(absl::Duration, min_ping_interval, absl::Minutes(1),
+ABSL_FLAG(absl::Duration, min_ping_interval, kServerDefaults.min_ping_interval,
           "Clients pinging more often (or with no call open) get GOAWAY.");
-ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(30),
+ABSL_FLAG(absl::Duration, max_connection_age,
+          kServerDefaults.max_connection_age,
           "Connections are closed gracefully after this age.");
-ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Minutes(1),
+ABSL_FLAG(absl::Duration, max_connection_age_grace,
+          kServerDefaults.max_connection_age_grace,
           "Time open calls get after a connection reaches its maximum age.");
-ABSL_FLAG(int, max_page_size, 1000,
+ABSL_FLAG(int, max_page_size, kLimitDefaults.max_page_size,
           "Page sizes above this are clamped to it (at least 100).");
-ABSL_FLAG(int, max_filter_ids, 1000,
+ABSL_FLAG(int, max_filter_ids, static_cast<int>(kLimitDefaults.max_filter_ids),
           "Entries allowed in one filter list; more is INVALID_ARGUMENT.");
-ABSL_FLAG(std::string, tokens_file, "",
+ABSL_FLAG(std::string, tokens_file, kServerDefaults.auth.tokens_file,
           "Accepted bearer tokens: lines of \"<sha256 hex of token> "
           "read|admin[,...]\". Without it ReloadDataset is refused.");
-ABSL_FLAG(bool, require_read_token, false,
+ABSL_FLAG(bool, require_read_token, kServerDefaults.auth.require_read_token,
           "Read methods need a token with the read scope too.");
 ABSL_FLAG(std::string, tls_cert_file, "", "TLS certificate chain (PEM).");
 ABSL_FLAG(std::string, tls_key_file, "", "TLS private key (PEM).");
@@ -68,18 +77,22 @@ int Fail(const absl::Status& status) {
 
 absl::StatusOr<indicators::PageTokenCodec> MakeCodec(const std::string& path) {
   if (path.empty()) return indicators::PageTokenCodec::WithRandomKey();
-  std::ifstream in(path, std::ios::binary);
-  std::string key((std::istreambuf_iterator<char>(in)),
-                  std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) {
-    return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  absl::StatusOr<std::string> key = indicators::ReadFile(path);
+  if (!key.ok()) {
+    return absl::Status(
+        key.status().code(),
+        absl::StrCat("page_token_key_file: ", key.status().message()));
   }
-  if (key.size() < 16) {
+  if (key->size() < 16) {
     return absl::InvalidArgumentError(absl::StrCat(
         "page_token_key_file: ", path, " must hold at least 16 bytes"));
   }
-  return indicators::PageTokenCodec(key);
+  return indicators::PageTokenCodec(*key);
 }
+
+// Returns a count flag as a size; a negative value becomes 0, which the
+// server rejects by name.
+size_t CountFlag(int value) { return static_cast<size_t>(std::max(value, 0)); }
 
 }  // namespace
 
@@ -105,10 +118,6 @@ int main(int argc, char** argv) {
   const absl::Duration load_time = absl::Now() - start;
   auto codec = MakeCodec(absl::GetFlag(FLAGS_page_token_key_file));
   if (!codec.ok()) return Fail(codec.status());
-  if (absl::GetFlag(FLAGS_stream_batch_size) <= 0) {
-    return Fail(
-        absl::InvalidArgumentError("stream_batch_size: must be positive"));
-  }
 
   indicators::rpc::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
@@ -119,8 +128,7 @@ int main(int argc, char** argv) {
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
   options.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
-  options.stream_batch_size =
-      static_cast<size_t>(absl::GetFlag(FLAGS_stream_batch_size));
+  options.stream_batch_size = CountFlag(absl::GetFlag(FLAGS_stream_batch_size));
   options.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
   options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   options.min_ping_interval = absl::GetFlag(FLAGS_min_ping_interval);
@@ -129,8 +137,7 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_max_connection_age_grace);
   indicators::CoreLimits limits;
   limits.max_page_size = absl::GetFlag(FLAGS_max_page_size);
-  limits.max_filter_ids =
-      static_cast<size_t>(absl::GetFlag(FLAGS_max_filter_ids));
+  limits.max_filter_ids = CountFlag(absl::GetFlag(FLAGS_max_filter_ids));
   const indicators::Dataset& d = **dataset;
   auto core = std::make_shared<const indicators::ServiceCore>(
       *dataset, *std::move(codec), limits);
@@ -151,7 +158,7 @@ int main(int argc, char** argv) {
   int signal_number = 0;
   while (sigwait(&stop_signals, &signal_number) == 0 &&
          signal_number == SIGHUP) {
-    const absl::Status reloaded = (*server)->Reload(data_dir, "SIGHUP");
+    const absl::Status reloaded = (*server)->Reload("SIGHUP");
     if (reloaded.ok()) {
       std::fprintf(stderr, "indicators-server: reloaded: serving dataset %s\n",
                    (*server)->dataset_version().c_str());

@@ -24,8 +24,9 @@ void SortIntoQueryOrder(DatasetTables* tables, std::vector<uint32_t>* lines) {
   std::vector<Observation>& rows = tables->observations;
   // One 128-bit key per row, so that sorting compares integers only:
   // indicator (16 bits), region (24), period (18), status (2), reliability
-  // inverted (3); then the newest publication among the row's sources,
-  // inverted, and the row's position, which keeps file order among equals.
+  // inverted (3); then whether the figure is hedged (1: any qualifier but
+  // exact), the newest publication among the row's sources, inverted, and the
+  // row's position, which keeps file order among equals.
   struct Key {
     uint64_t hi;
     uint64_t lo;
@@ -46,7 +47,8 @@ void SortIntoQueryOrder(DatasetTables* tables, std::vector<uint32_t>* lines) {
                  static_cast<uint64_t>(o.period.sort_key()) << 5 |
                  static_cast<uint64_t>(o.status) << 3 |
                  (7 - static_cast<uint64_t>(o.reliability));
-    keys[i].lo = static_cast<uint64_t>(99999999 - newest) << 32 | i;
+    keys[i].lo = uint64_t{o.qualifier != Qualifier::kExact} << 63 |
+                 static_cast<uint64_t>(99999999 - newest) << 32 | i;
     sorted = sorted && (i == 0 || keys[i - 1] < keys[i]);
   }
   if (sorted) return;

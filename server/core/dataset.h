@@ -50,9 +50,11 @@ inline constexpr size_t kMaxIndicators = (size_t{1} << 16) - 1;
 inline constexpr size_t kMaxRegions = (size_t{1} << 24) - 1;
 
 // Sorts `tables->observations` into query order: indicator, region, period,
-// then preference (status, best reliability, newest publication among the
-// row's sources, position in the file). Applies the same permutation to
-// `lines` unless it is null. Requires at most kMaxIndicators indicators and
+// then preference: status (final, preliminary, estimate), then the row's best
+// source grade, then an exact figure before a hedged one (about, over, under,
+// nearly), then the newest publication among the row's sources (an unknown
+// date is the oldest), then position in the file. Applies the same permutation
+// to `lines` unless it is null. Requires at most kMaxIndicators indicators and
 // kMaxRegions regions. Returns at once if the rows are already in order.
 void SortIntoQueryOrder(DatasetTables* tables, std::vector<uint32_t>* lines);
 

@@ -1,12 +1,8 @@
 #include "server/core/dataset_loader.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -19,6 +15,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "server/core/csv_reader.h"
+#include "server/core/file_io.h"
+#include "server/core/sha256.h"
 #include "server/core/status_macros.h"
 
 namespace indicators {
@@ -140,16 +138,6 @@ std::optional<PublicationDate> ParseDate(absl::string_view text) {
   }
   date.sort_key = key[0] * 10000 + key[1] * 100 + key[2];
   return date;
-}
-
-// Reads a whole file; NOT_FOUND if it cannot be opened.
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read ", path));
-  return std::move(out).str();
 }
 
 // Reads the CSV records of one file after checking its header, calling
@@ -491,26 +479,19 @@ class TableParser {
 }  // namespace
 
 std::string DatasetVersion(const std::string (&contents)[4]) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  Sha256 hash;
   for (size_t i = 0; i < 4; ++i) {
     const absl::string_view name = kDatasetFiles[i];
-    EVP_DigestUpdate(ctx, name.data(), name.size() + 1);  // With the NUL.
-    unsigned char size[8];
+    hash.Update(absl::string_view(name.data(), name.size() + 1));  // NUL.
+    char size[8];
     uint64_t n = contents[i].size();
-    for (unsigned char& b : size) {
-      b = static_cast<unsigned char>(n & 0xff);
+    for (char& b : size) {
+      b = static_cast<char>(n & 0xff);
       n >>= 8;
     }
-    EVP_DigestUpdate(ctx, size, sizeof(size));
-    EVP_DigestUpdate(ctx, contents[i].data(), contents[i].size());
+    hash.Update(absl::string_view(size, sizeof(size))).Update(contents[i]);
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), length));
+  return hash.HexDigest();
 }
 
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(

@@ -34,7 +34,8 @@ enum class RegionType : uint8_t {
   kSpecialAdministrativeRegion,
   kAggregate,
 };
-enum class SourceMode : uint8_t { kAll = 1, kPreferred };
+// kUnspecified means kAll.
+enum class SourceMode : uint8_t { kUnspecified = 0, kAll, kPreferred };
 
 // Spellings used in dataset files, e.g. "over" or "official_mirror". Each
 // `Parse*` returns nullopt for an unknown spelling.

@@ -169,8 +169,8 @@ absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
     if (count > max_ids) {
       return InvalidField(
           reason::kTooManyIds, absl::StrCat("filter.", field),
-          absl::StrCat(count, " entries exceed the limit of ", max_ids,
-                       " per list (--max_filter_ids)"));
+          absl::StrCat(count, " entries exceed this server's limit of ",
+                       max_ids, " per list"));
     }
   }
   CompiledFilter out;
@@ -221,41 +221,45 @@ absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
     for (uint32_t s : *sources) out.sources[s] = true;
   }
 
-  if (static_cast<int>(filter.min_reliability) >
-      static_cast<int>(Reliability::kOfficial)) {
-    return InvalidField(reason::kInvalidEnumValue, "filter.min_reliability",
-                        "unknown reliability grade");
-  }
-  out.min_reliability = filter.min_reliability;
+  auto min_reliability =
+      CheckEnum(filter.min_reliability, Reliability::kUnspecified,
+                Reliability::kOfficial, "filter.min_reliability");
+  if (!min_reliability.ok()) return min_reliability.status();
+  out.min_reliability = *min_reliability;
   if (!filter.statuses.empty()) {
     out.status_mask = 0;
     for (size_t i = 0; i < filter.statuses.size(); ++i) {
-      const int s = static_cast<int>(filter.statuses[i]);
-      if (s < 1 || s > static_cast<int>(ObservationStatus::kEstimate)) {
-        return InvalidField(reason::kInvalidEnumValue,
-                            absl::StrCat("filter.statuses[", i, "]"),
-                            absl::StrCat("unknown status ", s));
-      }
-      out.status_mask |= 1u << s;
+      auto status = CheckEnum(filter.statuses[i], ObservationStatus::kFinal,
+                              ObservationStatus::kEstimate,
+                              absl::StrCat("filter.statuses[", i, "]"));
+      if (!status.ok()) return status.status();
+      out.status_mask |= 1u << static_cast<int>(*status);
     }
   }
+  auto source_mode = CheckEnum(filter.source_mode, SourceMode::kUnspecified,
+                               SourceMode::kPreferred, "filter.source_mode");
+  if (!source_mode.ok()) return source_mode.status();
+  out.source_mode = *source_mode == SourceMode::kUnspecified ? SourceMode::kAll
+                                                             : *source_mode;
   out.latest_only = filter.latest_only;
-  out.source_mode = filter.source_mode;
   return out;
 }
 
 std::string CanonicalText(const ObservationFilter& f) {
-  std::vector<int> statuses;
-  for (ObservationStatus s : f.statuses)
-    statuses.push_back(static_cast<int>(s));
-  return absl::StrCat("i=", SortedJoin(f.indicator_ids),
-                      ";r=", SortedJoin(f.region_codes),
-                      ";sub=", f.include_subregions && !f.region_codes.empty(),
-                      ";from=", f.start_period, ";to=", f.end_period,
-                      ";s=", SortedJoin(f.source_ids),
-                      ";min=", static_cast<int>(f.min_reliability),
-                      ";st=", SortedJoin(statuses), ";latest=", f.latest_only,
-                      ";mode=", static_cast<int>(f.source_mode));
+  std::vector<int32_t> statuses;
+  for (UncheckedEnum<ObservationStatus> s : f.statuses) {
+    statuses.push_back(s.value());
+  }
+  // Unspecified and all select the same rows.
+  const int32_t mode = f.source_mode.value() == 0
+                           ? static_cast<int32_t>(SourceMode::kAll)
+                           : f.source_mode.value();
+  return absl::StrCat(
+      "i=", SortedJoin(f.indicator_ids), ";r=", SortedJoin(f.region_codes),
+      ";sub=", f.include_subregions && !f.region_codes.empty(),
+      ";from=", f.start_period, ";to=", f.end_period,
+      ";s=", SortedJoin(f.source_ids), ";min=", f.min_reliability.value(),
+      ";st=", SortedJoin(statuses), ";latest=", f.latest_only, ";mode=", mode);
 }
 
 bool ScanObservations(const Dataset& dataset, const CompiledFilter& filter,

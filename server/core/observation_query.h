@@ -10,11 +10,13 @@
 #include "absl/status/statusor.h"
 #include "server/core/dataset.h"
 #include "server/core/model.h"
+#include "server/core/unchecked_enum.h"
 
 namespace indicators {
 
 // Which observations a caller wants, as the caller spelled it (the fields of
-// `indicators.v1.ObservationFilter`). Empty lists do not restrict.
+// `indicators.v1.ObservationFilter`), unchecked: `CompileFilter` checks every
+// field. Empty lists do not restrict.
 struct ObservationFilter {
   std::vector<std::string> indicator_ids;
   std::vector<std::string> region_codes;
@@ -22,10 +24,10 @@ struct ObservationFilter {
   std::string start_period;
   std::string end_period;
   std::vector<std::string> source_ids;
-  Reliability min_reliability = Reliability::kUnspecified;
-  std::vector<ObservationStatus> statuses;
+  UncheckedEnum<Reliability> min_reliability = Reliability::kUnspecified;
+  std::vector<UncheckedEnum<ObservationStatus>> statuses;
   bool latest_only = false;
-  SourceMode source_mode = SourceMode::kAll;
+  UncheckedEnum<SourceMode> source_mode = SourceMode::kUnspecified;
 };
 
 // A filter checked and resolved against one dataset version.
@@ -38,13 +40,13 @@ struct CompiledFilter {
   uint32_t status_mask = ~0u;        // Bit `status` set = allowed.
   Reliability min_reliability = Reliability::kUnspecified;
   bool latest_only = false;
-  SourceMode source_mode = SourceMode::kAll;
+  SourceMode source_mode = SourceMode::kAll;  // Never kUnspecified.
 };
 
 // Checks `filter` against `dataset`. Returns INVALID_ARGUMENT for a malformed
-// or inconsistent field or a list longer than `max_ids`, and NOT_FOUND for an
-// unknown id, each naming the field as `filter.<name>` (with `[index]` for
-// list elements).
+// or inconsistent field, an enum value outside its range or a list longer than
+// `max_ids`, and NOT_FOUND for an unknown id, each naming the field as
+// `filter.<name>` (with `[index]` for list elements).
 absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
                                              const ObservationFilter& filter,
                                              size_t max_ids = SIZE_MAX);

@@ -70,13 +70,16 @@ absl::StatusOr<Found<Source>> ServiceCore::GetSource(
 
 absl::StatusOr<Page> ServiceCore::ListIndicators(
     const PageRequest& page) const {
-  return PageOf(AllIndexes(dataset_->indicators().size()), "ListIndicators",
-                page);
+  return SliceIntoPage(AllIndexes(dataset_->indicators().size()),
+                       "ListIndicators", page);
 }
 
-absl::StatusOr<Page> ServiceCore::ListRegions(absl::string_view parent_code,
-                                              RegionType type,
-                                              const PageRequest& page) const {
+absl::StatusOr<Page> ServiceCore::ListRegions(
+    absl::string_view parent_code, UncheckedEnum<RegionType> unchecked_type,
+    const PageRequest& page) const {
+  ASSIGN_OR_RETURN(const RegionType type,
+                   CheckEnum(unchecked_type, RegionType::kUnspecified,
+                             RegionType::kAggregate, "type"));
   std::vector<uint32_t> matches;
   if (parent_code.empty()) {
     matches = AllIndexes(dataset_->regions().size());
@@ -96,14 +99,15 @@ absl::StatusOr<Page> ServiceCore::ListRegions(absl::string_view parent_code,
                                  }),
                   matches.end());
   }
-  return PageOf(std::move(matches),
-                absl::StrCat("ListRegions;parent=", parent_code,
-                             ";type=", static_cast<int>(type)),
-                page);
+  return SliceIntoPage(std::move(matches),
+                       absl::StrCat("ListRegions;parent=", parent_code,
+                                    ";type=", static_cast<int>(type)),
+                       page);
 }
 
 absl::StatusOr<Page> ServiceCore::ListSources(const PageRequest& page) const {
-  return PageOf(AllIndexes(dataset_->sources().size()), "ListSources", page);
+  return SliceIntoPage(AllIndexes(dataset_->sources().size()), "ListSources",
+                       page);
 }
 
 absl::StatusOr<uint64_t> ServiceCore::StartOf(const PageRequest& page,
@@ -112,9 +116,9 @@ absl::StatusOr<uint64_t> ServiceCore::StartOf(const PageRequest& page,
   return codec_.Decode("page_token", page.page_token, scope);
 }
 
-absl::StatusOr<Page> ServiceCore::PageOf(std::vector<uint32_t> matches,
-                                         absl::string_view request_text,
-                                         const PageRequest& page) const {
+absl::StatusOr<Page> ServiceCore::SliceIntoPage(std::vector<uint32_t> matches,
+                                                absl::string_view request_text,
+                                                const PageRequest& page) const {
   ASSIGN_OR_RETURN(const int32_t size, EffectivePageSize(page.page_size));
   const TokenScope scope{dataset_->version(), request_text};
   ASSIGN_OR_RETURN(uint64_t offset, StartOf(page, scope));

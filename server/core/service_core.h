@@ -11,13 +11,14 @@
 #include "server/core/dataset.h"
 #include "server/core/observation_query.h"
 #include "server/core/page_token.h"
+#include "server/core/unchecked_enum.h"
 
 namespace indicators {
 
 inline constexpr int32_t kDefaultPageSize = 100;
 inline constexpr int32_t kMaxPageSize = 1000;
 
-// Limits of one server; each is a flag of indicators-server.
+// Limits of one server (indicators-server sets them from its flags).
 struct CoreLimits {
   // Page sizes above this are clamped to it (at least kDefaultPageSize).
   int32_t max_page_size = kMaxPageSize;
@@ -77,10 +78,11 @@ class ServiceCore {
   absl::StatusOr<Found<Source>> GetSource(absl::string_view id) const;
 
   // Lists are ordered by id. `parent_code` (empty: any) must be a known region;
-  // `type` kUnspecified means any type.
+  // `type` kUnspecified means any type, a value outside `RegionType` is
+  // INVALID_ARGUMENT naming `type`.
   absl::StatusOr<Page> ListIndicators(const PageRequest& page) const;
   absl::StatusOr<Page> ListRegions(absl::string_view parent_code,
-                                   RegionType type,
+                                   UncheckedEnum<RegionType> type,
                                    const PageRequest& page) const;
   absl::StatusOr<Page> ListSources(const PageRequest& page) const;
 
@@ -97,9 +99,9 @@ class ServiceCore {
  private:
   // Returns the page of `matches` (a sorted candidate list) selected by
   // `page` for the request described by `request_text`.
-  absl::StatusOr<Page> PageOf(std::vector<uint32_t> matches,
-                              absl::string_view request_text,
-                              const PageRequest& page) const;
+  absl::StatusOr<Page> SliceIntoPage(std::vector<uint32_t> matches,
+                                     absl::string_view request_text,
+                                     const PageRequest& page) const;
 
   // Returns the effective page size, or INVALID_ARGUMENT if negative.
   absl::StatusOr<int32_t> EffectivePageSize(int32_t page_size) const;

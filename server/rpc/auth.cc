@@ -1,26 +1,16 @@
 #include "server/rpc/auth.h"
 
-#include <openssl/evp.h>
-
-#include <fstream>
-
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "server/core/file_io.h"
+#include "server/core/sha256.h"
 
 namespace indicators::rpc {
 
-std::string HashToken(absl::string_view token) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(token.data(), token.size(), digest, &length, EVP_sha256(),
-             nullptr);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), length));
-}
+std::string HashToken(absl::string_view token) { return Sha256Hex(token); }
 
 absl::StatusOr<std::shared_ptr<const Authorizer>> Authorizer::Create(
     const AuthOptions& options) {
@@ -33,13 +23,15 @@ absl::StatusOr<std::shared_ptr<const Authorizer>> Authorizer::Create(
     }
     return auth;
   }
-  std::ifstream in(options.tokens_file);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat("tokens_file: cannot open ", options.tokens_file));
+  absl::StatusOr<std::string> content = ReadFile(options.tokens_file);
+  if (!content.ok()) {
+    return absl::Status(
+        content.status().code(),
+        absl::StrCat("tokens_file: ", content.status().message()));
   }
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
+  int number = 0;
+  for (absl::string_view line : absl::StrSplit(*content, '\n')) {
+    ++number;
     absl::string_view text = absl::StripAsciiWhitespace(line);
     if (text.empty() || absl::StartsWith(text, "#")) continue;
     std::vector<absl::string_view> parts =
@@ -70,8 +62,10 @@ absl::StatusOr<std::shared_ptr<const Authorizer>> Authorizer::Create(
 }
 
 absl::Status Authorizer::Check(const grpc::ServerContextBase& context,
-                               Scope scope) const {
-  if (scope == Scope::kRead && !require_read_token_) return absl::OkStatus();
+                               Permission permission) const {
+  if (permission == Permission::kRead && !require_read_token_) {
+    return absl::OkStatus();
+  }
   const auto& metadata = context.client_metadata();
   auto header = metadata.find("authorization");
   if (header == metadata.end()) {
@@ -86,7 +80,7 @@ absl::Status Authorizer::Check(const grpc::ServerContextBase& context,
   if (grant == grants_.end()) {
     return absl::UnauthenticatedError("unknown bearer token");
   }
-  if (scope == Scope::kAdmin && !grant->second.admin) {
+  if (permission == Permission::kAdmin && !grant->second.admin) {
     return absl::PermissionDeniedError("this method needs the admin scope");
   }
   if (!grant->second.read) {

@@ -11,9 +11,9 @@
 
 namespace indicators::rpc {
 
-// What a call needs: reading data, or administering the server. An admin
-// token may also read.
-enum class Scope { kRead, kAdmin };
+// What a method needs: reading data, or administering the server. A token
+// with the admin scope may also read.
+enum class Permission { kRead, kAdmin };
 
 struct AuthOptions {
   // File of accepted tokens, one per line: the lowercase hex SHA-256 of the
@@ -36,8 +36,9 @@ class Authorizer {
       const AuthOptions& options);
 
   // Returns OK, UNAUTHENTICATED (no or unknown token) or PERMISSION_DENIED
-  // (the token lacks `scope`).
-  absl::Status Check(const grpc::ServerContextBase& context, Scope scope) const;
+  // (the token does not grant `permission`).
+  absl::Status Check(const grpc::ServerContextBase& context,
+                     Permission permission) const;
 
  private:
   struct Grant {

@@ -1,26 +1,8 @@
 #include "server/rpc/convert.h"
 
-#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
-#include "server/core/errors.h"
 
 namespace indicators::rpc {
-namespace {
-
-// Proto enum values equal the core's, so a range check and a cast convert.
-template <typename Core>
-absl::StatusOr<Core> CheckedEnum(int value, int first, int last,
-                                 absl::string_view field) {
-  if (value < first || value > last) {
-    return InvalidField(reason::kInvalidEnumValue, field,
-                        absl::StrCat(value, " is not a valid value (expected ",
-                                     first, " to ", last, ")"));
-  }
-  return static_cast<Core>(value);
-}
-
-}  // namespace
-
 void ToProto(const Indicator& in, v1::Indicator* out) {
   out->set_id(in.id);
   out->set_name(in.name);
@@ -96,7 +78,7 @@ void ToProto(const ReloadOutcome& in, v1::ReloadOutcome* out) {
   out->set_version(in.version);
 }
 
-absl::StatusOr<ObservationFilter> FromProto(const v1::ObservationFilter& in) {
+ObservationFilter FromProto(const v1::ObservationFilter& in) {
   ObservationFilter out;
   out.indicator_ids.assign(in.indicator_ids().begin(),
                            in.indicator_ids().end());
@@ -105,30 +87,14 @@ absl::StatusOr<ObservationFilter> FromProto(const v1::ObservationFilter& in) {
   out.start_period = in.start_period();
   out.end_period = in.end_period();
   out.source_ids.assign(in.source_ids().begin(), in.source_ids().end());
-  auto reliability = CheckedEnum<Reliability>(in.min_reliability(), 0,
-                                              v1::SourceReliability_MAX,
-                                              "filter.min_reliability");
-  if (!reliability.ok()) return reliability.status();
-  out.min_reliability = *reliability;
-  for (int i = 0; i < in.statuses_size(); ++i) {
-    auto status = CheckedEnum<ObservationStatus>(
-        in.statuses(i), 1, v1::ObservationStatus_MAX,
-        absl::StrCat("filter.statuses[", i, "]"));
-    if (!status.ok()) return status.status();
-    out.statuses.push_back(*status);
+  out.min_reliability =
+      UncheckedEnum<Reliability>::FromInt(in.min_reliability());
+  for (int status : in.statuses()) {
+    out.statuses.push_back(UncheckedEnum<ObservationStatus>::FromInt(status));
   }
   out.latest_only = in.latest_only();
-  if (in.source_mode() != v1::SOURCE_MODE_UNSPECIFIED) {
-    auto mode = CheckedEnum<SourceMode>(in.source_mode(), 1, v1::SourceMode_MAX,
-                                        "filter.source_mode");
-    if (!mode.ok()) return mode.status();
-    out.source_mode = *mode;
-  }
+  out.source_mode = UncheckedEnum<SourceMode>::FromInt(in.source_mode());
   return out;
-}
-
-absl::StatusOr<RegionType> FromProto(v1::RegionType in) {
-  return CheckedEnum<RegionType>(in, 0, v1::RegionType_MAX, "type");
 }
 
 }  // namespace indicators::rpc

@@ -8,7 +8,8 @@
 #include "indicators/v1/resources.pb.h"
 #include "server/core/dataset.h"
 #include "server/core/observation_query.h"
-#include "server/rpc/dataset_manager.h"
+#include "server/core/reload_outcome.h"
+#include "server/core/service_core.h"
 
 namespace indicators::rpc {
 
@@ -20,11 +21,13 @@ void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out);
 void ToProto(const Dataset& dataset, v1::DatasetInfo* out);
 void ToProto(const ReloadOutcome& in, v1::ReloadOutcome* out);
 
-// Returns the core filter, or INVALID_ARGUMENT naming a `filter.` field that
-// holds an enum value outside the contract.
-absl::StatusOr<ObservationFilter> FromProto(const v1::ObservationFilter& in);
-// Returns the core region type, or INVALID_ARGUMENT for an unknown value.
-absl::StatusOr<RegionType> FromProto(v1::RegionType in);
+// Returns the filter as the caller spelled it; the core checks it.
+ObservationFilter FromProto(const v1::ObservationFilter& in);
+// Returns the page fields of a List or Query request.
+template <typename Request>
+PageRequest PageRequestOf(const Request& request) {
+  return PageRequest{request.page_size(), request.page_token()};
+}
 
 }  // namespace indicators::rpc
 

@@ -25,7 +25,9 @@ std::shared_ptr<const Snapshot> MakeSnapshot(
 
 }  // namespace
 
-DatasetManager::DatasetManager(std::shared_ptr<const ServiceCore> core) {
+DatasetManager::DatasetManager(std::shared_ptr<const ServiceCore> core,
+                               std::string data_dir)
+    : data_dir_(std::move(data_dir)) {
   Publish(MakeSnapshot(std::move(core)));
 }
 
@@ -45,10 +47,10 @@ std::shared_ptr<const Snapshot> DatasetManager::Current() const {
   return cache.snapshot;
 }
 
-absl::Status DatasetManager::Reload(const std::string& dir,
-                                    const std::string& trigger) {
+absl::Status DatasetManager::Reload(const std::string& trigger) {
   absl::MutexLock one_at_a_time(&reload_mu_);
-  absl::StatusOr<std::shared_ptr<const Dataset>> dataset = LoadDataset(dir);
+  absl::StatusOr<std::shared_ptr<const Dataset>> dataset =
+      LoadDataset(data_dir_);
   std::shared_ptr<const Snapshot> fresh;
   if (dataset.ok())
     fresh = MakeSnapshot(Current()->core->WithDataset(*dataset));

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/core/reload_outcome.h"
 #include "server/core/service_core.h"
 #include "server/rpc/encoded_dataset.h"
 
@@ -24,14 +25,6 @@ struct Snapshot {
   std::shared_ptr<const EncodedDataset> encoded;
 };
 
-// What the last reload did.
-struct ReloadOutcome {
-  absl::Time time;
-  std::string trigger;  // Such as "SIGHUP".
-  absl::Status status;  // OK, or why the new dataset was rejected.
-  std::string version;  // Version served after the reload.
-};
-
 // Holds the snapshot being served and replaces it on reload. `Current` takes
 // no lock in the steady state: each thread keeps the snapshot it last saw and
 // compares a generation number; only the first call on a thread after a swap
@@ -40,15 +33,17 @@ struct ReloadOutcome {
 // old one keeps serving.
 class DatasetManager {
  public:
-  explicit DatasetManager(std::shared_ptr<const ServiceCore> core);
+  // Serves `core`; reloads read the dataset directory `data_dir`.
+  DatasetManager(std::shared_ptr<const ServiceCore> core, std::string data_dir);
 
   // Returns the snapshot to serve a call from.
   std::shared_ptr<const Snapshot> Current() const;
 
-  // Loads the dataset in `dir` and, if it is valid, serves it from now on.
-  // Returns the load error otherwise (nothing changes). Reloads run one at a
-  // time; calls keep being served throughout.
-  absl::Status Reload(const std::string& dir, const std::string& trigger);
+  // Loads the dataset directory again and, if it is valid, serves it from now
+  // on. Returns the load error otherwise (nothing changes). `trigger` names
+  // what asked for it. Reloads run one at a time; calls keep being served
+  // throughout.
+  absl::Status Reload(const std::string& trigger);
 
   // Returns the outcome of the last reload, if there was one.
   std::optional<ReloadOutcome> LastReload() const;
@@ -56,6 +51,7 @@ class DatasetManager {
  private:
   void Publish(std::shared_ptr<const Snapshot> snapshot);
 
+  const std::string data_dir_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
   std::optional<ReloadOutcome> last_reload_ ABSL_GUARDED_BY(mu_);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "google/protobuf/io/coded_stream.h"
+#include "indicators/v1/indicator_service.pb.h"
 #include "indicators/v1/resources.pb.h"
 #include "server/rpc/convert.h"
 
@@ -10,10 +11,17 @@ namespace indicators::rpc {
 namespace {
 
 using google::protobuf::io::CodedOutputStream;
+using Obs = v1::Observation;
 
+// Wire types.
+constexpr uint32_t kVarint = 0;
+constexpr uint32_t kFixed64 = 1;
 constexpr uint32_t kLengthDelimited = 2;
+// Every page and batch carries its items (catalog entries or observations) as
+// field 1; static_asserts below check it against each response message.
+constexpr int kItemsField = 1;
 
-uint32_t Tag(int field, uint32_t wire_type) {
+constexpr uint32_t Tag(int field, uint32_t wire_type) {
   return static_cast<uint32_t>(field) << 3 | wire_type;
 }
 
@@ -36,7 +44,8 @@ std::string StringField(int field, absl::string_view value) {
 std::string Int32Field(int field, int32_t value) {
   if (value == 0) return "";
   uint8_t buffer[16];
-  uint8_t* p = CodedOutputStream::WriteVarint32ToArray(Tag(field, 0), buffer);
+  uint8_t* p =
+      CodedOutputStream::WriteVarint32ToArray(Tag(field, kVarint), buffer);
   p = CodedOutputStream::WriteVarint64ToArray(
       static_cast<uint64_t>(static_cast<int64_t>(value)), p);
   return std::string(reinterpret_cast<char*>(buffer), p - buffer);
@@ -101,18 +110,22 @@ EncodedDataset::EncodedDataset(std::shared_ptr<const Dataset> dataset)
   regions_ = SerializeAll<indicators::Region, v1::Region>(d.regions());
   sources_ = SerializeAll<indicators::Source, v1::Source>(d.sources());
   for (const indicators::Indicator& i : d.indicators()) {
-    indicator_ids_.push_back(MakeFragment(StringField(1, i.id)));
-    indicator_units_.push_back(MakeFragment(StringField(5, i.unit) +
-                                            Int32Field(6, i.unit_multiplier)));
+    indicator_ids_.push_back(
+        MakeFragment(StringField(Obs::kIndicatorIdFieldNumber, i.id)));
+    indicator_units_.push_back(MakeFragment(
+        StringField(Obs::kUnitFieldNumber, i.unit) +
+        Int32Field(Obs::kUnitMultiplierFieldNumber, i.unit_multiplier)));
   }
   for (const indicators::Region& r : d.regions()) {
-    region_codes_.push_back(MakeFragment(StringField(2, r.code)));
+    region_codes_.push_back(
+        MakeFragment(StringField(Obs::kRegionCodeFieldNumber, r.code)));
   }
   for (const indicators::Source& s : d.sources()) {
-    source_ids_.push_back(MakeFragment(StringField(9, s.id)));
+    source_ids_.push_back(
+        MakeFragment(StringField(Obs::kSourceIdsFieldNumber, s.id)));
   }
   for (const std::string& note : d.notes()) {
-    notes_.push_back(MakeFragment(StringField(10, note)));
+    notes_.push_back(MakeFragment(StringField(Obs::kNoteFieldNumber, note)));
   }
   body_sizes_.reserve(d.observations().size());
   for (uint32_t row = 0; row < d.observations().size(); ++row) {
@@ -132,15 +145,24 @@ grpc::ByteBuffer EncodedDataset::Source(uint32_t index) const {
 
 grpc::ByteBuffer EncodedDataset::IndicatorPage(absl::Span<const uint32_t> items,
                                                absl::string_view token) const {
-  return Page(indicators_, items, token, 2, 3, dataset_->version());
+  using R = v1::ListIndicatorsResponse;
+  static_assert(R::kIndicatorsFieldNumber == kItemsField);
+  return Page(indicators_, items, token, R::kNextPageTokenFieldNumber,
+              R::kDatasetVersionFieldNumber, dataset_->version());
 }
 grpc::ByteBuffer EncodedDataset::RegionPage(absl::Span<const uint32_t> items,
                                             absl::string_view token) const {
-  return Page(regions_, items, token, 2, 3, dataset_->version());
+  using R = v1::ListRegionsResponse;
+  static_assert(R::kRegionsFieldNumber == kItemsField);
+  return Page(regions_, items, token, R::kNextPageTokenFieldNumber,
+              R::kDatasetVersionFieldNumber, dataset_->version());
 }
 grpc::ByteBuffer EncodedDataset::SourcePage(absl::Span<const uint32_t> items,
                                             absl::string_view token) const {
-  return Page(sources_, items, token, 2, 3, dataset_->version());
+  using R = v1::ListSourcesResponse;
+  static_assert(R::kSourcesFieldNumber == kItemsField);
+  return Page(sources_, items, token, R::kNextPageTokenFieldNumber,
+              R::kDatasetVersionFieldNumber, dataset_->version());
 }
 
 grpc::ByteBuffer EncodedDataset::Page(const std::vector<std::string>& table,
@@ -151,7 +173,7 @@ grpc::ByteBuffer EncodedDataset::Page(const std::vector<std::string>& table,
   size_t size = StringFieldSize(token) + StringFieldSize(version);
   for (uint32_t i : items) size += LengthDelimitedSize(1, table[i].size());
   return Build(size, [&](uint8_t* out) {
-    for (uint32_t i : items) out = WriteStringField(1, table[i], out);
+    for (uint32_t i : items) out = WriteStringField(kItemsField, table[i], out);
     out = WriteStringField(token_field, token, out);
     return WriteStringField(version_field, version, out);
   });
@@ -159,12 +181,17 @@ grpc::ByteBuffer EncodedDataset::Page(const std::vector<std::string>& table,
 
 grpc::ByteBuffer EncodedDataset::QueryPage(absl::Span<const uint32_t> rows,
                                            absl::string_view token) const {
-  return Observations(rows, token, 2, 3);
+  using R = v1::QueryObservationsResponse;
+  static_assert(R::kObservationsFieldNumber == kItemsField);
+  return Observations(rows, token, R::kNextPageTokenFieldNumber,
+                      R::kDatasetVersionFieldNumber);
 }
 
 grpc::ByteBuffer EncodedDataset::StreamBatch(
     absl::Span<const uint32_t> rows) const {
-  return Observations(rows, "", 0, 2);
+  using R = v1::StreamObservationsResponse;
+  static_assert(R::kObservationsFieldNumber == kItemsField);
+  return Observations(rows, "", 0, R::kDatasetVersionFieldNumber);
 }
 
 grpc::ByteBuffer EncodedDataset::Observations(absl::Span<const uint32_t> rows,
@@ -190,7 +217,7 @@ namespace {
 size_t PeriodLength(Period p) { return p.is_year() ? 4 : 7; }
 
 uint8_t* WritePeriod(Period p, uint8_t* out) {
-  out[0] = Tag(3, kLengthDelimited);
+  out[0] = Tag(Obs::kPeriodFieldNumber, kLengthDelimited);
   out[1] = static_cast<uint8_t>(PeriodLength(p));
   const int year = p.year();
   out[2] = static_cast<uint8_t>('0' + year / 1000);
@@ -245,27 +272,27 @@ size_t EncodedDataset::ObservationSize(uint32_t row) const {
 
 uint8_t* EncodedDataset::WriteObservation(uint32_t row, uint8_t* out) const {
   const Observation& o = dataset_->observations()[row];
-  *out++ = Tag(1, kLengthDelimited);
+  *out++ = Tag(kItemsField, kLengthDelimited);
   out = CodedOutputStream::WriteVarint32ToArray(body_sizes_[row], out);
   out = Write(indicator_ids_[o.indicator], out);
   out = Write(region_codes_[o.region], out);
   out = WritePeriod(o.period, out);
   if (const uint64_t bits = DoubleBits(o.value); bits != 0) {
-    *out++ = Tag(4, 1);  // fixed64
+    *out++ = Tag(Obs::kValueFieldNumber, kFixed64);
     static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
                   "fixed64 is little-endian on the wire");
     std::memcpy(out, &bits, 8);
     out += 8;
   }
   out = Write(indicator_units_[o.indicator], out);
-  out[0] = Tag(7, 0);
+  out[0] = Tag(Obs::kQualifierFieldNumber, kVarint);
   out[1] = static_cast<uint8_t>(o.qualifier);
-  out[2] = Tag(8, 0);
+  out[2] = Tag(Obs::kStatusFieldNumber, kVarint);
   out[3] = static_cast<uint8_t>(o.status);
   out += 4;
   for (uint32_t s : dataset_->sources_of(o)) out = Write(source_ids_[s], out);
   if (o.note != 0) out = Write(notes_[o.note], out);
-  out[0] = Tag(11, 0);
+  out[0] = Tag(Obs::kReliabilityFieldNumber, kVarint);
   out[1] = static_cast<uint8_t>(o.reliability);
   return out + 2;
 }

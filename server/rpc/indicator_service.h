@@ -4,17 +4,15 @@
 #include <memory>
 
 #include "indicators/v1/indicator_service.grpc.pb.h"
-#include "server/core/service_core.h"
-#include "server/rpc/auth.h"
-#include "server/rpc/dataset_manager.h"
+#include "server/rpc/call_adapter.h"
 
 namespace indicators::rpc {
 
 namespace internal {
 using Svc = v1::IndicatorService;
-// Raw methods (request and response as bytes) for every call on the request
-// path, so that responses are assembled from pre-encoded bytes; the typed
-// callback API for GetDatasetInfo and ReloadDataset, which are rare.
+// Raw methods (request and response as bytes) for every call, so that
+// responses are assembled from pre-encoded bytes and every method goes
+// through the same adapter.
 using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
     Svc::WithRawCallbackMethod_GetIndicator<
         Svc::WithRawCallbackMethod_ListRegions<
@@ -23,62 +21,37 @@ using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
                     Svc::WithRawCallbackMethod_GetSource<
                         Svc::WithRawCallbackMethod_QueryObservations<
                             Svc::WithRawCallbackMethod_StreamObservations<
-                                Svc::WithCallbackMethod_GetDatasetInfo<
-                                    Svc::WithCallbackMethod_ReloadDataset<
+                                Svc::WithRawCallbackMethod_GetDatasetInfo<
+                                    Svc::WithRawCallbackMethod_ReloadDataset<
                                         Svc::Service>>>>>>>>>>;
 }  // namespace internal
 
-// The `indicators.v1.IndicatorService` on gRPC's callback API. Each handler
-// parses the request, calls `ServiceCore`, encodes the result from the
-// dataset's pre-encoded bytes and finishes on the calling thread: the core
-// never blocks, so callback threads never wait.
+// The `indicators.v1.IndicatorService` on gRPC's callback API: each method
+// names its handler (`handlers.h`) and the permission it needs, and the one
+// `CallAdapter` does the rest.
 class IndicatorService final : public internal::ServiceBase {
  public:
-  // Serves the snapshots of `manager` to callers `authorizer` admits;
-  // `stream_batch_size` is the number of observations per streamed message;
-  // ReloadDataset reloads from `data_dir`.
-  IndicatorService(std::shared_ptr<DatasetManager> manager,
-                   std::shared_ptr<const Authorizer> authorizer,
-                   size_t stream_batch_size, std::string data_dir);
+  explicit IndicatorService(CallAdapter adapter)
+      : adapter_(std::move(adapter)) {}
 
-  grpc::ServerUnaryReactor* ListIndicators(grpc::CallbackServerContext* context,
-                                           const grpc::ByteBuffer* request,
-                                           grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* GetIndicator(grpc::CallbackServerContext* context,
-                                         const grpc::ByteBuffer* request,
-                                         grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* ListRegions(grpc::CallbackServerContext* context,
-                                        const grpc::ByteBuffer* request,
-                                        grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* GetRegion(grpc::CallbackServerContext* context,
-                                      const grpc::ByteBuffer* request,
-                                      grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* context,
-                                        const grpc::ByteBuffer* request,
-                                        grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* GetSource(grpc::CallbackServerContext* context,
-                                      const grpc::ByteBuffer* request,
-                                      grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* QueryObservations(
-      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
-      grpc::ByteBuffer* response) override;
-  grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamObservations(
-      grpc::CallbackServerContext* context,
-      const grpc::ByteBuffer* request) override;
-  grpc::ServerUnaryReactor* GetDatasetInfo(
-      grpc::CallbackServerContext* context,
-      const v1::GetDatasetInfoRequest* request,
-      v1::GetDatasetInfoResponse* response) override;
-  grpc::ServerUnaryReactor* ReloadDataset(
-      grpc::CallbackServerContext* context,
-      const v1::ReloadDatasetRequest* request,
-      v1::ReloadDatasetResponse* response) override;
+  using Context = grpc::CallbackServerContext;
+  using Unary = grpc::ServerUnaryReactor;
+  using Buffer = grpc::ByteBuffer;
+
+  Unary* ListIndicators(Context* c, const Buffer* in, Buffer* out) override;
+  Unary* GetIndicator(Context* c, const Buffer* in, Buffer* out) override;
+  Unary* ListRegions(Context* c, const Buffer* in, Buffer* out) override;
+  Unary* GetRegion(Context* c, const Buffer* in, Buffer* out) override;
+  Unary* ListSources(Context* c, const Buffer* in, Buffer* out) override;
+  Unary* GetSource(Context* c, const Buffer* in, Buffer* out) override;
+  Unary* QueryObservations(Context* c, const Buffer* in, Buffer* out) override;
+  grpc::ServerWriteReactor<Buffer>* StreamObservations(
+      Context* c, const Buffer* in) override;
+  Unary* GetDatasetInfo(Context* c, const Buffer* in, Buffer* out) override;
+  Unary* ReloadDataset(Context* c, const Buffer* in, Buffer* out) override;
 
  private:
-  std::shared_ptr<DatasetManager> manager_;
-  std::shared_ptr<const Authorizer> authorizer_;
-  size_t stream_batch_size_;
-  std::string data_dir_;
+  const CallAdapter adapter_;
 };
 
 }  // namespace indicators::rpc

@@ -5,25 +5,22 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
+#include "server/core/file_io.h"
 
 namespace indicators::rpc {
 namespace {
 
-absl::StatusOr<std::string> ReadPem(absl::string_view flag,
+absl::StatusOr<std::string> ReadPem(absl::string_view option,
                                     const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat(flag, ": cannot open ", path));
+  absl::StatusOr<std::string> pem = ReadFile(path);
+  if (!pem.ok()) {
+    return absl::Status(pem.status().code(),
+                        absl::StrCat(option, ": ", pem.status().message()));
   }
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  return pem;
 }
 
 // Returns plaintext credentials, TLS, or mutual TLS, from the options.
@@ -64,7 +61,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const ServerOptions& options, std::shared_ptr<const ServiceCore> core) {
   if (options.stream_batch_size == 0) {
-    return absl::InvalidArgumentError("stream batch size must be positive");
+    return absl::InvalidArgumentError("stream_batch_size: must be positive");
   }
   if (options.max_request_bytes <= 0 || options.max_concurrent_streams <= 0) {
     return absl::InvalidArgumentError(
@@ -89,10 +86,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeCredentials(options);
   if (!credentials.ok()) return credentials.status();
-  server->manager_ = std::make_shared<DatasetManager>(std::move(core));
-  server->service_ = std::make_unique<IndicatorService>(
-      server->manager_, *std::move(authorizer), options.stream_batch_size,
-      options.data_dir);
+  server->manager_ =
+      std::make_shared<DatasetManager>(std::move(core), options.data_dir);
+  server->service_ = std::make_unique<IndicatorService>(CallAdapter(
+      server->manager_, *std::move(authorizer), options.stream_batch_size));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);

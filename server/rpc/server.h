@@ -13,11 +13,12 @@
 
 namespace indicators::rpc {
 
-// How to run the server; `main` fills it from flags.
+// How to run the server. `main` fills it from flags whose defaults are these
+// members' defaults.
 struct ServerOptions {
   // host:port to listen on; port 0 picks a free port.
   std::string listen = "127.0.0.1:50051";
-  // Where ReloadDataset reloads from (the directory served at start).
+  // Where reloads read the dataset from (the directory served at start).
   std::string data_dir;
   // Bearer tokens and which methods need them.
   AuthOptions auth;
@@ -59,10 +60,11 @@ class Server {
   const std::string& address() const { return address_; }
   int port() const { return port_; }
 
-  // Loads the dataset in `dir` beside the live one and swaps it in; on error
-  // returns it and keeps serving the old one (health stays SERVING).
-  absl::Status Reload(const std::string& dir, const std::string& trigger) {
-    return manager_->Reload(dir, trigger);
+  // Loads the dataset in `ServerOptions::data_dir` again beside the live one
+  // and swaps it in; on error returns it and keeps serving the old one
+  // (health stays SERVING). `trigger` names what asked for it.
+  absl::Status Reload(const std::string& trigger) {
+    return manager_->Reload(trigger);
   }
 
   // Returns the version of the dataset being served.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 #include "absl/strings/str_replace.h"
@@ -10,8 +11,8 @@
 namespace indicators {
 namespace {
 
-using testing::BundledDataDir;
 using testing::TempDataset;
+using testing::TestDataDir;
 
 // Returns the observations of `indicator` in `region` for `period`.
 std::vector<const Observation*> Find(const Dataset& d,
@@ -28,8 +29,8 @@ std::vector<const Observation*> Find(const Dataset& d,
   return out;
 }
 
-TEST(DatasetLoaderTest, LoadsTheBundledDataset) {
-  auto d = LoadDataset(BundledDataDir());
+TEST(DatasetLoaderTest, LoadsTheBasicTestDataset) {
+  auto d = LoadDataset(TestDataDir());
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ((*d)->indicators().size(), 16u);
   EXPECT_EQ((*d)->regions().size(), 47u);
@@ -40,7 +41,7 @@ TEST(DatasetLoaderTest, LoadsTheBundledDataset) {
 
 // The seed report's six figures, exactly as it states them, from source SEED.
 TEST(DatasetLoaderTest, KeepsTheSeedFiguresWithTheirQualifiers) {
-  auto d = LoadDataset(BundledDataDir());
+  auto d = LoadDataset(TestDataDir());
   ASSERT_TRUE(d.ok()) << d.status();
   struct Seed {
     const char* indicator;
@@ -81,6 +82,26 @@ TEST(DatasetLoaderTest, VersionChangesIfAndOnlyIfContentChanges) {
   auto c = LoadDataset(data.dir());
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_NE((*a)->version(), (*c)->version());
+}
+
+TEST(DatasetLoaderTest, VersionCoversEachOfTheFourFiles) {
+  TempDataset data;
+  auto original = LoadDataset(data.dir());
+  ASSERT_TRUE(original.ok()) << original.status();
+  std::set<std::string> versions = {(*original)->version()};
+  for (const char* file : kDatasetFiles) {
+    const std::string content = data.Read(file);
+    data.Write(file, content + "\n");  // A blank line: same rows.
+    auto changed = LoadDataset(data.dir());
+    ASSERT_TRUE(changed.ok()) << file << ": " << changed.status();
+    EXPECT_EQ((*changed)->observations().size(),
+              (*original)->observations().size());
+    EXPECT_TRUE(versions.insert((*changed)->version()).second) << file;
+    data.Write(file, content);
+  }
+  auto restored = LoadDataset(data.dir());
+  ASSERT_TRUE(restored.ok());
+  EXPECT_EQ((*restored)->version(), (*original)->version());
 }
 
 TEST(DatasetLoaderTest, MissingFileIsNotFound) {

@@ -18,7 +18,7 @@ namespace {
 class ServiceCoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto d = LoadDataset(testing::BundledDataDir());
+    auto d = LoadDataset(testing::TestDataDir());
     ASSERT_TRUE(d.ok()) << d.status();
     dataset_ = *d;
     core_ = std::make_unique<ServiceCore>(dataset_, PageTokenCodec("key-1"));
@@ -313,12 +313,28 @@ TEST_F(ServiceCoreTest, RangeWithNoDataIsEmptyNotAnError) {
 }
 
 TEST_F(ServiceCoreTest, PageSizeDefaultsAndClamps) {
-  auto page = core_->QueryObservations({}, {0, ""});
+  // The test dataset has more rows than the maximum set here.
+  ASSERT_GT(dataset_->observations().size(), 300u);
+  ServiceCore core(dataset_, PageTokenCodec("k"), CoreLimits{150, 1000});
+  auto page = core.QueryObservations({}, {0, ""});
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->items.size(), static_cast<size_t>(kDefaultPageSize));
-  page = core_->QueryObservations({}, {5000, ""});
+  page = core.QueryObservations({}, {5000, ""});
   ASSERT_TRUE(page.ok());
-  EXPECT_EQ(page->items.size(), dataset_->observations().size());
+  EXPECT_EQ(page->items.size(), 150u);
+  EXPECT_FALSE(page->next_page_token.empty());
+  page = core.QueryObservations({}, {120, ""});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->items.size(), 120u);
+  auto list = core.ListSources({5000, ""});
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->items.size(),
+            std::min<size_t>(150, dataset_->sources().size()));
+  // A maximum below the default page size still allows the default.
+  ServiceCore tiny(dataset_, PageTokenCodec("k"), CoreLimits{10, 1000});
+  page = tiny.QueryObservations({}, {5000, ""});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->items.size(), static_cast<size_t>(kDefaultPageSize));
 }
 
 TEST_F(ServiceCoreTest, RejectsBadRequestsNamingTheField) {

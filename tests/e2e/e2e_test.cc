@@ -5,9 +5,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,10 @@ class ServerProcess {
   explicit ServerProcess(std::vector<std::string> extra_args = {}) {
     std::vector<std::string> argv = {SERVER_BINARY, "--listen=127.0.0.1:0",
                                      "--drain_timeout=3s"};
+    const bool has_data = std::any_of(
+        extra_args.begin(), extra_args.end(),
+        [](const std::string& arg) { return arg.rfind("--data=", 0) == 0; });
+    if (!has_data) argv.push_back("--data=" + TestDataDir());
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<Subprocess>(argv);
     std::string line;
@@ -179,6 +185,42 @@ TEST_F(EndToEndTest, ClientPrintsTheCodeAndFailsOnABadCall) {
   EXPECT_TRUE(absl::StrContains(out, "NOT_FOUND: filter.region_codes[0]"))
       << out;
   EXPECT_EQ(Client({"frobnicate"}, &out), 2);
+}
+
+TEST_F(EndToEndTest, ClientQueryKeepsRowsFromFromThroughTo) {
+  std::string out;
+  ASSERT_EQ(Client({"query", "--regions=CN", "--indicators=rd_intensity",
+                    "--from=2021", "--to=2022", "--page_size=1000"},
+                   &out),
+            0)
+      << out;
+  std::set<std::string> periods;
+  const std::regex row("^rd_intensity +CN +([0-9-]+) ");
+  size_t start = 0;
+  while (start < out.size()) {
+    size_t end = out.find('\n', start);
+    if (end == std::string::npos) end = out.size();
+    std::smatch match;
+    const std::string line = out.substr(start, end - start);
+    if (std::regex_search(line, match, row)) periods.insert(match[1]);
+    start = end + 1;
+  }
+  EXPECT_EQ(periods, (std::set<std::string>{"2021", "2022"})) << out;
+}
+
+TEST_F(EndToEndTest, FailedCallsAreLoggedWithMethodCodeReasonAndDuration) {
+  std::string out;
+  ASSERT_EQ(Client({"get-indicator", "no_such_indicator"}, &out), 1) << out;
+  const std::regex logged(
+      "call failed: method=GetIndicator code=NOT_FOUND "
+      "reason=UNKNOWN_INDICATOR duration=[0-9.]+ms message=id: unknown "
+      "indicator \"no_such_indicator\"");
+  std::string line;
+  bool found = false;
+  while (!found && server_->process().ReadLine(&line, absl::Seconds(5))) {
+    found = std::regex_search(line, logged);
+  }
+  EXPECT_TRUE(found) << server_->process().output();
 }
 
 TEST_F(EndToEndTest, BufCurlListsServicesAndMethodsByReflection) {

@@ -49,7 +49,8 @@ TEST(NginxTest, TheSameClientsWorkThroughNginxWithTls) {
   TempDataset data;  // A scratch directory for nginx's files.
 
   // The server on loopback, plaintext, as deployed.
-  Subprocess server({SERVER_BINARY, "--listen=127.0.0.1:0"});
+  Subprocess server(
+      {SERVER_BINARY, "--listen=127.0.0.1:0", "--data=" + TestDataDir()});
   std::string line, address;
   ASSERT_TRUE(server.ReadLine(&line, absl::Seconds(30)));
   std::smatch match;

@@ -10,7 +10,7 @@ namespace indicators::rpc {
 namespace {
 
 TEST(ConvertTest, ObservationCarriesUnitMultiplierQualifierAndSources) {
-  auto d = LoadDataset(testing::BundledDataDir());
+  auto d = LoadDataset(testing::TestDataDir());
   ASSERT_TRUE(d.ok());
   const Dataset& dataset = **d;
   bool found = false;
@@ -32,27 +32,16 @@ TEST(ConvertTest, ObservationCarriesUnitMultiplierQualifierAndSources) {
   EXPECT_TRUE(found);
 }
 
-TEST(ConvertTest, FilterRejectsEnumValuesOutsideTheContract) {
+TEST(ConvertTest, FilterKeepsEnumValuesWholeForTheCoreToCheck) {
   v1::ObservationFilter f;
-  f.add_statuses(static_cast<v1::ObservationStatus>(7));
-  auto out = FromProto(f);
-  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(out.status().message().rfind("filter.statuses[0]: 7", 0), 0u);
-
-  f.Clear();
-  f.add_statuses(v1::OBSERVATION_STATUS_UNSPECIFIED);
-  EXPECT_EQ(FromProto(f).status().code(), absl::StatusCode::kInvalidArgument);
-
-  f.Clear();
+  f.add_statuses(static_cast<v1::ObservationStatus>(257));
   f.set_min_reliability(static_cast<v1::SourceReliability>(-1));
-  EXPECT_EQ(FromProto(f).status().code(), absl::StatusCode::kInvalidArgument);
-
-  f.Clear();
-  f.set_source_mode(static_cast<v1::SourceMode>(3));
-  EXPECT_EQ(FromProto(f).status().message().rfind("filter.source_mode", 0), 0u);
-
-  EXPECT_EQ(FromProto(static_cast<v1::RegionType>(42)).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  f.set_source_mode(static_cast<v1::SourceMode>(258));
+  const ObservationFilter out = FromProto(f);
+  ASSERT_EQ(out.statuses.size(), 1u);
+  EXPECT_EQ(out.statuses[0].value(), 257);  // Not truncated to a byte.
+  EXPECT_EQ(out.min_reliability.value(), -1);
+  EXPECT_EQ(out.source_mode.value(), 258);
 }
 
 TEST(ConvertTest, FilterCopiesEveryField) {
@@ -67,19 +56,33 @@ TEST(ConvertTest, FilterCopiesEveryField) {
   f.add_statuses(v1::OBSERVATION_STATUS_FINAL);
   f.set_latest_only(true);
   f.set_source_mode(v1::SOURCE_MODE_PREFERRED);
-  auto out = FromProto(f);
-  ASSERT_TRUE(out.ok());
-  EXPECT_EQ(out->indicator_ids, std::vector<std::string>{"rd_intensity"});
-  EXPECT_EQ(out->region_codes, std::vector<std::string>{"CN"});
-  EXPECT_TRUE(out->include_subregions);
-  EXPECT_EQ(out->start_period, "2020");
-  EXPECT_EQ(out->end_period, "2023-06");
-  EXPECT_EQ(out->source_ids, std::vector<std::string>{"S13"});
-  EXPECT_EQ(out->min_reliability, Reliability::kAggregator);
-  EXPECT_EQ(out->statuses,
-            std::vector<ObservationStatus>{ObservationStatus::kFinal});
-  EXPECT_TRUE(out->latest_only);
-  EXPECT_EQ(out->source_mode, SourceMode::kPreferred);
+  const ObservationFilter out = FromProto(f);
+  EXPECT_EQ(out.indicator_ids, std::vector<std::string>{"rd_intensity"});
+  EXPECT_EQ(out.region_codes, std::vector<std::string>{"CN"});
+  EXPECT_TRUE(out.include_subregions);
+  EXPECT_EQ(out.start_period, "2020");
+  EXPECT_EQ(out.end_period, "2023-06");
+  EXPECT_EQ(out.source_ids, std::vector<std::string>{"S13"});
+  EXPECT_EQ(out.min_reliability.value(),
+            static_cast<int>(Reliability::kAggregator));
+  ASSERT_EQ(out.statuses.size(), 1u);
+  EXPECT_EQ(out.statuses[0].value(),
+            static_cast<int>(ObservationStatus::kFinal));
+  EXPECT_TRUE(out.latest_only);
+  EXPECT_EQ(out.source_mode.value(), static_cast<int>(SourceMode::kPreferred));
+}
+
+TEST(ConvertTest, ProtoEnumValuesEqualTheCoreOnes) {
+  EXPECT_EQ(v1::SOURCE_MODE_PREFERRED,
+            static_cast<int>(SourceMode::kPreferred));
+  EXPECT_EQ(v1::SOURCE_MODE_ALL, static_cast<int>(SourceMode::kAll));
+  EXPECT_EQ(v1::SourceReliability_MAX,
+            static_cast<int>(Reliability::kOfficial));
+  EXPECT_EQ(v1::ObservationStatus_MAX,
+            static_cast<int>(ObservationStatus::kEstimate));
+  EXPECT_EQ(v1::RegionType_MAX, static_cast<int>(RegionType::kAggregate));
+  EXPECT_EQ(v1::Qualifier_MAX, static_cast<int>(Qualifier::kNearly));
+  EXPECT_EQ(v1::AGGREGATION_NONE, static_cast<int>(Aggregation::kNone));
 }
 
 TEST(StatusUtilTest, KeepsCodeAndMessage) {

@@ -11,27 +11,18 @@
 #include "client/cpp/indicator_client.h"
 #include "server/core/dataset_loader.h"
 #include "server/rpc/server.h"
-#include "tests/testing/temp_dataset.h"
+#include "tests/testing/test_server.h"
 
 namespace indicators {
 namespace {
 
 using client::IndicatorClient;
 
-// Starts a server on 127.0.0.1:0 with `options` (listen address forced) and
-// `limits`.
+// Starts a test server with `options` and `limits`.
 std::unique_ptr<rpc::Server> StartServer(
     rpc::ServerOptions options, CoreLimits limits = {},
-    const std::string& data_dir = testing::BundledDataDir()) {
-  auto dataset = LoadDataset(data_dir);
-  EXPECT_TRUE(dataset.ok()) << dataset.status();
-  options.listen = "127.0.0.1:0";
-  options.drain_timeout = absl::Seconds(1);
-  auto server = rpc::Server::Start(
-      options, std::make_shared<const ServiceCore>(
-                   *dataset, PageTokenCodec::WithRandomKey(), limits));
-  EXPECT_TRUE(server.ok()) << server.status();
-  return server.ok() ? *std::move(server) : nullptr;
+    const std::string& data_dir = testing::TestDataDir()) {
+  return testing::StartTestServer({options, limits, data_dir});
 }
 
 std::shared_ptr<grpc::Channel> Connect(const rpc::Server& server,
@@ -72,8 +63,8 @@ TEST(LimitsTest, TooManyIdsInAFilterNameTheLimit) {
   auto rejected = client.QueryObservations(request);
   EXPECT_EQ(rejected.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(rejected.status().message(),
-            "filter.region_codes: 4 entries exceed the limit of 3 per list "
-            "(--max_filter_ids)");
+            "filter.region_codes: 4 entries exceed this server's limit of 3 "
+            "per list");
   request.mutable_filter()->mutable_region_codes()->RemoveLast();
   EXPECT_TRUE(client.QueryObservations(request).ok());
 }

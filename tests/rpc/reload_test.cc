@@ -14,7 +14,7 @@
 #include "client/cpp/indicator_client.h"
 #include "server/core/dataset_loader.h"
 #include "server/rpc/server.h"
-#include "tests/testing/temp_dataset.h"
+#include "tests/testing/test_server.h"
 
 namespace indicators {
 namespace {
@@ -24,19 +24,13 @@ using client::IndicatorClient;
 class ReloadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto dataset = LoadDataset(data_.dir());
-    ASSERT_TRUE(dataset.ok()) << dataset.status();
-    rpc::ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.stream_batch_size = 50;
-    options.drain_timeout = absl::Seconds(2);
-    auto server = rpc::Server::Start(
-        options, std::make_shared<const ServiceCore>(
-                     *dataset, PageTokenCodec::WithRandomKey()));
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    client_ = std::make_unique<IndicatorClient>(grpc::CreateChannel(
-        server_->address(), grpc::InsecureChannelCredentials()));
+    testing::TestServerOptions options;
+    options.data_dir = data_.dir();
+    options.server.stream_batch_size = 50;
+    options.server.drain_timeout = absl::Seconds(2);
+    server_ = testing::StartTestServer(options);
+    ASSERT_NE(server_, nullptr);
+    client_ = std::make_unique<IndicatorClient>(testing::Connect(*server_));
     original_ = data_.Read("observations.csv");
   }
 
@@ -62,7 +56,7 @@ class ReloadTest : public ::testing::Test {
 TEST_F(ReloadTest, AValidDatasetIsSwappedInAndReported) {
   const std::string before = ServedVersion();
   AddRow(2031);
-  ASSERT_TRUE(server_->Reload(data_.dir(), "test").ok());
+  ASSERT_TRUE(server_->Reload("test").ok());
   auto info = client_->GetDatasetInfo();
   ASSERT_TRUE(info.ok());
   EXPECT_NE(info->dataset().version(), before);
@@ -82,13 +76,13 @@ TEST_F(ReloadTest, ABadDatasetIsRejectedAndTheOldOneKeepsServing) {
   const std::string before = ServedVersion();
   data_.Write("observations.csv",
               original_ + "rd_intensity,CN,2031,oops,exact,final,S1,\n");
-  absl::Status status = server_->Reload(data_.dir(), "test");
+  absl::Status status = server_->Reload("test");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("observations.csv:418: column 4 (value)"),
             std::string::npos)
       << status;
   data_.Write("regions.csv", "");  // Truncated: no header at all.
-  EXPECT_FALSE(server_->Reload(data_.dir(), "test").ok());
+  EXPECT_FALSE(server_->Reload("test").ok());
   auto info = client_->GetDatasetInfo();
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->dataset().version(), before);
@@ -105,7 +99,7 @@ TEST_F(ReloadTest, APageTokenFromAnOlderVersionGetsAClearError) {
   auto first = client_->QueryObservations(query);
   ASSERT_TRUE(first.ok());
   AddRow(2032);
-  ASSERT_TRUE(server_->Reload(data_.dir(), "test").ok());
+  ASSERT_TRUE(server_->Reload("test").ok());
   query.set_page_token(first->next_page_token());
   auto stale = client_->QueryObservations(query);
   EXPECT_EQ(stale.status().code(), absl::StatusCode::kInvalidArgument);
@@ -118,7 +112,7 @@ TEST_F(ReloadTest, UnderLoadEveryResponseAndStreamComesFromOneVersion) {
   const std::string v1 = ServedVersion();
   AddRow(2033);
   const std::string v2_text = data_.Read("observations.csv");
-  ASSERT_TRUE(server_->Reload(data_.dir(), "test").ok());
+  ASSERT_TRUE(server_->Reload("test").ok());
   const std::string v2 = ServedVersion();
   ASSERT_NE(v1, v2);
 
@@ -159,7 +153,7 @@ TEST_F(ReloadTest, UnderLoadEveryResponseAndStreamComesFromOneVersion) {
   // Alternate between the two datasets while the load runs.
   for (int i = 0; i < 20; ++i) {
     data_.Write("observations.csv", i % 2 == 0 ? original_ : v2_text);
-    EXPECT_TRUE(server_->Reload(data_.dir(), "test").ok());
+    EXPECT_TRUE(server_->Reload("test").ok());
     absl::SleepFor(absl::Milliseconds(20));
   }
   stop = true;

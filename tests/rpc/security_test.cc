@@ -9,8 +9,8 @@
 #include "server/core/dataset_loader.h"
 #include "server/rpc/auth.h"
 #include "server/rpc/server.h"
-#include "tests/testing/temp_dataset.h"
 #include "tests/testing/test_pki.h"
+#include "tests/testing/test_server.h"
 
 namespace indicators {
 namespace {
@@ -19,16 +19,7 @@ using client::ClientOptions;
 using client::IndicatorClient;
 
 std::unique_ptr<rpc::Server> StartServer(rpc::ServerOptions options) {
-  auto dataset = LoadDataset(testing::BundledDataDir());
-  EXPECT_TRUE(dataset.ok());
-  options.listen = "127.0.0.1:0";
-  options.data_dir = testing::BundledDataDir();
-  options.drain_timeout = absl::Seconds(1);
-  auto server = rpc::Server::Start(
-      options, std::make_shared<const ServiceCore>(
-                   *dataset, PageTokenCodec::WithRandomKey()));
-  EXPECT_TRUE(server.ok()) << server.status();
-  return server.ok() ? *std::move(server) : nullptr;
+  return testing::StartTestServer({options});
 }
 
 // One call of each method, returning its status.
@@ -143,7 +134,7 @@ TEST_F(AuthTest, ABadTokensFileIsRejectedNamingTheLine) {
   rpc::ServerOptions options;
   options.listen = "127.0.0.1:0";
   options.auth = {tokens_file_, false};
-  auto dataset = LoadDataset(testing::BundledDataDir());
+  auto dataset = LoadDataset(testing::TestDataDir());
   ASSERT_TRUE(dataset.ok());
   auto server = rpc::Server::Start(options, std::make_shared<const ServiceCore>(
                                                 *dataset, PageTokenCodec("k")));

@@ -17,7 +17,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "server/core/dataset_loader.h"
 #include "server/rpc/server.h"
-#include "tests/testing/temp_dataset.h"
+#include "tests/testing/test_server.h"
 
 namespace indicators {
 namespace {
@@ -59,20 +59,15 @@ std::pair<grpc::Status, std::string> CallRaw(
 class ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto d = LoadDataset(testing::BundledDataDir());
+    auto d = LoadDataset(testing::TestDataDir());
     ASSERT_TRUE(d.ok()) << d.status();
     dataset_ = *d;
-    rpc::ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.stream_batch_size = 7;
-    options.drain_timeout = absl::Seconds(2);
-    auto server = rpc::Server::Start(
-        options, std::make_shared<const ServiceCore>(
-                     dataset_, PageTokenCodec::WithRandomKey()));
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(server_->address(),
-                                   grpc::InsecureChannelCredentials());
+    testing::TestServerOptions options;
+    options.server.stream_batch_size = 7;
+    options.server.drain_timeout = absl::Seconds(2);
+    server_ = testing::StartTestServer(options);
+    ASSERT_NE(server_, nullptr);
+    channel_ = testing::Connect(*server_);
     client_ = std::make_unique<IndicatorClient>(channel_);
   }
 

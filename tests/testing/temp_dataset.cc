@@ -6,21 +6,25 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "server/core/dataset_loader.h"
+
 namespace indicators::testing {
+
+std::string TestDataDir(const std::string& name) {
+  return INDICATORS_SOURCE_DIR "/tests/testdata/" + name;
+}
 
 std::string BundledDataDir() { return INDICATORS_SOURCE_DIR "/data"; }
 
-TempDataset::TempDataset() {
+TempDataset::TempDataset(const std::string& from) {
   std::string pattern =
       (std::filesystem::temp_directory_path() / "indicators-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) {
     throw std::runtime_error("mkdtemp failed");
   }
   dir_ = pattern;
-  for (const char* file :
-       {"indicators.csv", "regions.csv", "sources.csv", "observations.csv"}) {
-    std::filesystem::copy_file(BundledDataDir() + "/" + file,
-                               dir_ + "/" + file);
+  for (const char* file : kDatasetFiles) {
+    std::filesystem::copy_file(from + "/" + file, dir_ + "/" + file);
   }
 }
 

@@ -5,14 +5,20 @@
 
 namespace indicators::testing {
 
-// Returns the directory of the dataset bundled with the project.
+// Returns the directory of a frozen test dataset under `tests/testdata/`:
+// "basic" (the default) is a realistic multi-source dataset; the others are
+// small datasets built to make one rule observable (see their README.md).
+std::string TestDataDir(const std::string& name = "basic");
+
+// Returns the directory of the dataset bundled with the project (`data/`).
+// Only the test of the bundled data itself reads it.
 std::string BundledDataDir();
 
 // A dataset directory in a fresh temporary folder, removed on destruction.
-// Starts as a copy of the bundled dataset; tests then rewrite single files.
+// Starts as a copy of `from` (a test dataset); tests then rewrite files.
 class TempDataset {
  public:
-  TempDataset();
+  explicit TempDataset(const std::string& from = TestDataDir());
   ~TempDataset();
   TempDataset(const TempDataset&) = delete;
   TempDataset& operator=(const TempDataset&) = delete;

@@ -1,5 +1,6 @@
 // Tests of the TypeScript client against a live indicators-server started on
-// 127.0.0.1 (port 0) from $INDICATORS_SERVER, stopped at the end.
+// 127.0.0.1 (port 0) from $INDICATORS_SERVER over the frozen test dataset in
+// $INDICATORS_TEST_DATA, stopped at the end.
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -28,7 +29,9 @@ let client: IndicatorClient;
 before(async () => {
   const binary = process.env.INDICATORS_SERVER;
   assert.ok(binary, "set INDICATORS_SERVER to the indicators-server binary");
-  server = spawn(binary, ["--listen=127.0.0.1:0", `--stream_batch_size=${BATCH}`], {
+  const data = process.env.INDICATORS_TEST_DATA;
+  assert.ok(data, "set INDICATORS_TEST_DATA to a test dataset directory");
+  server = spawn(binary, ["--listen=127.0.0.1:0", `--data=${data}`, `--stream_batch_size=${BATCH}`], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines = createInterface({ input: server.stdout! });

@@ -1,7 +1,8 @@
 """Tests of the Python client against a live indicators-server.
 
-The server binary comes from $INDICATORS_SERVER; it is started on 127.0.0.1
-with port 0 and stopped at the end.
+The server binary comes from $INDICATORS_SERVER and serves the frozen test
+dataset in $INDICATORS_TEST_DATA; it is started on 127.0.0.1 with port 0 and
+stopped at the end.
 """
 
 import os
@@ -26,6 +27,7 @@ class ClientTest(unittest.TestCase):
     def setUpClass(cls):
         cls.server = subprocess.Popen(
             [os.environ["INDICATORS_SERVER"], "--listen=127.0.0.1:0",
+             f"--data={os.environ['INDICATORS_TEST_DATA']}",
              f"--stream_batch_size={BATCH}"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         line = cls.server.stdout.readline()

@@ -1,0 +1,133 @@
+#include "server/rpc/call_adapter.h"
+
+#include <grpcpp/support/proto_buffer_reader.h>
+
+#include <cstdio>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "server/core/errors.h"
+#include "server/rpc/status_util.h"
+
+namespace indicators::rpc {
+namespace {
+
+constexpr size_t kMaxLoggedMessage = 300;
+
+// Returns `text` with control bytes as \xNN, so that a logged message (which
+// may echo a caller's input) stays on one line.
+std::string OneLine(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      absl::StrAppendFormat(&out, "\\x%02x", byte);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// Writes the messages of `source` with exactly one write in flight: the next
+// message is made only when the previous write is done, so memory stays at
+// one message however slow the reader is. A cancelled or expired call fails
+// its pending write, which ends the stream with CANCELLED.
+class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  // Finishes at once with `status` unless it is OK.
+  StreamWriter(absl::string_view method, absl::Time start,
+               const absl::Status& status,
+               std::unique_ptr<MessageSource> source)
+      : method_(method), start_(start), source_(std::move(source)) {
+    if (!status.ok()) {
+      End(status);
+    } else {
+      WriteNext();
+    }
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      End(absl::CancelledError(
+          "the stream was cancelled before the export completed"));
+      return;
+    }
+    WriteNext();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void WriteNext() {
+    if (!source_->Next(&message_)) {
+      End(absl::OkStatus());
+      return;
+    }
+    StartWrite(&message_);
+  }
+
+  void End(const absl::Status& status) {
+    if (!status.ok()) LogFailedCall(method_, status, absl::Now() - start_);
+    Finish(ToGrpcStatus(status));
+  }
+
+  const absl::string_view method_;
+  const absl::Time start_;
+  std::unique_ptr<MessageSource> source_;
+  grpc::ByteBuffer message_;
+};
+
+}  // namespace
+
+absl::Status CallAdapter::Admit(const grpc::CallbackServerContext& context,
+                                Permission permission,
+                                const grpc::ByteBuffer& bytes,
+                                google::protobuf::Message* request) const {
+  if (absl::Status allowed = authorizer_->Check(context, permission);
+      !allowed.ok()) {
+    return allowed;
+  }
+  grpc::ByteBuffer copy(bytes);  // Shares the slices.
+  grpc::ProtoBufferReader reader(&copy);
+  if (!request->ParseFromZeroCopyStream(&reader)) {
+    return InvalidField(
+        reason::kInvalidRequest, "request",
+        absl::StrCat("not a valid ", request->GetDescriptor()->full_name()));
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* CallAdapter::FinishUnary(
+    absl::string_view method, absl::Time start, const absl::Status& status,
+    grpc::CallbackServerContext* context) {
+  if (!status.ok()) LogFailedCall(method, status, absl::Now() - start);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* CallAdapter::StartStream(
+    absl::string_view method, absl::Time start, const absl::Status& status,
+    std::unique_ptr<MessageSource> source) {
+  return new StreamWriter(method, start, status, std::move(source));
+}
+
+void LogFailedCall(absl::string_view method, const absl::Status& status,
+                   absl::Duration duration) {
+  const std::optional<ErrorDetail> detail = GetErrorDetail(status);
+  absl::string_view message = status.message();
+  const bool cut = message.size() > kMaxLoggedMessage;
+  std::string line = absl::StrFormat(
+      "indicators-server: call failed: method=%s code=%s reason=%s "
+      "duration=%.3fms message=%s%s\n",
+      method, absl::StatusCodeToString(status.code()),
+      detail ? detail->reason : "-", absl::ToDoubleMilliseconds(duration),
+      OneLine(message.substr(0, kMaxLoggedMessage)), cut ? "..." : "");
+  std::fputs(line.c_str(), stderr);
+}
+
+}  // namespace indicators::rpc

@@ -1,0 +1,111 @@
+#ifndef INDICATORS_SERVER_RPC_CALL_ADAPTER_H_
+#define INDICATORS_SERVER_RPC_CALL_ADAPTER_H_
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/server_callback.h>
+
+#include <memory>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "server/rpc/auth.h"
+#include "server/rpc/dataset_manager.h"
+#include "server/rpc/handlers.h"
+
+namespace indicators::rpc {
+
+// Runs handlers on gRPC's callback API, the same way for every method: check
+// the caller's permission (before looking at the request, so that an
+// unauthorized caller learns nothing), parse the request, take one snapshot,
+// call the handler, map its status once (`ToGrpcStatus`), log a failure
+// (method, code, reason, duration) and finish. Handlers never block, so the
+// callback threads never wait.
+class CallAdapter {
+ public:
+  template <typename Request>
+  using UnaryHandler = Bytes (*)(const Call&, const Request&);
+  template <typename Request>
+  using StreamHandler = Messages (*)(const Call&, const Request&);
+
+  CallAdapter(std::shared_ptr<DatasetManager> datasets,
+              std::shared_ptr<const Authorizer> authorizer,
+              size_t stream_batch_size)
+      : datasets_(std::move(datasets)),
+        authorizer_(std::move(authorizer)),
+        stream_batch_size_(stream_batch_size) {}
+
+  // Answers a unary call of `method` with `handler`.
+  template <typename Request>
+  grpc::ServerUnaryReactor* Unary(absl::string_view method,
+                                  Permission permission,
+                                  UnaryHandler<Request> handler,
+                                  grpc::CallbackServerContext* context,
+                                  const grpc::ByteBuffer* request,
+                                  grpc::ByteBuffer* response) const {
+    const absl::Time start = absl::Now();
+    Request parsed;
+    absl::Status status = Admit(*context, permission, *request, &parsed);
+    if (status.ok()) {
+      const std::shared_ptr<const Snapshot> snapshot = datasets_->Current();
+      auto cancelled = [context] { return context->IsCancelled(); };
+      Bytes bytes = handler(
+          Call{*snapshot, *datasets_, stream_batch_size_, cancelled}, parsed);
+      if (bytes.ok()) {
+        *response = *std::move(bytes);
+      } else {
+        status = std::move(bytes).status();
+      }
+    }
+    return FinishUnary(method, start, status, context);
+  }
+
+  // Answers a server-streaming call of `method` with `handler`'s messages.
+  template <typename Request>
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Stream(
+      absl::string_view method, Permission permission,
+      StreamHandler<Request> handler, grpc::CallbackServerContext* context,
+      const grpc::ByteBuffer* request) const {
+    const absl::Time start = absl::Now();
+    Request parsed;
+    absl::Status status = Admit(*context, permission, *request, &parsed);
+    std::unique_ptr<MessageSource> source;
+    if (status.ok()) {
+      const std::shared_ptr<const Snapshot> snapshot = datasets_->Current();
+      auto cancelled = [context] { return context->IsCancelled(); };
+      Messages messages = handler(
+          Call{*snapshot, *datasets_, stream_batch_size_, cancelled}, parsed);
+      if (messages.ok()) {
+        source = *std::move(messages);
+      } else {
+        status = std::move(messages).status();
+      }
+    }
+    return StartStream(method, start, status, std::move(source));
+  }
+
+ private:
+  // Checks `permission` and parses `bytes` into `request`.
+  absl::Status Admit(const grpc::CallbackServerContext& context,
+                     Permission permission, const grpc::ByteBuffer& bytes,
+                     google::protobuf::Message* request) const;
+  static grpc::ServerUnaryReactor* FinishUnary(
+      absl::string_view method, absl::Time start, const absl::Status& status,
+      grpc::CallbackServerContext* context);
+  static grpc::ServerWriteReactor<grpc::ByteBuffer>* StartStream(
+      absl::string_view method, absl::Time start, const absl::Status& status,
+      std::unique_ptr<MessageSource> source);
+
+  std::shared_ptr<DatasetManager> datasets_;
+  std::shared_ptr<const Authorizer> authorizer_;
+  size_t stream_batch_size_;
+};
+
+// Writes one line to stderr for a failed call: method, code, reason (if the
+// status carries one), duration and the message (cut to a few hundred bytes).
+void LogFailedCall(absl::string_view method, const absl::Status& status,
+                   absl::Duration duration);
+
+}  // namespace indicators::rpc
+
+#endif  // INDICATORS_SERVER_RPC_CALL_ADAPTER_H_

@@ -1,0 +1,135 @@
+#include "server/rpc/handlers.h"
+
+#include <grpcpp/support/slice.h>
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "server/core/status_macros.h"
+#include "server/rpc/convert.h"
+
+namespace indicators::rpc {
+namespace {
+
+// Serializes a response built as a message (the rare methods; the others are
+// assembled from pre-encoded bytes).
+grpc::ByteBuffer Serialize(const google::protobuf::Message& message) {
+  grpc::Slice slice(message.SerializeAsString());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// The batches of one observation stream as StreamObservationsResponse bytes.
+class ObservationBatches final : public MessageSource {
+ public:
+  ObservationBatches(ObservationStream stream,
+                     std::shared_ptr<const EncodedDataset> encoded,
+                     size_t batch_size)
+      : stream_(std::move(stream)),
+        encoded_(std::move(encoded)),
+        batch_size_(batch_size) {}
+
+  bool Next(grpc::ByteBuffer* message) override {
+    // An empty result still sends one message, with the dataset version.
+    if (!stream_.Next(batch_size_, &rows_) && sent_any_) return false;
+    sent_any_ = true;
+    *message = encoded_->StreamBatch(rows_);
+    return true;
+  }
+
+ private:
+  ObservationStream stream_;
+  std::shared_ptr<const EncodedDataset> encoded_;
+  const size_t batch_size_;
+  std::vector<uint32_t> rows_;
+  bool sent_any_ = false;
+};
+
+}  // namespace
+
+namespace handlers {
+
+Bytes ListIndicators(const Call& call, const v1::ListIndicatorsRequest& r) {
+  const Snapshot& s = call.snapshot;
+  ASSIGN_OR_RETURN(Page page, s.core->ListIndicators(PageRequestOf(r)));
+  return s.encoded->IndicatorPage(page.items, page.next_page_token);
+}
+
+Bytes GetIndicator(const Call& call, const v1::GetIndicatorRequest& r) {
+  const Snapshot& s = call.snapshot;
+  ASSIGN_OR_RETURN(Found<Indicator> found, s.core->GetIndicator(r.id()));
+  return s.encoded->Indicator(found.index);
+}
+
+Bytes ListRegions(const Call& call, const v1::ListRegionsRequest& r) {
+  const Snapshot& s = call.snapshot;
+  ASSIGN_OR_RETURN(Page page, s.core->ListRegions(
+                                  r.parent_code(),
+                                  UncheckedEnum<RegionType>::FromInt(r.type()),
+                                  PageRequestOf(r)));
+  return s.encoded->RegionPage(page.items, page.next_page_token);
+}
+
+Bytes GetRegion(const Call& call, const v1::GetRegionRequest& r) {
+  const Snapshot& s = call.snapshot;
+  ASSIGN_OR_RETURN(Found<Region> found, s.core->GetRegion(r.code()));
+  return s.encoded->Region(found.index);
+}
+
+Bytes ListSources(const Call& call, const v1::ListSourcesRequest& r) {
+  const Snapshot& s = call.snapshot;
+  ASSIGN_OR_RETURN(Page page, s.core->ListSources(PageRequestOf(r)));
+  return s.encoded->SourcePage(page.items, page.next_page_token);
+}
+
+Bytes GetSource(const Call& call, const v1::GetSourceRequest& r) {
+  const Snapshot& s = call.snapshot;
+  ASSIGN_OR_RETURN(Found<Source> found, s.core->GetSource(r.id()));
+  return s.encoded->Source(found.index);
+}
+
+Bytes QueryObservations(const Call& call,
+                        const v1::QueryObservationsRequest& r) {
+  const Snapshot& s = call.snapshot;
+  ASSIGN_OR_RETURN(Page page,
+                   s.core->QueryObservations(FromProto(r.filter()),
+                                             PageRequestOf(r), call.cancelled));
+  return s.encoded->QueryPage(page.items, page.next_page_token);
+}
+
+Messages StreamObservations(const Call& call,
+                            const v1::StreamObservationsRequest& r) {
+  const Snapshot& s = call.snapshot;
+  ASSIGN_OR_RETURN(ObservationStream stream,
+                   s.core->StreamObservations(FromProto(r.filter())));
+  return std::make_unique<ObservationBatches>(std::move(stream), s.encoded,
+                                              call.stream_batch_size);
+}
+
+Bytes GetDatasetInfo(const Call& call, const v1::GetDatasetInfoRequest&) {
+  v1::GetDatasetInfoResponse response;
+  ToProto(*call.snapshot.core->dataset(), response.mutable_dataset());
+  if (std::optional<ReloadOutcome> last = call.datasets.LastReload()) {
+    ToProto(*last, response.mutable_last_reload());
+  }
+  return Serialize(response);
+}
+
+Bytes ReloadDataset(const Call& call, const v1::ReloadDatasetRequest&) {
+  // Loading takes the calling thread for as long as the load: reloads are
+  // rare operator actions, and the old version keeps serving meanwhile.
+  const absl::Status reloaded = call.datasets.Reload("ReloadDataset");
+  if (!reloaded.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the dataset was rejected; still serving the previous version: ",
+        reloaded.message()));
+  }
+  v1::ReloadDatasetResponse response;
+  if (std::optional<ReloadOutcome> outcome = call.datasets.LastReload()) {
+    ToProto(*outcome, response.mutable_outcome());
+  }
+  return Serialize(response);
+}
+
+}  // namespace handlers
+}  // namespace indicators::rpc

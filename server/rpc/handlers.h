@@ -1,0 +1,67 @@
+#ifndef INDICATORS_SERVER_RPC_HANDLERS_H_
+#define INDICATORS_SERVER_RPC_HANDLERS_H_
+
+// The service's methods, one function each, in one shape: from the call (the
+// snapshot it serves from) and the parsed request to the response bytes, or
+// for a streaming method to the source of its messages, or a status. They
+// never see gRPC's call objects: `CallAdapter` authorizes, parses, maps the
+// status and finishes. A handler only converts and delegates to the core.
+
+#include <grpcpp/support/byte_buffer.h>
+
+#include <memory>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "indicators/v1/indicator_service.pb.h"
+#include "server/rpc/dataset_manager.h"
+
+namespace indicators::rpc {
+
+// What a handler sees of its call.
+struct Call {
+  // The dataset version the whole call is served from.
+  const Snapshot& snapshot;
+  // The server's datasets, for the methods that report or replace them.
+  DatasetManager& datasets;
+  // Observations per message of a streaming export.
+  size_t stream_batch_size;
+  // Returns true once the caller has gone or the deadline has passed.
+  absl::FunctionRef<bool()> cancelled;
+};
+
+// The messages of one streaming response, pulled one at a time, so that the
+// writer holds only the message in flight.
+class MessageSource {
+ public:
+  virtual ~MessageSource() = default;
+  // Sets `message` to the next message; returns false when none is left.
+  virtual bool Next(grpc::ByteBuffer* message) = 0;
+};
+
+using Bytes = absl::StatusOr<grpc::ByteBuffer>;
+using Messages = absl::StatusOr<std::unique_ptr<MessageSource>>;
+
+namespace handlers {
+
+Bytes ListIndicators(const Call& call, const v1::ListIndicatorsRequest& r);
+Bytes GetIndicator(const Call& call, const v1::GetIndicatorRequest& r);
+Bytes ListRegions(const Call& call, const v1::ListRegionsRequest& r);
+Bytes GetRegion(const Call& call, const v1::GetRegionRequest& r);
+Bytes ListSources(const Call& call, const v1::ListSourcesRequest& r);
+Bytes GetSource(const Call& call, const v1::GetSourceRequest& r);
+Bytes QueryObservations(const Call& call,
+                        const v1::QueryObservationsRequest& r);
+// Every match of the filter in query order, `stream_batch_size` per message;
+// an empty result is one message with no observations.
+Messages StreamObservations(const Call& call,
+                            const v1::StreamObservationsRequest& r);
+Bytes GetDatasetInfo(const Call& call, const v1::GetDatasetInfoRequest& r);
+// Reloads the dataset; FAILED_PRECONDITION if the new one is rejected (the
+// previous version keeps serving).
+Bytes ReloadDataset(const Call& call, const v1::ReloadDatasetRequest& r);
+
+}  // namespace handlers
+}  // namespace indicators::rpc
+
+#endif  // INDICATORS_SERVER_RPC_HANDLERS_H_

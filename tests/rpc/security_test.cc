@@ -105,6 +105,49 @@ TEST_F(AuthTest, OpenReadsButReloadAlwaysNeedsAnAdminToken) {
   EXPECT_EQ(reloaded->outcome().trigger(), "ReloadDataset");
 }
 
+TEST_F(AuthTest, AReadTokenCannotReloadWhileAnAdminTokenCanAlsoRead) {
+  rpc::ServerOptions options;
+  options.auth = {tokens_file_, /*require_read_token=*/false};
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  const absl::Status denied =
+      Client(*server, "read-token").ReloadDataset().status();
+  EXPECT_EQ(denied.code(), absl::StatusCode::kPermissionDenied) << denied;
+  EXPECT_EQ(denied.message(), "this method needs the admin scope");
+  EXPECT_TRUE(Client(*server, "admin-token").GetIndicator("rd_intensity").ok());
+  EXPECT_TRUE(Client(*server, "admin-token").ReloadDataset().ok());
+}
+
+TEST_F(AuthTest, ARejectedReloadIsFailedPreconditionAndTheOldVersionServes) {
+  testing::TempDataset data;
+  rpc::ServerOptions options;
+  options.auth = {tokens_file_, /*require_read_token=*/false};
+  testing::TestServerOptions test_options{options};
+  test_options.data_dir = data.dir();
+  auto server = testing::StartTestServer(test_options);
+  ASSERT_NE(server, nullptr);
+  IndicatorClient admin = Client(*server, "admin-token");
+  auto before = admin.GetDatasetInfo();
+  ASSERT_TRUE(before.ok());
+  data.Write("observations.csv",
+             data.Read("observations.csv") +
+                 "rd_intensity,CN,2030,x,exact,final,S1,\n");
+  const absl::Status rejected = admin.ReloadDataset().status();
+  EXPECT_EQ(rejected.code(), absl::StatusCode::kFailedPrecondition) << rejected;
+  EXPECT_NE(rejected.message().find("still serving the previous version"),
+            std::string::npos)
+      << rejected;
+  EXPECT_NE(rejected.message().find("observations.csv:"), std::string::npos)
+      << rejected;
+  auto after = admin.GetDatasetInfo();
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->dataset().version(), before->dataset().version());
+  EXPECT_FALSE(after->last_reload().succeeded());
+  EXPECT_EQ(after->last_reload().trigger(), "ReloadDataset");
+  EXPECT_NE(after->last_reload().error().find("observations.csv:"),
+            std::string::npos);
+}
+
 TEST_F(AuthTest, WithoutATokensFileReloadIsRefused) {
   auto server = StartServer({});
   ASSERT_NE(server, nullptr);

@@ -218,6 +218,29 @@ TEST_F(ServiceTest, BadInputGetsTheRightCodeAndTheServerKeepsServing) {
   }
 }
 
+// Enum values travel as int32; one that would wrap to a valid value in a
+// byte (256 + n) is still rejected, by the core, naming the field.
+TEST_F(ServiceTest, EnumValuesOutsideTheContractAreRejectedWhole) {
+  auto request = Query("CN-GD", "2023");
+  request.mutable_filter()->set_source_mode(static_cast<v1::SourceMode>(258));
+  absl::Status status = client_->QueryObservations(request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_EQ(status.message().rfind("filter.source_mode: 258 is not a valid", 0),
+            0u)
+      << status;
+  request = Query("CN-GD", "2023");
+  request.mutable_filter()->set_min_reliability(
+      static_cast<v1::SourceReliability>(261));
+  status = client_->QueryObservations(request).status();
+  EXPECT_EQ(status.message().rfind("filter.min_reliability: 261", 0), 0u)
+      << status;
+  v1::ListRegionsRequest regions;
+  regions.set_type(static_cast<v1::RegionType>(257));
+  status = client_->ListRegions(regions).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_EQ(status.message().rfind("type: 257", 0), 0u) << status;
+}
+
 TEST_F(ServiceTest, BytesThatAreNotARequestAreInvalidArgument) {
   auto [status, bytes] =
       CallRaw(channel_, "/indicators.v1.IndicatorService/QueryObservations",

@@ -44,20 +44,9 @@ class CallAdapter {
                                   const grpc::ByteBuffer* request,
                                   grpc::ByteBuffer* response) const {
     const absl::Time start = absl::Now();
-    Request parsed;
-    absl::Status status = Admit(*context, permission, *request, &parsed);
-    if (status.ok()) {
-      const std::shared_ptr<const Snapshot> snapshot = datasets_->Current();
-      auto cancelled = [context] { return context->IsCancelled(); };
-      Bytes bytes = handler(
-          Call{*snapshot, *datasets_, stream_batch_size_, cancelled}, parsed);
-      if (bytes.ok()) {
-        *response = *std::move(bytes);
-      } else {
-        status = std::move(bytes).status();
-      }
-    }
-    return FinishUnary(method, start, status, context);
+    Bytes bytes = Run(permission, handler, context, *request);
+    if (bytes.ok()) *response = *std::move(bytes);
+    return FinishUnary(method, start, bytes.status(), context);
   }
 
   // Answers a server-streaming call of `method` with `handler`'s messages.
@@ -67,24 +56,31 @@ class CallAdapter {
       StreamHandler<Request> handler, grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) const {
     const absl::Time start = absl::Now();
-    Request parsed;
-    absl::Status status = Admit(*context, permission, *request, &parsed);
-    std::unique_ptr<MessageSource> source;
-    if (status.ok()) {
-      const std::shared_ptr<const Snapshot> snapshot = datasets_->Current();
-      auto cancelled = [context] { return context->IsCancelled(); };
-      Messages messages = handler(
-          Call{*snapshot, *datasets_, stream_batch_size_, cancelled}, parsed);
-      if (messages.ok()) {
-        source = *std::move(messages);
-      } else {
-        status = std::move(messages).status();
-      }
-    }
-    return StartStream(method, start, status, std::move(source));
+    Messages messages = Run(permission, handler, context, *request);
+    if (!messages.ok())
+      return StartStream(method, start, messages.status(), {});
+    return StartStream(method, start, absl::OkStatus(), *std::move(messages));
   }
 
  private:
+  // Checks `permission`, parses `bytes` as the handler's request and calls the
+  // handler on the current snapshot.
+  template <typename Result, typename Request>
+  Result Run(Permission permission,
+             Result (*handler)(const Call&, const Request&),
+             grpc::CallbackServerContext* context,
+             const grpc::ByteBuffer& bytes) const {
+    Request request;
+    if (absl::Status admitted = Admit(*context, permission, bytes, &request);
+        !admitted.ok()) {
+      return admitted;
+    }
+    const std::shared_ptr<const Snapshot> snapshot = datasets_->Current();
+    auto cancelled = [context] { return context->IsCancelled(); };
+    return handler(Call{*snapshot, *datasets_, stream_batch_size_, cancelled},
+                   request);
+  }
+
   // Checks `permission` and parses `bytes` into `request`.
   absl::Status Admit(const grpc::CallbackServerContext& context,
                      Permission permission, const grpc::ByteBuffer& bytes,

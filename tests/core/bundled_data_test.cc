@@ -6,6 +6,7 @@
 
 #include "server/core/dataset_loader.h"
 #include "server/core/service_core.h"
+#include "tests/testing/seed_figures.h"
 #include "tests/testing/temp_dataset.h"
 
 namespace indicators {
@@ -15,19 +16,7 @@ TEST(BundledDataTest, LoadsAndServesTheSeedFiguresExactly) {
   auto dataset = LoadDataset(testing::BundledDataDir());
   ASSERT_TRUE(dataset.ok()) << dataset.status();
   ServiceCore core(*dataset, PageTokenCodec("k"));
-  struct Seed {
-    const char* indicator;
-    double value;
-    Qualifier qualifier;
-  } seeds[] = {
-      {"high_tech_enterprises", 75000, Qualifier::kOver},
-      {"rd_expenditure", 460, Qualifier::kExact},
-      {"rd_expenditure_usd", 64.8, Qualifier::kAbout},
-      {"rd_personnel", 1350000, Qualifier::kExact},
-      {"valid_invention_patents", 665000, Qualifier::kOver},
-      {"pct_applications", 23700, Qualifier::kExact},
-  };
-  for (const Seed& seed : seeds) {
+  for (const testing::SeedFigure& seed : testing::SeedFigures()) {
     ObservationFilter f;
     f.indicator_ids = {seed.indicator};
     f.region_codes = {"CN-GD"};

@@ -240,7 +240,8 @@ TEST_F(ContractRulesTest, ListsPageThroughEveryItemInIdOrder) {
       page.page_token = result->next_page_token;
     }
     EXPECT_EQ(ids, (std::vector<std::string>{"MIRROR", "NEWS_NEW", "OFF_NEW",
-                                             "OFF_OLD", "OFF_TWIN", "UNDATED"}))
+                                             "OFF_OLD", "OFF_TWIN", "UNDATED",
+                                             "WIRE"}))
         << size;
   }
 }
@@ -301,7 +302,7 @@ TEST_F(ContractRulesTest, CoverageCountsDistinctSourcesRegionsAndPeriods) {
   const IndicatorCoverage& count = coverage["count"];
   EXPECT_EQ(count.observation_count, 24);
   EXPECT_EQ(count.region_count, 5);  // A, A-1, A-1-X, B, W.
-  EXPECT_EQ(count.source_count, 6);  // Every source, each counted once.
+  EXPECT_EQ(count.source_count, 7);  // Every source, each counted once.
   EXPECT_EQ(count.first_period->ToString(), "2020");
   EXPECT_EQ(count.last_period->ToString(), "2026");
   const IndicatorCoverage& ratio = coverage["ratio"];

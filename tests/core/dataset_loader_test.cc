@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_replace.h"
+#include "tests/testing/seed_figures.h"
 #include "tests/testing/temp_dataset.h"
 
 namespace indicators {
@@ -43,19 +44,7 @@ TEST(DatasetLoaderTest, LoadsTheBasicTestDataset) {
 TEST(DatasetLoaderTest, KeepsTheSeedFiguresWithTheirQualifiers) {
   auto d = LoadDataset(TestDataDir());
   ASSERT_TRUE(d.ok()) << d.status();
-  struct Seed {
-    const char* indicator;
-    double value;
-    Qualifier qualifier;
-  } seeds[] = {
-      {"high_tech_enterprises", 75000, Qualifier::kOver},
-      {"rd_expenditure", 460, Qualifier::kExact},
-      {"rd_expenditure_usd", 64.8, Qualifier::kAbout},
-      {"rd_personnel", 1350000, Qualifier::kExact},
-      {"valid_invention_patents", 665000, Qualifier::kOver},
-      {"pct_applications", 23700, Qualifier::kExact},
-  };
-  for (const Seed& seed : seeds) {
+  for (const testing::SeedFigure& seed : testing::SeedFigures()) {
     int from_seed = 0;
     auto rows = Find(**d, seed.indicator, "CN-GD", "2023");
     for (const Observation* o : rows) {

@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Checks the project's include graph: no cycle among its components (a
+component is foo.h with foo.cc), and nothing in server/core includes the rpc
+layer, gRPC or protobuf. Prints each problem and exits 1 if there is any."""
+
+import pathlib
+import re
+import sys
+
+root = pathlib.Path(sys.argv[1])
+include = re.compile(r'^\s*#\s*include\s+[<"]([^">]+)[">]', re.M)
+graph = {}
+for path in list(root.glob("server/**/*.[ch]*")) + list(root.glob("client/cpp/*.[ch]*")):
+    rel = path.relative_to(root).as_posix()
+    component = rel.rsplit(".", 1)[0]
+    targets = graph.setdefault(component, [])
+    for i in include.findall(path.read_text()):
+        if (root / i).exists() and i.rsplit(".", 1)[0] != component:
+            targets.append(i.rsplit(".", 1)[0])
+
+problems = []
+for path in root.glob("server/core/*.[ch]*"):
+    for i in include.findall(path.read_text()):
+        if i.startswith(("server/rpc/", "grpc", "google/protobuf", "indicators/v1")):
+            problems.append(f"{path.relative_to(root)} includes {i}: "
+                            "the core must not depend on it")
+
+# Depth-first search for a cycle.
+state = {}
+def visit(node, stack):
+    state[node] = "open"
+    for nxt in graph.get(node, []):
+        if state.get(nxt) == "open":
+            problems.append("include cycle: " + " -> ".join(stack[stack.index(nxt):] + [nxt]))
+        elif nxt not in state:
+            visit(nxt, stack + [nxt])
+    state[node] = "done"
+for node in graph:
+    if node not in state:
+        visit(node, [node])
+
+for p in problems:
+    print(p)
+print(f"{len(graph)} components, {sum(map(len, graph.values()))} project includes, "
+      f"{len(problems)} problems")
+sys.exit(1 if problems else 0)

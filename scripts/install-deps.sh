@@ -10,7 +10,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev libgtest-dev libgmock-dev
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-matplotlib
-  clang libclang-rt-14-dev openssl nginx
+  clang libclang-rt-14-dev openssl nginx nghttp2-client
 )
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 

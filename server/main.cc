@@ -32,12 +32,25 @@ ABSL_FLAG(std::string, listen, kServerDefaults.listen,
 ABSL_FLAG(std::string, data, INDICATORS_DEFAULT_DATA_DIR,
           "Directory holding indicators.csv, regions.csv, sources.csv and "
           "observations.csv. Defaults to the bundled dataset.");
+ABSL_FLAG(absl::Duration, lame_duck, kServerDefaults.lame_duck,
+          "On SIGINT/SIGTERM, how long calls are still answered after health "
+          "turns NOT_SERVING, so that clients and balancers move away first.");
 ABSL_FLAG(absl::Duration, drain_timeout, kServerDefaults.drain_timeout,
           "On SIGINT/SIGTERM, how long in-flight calls may run before they "
           "are cancelled.");
 ABSL_FLAG(int, stream_batch_size,
           static_cast<int>(kServerDefaults.stream_batch_size),
           "Observations per StreamObservations message.");
+ABSL_FLAG(int64_t, max_grpc_memory_mb,
+          static_cast<int64_t>(kServerDefaults.max_grpc_memory_bytes >> 20),
+          "Memory gRPC itself may use for connections and calls (MiB); beyond "
+          "it gRPC shrinks windows and buffers.");
+ABSL_FLAG(int64_t, max_response_memory_mb,
+          static_cast<int64_t>(kServerDefaults.max_response_memory_bytes >> 20),
+          "Responses that callers have not read yet may hold this much memory "
+          "(MiB); beyond it calls get RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, max_threads, kServerDefaults.max_threads,
+          "Threads gRPC may start for calls.");
 ABSL_FLAG(int, max_request_bytes, kServerDefaults.max_request_bytes,
           "Largest request accepted; larger gets RESOURCE_EXHAUSTED.");
 ABSL_FLAG(int, max_concurrent_streams, kServerDefaults.max_concurrent_streams,
@@ -94,6 +107,12 @@ absl::StatusOr<indicators::PageTokenCodec> MakeCodec(const std::string& path) {
 // server rejects by name.
 size_t CountFlag(int value) { return static_cast<size_t>(std::max(value, 0)); }
 
+// Returns a MiB flag in bytes; a negative value becomes 0, which the server
+// rejects by name.
+size_t MebibytesFlag(int64_t mebibytes) {
+  return static_cast<size_t>(std::max<int64_t>(mebibytes, 0)) << 20;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -127,8 +146,14 @@ int main(int argc, char** argv) {
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  options.lame_duck = absl::GetFlag(FLAGS_lame_duck);
   options.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   options.stream_batch_size = CountFlag(absl::GetFlag(FLAGS_stream_batch_size));
+  options.max_grpc_memory_bytes =
+      MebibytesFlag(absl::GetFlag(FLAGS_max_grpc_memory_mb));
+  options.max_response_memory_bytes =
+      MebibytesFlag(absl::GetFlag(FLAGS_max_response_memory_mb));
+  options.max_threads = absl::GetFlag(FLAGS_max_threads);
   options.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
   options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   options.min_ping_interval = absl::GetFlag(FLAGS_min_ping_interval);

@@ -11,13 +11,16 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "server/core/csv_reader.h"
+#include "server/core/errors.h"
 #include "server/core/file_io.h"
 #include "server/core/sha256.h"
 #include "server/core/status_macros.h"
+#include "server/core/utf8.h"
 
 namespace indicators {
 namespace {
@@ -75,8 +78,8 @@ bool IsValidId(absl::string_view id) {
 bool CheckId(const RowContext& row, size_t column, absl::string_view id) {
   if (IsValidId(id)) return true;
   row.Error(column, id.empty() ? "is empty"
-                               : absl::StrCat("\"", id,
-                                              "\" is not an id (letters, "
+                               : absl::StrCat(Quoted(id),
+                                              " is not an id (letters, "
                                               "digits, '_', '-', '.')"));
   return false;
 }
@@ -87,7 +90,7 @@ std::optional<T> CheckEnum(const RowContext& row, size_t column,
                            absl::string_view allowed) {
   std::optional<T> value = parse(text);
   if (!value) {
-    row.Error(column, absl::StrCat("\"", text, "\" is not one of ", allowed));
+    row.Error(column, absl::StrCat(Quoted(text), " is not one of ", allowed));
   }
   return value;
 }
@@ -165,7 +168,19 @@ absl::Status ForEachRecord(const std::string& file, absl::string_view text,
                                header.size()));
       continue;
     }
-    on_row(row, fields);
+    // Text is served as protobuf strings, which must be UTF-8: a row with
+    // any other bytes would make every response that holds it undecodable.
+    bool valid = true;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const size_t bad = FirstInvalidUtf8(fields[i]);
+      if (bad == fields[i].size()) continue;
+      row.Error(i, absl::StrFormat("is not valid UTF-8 (byte 0x%02X at byte "
+                                   "%d of the field)",
+                                   static_cast<unsigned char>(fields[i][bad]),
+                                   bad + 1));
+      valid = false;
+    }
+    if (valid) on_row(row, fields);
   }
 }
 
@@ -209,7 +224,7 @@ class TableParser {
                    const RowContext& row, absl::string_view id) {
     auto [it, inserted] = seen->emplace(id, row.line);
     if (!inserted) {
-      row.Error(0, absl::StrCat("\"", id, "\" is already defined on line ",
+      row.Error(0, absl::StrCat(Quoted(id), " is already defined on line ",
                                 it->second));
     }
   }
@@ -232,8 +247,8 @@ class TableParser {
           ind.unit = std::string(f[2]);
           if (!absl::SimpleAtoi(f[3], &ind.unit_multiplier) ||
               ind.unit_multiplier < -30 || ind.unit_multiplier > 30) {
-            row.Error(3, absl::StrCat("\"", f[3],
-                                      "\" is not an integer from -30 to 30"));
+            row.Error(3, absl::StrCat(Quoted(f[3]),
+                                      " is not an integer from -30 to 30"));
           }
           ind.description = std::string(f[4]);
           if (auto a = CheckEnum<Aggregation>(row, 5, f[5], ParseAggregation,
@@ -282,8 +297,8 @@ class TableParser {
       RowContext row{&file, &names, parents[i].first, &errors_};
       if (r.parent_code.empty() || r.parent_code == r.code) continue;
       if (!parent_of.contains(r.parent_code)) {
-        row.Error(3, absl::StrCat("\"", r.parent_code,
-                                  "\" is not a region_code in regions.csv"));
+        row.Error(3, absl::StrCat(Quoted(r.parent_code),
+                                  " is not a region_code in regions.csv"));
         continue;
       }
       std::string code = r.parent_code;
@@ -318,8 +333,8 @@ class TableParser {
           if (auto date = ParseDate(f[3])) {
             s.published = *std::move(date);
           } else {
-            row.Error(3, absl::StrCat("\"", f[3],
-                                      "\" is not a date (YYYY, YYYY-MM or "
+            row.Error(3, absl::StrCat(Quoted(f[3]),
+                                      " is not a date (YYYY, YYYY-MM or "
                                       "YYYY-MM-DD, or empty)"));
           }
           s.url = std::string(f[4]);
@@ -353,7 +368,7 @@ class TableParser {
                      absl::string_view table) -> std::optional<uint32_t> {
       auto it = index.find(id);
       if (it != index.end()) return it->second;
-      row.Error(column, absl::StrCat("\"", id, "\" is not defined in ", table));
+      row.Error(column, absl::StrCat(Quoted(id), " is not defined in ", table));
       return std::nullopt;
     };
 
@@ -376,8 +391,8 @@ class TableParser {
           if (auto v = ParseDecimal(f[3])) {
             o.value = *v;
           } else {
-            row.Error(3, absl::StrCat("\"", f[3],
-                                      "\" is not a plain decimal number "
+            row.Error(3, absl::StrCat(Quoted(f[3]),
+                                      " is not a plain decimal number "
                                       "(such as 480.26)"));
             ok = false;
           }
@@ -402,7 +417,7 @@ class TableParser {
               continue;
             }
             if (std::find(refs.begin(), refs.end(), *s) != refs.end()) {
-              row.Error(6, absl::StrCat("\"", id, "\" is listed twice"));
+              row.Error(6, absl::StrCat(Quoted(id), " is listed twice"));
               ok = false;
             }
             refs.push_back(*s);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/types/optional.h"
+#include "server/core/utf8.h"
 
 namespace indicators {
 namespace {
@@ -25,6 +26,12 @@ absl::Status FieldError(absl::StatusCode code, absl::string_view reason,
       kPayloadUrl,
       absl::Cord(absl::StrCat(reason, std::string(1, kSeparator), field)));
   return status;
+}
+
+std::string Quoted(absl::string_view value) {
+  if (value.size() <= kMaxQuotedBytes) return absl::StrCat("\"", value, "\"");
+  return absl::StrCat("\"", Utf8Prefix(value, kMaxQuotedBytes), "...\" (",
+                      value.size(), " bytes)");
 }
 
 std::optional<ErrorDetail> GetErrorDetail(const absl::Status& status) {

@@ -54,6 +54,15 @@ inline absl::Status UnknownId(absl::string_view reason, absl::string_view field,
   return FieldError(absl::StatusCode::kNotFound, reason, field, description);
 }
 
+// The most bytes of a caller's value that an error message repeats.
+inline constexpr size_t kMaxQuotedBytes = 64;
+
+// Returns `value` in double quotes for an error message. A value longer than
+// `kMaxQuotedBytes` is cut there (on a character boundary) and its length
+// given, as in `"abc..." (4096 bytes)`, so that any error fits the 8 KiB of
+// metadata a gRPC client accepts by default.
+std::string Quoted(absl::string_view value);
+
 // Returns the details of a status made by `FieldError`, or nullopt.
 std::optional<ErrorDetail> GetErrorDetail(const absl::Status& status);
 

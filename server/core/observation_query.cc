@@ -20,7 +20,7 @@ absl::StatusOr<std::vector<uint32_t>> Resolve(
     std::optional<uint32_t> index = find(ids[i]);
     if (!index) {
       return UnknownId(reason, absl::StrCat("filter.", field, "[", i, "]"),
-                       absl::StrCat("unknown ", kind, " \"", ids[i], "\""));
+                       absl::StrCat("unknown ", kind, " ", Quoted(ids[i])));
     }
     out.push_back(*index);
   }

@@ -14,20 +14,11 @@
 namespace indicators {
 namespace {
 
-constexpr char kFormat = 1;
+constexpr char kFormat = 2;
 constexpr size_t kTagSize = 16;
-// format, version fingerprint, request fingerprint, position, tag.
-constexpr size_t kTokenSize = 1 + 8 + 8 + 8 + kTagSize;
-
-// A stable 64-bit FNV-1a hash. It only tells which part of a rejected token
-// no longer fits; the HMAC alone decides whether a token is valid.
-uint64_t Fingerprint(absl::string_view text) {
-  uint64_t hash = 0xcbf29ce484222325ull;
-  for (char c : text) {
-    hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-  }
-  return hash;
-}
+// The body: format, version fingerprint, request fingerprint, position.
+constexpr size_t kBodySize = 1 + 8 + 8 + 8;
+constexpr size_t kTokenSize = kBodySize + kTagSize;
 
 void AppendLittleEndian(uint64_t value, std::string* out) {
   for (int i = 0; i < 8; ++i) {
@@ -48,26 +39,36 @@ uint64_t ReadLittleEndian(absl::string_view bytes) {
 struct PageTokenCodec::Crypto {
   EVP_MAC* hmac = nullptr;
   EVP_MAC_CTX* keyed = nullptr;  // Template: HMAC-SHA256 with the key set.
+  EVP_MD* sha256 = nullptr;
 
   ~Crypto() {
     EVP_MAC_CTX_free(keyed);
     EVP_MAC_free(hmac);
+    EVP_MD_free(sha256);
   }
 
-  // Returns the tag of a token body in its scope: the HMAC covers the whole
-  // version and request text, not only their fingerprints.
-  std::string Tag(absl::string_view body, const TokenScope& scope) const {
+  // Returns the tag of a token body: HMAC-SHA256 over the body, cut to
+  // `kTagSize` bytes. The body holds the scope's fingerprints, so the tag
+  // binds the position to the scope.
+  std::string Tag(absl::string_view body) const {
     EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(keyed);
-    for (absl::string_view part : {body, scope.dataset_version,
-                                   absl::string_view("\0", 1), scope.request}) {
-      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()),
-                     part.size());
-    }
+    EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(body.data()),
+                   body.size());
     unsigned char mac[EVP_MAX_MD_SIZE];
     size_t length = 0;
     EVP_MAC_final(ctx, mac, &length, sizeof(mac));
     EVP_MAC_CTX_free(ctx);
     return std::string(reinterpret_cast<const char*>(mac), kTagSize);
+  }
+
+  // Returns the first 8 bytes of SHA-256(`text`) as a number: a fingerprint
+  // that nobody can match with another text (a second preimage costs 2^64).
+  uint64_t Fingerprint(absl::string_view text) const {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_Digest(text.data(), text.size(), digest, &length, sha256, nullptr);
+    return ReadLittleEndian(
+        absl::string_view(reinterpret_cast<const char*>(digest), 8));
   }
 };
 
@@ -75,6 +76,7 @@ PageTokenCodec::PageTokenCodec(absl::string_view key) {
   auto crypto = std::make_shared<Crypto>();
   crypto->hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   crypto->keyed = EVP_MAC_CTX_new(crypto->hmac);
+  crypto->sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   char digest[] = "SHA256";
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
@@ -95,46 +97,46 @@ PageTokenCodec PageTokenCodec::WithRandomKey() {
 std::string PageTokenCodec::Encode(const TokenScope& scope,
                                    uint64_t position) const {
   std::string body(1, kFormat);
-  AppendLittleEndian(Fingerprint(scope.dataset_version), &body);
-  AppendLittleEndian(Fingerprint(scope.request), &body);
+  AppendLittleEndian(crypto_->Fingerprint(scope.dataset_version), &body);
+  AppendLittleEndian(crypto_->Fingerprint(scope.request), &body);
   AppendLittleEndian(position, &body);
-  body += crypto_->Tag(body, scope);
+  body += crypto_->Tag(body);
   return absl::WebSafeBase64Escape(body);
 }
 
 absl::StatusOr<uint64_t> PageTokenCodec::Decode(absl::string_view field,
                                                 absl::string_view token,
                                                 const TokenScope& scope) const {
-  std::string body;
-  const bool well_formed = absl::WebSafeBase64Unescape(token, &body) &&
-                           body.size() == kTokenSize && body[0] == kFormat;
-  if (well_formed &&
+  // The signature is checked before anything in the token is read: an
+  // altered token is only ever "not a page token", whatever bit changed.
+  std::string bytes;
+  const bool signed_by_us =
+      absl::WebSafeBase64Unescape(token, &bytes) &&
+      bytes.size() == kTokenSize && bytes[0] == kFormat &&
       CRYPTO_memcmp(
-          crypto_
-              ->Tag(absl::string_view(body).substr(0, kTokenSize - kTagSize),
-                    scope)
-              .data(),
-          body.data() + kTokenSize - kTagSize, kTagSize) == 0) {
-    return ReadLittleEndian(absl::string_view(body).substr(1 + 2 * 8, 8));
+          crypto_->Tag(absl::string_view(bytes).substr(0, kBodySize)).data(),
+          bytes.data() + kBodySize, kTagSize) == 0;
+  if (!signed_by_us) {
+    return InvalidField(reason::kInvalidPageToken, field,
+                        "not a page token issued by this service (altered or "
+                        "truncated); pass the next_page_token of the previous "
+                        "page");
   }
-  // Invalid: say why, as far as the fingerprints tell.
-  if (well_formed && ReadLittleEndian(absl::string_view(body).substr(1, 8)) !=
-                         Fingerprint(scope.dataset_version)) {
+  const absl::string_view body(bytes);
+  if (ReadLittleEndian(body.substr(1, 8)) !=
+      crypto_->Fingerprint(scope.dataset_version)) {
     return InvalidField(
         reason::kStalePageToken, field,
         absl::StrCat("was issued for another dataset version; now serving ",
                      scope.dataset_version, ", restart from the first page"));
   }
-  if (well_formed && ReadLittleEndian(absl::string_view(body).substr(9, 8)) !=
-                         Fingerprint(scope.request)) {
+  if (ReadLittleEndian(body.substr(9, 8)) !=
+      crypto_->Fingerprint(scope.request)) {
     return InvalidField(reason::kPageTokenMismatch, field,
                         "was issued for a different request; keep every field "
                         "but page_size and page_token the same between pages");
   }
-  return InvalidField(reason::kInvalidPageToken, field,
-                      "not a page token issued by this service (altered or "
-                      "truncated); pass the next_page_token of the previous "
-                      "page");
+  return ReadLittleEndian(body.substr(17, 8));
 }
 
 }  // namespace indicators

@@ -18,11 +18,12 @@ struct TokenScope {
 };
 
 // Encodes and checks opaque page tokens (AIP-158). A token carries a resume
-// position, 8-byte fingerprints of its scope (to say why a token no longer
-// fits) and a 128-bit HMAC-SHA256 tag over all of it and the whole scope, in
-// URL-safe base64. Without the key nobody can forge one; a token
-// altered in any bit, or used with another request or dataset version, is
-// rejected with INVALID_ARGUMENT.
+// position and 8-byte SHA-256 fingerprints of its scope's version and
+// request, signed with a 128-bit HMAC-SHA256 tag, in URL-safe base64. Without
+// the key nobody can forge one. The tag is checked before anything else is
+// read, so a token altered in any bit is INVALID_PAGE_TOKEN; a genuine one
+// used with another dataset version is STALE_PAGE_TOKEN, with another request
+// PAGE_TOKEN_MISMATCH (all INVALID_ARGUMENT).
 class PageTokenCodec {
  public:
   // Uses `key` (any length; 32 random bytes is right) to sign tokens. Servers

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "server/core/errors.h"
 
 namespace indicators {
 namespace {
@@ -28,12 +29,12 @@ absl::StatusOr<Period> Period::Parse(absl::string_view text) {
       const int month = ParseDigits(text.substr(5), 2);
       if (month >= 1 && month <= 12) return Period(year, month);
       return absl::InvalidArgumentError(absl::StrCat(
-          "\"", text, "\" has month ", text.substr(5), "; expected 01 to 12"));
+          Quoted(text), " has month ", text.substr(5), "; expected 01 to 12"));
     }
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "\"", text,
-      "\" is not a period; expected YYYY or YYYY-MM (year 1000-9999)"));
+      Quoted(text),
+      " is not a period; expected YYYY or YYYY-MM (year 1000-9999)"));
 }
 
 std::string Period::ToString() const {

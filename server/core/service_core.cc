@@ -23,7 +23,7 @@ absl::StatusOr<Found<T>> FindById(const std::shared_ptr<const Dataset>& d,
   std::optional<uint32_t> index = find(id);
   if (!index) {
     return UnknownId(reason, field,
-                     absl::StrCat("unknown ", kind, " \"", id, "\""));
+                     absl::StrCat("unknown ", kind, " ", Quoted(id)));
   }
   return Found<T>{d, &table[*index], *index};
 }
@@ -87,7 +87,7 @@ absl::StatusOr<Page> ServiceCore::ListRegions(
     std::optional<uint32_t> parent = dataset_->FindRegion(parent_code);
     if (!parent) {
       return UnknownId(reason::kUnknownRegion, "parent_code",
-                       absl::StrCat("unknown region \"", parent_code, "\""));
+                       absl::StrCat("unknown region ", Quoted(parent_code)));
     }
     absl::Span<const uint32_t> children = dataset_->children(*parent);
     matches.assign(children.begin(), children.end());

@@ -7,42 +7,49 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "server/core/errors.h"
+#include "server/rpc/call_log.h"
 #include "server/rpc/status_util.h"
 
 namespace indicators::rpc {
 namespace {
 
-constexpr size_t kMaxLoggedMessage = 300;
-
-// Returns `text` with control bytes as \xNN, so that a logged message (which
-// may echo a caller's input) stays on one line.
-std::string OneLine(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      absl::StrAppendFormat(&out, "\\x%02x", byte);
-    } else {
-      out.push_back(c);
-    }
+// Finishes a unary call with `status` and returns the response's `held`
+// bytes to the budget once gRPC is done with the call (delivered, failed or
+// cancelled).
+class UnaryFinisher final : public grpc::ServerUnaryReactor {
+ public:
+  UnaryFinisher(std::shared_ptr<ResponseBudget> budget, size_t held,
+                const grpc::Status& status)
+      : budget_(std::move(budget)), held_(held) {
+    Finish(status);
   }
-  return out;
-}
+  void OnDone() override {
+    budget_->Release(held_);
+    delete this;
+  }
+
+ private:
+  std::shared_ptr<ResponseBudget> budget_;
+  const size_t held_;
+};
 
 // Writes the messages of `source` with exactly one write in flight: the next
 // message is made only when the previous write is done, so memory stays at
-// one message however slow the reader is. A cancelled or expired call fails
-// its pending write, which ends the stream with CANCELLED.
+// one message however slow the reader is; that message holds its bytes
+// against the budget. A cancelled or expired call fails its pending write,
+// which ends the stream with CANCELLED.
 class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // Finishes at once with `status` unless it is OK.
   StreamWriter(absl::string_view method, absl::Time start,
                const absl::Status& status,
-               std::unique_ptr<MessageSource> source)
-      : method_(method), start_(start), source_(std::move(source)) {
+               std::unique_ptr<MessageSource> source,
+               std::shared_ptr<ResponseBudget> budget)
+      : method_(method),
+        start_(start),
+        source_(std::move(source)),
+        budget_(std::move(budget)) {
     if (!status.ok()) {
       End(status);
     } else {
@@ -51,6 +58,7 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
   void OnWriteDone(bool ok) override {
+    ReleaseMessage();
     if (!ok) {
       End(absl::CancelledError(
           "the stream was cancelled before the export completed"));
@@ -59,7 +67,10 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     WriteNext();
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    ReleaseMessage();
+    delete this;
+  }
 
  private:
   void WriteNext() {
@@ -67,7 +78,18 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       End(absl::OkStatus());
       return;
     }
+    const size_t size = message_.Length();
+    if (absl::Status held = budget_->Acquire(size); !held.ok()) {
+      End(held);
+      return;
+    }
+    held_ = size;
     StartWrite(&message_);
+  }
+
+  void ReleaseMessage() {
+    budget_->Release(held_);
+    held_ = 0;
   }
 
   void End(const absl::Status& status) {
@@ -78,7 +100,9 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   const absl::string_view method_;
   const absl::Time start_;
   std::unique_ptr<MessageSource> source_;
+  std::shared_ptr<ResponseBudget> budget_;
   grpc::ByteBuffer message_;
+  size_t held_ = 0;  // Bytes of `message_` held against the budget.
 };
 
 }  // namespace
@@ -101,33 +125,18 @@ absl::Status CallAdapter::Admit(const grpc::CallbackServerContext& context,
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* CallAdapter::FinishUnary(
-    absl::string_view method, absl::Time start, const absl::Status& status,
-    grpc::CallbackServerContext* context) {
+grpc::ServerUnaryReactor* CallAdapter::FinishUnary(absl::string_view method,
+                                                   absl::Time start,
+                                                   const absl::Status& status,
+                                                   size_t held) const {
   if (!status.ok()) LogFailedCall(method, status, absl::Now() - start);
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
+  return new UnaryFinisher(budget_, held, ToGrpcStatus(status));
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* CallAdapter::StartStream(
     absl::string_view method, absl::Time start, const absl::Status& status,
-    std::unique_ptr<MessageSource> source) {
-  return new StreamWriter(method, start, status, std::move(source));
-}
-
-void LogFailedCall(absl::string_view method, const absl::Status& status,
-                   absl::Duration duration) {
-  const std::optional<ErrorDetail> detail = GetErrorDetail(status);
-  absl::string_view message = status.message();
-  const bool cut = message.size() > kMaxLoggedMessage;
-  std::string line = absl::StrFormat(
-      "indicators-server: call failed: method=%s code=%s reason=%s "
-      "duration=%.3fms message=%s%s\n",
-      method, absl::StatusCodeToString(status.code()),
-      detail ? detail->reason : "-", absl::ToDoubleMilliseconds(duration),
-      OneLine(message.substr(0, kMaxLoggedMessage)), cut ? "..." : "");
-  std::fputs(line.c_str(), stderr);
+    std::unique_ptr<MessageSource> source) const {
+  return new StreamWriter(method, start, status, std::move(source), budget_);
 }
 
 }  // namespace indicators::rpc

@@ -12,14 +12,17 @@
 #include "server/rpc/auth.h"
 #include "server/rpc/dataset_manager.h"
 #include "server/rpc/handlers.h"
+#include "server/rpc/response_budget.h"
 
 namespace indicators::rpc {
 
 // Runs handlers on gRPC's callback API, the same way for every method: check
 // the caller's permission (before looking at the request, so that an
 // unauthorized caller learns nothing), parse the request, take one snapshot,
-// call the handler, map its status once (`ToGrpcStatus`), log a failure
-// (method, code, reason, duration) and finish. Handlers never block, so the
+// call the handler, hold the response's bytes against the server's
+// `ResponseBudget` until the call is done (RESOURCE_EXHAUSTED if it is
+// full), map the status once (`ToGrpcStatus`), log a failure (method, code,
+// reason, duration) and finish. Handlers never block, so the
 // callback threads never wait.
 class CallAdapter {
  public:
@@ -28,11 +31,14 @@ class CallAdapter {
   template <typename Request>
   using StreamHandler = Messages (*)(const Call&, const Request&);
 
+  // Serves the snapshots of `datasets` to the callers `authorizer` admits;
+  // responses not yet delivered may hold at most `budget` bytes.
   CallAdapter(std::shared_ptr<DatasetManager> datasets,
               std::shared_ptr<const Authorizer> authorizer,
-              size_t stream_batch_size)
+              std::shared_ptr<ResponseBudget> budget, size_t stream_batch_size)
       : datasets_(std::move(datasets)),
         authorizer_(std::move(authorizer)),
+        budget_(std::move(budget)),
         stream_batch_size_(stream_batch_size) {}
 
   // Answers a unary call of `method` with `handler`.
@@ -45,8 +51,13 @@ class CallAdapter {
                                   grpc::ByteBuffer* response) const {
     const absl::Time start = absl::Now();
     Bytes bytes = Run(permission, handler, context, *request);
-    if (bytes.ok()) *response = *std::move(bytes);
-    return FinishUnary(method, start, bytes.status(), context);
+    if (!bytes.ok()) return FinishUnary(method, start, bytes.status(), 0);
+    const size_t size = bytes->Length();
+    if (absl::Status held = budget_->Acquire(size); !held.ok()) {
+      return FinishUnary(method, start, held, 0);
+    }
+    *response = *std::move(bytes);
+    return FinishUnary(method, start, absl::OkStatus(), size);
   }
 
   // Answers a server-streaming call of `method` with `handler`'s messages.
@@ -85,22 +96,21 @@ class CallAdapter {
   absl::Status Admit(const grpc::CallbackServerContext& context,
                      Permission permission, const grpc::ByteBuffer& bytes,
                      google::protobuf::Message* request) const;
-  static grpc::ServerUnaryReactor* FinishUnary(
+  // Finishes a unary call with `status`; an OK response holds `held` bytes
+  // of the budget until the call is done.
+  grpc::ServerUnaryReactor* FinishUnary(absl::string_view method,
+                                        absl::Time start,
+                                        const absl::Status& status,
+                                        size_t held) const;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StartStream(
       absl::string_view method, absl::Time start, const absl::Status& status,
-      grpc::CallbackServerContext* context);
-  static grpc::ServerWriteReactor<grpc::ByteBuffer>* StartStream(
-      absl::string_view method, absl::Time start, const absl::Status& status,
-      std::unique_ptr<MessageSource> source);
+      std::unique_ptr<MessageSource> source) const;
 
   std::shared_ptr<DatasetManager> datasets_;
   std::shared_ptr<const Authorizer> authorizer_;
+  std::shared_ptr<ResponseBudget> budget_;
   size_t stream_batch_size_;
 };
-
-// Writes one line to stderr for a failed call: method, code, reason (if the
-// status carries one), duration and the message (cut to a few hundred bytes).
-void LogFailedCall(absl::string_view method, const absl::Status& status,
-                   absl::Duration duration);
 
 }  // namespace indicators::rpc
 

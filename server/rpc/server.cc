@@ -2,6 +2,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
@@ -67,6 +68,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     return absl::InvalidArgumentError(
         "max_request_bytes and max_concurrent_streams must be positive");
   }
+  if (options.max_grpc_memory_bytes == 0 ||
+      options.max_response_memory_bytes == 0 || options.max_threads <= 0) {
+    return absl::InvalidArgumentError(
+        "max_grpc_memory_mb, max_response_memory_mb and max_threads must be "
+        "positive");
+  }
   const size_t colon = options.listen.rfind(':');
   if (colon == std::string::npos || colon == 0) {
     return absl::InvalidArgumentError(
@@ -89,7 +96,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->manager_ =
       std::make_shared<DatasetManager>(std::move(core), options.data_dir);
   server->service_ = std::make_unique<IndicatorService>(CallAdapter(
-      server->manager_, *std::move(authorizer), options.stream_batch_size));
+      server->manager_, *std::move(authorizer),
+      std::make_shared<ResponseBudget>(options.max_response_memory_bytes),
+      options.stream_batch_size));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
@@ -106,6 +115,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
                              static_cast<int>(absl::ToInt64Milliseconds(
                                  options.max_connection_age_grace)));
+  grpc::ResourceQuota quota("indicators-server");
+  quota.Resize(options.max_grpc_memory_bytes);
+  quota.SetMaxThreads(options.max_threads);
+  builder.SetResourceQuota(quota);
   builder.RegisterService(server->service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
@@ -114,7 +127,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   server->address_ =
       absl::StrCat(options.listen.substr(0, colon), ":", server->port_);
-  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  // Health under the empty name (the whole server) and under the service's
+  // full name, which probes and client-side health checks usually ask for.
+  grpc::HealthCheckServiceInterface* health =
+      server->server_->GetHealthCheckService();
+  health->SetServingStatus(true);
+  health->SetServingStatus(
+      std::string(v1::IndicatorService::service_full_name()), true);
   return server;
 }
 
@@ -123,7 +142,11 @@ Server::~Server() { Drain(); }
 void Server::Drain() {
   if (drained_ || server_ == nullptr) return;
   drained_ = true;
+  // Lame duck: health turns NOT_SERVING under every name (watchers hear it at
+  // once) while calls are still answered, so that balancers and clients that
+  // check health move away before anything is refused.
   server_->GetHealthCheckService()->SetServingStatus(false);
+  absl::SleepFor(options_.lame_duck);
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
   server_->Wait();
 }

@@ -30,8 +30,19 @@ struct ServerOptions {
   std::string tls_client_ca_file;
   // Observations per `StreamObservations` message.
   size_t stream_batch_size = 1000;
-  // How long `Drain` lets in-flight calls finish before cancelling them.
+  // How long `Drain` keeps answering calls after health turns NOT_SERVING
+  // (the lame-duck phase), before it refuses new ones.
+  absl::Duration lame_duck = absl::Seconds(2);
+  // How long `Drain` then lets in-flight calls finish before cancelling them.
   absl::Duration drain_timeout = absl::Seconds(10);
+  // Memory gRPC itself may use for connections and calls (its
+  // ResourceQuota): beyond it gRPC shrinks flow-control windows and buffers.
+  size_t max_grpc_memory_bytes = size_t{256} << 20;
+  // Bytes of responses that calls may hold before their callers have read
+  // them (`ResponseBudget`); beyond it calls get RESOURCE_EXHAUSTED.
+  size_t max_response_memory_bytes = size_t{256} << 20;
+  // Threads gRPC may start for calls (its ResourceQuota).
+  int max_threads = 64;
   // Largest request message accepted; larger gets RESOURCE_EXHAUSTED.
   int max_request_bytes = 64 * 1024;
   // Concurrent calls per connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS);
@@ -72,8 +83,9 @@ class Server {
     return manager_->Current()->core->dataset()->version();
   }
 
-  // Marks health NOT_SERVING, refuses new calls, lets in-flight calls finish
-  // until the drain timeout, then cancels the rest and returns.
+  // Marks health NOT_SERVING under every name, keeps answering calls for the
+  // lame-duck time, then refuses new calls (UNAVAILABLE), lets in-flight calls
+  // finish until the drain timeout, cancels the rest and returns.
   void Drain();
 
  private:

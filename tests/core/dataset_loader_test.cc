@@ -189,7 +189,27 @@ INSTANTIATE_TEST_SUITE_P(
                "sources.csv:@: column 4 (published): \"2024-02-30x\" is not a "
                "date"},
         BadRow{"BadReliability", "sources.csv", "ZZ,P,T,2024,,blog,",
-               "column 6 (reliability): \"blog\" is not one of"}),
+               "column 6 (reliability): \"blog\" is not one of"},
+        BadRow{"InvalidUtf8InANote", "observations.csv",
+               "rd_intensity,CN,2031,1,exact,final,S1,note \xff here",
+               "observations.csv:@: column 8 (note): is not valid UTF-8 (byte "
+               "0xFF at byte 6 of the field)"},
+        BadRow{"TruncatedUtf8InATitle", "sources.csv",
+               "ZZ,P,\"title \xe4\xb8\",2024,,news,",
+               "sources.csv:@: column 3 (title): is not valid UTF-8 (byte 0xE4 "
+               "at byte 7"},
+        BadRow{"OverlongUtf8InAName", "regions.csv",
+               "XX,\xc0\xafname,province,CN",
+               "regions.csv:@: column 2 (name): is not valid UTF-8 (byte 0xC0 "
+               "at byte 1"},
+        BadRow{
+            "LongValueIsCutInTheMessage", "indicators.csv",
+            "x,X,u,0000000000000000000000000000000000000000000000000000000000"
+            "00000000000000000000000000000000000000000000000000000000000000x,"
+            "d,sum",
+            "column 4 (unit_multiplier): \"00000000000000000000000000000000"
+            "00000000000000000000000000000000...\" (121 bytes) is not an "
+            "integer"}),
     [](const ::testing::TestParamInfo<BadRow>& info) {
       return info.param.name;
     });

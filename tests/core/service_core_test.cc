@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "server/core/dataset_loader.h"
 #include "server/core/errors.h"
 #include "tests/testing/temp_dataset.h"
@@ -413,6 +414,28 @@ TEST_F(ServiceCoreTest, RejectsATokenWithAnyByteChanged) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(core_->QueryObservations({}, {10, token}).ok());
   EXPECT_NE(alphabet.find(token[0]), std::string::npos);
+}
+
+// A forged token is never reported as a genuine one from elsewhere: every
+// single-bit change, in any byte, is INVALID_PAGE_TOKEN.
+TEST_F(ServiceCoreTest, AnyAlteredBitIsAnInvalidTokenNotAStaleOrMismatchedOne) {
+  auto first = core_->QueryObservations({}, {10, ""});
+  ASSERT_TRUE(first.ok());
+  std::string bytes;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(first->next_page_token, &bytes));
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string altered = bytes;
+      altered[i] = static_cast<char>(altered[i] ^ (1 << bit));
+      const absl::Status status =
+          core_->QueryObservations({}, {10, absl::WebSafeBase64Escape(altered)})
+              .status();
+      std::optional<ErrorDetail> detail = GetErrorDetail(status);
+      ASSERT_TRUE(detail.has_value()) << i << ":" << bit << " " << status;
+      EXPECT_EQ(detail->reason, reason::kInvalidPageToken)
+          << "byte " << i << " bit " << bit << ": " << status;
+    }
+  }
 }
 
 TEST_F(ServiceCoreTest, RejectsATokenReusedWithAnotherQueryOrVersionOrKey) {

@@ -27,7 +27,7 @@ class ServerProcess {
  public:
   explicit ServerProcess(std::vector<std::string> extra_args = {}) {
     std::vector<std::string> argv = {SERVER_BINARY, "--listen=127.0.0.1:0",
-                                     "--drain_timeout=3s"};
+                                     "--drain_timeout=3s", "--lame_duck=100ms"};
     const bool has_data = std::any_of(
         extra_args.begin(), extra_args.end(),
         [](const std::string& arg) { return arg.rfind("--data=", 0) == 0; });

@@ -22,7 +22,11 @@ using client::IndicatorClient;
 std::unique_ptr<rpc::Server> StartServer(
     rpc::ServerOptions options, CoreLimits limits = {},
     const std::string& data_dir = testing::TestDataDir()) {
-  return testing::StartTestServer({options, limits, data_dir});
+  testing::TestServerOptions test_options;
+  test_options.server = std::move(options);
+  test_options.limits = limits;
+  test_options.data_dir = data_dir;
+  return testing::StartTestServer(test_options);
 }
 
 std::shared_ptr<grpc::Channel> Connect(const rpc::Server& server,

@@ -19,7 +19,9 @@ using client::ClientOptions;
 using client::IndicatorClient;
 
 std::unique_ptr<rpc::Server> StartServer(rpc::ServerOptions options) {
-  return testing::StartTestServer({options});
+  testing::TestServerOptions test_options;
+  test_options.server = std::move(options);
+  return testing::StartTestServer(test_options);
 }
 
 // One call of each method, returning its status.
@@ -122,7 +124,8 @@ TEST_F(AuthTest, ARejectedReloadIsFailedPreconditionAndTheOldVersionServes) {
   testing::TempDataset data;
   rpc::ServerOptions options;
   options.auth = {tokens_file_, /*require_read_token=*/false};
-  testing::TestServerOptions test_options{options};
+  testing::TestServerOptions test_options;
+  test_options.server = options;
   test_options.data_dir = data.dir();
   auto server = testing::StartTestServer(test_options);
   ASSERT_NE(server, nullptr);

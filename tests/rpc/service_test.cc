@@ -241,6 +241,99 @@ TEST_F(ServiceTest, EnumValuesOutsideTheContractAreRejectedWhole) {
   EXPECT_EQ(status.message().rfind("type: 257", 0), 0u) << status;
 }
 
+// A long value in any field that an error repeats still gets its own code,
+// with a short message and details that fit a default client's 8 KiB of
+// metadata (not RESOURCE_EXHAUSTED from the client's own limit).
+TEST_F(ServiceTest, ErrorsAboutLongValuesFitTheClientsMetadataLimit) {
+  for (size_t size : {4 * 1024, 20 * 1024, 60 * 1024}) {
+    const std::string value(size, 'x');
+    struct Case {
+      std::string field;
+      std::function<absl::Status()> call;
+      absl::StatusCode code;
+    };
+    auto query = [&](auto set) {
+      return [this, set] {
+        v1::QueryObservationsRequest r;
+        set(r.mutable_filter());
+        return client_->QueryObservations(r).status();
+      };
+    };
+    auto stream = [&](auto set) {
+      return [this, set] {
+        v1::StreamObservationsRequest r;
+        set(r.mutable_filter());
+        return client_->StreamObservations(r, [](const auto&) { return true; });
+      };
+    };
+    auto indicator = [value](v1::ObservationFilter* f) {
+      f->add_indicator_ids(value);
+    };
+    auto region = [value](v1::ObservationFilter* f) {
+      f->add_region_codes(value);
+    };
+    auto source = [value](v1::ObservationFilter* f) {
+      f->add_source_ids(value);
+    };
+    auto start = [value](v1::ObservationFilter* f) {
+      f->set_start_period(value);
+    };
+    auto end = [value](v1::ObservationFilter* f) { f->set_end_period(value); };
+    const Case cases[] = {
+        {"id", [&] { return client_->GetIndicator(value).status(); },
+         absl::StatusCode::kNotFound},
+        {"code", [&] { return client_->GetRegion(value).status(); },
+         absl::StatusCode::kNotFound},
+        {"id", [&] { return client_->GetSource(value).status(); },
+         absl::StatusCode::kNotFound},
+        {"parent_code",
+         [&] {
+           v1::ListRegionsRequest r;
+           r.set_parent_code(value);
+           return client_->ListRegions(r).status();
+         },
+         absl::StatusCode::kNotFound},
+        {"filter.indicator_ids[0]", query(indicator),
+         absl::StatusCode::kNotFound},
+        {"filter.region_codes[0]", query(region), absl::StatusCode::kNotFound},
+        {"filter.source_ids[0]", query(source), absl::StatusCode::kNotFound},
+        {"filter.start_period", query(start),
+         absl::StatusCode::kInvalidArgument},
+        {"filter.end_period", query(end), absl::StatusCode::kInvalidArgument},
+        {"filter.indicator_ids[0]", stream(indicator),
+         absl::StatusCode::kNotFound},
+        {"filter.start_period", stream(start),
+         absl::StatusCode::kInvalidArgument},
+    };
+    for (const Case& c : cases) {
+      const absl::Status status = c.call();
+      EXPECT_EQ(status.code(), c.code)
+          << c.field << " " << size << ": " << status.message().substr(0, 200);
+      EXPECT_LT(status.message().size(), 400u) << c.field;
+      EXPECT_NE(status.message().find(absl::StrCat("(", size, " bytes)")),
+                std::string::npos)
+          << status.message();
+      auto info = client::ErrorInfoOf(status);
+      ASSERT_TRUE(info.has_value()) << c.field;
+      EXPECT_EQ(info->metadata().at("field"), c.field);
+    }
+  }
+}
+
+// Strings in requests must be UTF-8 (proto3): other bytes are refused at the
+// door as an invalid request, never passed on.
+TEST_F(ServiceTest, RequestStringsThatAreNotUtf8AreInvalidArgument) {
+  v1::GetIndicatorRequest request;
+  request.set_id("rd_intensity");
+  std::string bytes = request.SerializeAsString();
+  bytes[bytes.size() - 1] = '\xff';  // The id's last byte.
+  auto [status, response] =
+      CallRaw(channel_, "/indicators.v1.IndicatorService/GetIndicator", bytes);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "request: not a valid indicators.v1.GetIndicatorRequest");
+}
+
 TEST_F(ServiceTest, BytesThatAreNotARequestAreInvalidArgument) {
   auto [status, bytes] =
       CallRaw(channel_, "/indicators.v1.IndicatorService/QueryObservations",

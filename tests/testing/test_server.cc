@@ -18,6 +18,9 @@ std::unique_ptr<rpc::Server> StartTestServer(TestServerOptions options) {
   if (server_options.drain_timeout == rpc::ServerOptions().drain_timeout) {
     server_options.drain_timeout = absl::Seconds(1);
   }
+  if (server_options.lame_duck == rpc::ServerOptions().lame_duck) {
+    server_options.lame_duck = absl::ZeroDuration();
+  }
   auto core = std::make_shared<const ServiceCore>(
       *dataset,
       options.page_token_key.empty() ? PageTokenCodec::WithRandomKey()

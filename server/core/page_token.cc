@@ -61,6 +61,18 @@ struct PageTokenCodec::Crypto {
     return std::string(reinterpret_cast<const char*>(mac), kTagSize);
   }
 
+  // Returns `Fingerprint(version)`, remembering the last version each thread
+  // saw: every token of a dataset version shares it.
+  uint64_t VersionFingerprint(absl::string_view version) const {
+    thread_local std::string last_version;
+    thread_local uint64_t last_fingerprint = 0;
+    if (version != last_version) {
+      last_fingerprint = Fingerprint(version);
+      last_version = std::string(version);
+    }
+    return last_fingerprint;
+  }
+
   // Returns the first 8 bytes of SHA-256(`text`) as a number: a fingerprint
   // that nobody can match with another text (a second preimage costs 2^64).
   uint64_t Fingerprint(absl::string_view text) const {
@@ -97,7 +109,7 @@ PageTokenCodec PageTokenCodec::WithRandomKey() {
 std::string PageTokenCodec::Encode(const TokenScope& scope,
                                    uint64_t position) const {
   std::string body(1, kFormat);
-  AppendLittleEndian(crypto_->Fingerprint(scope.dataset_version), &body);
+  AppendLittleEndian(crypto_->VersionFingerprint(scope.dataset_version), &body);
   AppendLittleEndian(crypto_->Fingerprint(scope.request), &body);
   AppendLittleEndian(position, &body);
   body += crypto_->Tag(body);
@@ -124,7 +136,7 @@ absl::StatusOr<uint64_t> PageTokenCodec::Decode(absl::string_view field,
   }
   const absl::string_view body(bytes);
   if (ReadLittleEndian(body.substr(1, 8)) !=
-      crypto_->Fingerprint(scope.dataset_version)) {
+      crypto_->VersionFingerprint(scope.dataset_version)) {
     return InvalidField(
         reason::kStalePageToken, field,
         absl::StrCat("was issued for another dataset version; now serving ",

@@ -14,42 +14,18 @@
 namespace indicators::rpc {
 namespace {
 
-// Finishes a unary call with `status` and returns the response's `held`
-// bytes to the budget once gRPC is done with the call (delivered, failed or
-// cancelled).
-class UnaryFinisher final : public grpc::ServerUnaryReactor {
- public:
-  UnaryFinisher(std::shared_ptr<ResponseBudget> budget, size_t held,
-                const grpc::Status& status)
-      : budget_(std::move(budget)), held_(held) {
-    Finish(status);
-  }
-  void OnDone() override {
-    budget_->Release(held_);
-    delete this;
-  }
-
- private:
-  std::shared_ptr<ResponseBudget> budget_;
-  const size_t held_;
-};
-
 // Writes the messages of `source` with exactly one write in flight: the next
 // message is made only when the previous write is done, so memory stays at
-// one message however slow the reader is; that message holds its bytes
-// against the budget. A cancelled or expired call fails its pending write,
-// which ends the stream with CANCELLED.
+// one message however slow the reader is. A cancelled or expired call fails
+// its pending write, which ends the stream with CANCELLED; a source that
+// fails ends it with its error.
 class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // Finishes at once with `status` unless it is OK.
   StreamWriter(absl::string_view method, absl::Time start,
                const absl::Status& status,
-               std::unique_ptr<MessageSource> source,
-               std::shared_ptr<ResponseBudget> budget)
-      : method_(method),
-        start_(start),
-        source_(std::move(source)),
-        budget_(std::move(budget)) {
+               std::unique_ptr<MessageSource> source)
+      : method_(method), start_(start), source_(std::move(source)) {
     if (!status.ok()) {
       End(status);
     } else {
@@ -58,7 +34,7 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
   void OnWriteDone(bool ok) override {
-    ReleaseMessage();
+    message_.Clear();  // Frees its bytes before the next one is made.
     if (!ok) {
       End(absl::CancelledError(
           "the stream was cancelled before the export completed"));
@@ -67,29 +43,16 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     WriteNext();
   }
 
-  void OnDone() override {
-    ReleaseMessage();
-    delete this;
-  }
+  void OnDone() override { delete this; }
 
  private:
   void WriteNext() {
-    if (!source_->Next(&message_)) {
-      End(absl::OkStatus());
+    absl::StatusOr<bool> more = source_->Next(&message_);
+    if (!more.ok() || !*more) {
+      End(more.status());
       return;
     }
-    const size_t size = message_.Length();
-    if (absl::Status held = budget_->Acquire(size); !held.ok()) {
-      End(held);
-      return;
-    }
-    held_ = size;
     StartWrite(&message_);
-  }
-
-  void ReleaseMessage() {
-    budget_->Release(held_);
-    held_ = 0;
   }
 
   void End(const absl::Status& status) {
@@ -100,9 +63,7 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   const absl::string_view method_;
   const absl::Time start_;
   std::unique_ptr<MessageSource> source_;
-  std::shared_ptr<ResponseBudget> budget_;
   grpc::ByteBuffer message_;
-  size_t held_ = 0;  // Bytes of `message_` held against the budget.
 };
 
 }  // namespace
@@ -125,18 +86,19 @@ absl::Status CallAdapter::Admit(const grpc::CallbackServerContext& context,
   return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* CallAdapter::FinishUnary(absl::string_view method,
-                                                   absl::Time start,
-                                                   const absl::Status& status,
-                                                   size_t held) const {
+grpc::ServerUnaryReactor* CallAdapter::FinishUnary(
+    absl::string_view method, absl::Time start, const absl::Status& status,
+    grpc::CallbackServerContext* context) {
   if (!status.ok()) LogFailedCall(method, status, absl::Now() - start);
-  return new UnaryFinisher(budget_, held, ToGrpcStatus(status));
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* CallAdapter::StartStream(
     absl::string_view method, absl::Time start, const absl::Status& status,
-    std::unique_ptr<MessageSource> source) const {
-  return new StreamWriter(method, start, status, std::move(source), budget_);
+    std::unique_ptr<MessageSource> source) {
+  return new StreamWriter(method, start, status, std::move(source));
 }
 
 }  // namespace indicators::rpc

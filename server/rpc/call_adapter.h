@@ -12,17 +12,14 @@
 #include "server/rpc/auth.h"
 #include "server/rpc/dataset_manager.h"
 #include "server/rpc/handlers.h"
-#include "server/rpc/response_budget.h"
 
 namespace indicators::rpc {
 
 // Runs handlers on gRPC's callback API, the same way for every method: check
 // the caller's permission (before looking at the request, so that an
 // unauthorized caller learns nothing), parse the request, take one snapshot,
-// call the handler, hold the response's bytes against the server's
-// `ResponseBudget` until the call is done (RESOURCE_EXHAUSTED if it is
-// full), map the status once (`ToGrpcStatus`), log a failure (method, code,
-// reason, duration) and finish. Handlers never block, so the
+// call the handler, map its status once (`ToGrpcStatus`), log a failure
+// (method, code, reason, duration) and finish. Handlers never block, so the
 // callback threads never wait.
 class CallAdapter {
  public:
@@ -31,14 +28,12 @@ class CallAdapter {
   template <typename Request>
   using StreamHandler = Messages (*)(const Call&, const Request&);
 
-  // Serves the snapshots of `datasets` to the callers `authorizer` admits;
-  // responses not yet delivered may hold at most `budget` bytes.
+  // Serves the snapshots of `datasets` to the callers `authorizer` admits.
   CallAdapter(std::shared_ptr<DatasetManager> datasets,
               std::shared_ptr<const Authorizer> authorizer,
-              std::shared_ptr<ResponseBudget> budget, size_t stream_batch_size)
+              size_t stream_batch_size)
       : datasets_(std::move(datasets)),
         authorizer_(std::move(authorizer)),
-        budget_(std::move(budget)),
         stream_batch_size_(stream_batch_size) {}
 
   // Answers a unary call of `method` with `handler`.
@@ -51,13 +46,8 @@ class CallAdapter {
                                   grpc::ByteBuffer* response) const {
     const absl::Time start = absl::Now();
     Bytes bytes = Run(permission, handler, context, *request);
-    if (!bytes.ok()) return FinishUnary(method, start, bytes.status(), 0);
-    const size_t size = bytes->Length();
-    if (absl::Status held = budget_->Acquire(size); !held.ok()) {
-      return FinishUnary(method, start, held, 0);
-    }
-    *response = *std::move(bytes);
-    return FinishUnary(method, start, absl::OkStatus(), size);
+    if (bytes.ok()) *response = *std::move(bytes);
+    return FinishUnary(method, start, bytes.status(), context);
   }
 
   // Answers a server-streaming call of `method` with `handler`'s messages.
@@ -96,19 +86,15 @@ class CallAdapter {
   absl::Status Admit(const grpc::CallbackServerContext& context,
                      Permission permission, const grpc::ByteBuffer& bytes,
                      google::protobuf::Message* request) const;
-  // Finishes a unary call with `status`; an OK response holds `held` bytes
-  // of the budget until the call is done.
-  grpc::ServerUnaryReactor* FinishUnary(absl::string_view method,
-                                        absl::Time start,
-                                        const absl::Status& status,
-                                        size_t held) const;
-  grpc::ServerWriteReactor<grpc::ByteBuffer>* StartStream(
+  static grpc::ServerUnaryReactor* FinishUnary(
       absl::string_view method, absl::Time start, const absl::Status& status,
-      std::unique_ptr<MessageSource> source) const;
+      grpc::CallbackServerContext* context);
+  static grpc::ServerWriteReactor<grpc::ByteBuffer>* StartStream(
+      absl::string_view method, absl::Time start, const absl::Status& status,
+      std::unique_ptr<MessageSource> source);
 
   std::shared_ptr<DatasetManager> datasets_;
   std::shared_ptr<const Authorizer> authorizer_;
-  std::shared_ptr<ResponseBudget> budget_;
   size_t stream_batch_size_;
 };
 

@@ -17,8 +17,10 @@ struct ThreadCache {
 thread_local ThreadCache cache;
 
 std::shared_ptr<const Snapshot> MakeSnapshot(
-    std::shared_ptr<const ServiceCore> core) {
-  auto encoded = std::make_shared<const EncodedDataset>(core->dataset());
+    std::shared_ptr<const ServiceCore> core,
+    std::shared_ptr<ResponseBudget> budget) {
+  auto encoded = std::make_shared<const EncodedDataset>(core->dataset(),
+                                                        std::move(budget));
   return std::make_shared<const Snapshot>(
       Snapshot{std::move(core), std::move(encoded)});
 }
@@ -26,9 +28,10 @@ std::shared_ptr<const Snapshot> MakeSnapshot(
 }  // namespace
 
 DatasetManager::DatasetManager(std::shared_ptr<const ServiceCore> core,
-                               std::string data_dir)
-    : data_dir_(std::move(data_dir)) {
-  Publish(MakeSnapshot(std::move(core)));
+                               std::string data_dir,
+                               std::shared_ptr<ResponseBudget> budget)
+    : data_dir_(std::move(data_dir)), budget_(std::move(budget)) {
+  Publish(MakeSnapshot(std::move(core), budget_));
 }
 
 void DatasetManager::Publish(std::shared_ptr<const Snapshot> snapshot) {
@@ -53,7 +56,7 @@ absl::Status DatasetManager::Reload(const std::string& trigger) {
       LoadDataset(data_dir_);
   std::shared_ptr<const Snapshot> fresh;
   if (dataset.ok())
-    fresh = MakeSnapshot(Current()->core->WithDataset(*dataset));
+    fresh = MakeSnapshot(Current()->core->WithDataset(*dataset), budget_);
   if (fresh != nullptr) Publish(fresh);
   absl::MutexLock lock(&mu_);
   last_reload_ = ReloadOutcome{absl::Now(), trigger, dataset.status(),

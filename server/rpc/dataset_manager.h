@@ -33,8 +33,10 @@ struct Snapshot {
 // old one keeps serving.
 class DatasetManager {
  public:
-  // Serves `core`; reloads read the dataset directory `data_dir`.
-  DatasetManager(std::shared_ptr<const ServiceCore> core, std::string data_dir);
+  // Serves `core`; reloads read the dataset directory `data_dir`. Responses
+  // are allocated from `budget` (unbounded if null).
+  DatasetManager(std::shared_ptr<const ServiceCore> core, std::string data_dir,
+                 std::shared_ptr<ResponseBudget> budget = nullptr);
 
   // Returns the snapshot to serve a call from.
   std::shared_ptr<const Snapshot> Current() const;
@@ -52,6 +54,7 @@ class DatasetManager {
   void Publish(std::shared_ptr<const Snapshot> snapshot);
 
   const std::string data_dir_;
+  const std::shared_ptr<ResponseBudget> budget_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
   std::optional<ReloadOutcome> last_reload_ ABSL_GUARDED_BY(mu_);

@@ -70,18 +70,6 @@ size_t StringFieldSize(absl::string_view value) {
   return value.empty() ? 0 : LengthDelimitedSize(1, value.size());
 }
 
-// Wraps `size` bytes written by `write` in a ByteBuffer without a copy;
-// `write` may scribble up to `slack` bytes past the end.
-template <typename Write>
-grpc::ByteBuffer Build(size_t size, Write write, size_t slack = 0) {
-  grpc_slice raw = grpc_slice_malloc(size + slack);
-  uint8_t* end = write(GRPC_SLICE_START_PTR(raw));
-  (void)end;
-  GRPC_SLICE_SET_LENGTH(raw, size);
-  grpc::Slice slice(raw, grpc::Slice::STEAL_REF);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
 template <typename T, typename Message>
 std::vector<std::string> SerializeAll(const std::vector<T>& items) {
   std::vector<std::string> out;
@@ -102,8 +90,28 @@ grpc::ByteBuffer Copy(const std::string& bytes) {
 
 }  // namespace
 
-EncodedDataset::EncodedDataset(std::shared_ptr<const Dataset> dataset)
-    : dataset_(std::move(dataset)) {
+template <typename WriteFn>
+absl::StatusOr<grpc::ByteBuffer> EncodedDataset::Build(size_t size,
+                                                       WriteFn write,
+                                                       size_t slack) const {
+  grpc_slice raw;
+  if (budget_ != nullptr) {
+    absl::StatusOr<grpc_slice> charged = budget_->Allocate(size, slack);
+    if (!charged.ok()) return charged.status();
+    raw = *charged;
+  } else {
+    raw = grpc_slice_malloc(size + slack);
+    GRPC_SLICE_SET_LENGTH(raw, size);
+  }
+  uint8_t* end = write(GRPC_SLICE_START_PTR(raw));
+  (void)end;
+  grpc::Slice slice(raw, grpc::Slice::STEAL_REF);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+EncodedDataset::EncodedDataset(std::shared_ptr<const Dataset> dataset,
+                               std::shared_ptr<ResponseBudget> budget)
+    : dataset_(std::move(dataset)), budget_(std::move(budget)) {
   const Dataset& d = *dataset_;
   indicators_ =
       SerializeAll<indicators::Indicator, v1::Indicator>(d.indicators());
@@ -143,33 +151,32 @@ grpc::ByteBuffer EncodedDataset::Source(uint32_t index) const {
   return Copy(sources_[index]);
 }
 
-grpc::ByteBuffer EncodedDataset::IndicatorPage(absl::Span<const uint32_t> items,
-                                               absl::string_view token) const {
+absl::StatusOr<grpc::ByteBuffer> EncodedDataset::IndicatorPage(
+    absl::Span<const uint32_t> items, absl::string_view token) const {
   using R = v1::ListIndicatorsResponse;
   static_assert(R::kIndicatorsFieldNumber == kItemsField);
   return Page(indicators_, items, token, R::kNextPageTokenFieldNumber,
               R::kDatasetVersionFieldNumber, dataset_->version());
 }
-grpc::ByteBuffer EncodedDataset::RegionPage(absl::Span<const uint32_t> items,
-                                            absl::string_view token) const {
+absl::StatusOr<grpc::ByteBuffer> EncodedDataset::RegionPage(
+    absl::Span<const uint32_t> items, absl::string_view token) const {
   using R = v1::ListRegionsResponse;
   static_assert(R::kRegionsFieldNumber == kItemsField);
   return Page(regions_, items, token, R::kNextPageTokenFieldNumber,
               R::kDatasetVersionFieldNumber, dataset_->version());
 }
-grpc::ByteBuffer EncodedDataset::SourcePage(absl::Span<const uint32_t> items,
-                                            absl::string_view token) const {
+absl::StatusOr<grpc::ByteBuffer> EncodedDataset::SourcePage(
+    absl::Span<const uint32_t> items, absl::string_view token) const {
   using R = v1::ListSourcesResponse;
   static_assert(R::kSourcesFieldNumber == kItemsField);
   return Page(sources_, items, token, R::kNextPageTokenFieldNumber,
               R::kDatasetVersionFieldNumber, dataset_->version());
 }
 
-grpc::ByteBuffer EncodedDataset::Page(const std::vector<std::string>& table,
-                                      absl::Span<const uint32_t> items,
-                                      absl::string_view token, int token_field,
-                                      int version_field,
-                                      absl::string_view version) {
+absl::StatusOr<grpc::ByteBuffer> EncodedDataset::Page(
+    const std::vector<std::string>& table, absl::Span<const uint32_t> items,
+    absl::string_view token, int token_field, int version_field,
+    absl::string_view version) const {
   size_t size = StringFieldSize(token) + StringFieldSize(version);
   for (uint32_t i : items) size += LengthDelimitedSize(1, table[i].size());
   return Build(size, [&](uint8_t* out) {
@@ -179,25 +186,24 @@ grpc::ByteBuffer EncodedDataset::Page(const std::vector<std::string>& table,
   });
 }
 
-grpc::ByteBuffer EncodedDataset::QueryPage(absl::Span<const uint32_t> rows,
-                                           absl::string_view token) const {
+absl::StatusOr<grpc::ByteBuffer> EncodedDataset::QueryPage(
+    absl::Span<const uint32_t> rows, absl::string_view token) const {
   using R = v1::QueryObservationsResponse;
   static_assert(R::kObservationsFieldNumber == kItemsField);
   return Observations(rows, token, R::kNextPageTokenFieldNumber,
                       R::kDatasetVersionFieldNumber);
 }
 
-grpc::ByteBuffer EncodedDataset::StreamBatch(
+absl::StatusOr<grpc::ByteBuffer> EncodedDataset::StreamBatch(
     absl::Span<const uint32_t> rows) const {
   using R = v1::StreamObservationsResponse;
   static_assert(R::kObservationsFieldNumber == kItemsField);
   return Observations(rows, "", 0, R::kDatasetVersionFieldNumber);
 }
 
-grpc::ByteBuffer EncodedDataset::Observations(absl::Span<const uint32_t> rows,
-                                              absl::string_view token,
-                                              int token_field,
-                                              int version_field) const {
+absl::StatusOr<grpc::ByteBuffer> EncodedDataset::Observations(
+    absl::Span<const uint32_t> rows, absl::string_view token, int token_field,
+    int version_field) const {
   const std::string& version = dataset_->version();
   size_t total = StringFieldSize(token) + StringFieldSize(version);
   for (uint32_t row : rows) total += LengthDelimitedSize(1, body_sizes_[row]);

@@ -8,9 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "server/core/dataset.h"
+#include "server/rpc/response_budget.h"
 
 namespace indicators::rpc {
 
@@ -22,7 +24,10 @@ namespace indicators::rpc {
 // Immutable and thread-safe after construction.
 class EncodedDataset {
  public:
-  explicit EncodedDataset(std::shared_ptr<const Dataset> dataset);
+  // Encodes `dataset`; pages and stream messages are allocated from `budget`
+  // (unbounded if null).
+  explicit EncodedDataset(std::shared_ptr<const Dataset> dataset,
+                          std::shared_ptr<ResponseBudget> budget = nullptr);
 
   const Dataset& dataset() const { return *dataset_; }
 
@@ -32,30 +37,35 @@ class EncodedDataset {
   grpc::ByteBuffer Source(uint32_t index) const;
 
   // Returns a serialized List*Response: `items` of the table as field 1, then
-  // `next_page_token` (field 2) and the dataset version (field 3).
-  grpc::ByteBuffer IndicatorPage(absl::Span<const uint32_t> items,
-                                 absl::string_view next_page_token) const;
-  grpc::ByteBuffer RegionPage(absl::Span<const uint32_t> items,
-                              absl::string_view next_page_token) const;
-  grpc::ByteBuffer SourcePage(absl::Span<const uint32_t> items,
-                              absl::string_view next_page_token) const;
+  // `next_page_token` (field 2) and the dataset version (field 3). Pages and
+  // stream messages are RESOURCE_EXHAUSTED when the budget is full.
+  absl::StatusOr<grpc::ByteBuffer> IndicatorPage(
+      absl::Span<const uint32_t> items,
+      absl::string_view next_page_token) const;
+  absl::StatusOr<grpc::ByteBuffer> RegionPage(
+      absl::Span<const uint32_t> items,
+      absl::string_view next_page_token) const;
+  absl::StatusOr<grpc::ByteBuffer> SourcePage(
+      absl::Span<const uint32_t> items,
+      absl::string_view next_page_token) const;
 
   // Returns a serialized QueryObservationsResponse of observation `rows`.
-  grpc::ByteBuffer QueryPage(absl::Span<const uint32_t> rows,
-                             absl::string_view next_page_token) const;
+  absl::StatusOr<grpc::ByteBuffer> QueryPage(
+      absl::Span<const uint32_t> rows, absl::string_view next_page_token) const;
   // Returns a serialized StreamObservationsResponse of observation `rows`.
-  grpc::ByteBuffer StreamBatch(absl::Span<const uint32_t> rows) const;
+  absl::StatusOr<grpc::ByteBuffer> StreamBatch(
+      absl::Span<const uint32_t> rows) const;
 
  private:
   // Returns field 1 = each item, then the optional string fields given.
-  static grpc::ByteBuffer Page(const std::vector<std::string>& table,
-                               absl::Span<const uint32_t> items,
-                               absl::string_view next_page_token,
-                               int token_field, int version_field,
-                               absl::string_view version);
-  grpc::ByteBuffer Observations(absl::Span<const uint32_t> rows,
-                                absl::string_view next_page_token,
-                                int token_field, int version_field) const;
+  absl::StatusOr<grpc::ByteBuffer> Page(const std::vector<std::string>& table,
+                                        absl::Span<const uint32_t> items,
+                                        absl::string_view next_page_token,
+                                        int token_field, int version_field,
+                                        absl::string_view version) const;
+  absl::StatusOr<grpc::ByteBuffer> Observations(
+      absl::Span<const uint32_t> rows, absl::string_view next_page_token,
+      int token_field, int version_field) const;
   // The encoded bytes of one or more fields. Short ones (nearly all: ids are
   // usually a few bytes) are copied with one fixed 32-byte move into a buffer
   // with `kSlack` spare bytes; long ones (notes, long ids) with memcpy. A
@@ -79,7 +89,14 @@ class EncodedDataset {
   // Writes observation `row` (tag, length, body) at `out`; returns the end.
   uint8_t* WriteObservation(uint32_t row, uint8_t* out) const;
 
+  // Returns a buffer of `size` bytes written by `write`, which may scribble
+  // up to `slack` bytes past the end, allocated from the budget.
+  template <typename WriteFn>
+  absl::StatusOr<grpc::ByteBuffer> Build(size_t size, WriteFn write,
+                                         size_t slack = 0) const;
+
   std::shared_ptr<const Dataset> dataset_;
+  std::shared_ptr<ResponseBudget> budget_;
   std::vector<std::string> indicators_, regions_, sources_;  // Messages.
   // Observation fields 1 (indicator_id) and 5-6 (unit, unit_multiplier).
   std::vector<Fragment> indicator_ids_, indicator_units_;

@@ -29,11 +29,11 @@ class ObservationBatches final : public MessageSource {
         encoded_(std::move(encoded)),
         batch_size_(batch_size) {}
 
-  bool Next(grpc::ByteBuffer* message) override {
+  absl::StatusOr<bool> Next(grpc::ByteBuffer* message) override {
     // An empty result still sends one message, with the dataset version.
     if (!stream_.Next(batch_size_, &rows_) && sent_any_) return false;
     sent_any_ = true;
-    *message = encoded_->StreamBatch(rows_);
+    ASSIGN_OR_RETURN(*message, encoded_->StreamBatch(rows_));
     return true;
   }
 

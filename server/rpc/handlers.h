@@ -35,8 +35,9 @@ struct Call {
 class MessageSource {
  public:
   virtual ~MessageSource() = default;
-  // Sets `message` to the next message; returns false when none is left.
-  virtual bool Next(grpc::ByteBuffer* message) = 0;
+  // Sets `message` to the next message and returns true, returns false when
+  // none is left, or an error that ends the stream.
+  virtual absl::StatusOr<bool> Next(grpc::ByteBuffer* message) = 0;
 };
 
 using Bytes = absl::StatusOr<grpc::ByteBuffer>;

@@ -93,12 +93,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeCredentials(options);
   if (!credentials.ok()) return credentials.status();
-  server->manager_ =
-      std::make_shared<DatasetManager>(std::move(core), options.data_dir);
+  server->manager_ = std::make_shared<DatasetManager>(
+      std::move(core), options.data_dir,
+      std::make_shared<ResponseBudget>(options.max_response_memory_bytes));
   server->service_ = std::make_unique<IndicatorService>(CallAdapter(
-      server->manager_, *std::move(authorizer),
-      std::make_shared<ResponseBudget>(options.max_response_memory_bytes),
-      options.stream_batch_size));
+      server->manager_, *std::move(authorizer), options.stream_batch_size));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);

@@ -22,6 +22,11 @@ std::string Bytes(const grpc::ByteBuffer& buffer) {
   return out;
 }
 
+std::string Bytes(const absl::StatusOr<grpc::ByteBuffer>& buffer) {
+  EXPECT_TRUE(buffer.ok()) << buffer.status();
+  return buffer.ok() ? Bytes(*buffer) : "";
+}
+
 class EncodedDatasetTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -99,6 +104,35 @@ TEST_F(EncodedDatasetTest, CatalogMatchesProtobufSerialization) {
   std::iota(all.begin(), all.end(), 0);
   EXPECT_EQ(Bytes(encoded_->IndicatorPage(all, "t")),
             indicators.SerializeAsString());
+}
+
+// Pages and stream messages are allocated from the response budget: the
+// same bytes, charged while they live, refused when the budget is full.
+TEST_F(EncodedDatasetTest, ResponsesAreChargedToTheBudgetWhileTheyLive) {
+  auto budget = std::make_shared<ResponseBudget>(size_t{1} << 20);
+  EncodedDataset budgeted(dataset_, budget);
+  const std::vector<uint32_t> rows = AllRows();
+  {
+    absl::StatusOr<grpc::ByteBuffer> page = budgeted.QueryPage(rows, "t");
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_EQ(Bytes(*page), Bytes(encoded_->QueryPage(rows, "t")));
+    EXPECT_GE(budget->in_use(), page->Length());
+    absl::StatusOr<grpc::ByteBuffer> copy = *page;  // Shares the slice.
+    page = absl::UnknownError("dropped");
+    EXPECT_GT(budget->in_use(), 0u);  // The copy still holds it.
+  }
+  EXPECT_EQ(budget->in_use(), 0u);
+
+  // A budget smaller than a page refuses it with RESOURCE_EXHAUSTED.
+  auto tiny = std::make_shared<ResponseBudget>(1024);
+  EncodedDataset starved(dataset_, tiny);
+  absl::StatusOr<grpc::ByteBuffer> refused = starved.QueryPage(rows, "");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(refused.status().message().find("not read yet"), std::string::npos);
+  EXPECT_EQ(tiny->in_use(), 0u);
+  // Small answers still fit: a one-row page.
+  EXPECT_TRUE(starved.QueryPage({rows[0]}, "").ok());
+  EXPECT_EQ(tiny->in_use(), 0u);
 }
 
 }  // namespace

@@ -150,6 +150,7 @@ absl::Status ForEachRecord(const std::string& file, absl::string_view text,
                            const std::vector<std::string>& header,
                            ErrorList* errors, OnRow on_row) {
   CsvReader reader(file, text);
+  const bool file_is_utf8 = IsValidUtf8(text);
   std::vector<absl::string_view> fields;
   ASSIGN_OR_RETURN(bool has_header, reader.Next(&fields));
   const std::string expected = absl::StrJoin(header, ",");
@@ -170,8 +171,10 @@ absl::Status ForEachRecord(const std::string& file, absl::string_view text,
     }
     // Text is served as protobuf strings, which must be UTF-8: a row with
     // any other bytes would make every response that holds it undecodable.
+    // Fields of a valid file are valid (they are cut at ASCII bytes), so only
+    // a file with a bad byte is checked field by field.
     bool valid = true;
-    for (size_t i = 0; i < fields.size(); ++i) {
+    for (size_t i = 0; !file_is_utf8 && i < fields.size(); ++i) {
       const size_t bad = FirstInvalidUtf8(fields[i]);
       if (bad == fields[i].size()) continue;
       row.Error(i, absl::StrFormat("is not valid UTF-8 (byte 0x%02X at byte "

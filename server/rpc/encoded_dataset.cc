@@ -151,32 +151,44 @@ grpc::ByteBuffer EncodedDataset::Source(uint32_t index) const {
   return Copy(sources_[index]);
 }
 
+// The three List responses share one layout: the items, the next page token
+// and the dataset version, with the same field numbers.
+template <typename Response>
+constexpr bool HasListLayout(int items_field) {
+  using Reference = v1::ListIndicatorsResponse;
+  return items_field == kItemsField &&
+         static_cast<int>(Response::kNextPageTokenFieldNumber) ==
+             static_cast<int>(Reference::kNextPageTokenFieldNumber) &&
+         static_cast<int>(Response::kDatasetVersionFieldNumber) ==
+             static_cast<int>(Reference::kDatasetVersionFieldNumber);
+}
+static_assert(HasListLayout<v1::ListIndicatorsResponse>(
+    v1::ListIndicatorsResponse::kIndicatorsFieldNumber));
+static_assert(HasListLayout<v1::ListRegionsResponse>(
+    v1::ListRegionsResponse::kRegionsFieldNumber));
+static_assert(HasListLayout<v1::ListSourcesResponse>(
+    v1::ListSourcesResponse::kSourcesFieldNumber));
+
 absl::StatusOr<grpc::ByteBuffer> EncodedDataset::IndicatorPage(
     absl::Span<const uint32_t> items, absl::string_view token) const {
-  using R = v1::ListIndicatorsResponse;
-  static_assert(R::kIndicatorsFieldNumber == kItemsField);
-  return Page(indicators_, items, token, R::kNextPageTokenFieldNumber,
-              R::kDatasetVersionFieldNumber, dataset_->version());
+  return Page(indicators_, items, token);
 }
 absl::StatusOr<grpc::ByteBuffer> EncodedDataset::RegionPage(
     absl::Span<const uint32_t> items, absl::string_view token) const {
-  using R = v1::ListRegionsResponse;
-  static_assert(R::kRegionsFieldNumber == kItemsField);
-  return Page(regions_, items, token, R::kNextPageTokenFieldNumber,
-              R::kDatasetVersionFieldNumber, dataset_->version());
+  return Page(regions_, items, token);
 }
 absl::StatusOr<grpc::ByteBuffer> EncodedDataset::SourcePage(
     absl::Span<const uint32_t> items, absl::string_view token) const {
-  using R = v1::ListSourcesResponse;
-  static_assert(R::kSourcesFieldNumber == kItemsField);
-  return Page(sources_, items, token, R::kNextPageTokenFieldNumber,
-              R::kDatasetVersionFieldNumber, dataset_->version());
+  return Page(sources_, items, token);
 }
 
 absl::StatusOr<grpc::ByteBuffer> EncodedDataset::Page(
     const std::vector<std::string>& table, absl::Span<const uint32_t> items,
-    absl::string_view token, int token_field, int version_field,
-    absl::string_view version) const {
+    absl::string_view token) const {
+  using R = v1::ListIndicatorsResponse;  // The layout of every List response.
+  const int token_field = R::kNextPageTokenFieldNumber;
+  const int version_field = R::kDatasetVersionFieldNumber;
+  const std::string& version = dataset_->version();
   size_t size = StringFieldSize(token) + StringFieldSize(version);
   for (uint32_t i : items) size += LengthDelimitedSize(1, table[i].size());
   return Build(size, [&](uint8_t* out) {

@@ -57,12 +57,10 @@ class EncodedDataset {
       absl::Span<const uint32_t> rows) const;
 
  private:
-  // Returns field 1 = each item, then the optional string fields given.
-  absl::StatusOr<grpc::ByteBuffer> Page(const std::vector<std::string>& table,
-                                        absl::Span<const uint32_t> items,
-                                        absl::string_view next_page_token,
-                                        int token_field, int version_field,
-                                        absl::string_view version) const;
+  // Returns a List*Response of `items` of `table` (all share one layout).
+  absl::StatusOr<grpc::ByteBuffer> Page(
+      const std::vector<std::string>& table, absl::Span<const uint32_t> items,
+      absl::string_view next_page_token) const;
   absl::StatusOr<grpc::ByteBuffer> Observations(
       absl::Span<const uint32_t> rows, absl::string_view next_page_token,
       int token_field, int version_field) const;

@@ -11,6 +11,7 @@ packages=(
   libabsl-dev libssl-dev libgtest-dev libgmock-dev
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-matplotlib
   clang libclang-rt-14-dev openssl nginx nghttp2-client
+  libpqxx-dev libpq-dev postgresql-15
 )
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 

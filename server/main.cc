@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -15,10 +16,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "server/core/dataset_loader.h"
+#include "server/core/dataset_source.h"
 #include "server/core/file_io.h"
 #include "server/core/service_core.h"
 #include "server/rpc/server.h"
+#include "server/store/postgres_store.h"
+#include "server/store/revision_follower.h"
 
 namespace {
 // Every default lives in the options structs; the flags restate none.
@@ -32,6 +35,14 @@ ABSL_FLAG(std::string, listen, kServerDefaults.listen,
 ABSL_FLAG(std::string, data, INDICATORS_DEFAULT_DATA_DIR,
           "Directory holding indicators.csv, regions.csv, sources.csv and "
           "observations.csv. Defaults to the bundled dataset.");
+ABSL_FLAG(std::string, database, "",
+          "Serve the dataset stored in PostgreSQL instead of --data: a libpq "
+          "connection string or URI (see `indicators-admin`). The server "
+          "follows the stored revision and swaps in every change.");
+ABSL_FLAG(absl::Duration, poll_interval,
+          indicators::store::RevisionFollower::Options().poll_interval,
+          "With --database: how often the revision is read besides listening "
+          "for notifications; bounds the delay after a lost notification.");
 ABSL_FLAG(absl::Duration, lame_duck, kServerDefaults.lame_duck,
           "On SIGINT/SIGTERM, how long calls are still answered after health "
           "turns NOT_SERVING, so that clients and balancers move away first.");
@@ -113,12 +124,66 @@ size_t MebibytesFlag(int64_t mebibytes) {
   return static_cast<size_t>(std::max<int64_t>(mebibytes, 0)) << 20;
 }
 
+// Returns the source the flags name: the database, or the directory.
+absl::StatusOr<std::shared_ptr<const indicators::DatasetSource>> MakeSource() {
+  const std::string database = absl::GetFlag(FLAGS_database);
+  if (database.empty()) {
+    return std::make_shared<indicators::CsvDirectorySource>(
+        absl::GetFlag(FLAGS_data));
+  }
+  if (absl::GetFlag(FLAGS_data) != INDICATORS_DEFAULT_DATA_DIR) {
+    return absl::InvalidArgumentError(
+        "--data and --database name two sources; give one");
+  }
+  return std::make_shared<indicators::store::DatabaseSource>(database);
+}
+
+// With a database, starts following its revision: every committed change is
+// loaded beside the live snapshot and swapped in.
+std::unique_ptr<indicators::store::RevisionFollower> FollowDatabase(
+    indicators::rpc::Server& server, int64_t served_revision) {
+  const std::string database = absl::GetFlag(FLAGS_database);
+  if (database.empty()) return nullptr;
+  indicators::store::RevisionFollower::Options options;
+  options.conninfo = database;
+  options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
+  options.application_name =
+      absl::StrCat("indicators-server pid ", static_cast<int>(getpid()));
+  indicators::rpc::DatasetManager& datasets = server.datasets();
+  indicators::store::RevisionFollower::Callbacks callbacks;
+  callbacks.load = [&server](int64_t revision) {
+    const absl::Status loaded =
+        server.Reload(absl::StrCat("database revision ", revision));
+    if (loaded.ok()) {
+      std::fprintf(stderr,
+                   "indicators-server: database revision %lld: serving "
+                   "dataset %s\n",
+                   static_cast<long long>(revision),
+                   server.dataset_version().c_str());
+    } else {
+      std::fprintf(stderr,
+                   "indicators-server: database revision %lld not loaded, "
+                   "still serving %s: %s\n",
+                   static_cast<long long>(revision),
+                   server.dataset_version().c_str(),
+                   std::string(loaded.message()).c_str());
+    }
+    return loaded;
+  };
+  callbacks.set_stale = [&datasets](std::optional<absl::Time> since) {
+    datasets.SetStaleSince(since);
+  };
+  return std::make_unique<indicators::store::RevisionFollower>(
+      options, served_revision, std::move(callbacks));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Serves statistical indicators over gRPC.\n"
-      "Usage: indicators-server [--listen=127.0.0.1:50051] [--data=DIR]");
+      "Usage: indicators-server [--listen=127.0.0.1:50051] [--data=DIR | "
+      "--database=CONNINFO]");
   absl::ParseCommandLine(argc, argv);
 
   // Block the stop signals before any thread starts, so that every thread
@@ -130,9 +195,10 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  const std::string data_dir = absl::GetFlag(FLAGS_data);
+  auto source = MakeSource();
+  if (!source.ok()) return Fail(source.status());
   const absl::Time start = absl::Now();
-  auto dataset = indicators::LoadDataset(data_dir);
+  auto dataset = (*source)->Load();
   if (!dataset.ok()) return Fail(dataset.status());
   const absl::Duration load_time = absl::Now() - start;
   auto codec = MakeCodec(absl::GetFlag(FLAGS_page_token_key_file));
@@ -140,7 +206,7 @@ int main(int argc, char** argv) {
 
   indicators::rpc::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
-  options.data_dir = data_dir;
+  options.source = *source;
   options.auth.tokens_file = absl::GetFlag(FLAGS_tokens_file);
   options.auth.require_read_token = absl::GetFlag(FLAGS_require_read_token);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
@@ -173,13 +239,16 @@ int main(int argc, char** argv) {
       "indicators-server listening on %s; dataset %s from %s: %zu indicators, "
       "%zu regions, %zu sources, %zu observations; loaded in %.3fs, serving "
       "%.3fs after start\n",
-      (*server)->address().c_str(), d.version().c_str(), data_dir.c_str(),
+      (*server)->address().c_str(), d.version().c_str(),
+      (*source)->Describe().c_str(),
       d.indicators().size(), d.regions().size(), d.sources().size(),
       d.observations().size(), absl::ToDoubleSeconds(load_time),
       absl::ToDoubleSeconds(absl::Now() - start));
   std::fflush(stdout);
+  std::unique_ptr<indicators::store::RevisionFollower> follower =
+      FollowDatabase(**server, d.revision());
 
-  // SIGHUP reloads the dataset from --data; SIGINT and SIGTERM stop.
+  // SIGHUP reloads the dataset from its source; SIGINT and SIGTERM stop.
   int signal_number = 0;
   while (sigwait(&stop_signals, &signal_number) == 0 &&
          signal_number == SIGHUP) {
@@ -196,6 +265,7 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "indicators-server: %s received, draining\n",
                strsignal(signal_number));
+  follower.reset();
   (*server)->Drain();
   std::fprintf(stderr, "indicators-server: stopped\n");
   return 0;

@@ -74,13 +74,16 @@ absl::flat_hash_map<absl::string_view, uint32_t> IndexById(
 class Dataset {
  public:
   // Sorts the observations into query order (see `SortIntoQueryOrder`) and
-  // builds the indexes. `version` identifies the content.
+  // builds the indexes. `version` identifies the content; `revision` is the
+  // store's change counter it was read at (0 for a CSV directory).
   static std::shared_ptr<const Dataset> Create(DatasetTables tables,
                                                std::string version,
-                                               absl::Time load_time);
+                                               absl::Time load_time,
+                                               int64_t revision = 0);
 
   const std::string& version() const { return version_; }
   absl::Time load_time() const { return load_time_; }
+  int64_t revision() const { return revision_; }
 
   // Tables sorted by id; indexes into them are stable for this version.
   const std::vector<Indicator>& indicators() const { return t_.indicators; }
@@ -122,6 +125,7 @@ class Dataset {
   DatasetTables t_;
   std::string version_;
   absl::Time load_time_;
+  int64_t revision_ = 0;
   absl::flat_hash_map<absl::string_view, uint32_t> indicator_index_;
   absl::flat_hash_map<absl::string_view, uint32_t> region_index_;
   absl::flat_hash_map<absl::string_view, uint32_t> source_index_;

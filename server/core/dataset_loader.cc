@@ -143,12 +143,80 @@ std::optional<PublicationDate> ParseDate(absl::string_view text) {
   return date;
 }
 
+// Hashes a dataset's content field by field, so that the version depends on
+// what the tables say and not on how the CSV spells it (quotes, line ends,
+// blank lines) or on which store it came from. For each table: its file name
+// and a NUL byte; each record (the header first) as its fields, each a 4-byte
+// little-endian length and its bytes; then the record count as 8 bytes.
+class ContentHash {
+ public:
+  void BeginTable(absl::string_view name) {
+    records_ = 0;
+    Append(name);
+    buffer_.push_back('\0');
+  }
+  template <typename Fields>
+  void Record(const Fields& fields) {
+    ++records_;
+    for (absl::string_view field : fields) {
+      AppendNumber(field.size(), 4);
+      Append(field);
+    }
+  }
+  void EndTable() { AppendNumber(records_, 8); }
+  std::string HexDigest() {
+    hash_.Update(buffer_);
+    return hash_.HexDigest();
+  }
+
+ private:
+  void Append(absl::string_view bytes) {
+    if (buffer_.size() + bytes.size() > kFlushAt) {
+      hash_.Update(buffer_);
+      buffer_.clear();
+    }
+    if (bytes.size() > kFlushAt) {
+      hash_.Update(bytes);
+    } else {
+      buffer_.append(bytes.data(), bytes.size());
+    }
+  }
+  void AppendNumber(uint64_t n, int bytes) {
+    char out[8];
+    for (int i = 0; i < bytes; ++i, n >>= 8) out[i] = static_cast<char>(n);
+    Append(absl::string_view(out, bytes));
+  }
+
+  static constexpr size_t kFlushAt = 1 << 16;
+  Sha256 hash_;
+  std::string buffer_;
+  uint64_t records_ = 0;
+};
+
+// Returns the canonical spelling of a plain decimal that `ParseDecimal`
+// accepted: no leading zeros before the units digit and no sign on zero
+// (`-007.50` -> `-7.50`, `-0.0` -> `0.0`). Trailing zeros are kept: they state
+// the figure's precision. PostgreSQL's `numeric` prints values the same way.
+std::string CanonicalDecimal(absl::string_view text) {
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) text.remove_prefix(1);
+  while (text.size() > 1 && text[0] == '0' && text[1] != '.') {
+    text.remove_prefix(1);
+  }
+  const bool zero = std::all_of(text.begin(), text.end(),
+                                [](char c) { return c == '0' || c == '.'; });
+  return absl::StrCat(negative && !zero ? "-" : "", text);
+}
+
 // Reads the CSV records of one file after checking its header, calling
 // `on_row(row, fields)` for each record that has the header's column count.
+// `on_row` may replace a field with its canonical spelling (a view that stays
+// valid until it returns); the record is then added to `hash`.
 template <typename OnRow>
 absl::Status ForEachRecord(const std::string& file, absl::string_view text,
                            const std::vector<std::string>& header,
-                           ErrorList* errors, OnRow on_row) {
+                           ErrorList* errors, ContentHash* hash,
+                           OnRow on_row) {
   CsvReader reader(file, text);
   const bool file_is_utf8 = IsValidUtf8(text);
   std::vector<absl::string_view> fields;
@@ -158,9 +226,14 @@ absl::Status ForEachRecord(const std::string& file, absl::string_view text,
     errors->Add(absl::StrCat(file, ":1: header must be \"", expected, "\""));
     return absl::OkStatus();
   }
+  hash->BeginTable(file);
+  hash->Record(header);
   while (true) {
     ASSIGN_OR_RETURN(bool more, reader.Next(&fields));
-    if (!more) return absl::OkStatus();
+    if (!more) {
+      hash->EndTable();
+      return absl::OkStatus();
+    }
     RowContext row{&file, &header, reader.line(), errors};
     if (fields.size() == 1 && fields[0].empty()) continue;  // Blank line.
     if (fields.size() != header.size()) {
@@ -183,7 +256,9 @@ absl::Status ForEachRecord(const std::string& file, absl::string_view text,
                                    bad + 1));
       valid = false;
     }
-    if (valid) on_row(row, fields);
+    if (!valid) continue;
+    on_row(row, fields);
+    hash->Record(fields);
   }
 }
 
@@ -221,6 +296,9 @@ class TableParser {
     return std::move(tables_);
   }
 
+  // Returns the content version; call it once, after `Parse` succeeded.
+  std::string Version() { return hash_.HexDigest(); }
+
  private:
   // Records `id` of `kind` at `row` and reports a duplicate.
   void CheckUnique(absl::flat_hash_map<std::string, int>* seen,
@@ -234,13 +312,13 @@ class TableParser {
 
   absl::Status ParseIndicators() {
     const std::string file = "indicators.csv";
-    const std::vector<std::string> header = {"indicator_id", "name",
-                                             "unit",         "unit_multiplier",
-                                             "description",  "aggregation"};
+    const std::vector<std::string> header =
+        absl::StrSplit(kDatasetHeaders[0], ',');
     absl::flat_hash_map<std::string, int> seen;
+    std::string canonical;
     RETURN_IF_ERROR(ForEachRecord(
-        file, texts_[0], header, &errors_,
-        [&](const RowContext& row, const std::vector<absl::string_view>& f) {
+        file, texts_[0], header, &errors_, &hash_,
+        [&](const RowContext& row, std::vector<absl::string_view>& f) {
           Indicator ind;
           if (CheckId(row, 0, f[0])) CheckUnique(&seen, row, f[0]);
           ind.id = std::string(f[0]);
@@ -253,6 +331,8 @@ class TableParser {
             row.Error(3, absl::StrCat(Quoted(f[3]),
                                       " is not an integer from -30 to 30"));
           }
+          canonical = absl::StrCat(ind.unit_multiplier);
+          f[3] = canonical;
           ind.description = std::string(f[4]);
           if (auto a = CheckEnum<Aggregation>(row, 5, f[5], ParseAggregation,
                                               "sum, none")) {
@@ -266,13 +346,13 @@ class TableParser {
 
   absl::Status ParseRegions() {
     const std::string file = "regions.csv";
-    const std::vector<std::string> header = {"region_code", "name", "type",
-                                             "parent_code"};
+    const std::vector<std::string> header =
+        absl::StrSplit(kDatasetHeaders[1], ',');
     absl::flat_hash_map<std::string, int> seen;
     std::vector<std::pair<int, std::string>> parents;  // (line, code)
     RETURN_IF_ERROR(ForEachRecord(
-        file, texts_[1], header, &errors_,
-        [&](const RowContext& row, const std::vector<absl::string_view>& f) {
+        file, texts_[1], header, &errors_, &hash_,
+        [&](const RowContext& row, std::vector<absl::string_view>& f) {
           Region region;
           if (CheckId(row, 0, f[0])) CheckUnique(&seen, row, f[0]);
           region.code = std::string(f[0]);
@@ -320,13 +400,12 @@ class TableParser {
 
   absl::Status ParseSources() {
     const std::string file = "sources.csv";
-    const std::vector<std::string> header = {
-        "source_id", "publisher",   "title", "published",
-        "url",       "reliability", "note"};
+    const std::vector<std::string> header =
+        absl::StrSplit(kDatasetHeaders[2], ',');
     absl::flat_hash_map<std::string, int> seen;
     RETURN_IF_ERROR(ForEachRecord(
-        file, texts_[2], header, &errors_,
-        [&](const RowContext& row, const std::vector<absl::string_view>& f) {
+        file, texts_[2], header, &errors_, &hash_,
+        [&](const RowContext& row, std::vector<absl::string_view>& f) {
           Source s;
           if (CheckId(row, 0, f[0])) CheckUnique(&seen, row, f[0]);
           s.id = std::string(f[0]);
@@ -355,9 +434,8 @@ class TableParser {
 
   absl::Status ParseObservations() {
     const std::string file = "observations.csv";
-    const std::vector<std::string> header = {
-        "indicator_id", "region_code", "period",     "value",
-        "qualifier",    "status",      "source_ids", "note"};
+    const std::vector<std::string> header =
+        absl::StrSplit(kDatasetHeaders[3], ',');
     const auto indicators = IndexById(tables_.indicators, &Indicator::id);
     const auto regions = IndexById(tables_.regions, &Region::code);
     const auto sources = IndexById(tables_.sources, &Source::id);
@@ -365,6 +443,7 @@ class TableParser {
     tables_.notes.assign(1, "");
     note_index.emplace("", 0);
     std::vector<uint32_t> refs;
+    std::string canonical;
 
     auto lookup = [](const auto& index, const RowContext& row, size_t column,
                      absl::string_view id,
@@ -376,8 +455,8 @@ class TableParser {
     };
 
     return ForEachRecord(
-        file, texts_[3], header, &errors_,
-        [&](const RowContext& row, const std::vector<absl::string_view>& f) {
+        file, texts_[3], header, &errors_, &hash_,
+        [&](const RowContext& row, std::vector<absl::string_view>& f) {
           Observation o;
           bool ok = true;
           auto ind = lookup(indicators, row, 0, f[0], "indicators.csv");
@@ -393,6 +472,8 @@ class TableParser {
           }
           if (auto v = ParseDecimal(f[3])) {
             o.value = *v;
+            canonical = CanonicalDecimal(f[3]);
+            f[3] = canonical;
           } else {
             row.Error(3, absl::StrCat(Quoted(f[3]),
                                       " is not a plain decimal number "
@@ -490,27 +571,12 @@ class TableParser {
   const std::string& dir_;
   const std::string (&texts_)[4];
   ErrorList errors_;
+  ContentHash hash_;
   DatasetTables tables_;
   std::vector<uint32_t> lines_;  // File line of each observation row.
 };
 
 }  // namespace
-
-std::string DatasetVersion(const std::string (&contents)[4]) {
-  Sha256 hash;
-  for (size_t i = 0; i < 4; ++i) {
-    const absl::string_view name = kDatasetFiles[i];
-    hash.Update(absl::string_view(name.data(), name.size() + 1));  // NUL.
-    char size[8];
-    uint64_t n = contents[i].size();
-    for (char& b : size) {
-      b = static_cast<char>(n & 0xff);
-      n >>= 8;
-    }
-    hash.Update(absl::string_view(size, sizeof(size))).Update(contents[i]);
-  }
-  return hash.HexDigest();
-}
 
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(
     const std::string& dir) {
@@ -523,10 +589,12 @@ absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(
 }
 
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDatasetFromTexts(
-    const std::string& label, const std::string (&texts)[4]) {
+    const std::string& label, const std::string (&texts)[4],
+    int64_t revision) {
   TableParser parser(label, texts);
   ASSIGN_OR_RETURN(DatasetTables tables, parser.Parse());
-  return Dataset::Create(std::move(tables), DatasetVersion(texts), absl::Now());
+  return Dataset::Create(std::move(tables), parser.Version(), absl::Now(),
+                         revision);
 }
 
 }  // namespace indicators

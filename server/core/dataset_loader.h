@@ -1,6 +1,7 @@
 #ifndef INDICATORS_SERVER_CORE_DATASET_LOADER_H_
 #define INDICATORS_SERVER_CORE_DATASET_LOADER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -13,23 +14,30 @@ namespace indicators {
 inline constexpr const char* kDatasetFiles[] = {
     "indicators.csv", "regions.csv", "sources.csv", "observations.csv"};
 
+// The header line of each file, in `kDatasetFiles` order.
+inline constexpr const char* kDatasetHeaders[] = {
+    "indicator_id,name,unit,unit_multiplier,description,aggregation",
+    "region_code,name,type,parent_code",
+    "source_id,publisher,title,published,url,reliability,note",
+    "indicator_id,region_code,period,value,qualifier,status,source_ids,note"};
+
 // Loads and checks the dataset in directory `dir` (the format is described in
 // README.md). Every row is checked: column count, ids, references, numbers,
 // periods, dates, enum values and duplicates. On any error nothing is returned
 // but INVALID_ARGUMENT listing the first errors as `file:line: column N
 // (name): reason`; NOT_FOUND if a file is missing. The version is the
-// lowercase hex SHA-256 of the four files (see `DatasetVersion`).
+// lowercase hex SHA-256 of the content, table by table and field by field in
+// file order (numbers in canonical spelling), so the same rows give the same
+// version however the CSV quotes them and whichever store they came from.
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(
     const std::string& dir);
 
 // Same as `LoadDataset`, from the four files' contents already in memory (in
-// `kDatasetFiles` order); `label` names the dataset in error messages.
+// `kDatasetFiles` order); `label` names the dataset in error messages and
+// `revision` is the store's change counter the texts were read at.
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDatasetFromTexts(
-    const std::string& label, const std::string (&texts)[4]);
-
-// Returns the lowercase hex SHA-256 over, for each file in `kDatasetFiles`
-// order, its name, a NUL byte, its size as 8 little-endian bytes and its bytes.
-std::string DatasetVersion(const std::string (&contents)[4]);
+    const std::string& label, const std::string (&texts)[4],
+    int64_t revision = 0);
 
 }  // namespace indicators
 

@@ -47,11 +47,14 @@ void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out) {
   out->set_reliability(static_cast<v1::SourceReliability>(o.reliability));
 }
 
+google::protobuf::Timestamp ToProto(absl::Time time) {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+      absl::ToUnixNanos(time));
+}
+
 void ToProto(const Dataset& dataset, v1::DatasetInfo* out) {
   out->set_version(dataset.version());
-  *out->mutable_load_time() =
-      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-          absl::ToUnixNanos(dataset.load_time()));
+  *out->mutable_load_time() = ToProto(dataset.load_time());
   out->set_indicator_count(static_cast<int32_t>(dataset.indicators().size()));
   out->set_region_count(static_cast<int32_t>(dataset.regions().size()));
   out->set_source_count(static_cast<int32_t>(dataset.sources().size()));
@@ -66,12 +69,11 @@ void ToProto(const Dataset& dataset, v1::DatasetInfo* out) {
     if (c.last_period) cov->set_last_period(c.last_period->ToString());
     cov->set_source_count(c.source_count);
   }
+  out->set_revision(dataset.revision());
 }
 
 void ToProto(const ReloadOutcome& in, v1::ReloadOutcome* out) {
-  *out->mutable_time() =
-      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-          absl::ToUnixNanos(in.time));
+  *out->mutable_time() = ToProto(in.time);
   out->set_trigger(in.trigger);
   out->set_succeeded(in.status.ok());
   out->set_error(std::string(in.status.message()));

@@ -1,7 +1,6 @@
 #include "server/rpc/dataset_manager.h"
 
 #include "absl/time/clock.h"
-#include "server/core/dataset_loader.h"
 
 namespace indicators::rpc {
 namespace {
@@ -28,9 +27,9 @@ std::shared_ptr<const Snapshot> MakeSnapshot(
 }  // namespace
 
 DatasetManager::DatasetManager(std::shared_ptr<const ServiceCore> core,
-                               std::string data_dir,
+                               std::shared_ptr<const DatasetSource> source,
                                std::shared_ptr<ResponseBudget> budget)
-    : data_dir_(std::move(data_dir)), budget_(std::move(budget)) {
+    : source_(std::move(source)), budget_(std::move(budget)) {
   Publish(MakeSnapshot(std::move(core), budget_));
 }
 
@@ -52,8 +51,7 @@ std::shared_ptr<const Snapshot> DatasetManager::Current() const {
 
 absl::Status DatasetManager::Reload(const std::string& trigger) {
   absl::MutexLock one_at_a_time(&reload_mu_);
-  absl::StatusOr<std::shared_ptr<const Dataset>> dataset =
-      LoadDataset(data_dir_);
+  absl::StatusOr<std::shared_ptr<const Dataset>> dataset = source_->Load();
   std::shared_ptr<const Snapshot> fresh;
   if (dataset.ok())
     fresh = MakeSnapshot(Current()->core->WithDataset(*dataset), budget_);
@@ -67,6 +65,16 @@ absl::Status DatasetManager::Reload(const std::string& trigger) {
 std::optional<ReloadOutcome> DatasetManager::LastReload() const {
   absl::MutexLock lock(&mu_);
   return last_reload_;
+}
+
+void DatasetManager::SetStaleSince(std::optional<absl::Time> since) {
+  absl::MutexLock lock(&mu_);
+  stale_since_ = since;
+}
+
+std::optional<absl::Time> DatasetManager::StaleSince() const {
+  absl::MutexLock lock(&mu_);
+  return stale_since_;
 }
 
 }  // namespace indicators::rpc

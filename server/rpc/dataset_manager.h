@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/core/dataset_source.h"
 #include "server/core/reload_outcome.h"
 #include "server/core/service_core.h"
 #include "server/rpc/encoded_dataset.h"
@@ -33,16 +34,17 @@ struct Snapshot {
 // old one keeps serving.
 class DatasetManager {
  public:
-  // Serves `core`; reloads read the dataset directory `data_dir`. Responses
-  // are allocated from `budget` (unbounded if null).
-  DatasetManager(std::shared_ptr<const ServiceCore> core, std::string data_dir,
+  // Serves `core`; reloads read `source`. Responses are allocated from
+  // `budget` (unbounded if null).
+  DatasetManager(std::shared_ptr<const ServiceCore> core,
+                 std::shared_ptr<const DatasetSource> source,
                  std::shared_ptr<ResponseBudget> budget = nullptr);
 
   // Returns the snapshot to serve a call from.
   std::shared_ptr<const Snapshot> Current() const;
 
-  // Loads the dataset directory again and, if it is valid, serves it from now
-  // on. Returns the load error otherwise (nothing changes). `trigger` names
+  // Loads the dataset from the source again and, if it is valid, serves it
+  // from now on. Returns the load error otherwise (nothing changes). `trigger` names
   // what asked for it. Reloads run one at a time; calls keep being served
   // throughout.
   absl::Status Reload(const std::string& trigger);
@@ -50,14 +52,23 @@ class DatasetManager {
   // Returns the outcome of the last reload, if there was one.
   std::optional<ReloadOutcome> LastReload() const;
 
+  // Returns the name of the source (a directory or a database).
+  std::string SourceName() const { return source_->Describe(); }
+
+  // Records since when the source could not be reached (the snapshot served
+  // may be behind it), or nullopt once it can be again.
+  void SetStaleSince(std::optional<absl::Time> since);
+  std::optional<absl::Time> StaleSince() const;
+
  private:
   void Publish(std::shared_ptr<const Snapshot> snapshot);
 
-  const std::string data_dir_;
+  const std::shared_ptr<const DatasetSource> source_;
   const std::shared_ptr<ResponseBudget> budget_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
   std::optional<ReloadOutcome> last_reload_ ABSL_GUARDED_BY(mu_);
+  std::optional<absl::Time> stale_since_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> generation_{0};
   absl::Mutex reload_mu_;  // One reload at a time.
 };

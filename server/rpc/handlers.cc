@@ -112,6 +112,10 @@ Bytes GetDatasetInfo(const Call& call, const v1::GetDatasetInfoRequest&) {
   if (std::optional<ReloadOutcome> last = call.datasets.LastReload()) {
     ToProto(*last, response.mutable_last_reload());
   }
+  response.set_source(call.datasets.SourceName());
+  if (std::optional<absl::Time> since = call.datasets.StaleSince()) {
+    *response.mutable_stale_since() = ToProto(*since);
+  }
   return Serialize(response);
 }
 

@@ -94,7 +94,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       MakeCredentials(options);
   if (!credentials.ok()) return credentials.status();
   server->manager_ = std::make_shared<DatasetManager>(
-      std::move(core), options.data_dir,
+      std::move(core), options.source,
       std::make_shared<ResponseBudget>(options.max_response_memory_bytes));
   server->service_ = std::make_unique<IndicatorService>(CallAdapter(
       server->manager_, *std::move(authorizer), options.stream_batch_size));

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/core/dataset_source.h"
 #include "server/core/service_core.h"
 #include "server/rpc/indicator_service.h"
 
@@ -18,8 +19,8 @@ namespace indicators::rpc {
 struct ServerOptions {
   // host:port to listen on; port 0 picks a free port.
   std::string listen = "127.0.0.1:50051";
-  // Where reloads read the dataset from (the directory served at start).
-  std::string data_dir;
+  // Where reloads read the dataset from (the source served at start).
+  std::shared_ptr<const DatasetSource> source;
   // Bearer tokens and which methods need them.
   AuthOptions auth;
   // TLS: certificate chain and private key (PEM files); both or neither.
@@ -71,12 +72,15 @@ class Server {
   const std::string& address() const { return address_; }
   int port() const { return port_; }
 
-  // Loads the dataset in `ServerOptions::data_dir` again beside the live one
+  // Loads the dataset from `ServerOptions::source` again beside the live one
   // and swaps it in; on error returns it and keeps serving the old one
   // (health stays SERVING). `trigger` names what asked for it.
   absl::Status Reload(const std::string& trigger) {
     return manager_->Reload(trigger);
   }
+
+  // Returns the dataset manager (for the revision follower).
+  DatasetManager& datasets() { return *manager_; }
 
   // Returns the version of the dataset being served.
   std::string dataset_version() const {

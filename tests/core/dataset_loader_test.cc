@@ -73,24 +73,74 @@ TEST(DatasetLoaderTest, VersionChangesIfAndOnlyIfContentChanges) {
   EXPECT_NE((*a)->version(), (*c)->version());
 }
 
-TEST(DatasetLoaderTest, VersionCoversEachOfTheFourFiles) {
+TEST(DatasetLoaderTest, VersionCoversEachOfTheFourTables) {
   TempDataset data;
   auto original = LoadDataset(data.dir());
   ASSERT_TRUE(original.ok()) << original.status();
   std::set<std::string> versions = {(*original)->version()};
-  for (const char* file : kDatasetFiles) {
+  // One changed character of free text in each table.
+  const std::pair<const char*, const char*> edits[] = {
+      {"indicators.csv", "R&D expenditure"},
+      {"regions.csv", "Guangdong"},
+      {"sources.csv", "Xinhua"},
+      {"observations.csv", "\n"}};
+  for (const auto& [file, text] : edits) {
     const std::string content = data.Read(file);
-    data.Write(file, content + "\n");  // A blank line: same rows.
+    std::string changed_content = content;
+    if (std::string(text) == "\n") {
+      // Swap the last two rows: file order is the last preference criterion.
+      const size_t last = changed_content.rfind('\n', changed_content.size() - 2);
+      const size_t before = changed_content.rfind('\n', last - 1);
+      changed_content = changed_content.substr(0, before + 1) +
+                        changed_content.substr(last + 1) +
+                        changed_content.substr(before + 1, last - before);
+    } else {
+      const size_t at = changed_content.find(text);
+      ASSERT_NE(at, std::string::npos) << file;
+      changed_content[at] = 'Z';
+    }
+    data.Write(file, changed_content);
     auto changed = LoadDataset(data.dir());
     ASSERT_TRUE(changed.ok()) << file << ": " << changed.status();
-    EXPECT_EQ((*changed)->observations().size(),
-              (*original)->observations().size());
     EXPECT_TRUE(versions.insert((*changed)->version()).second) << file;
     data.Write(file, content);
   }
   auto restored = LoadDataset(data.dir());
   ASSERT_TRUE(restored.ok());
   EXPECT_EQ((*restored)->version(), (*original)->version());
+}
+
+// The version is the content's: CSV quoting, line ends, blank lines and the
+// spelling of numbers do not change it.
+TEST(DatasetLoaderTest, VersionIgnoresHowTheCsvSpellsTheContent) {
+  TempDataset data;
+  auto original = LoadDataset(data.dir());
+  ASSERT_TRUE(original.ok()) << original.status();
+  std::string indicators = data.Read("indicators.csv");
+  std::string respelled;
+  for (char c : indicators) {
+    if (c == '\n') respelled += "\r\n";
+    else respelled += c;
+  }
+  respelled += "\r\n";  // A blank line.
+  data.Write("indicators.csv", respelled);
+  std::string observations = data.Read("observations.csv");
+  // Quote every id field and spell a value with leading zeros.
+  const size_t first_row = observations.find('\n') + 1;
+  const size_t comma = observations.find(',', first_row);
+  observations = observations.substr(0, first_row) + "\"" +
+                 observations.substr(first_row, comma - first_row) + "\"" +
+                 observations.substr(comma);
+  const size_t value_at = [&] {
+    size_t at = first_row;
+    for (int i = 0; i < 3; ++i) at = observations.find(',', at) + 1;
+    return at;
+  }();
+  observations.insert(value_at, "00");
+  data.Write("observations.csv", observations);
+  auto respelled_dataset = LoadDataset(data.dir());
+  ASSERT_TRUE(respelled_dataset.ok()) << respelled_dataset.status();
+  EXPECT_EQ((*respelled_dataset)->version(), (*original)->version());
 }
 
 TEST(DatasetLoaderTest, MissingFileIsNotFound) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks the project's include graph: no cycle among its components (a
-component is foo.h with foo.cc), and nothing in server/core includes the rpc
-layer, gRPC or protobuf. Prints each problem and exits 1 if there is any."""
+component is foo.h with foo.cc), nothing in server/core includes the store or
+rpc layer, gRPC, protobuf or libpqxx, and nothing in server/store includes the
+rpc layer, gRPC or protobuf. Prints each problem and exits 1 if there is any."""
 
 import pathlib
 import re
@@ -19,11 +20,17 @@ for path in list(root.glob("server/**/*.[ch]*")) + list(root.glob("client/cpp/*.
             targets.append(i.rsplit(".", 1)[0])
 
 problems = []
-for path in root.glob("server/core/*.[ch]*"):
-    for i in include.findall(path.read_text()):
-        if i.startswith(("server/rpc/", "grpc", "google/protobuf", "indicators/v1")):
-            problems.append(f"{path.relative_to(root)} includes {i}: "
-                            "the core must not depend on it")
+above = {
+    "server/core": ("server/rpc/", "server/store/", "grpc", "google/protobuf",
+                    "indicators/v1", "pqxx", "libpq"),
+    "server/store": ("server/rpc/", "grpc", "google/protobuf", "indicators/v1"),
+}
+for layer, forbidden in above.items():
+    for path in root.glob(layer + "/*.[ch]*"):
+        for i in include.findall(path.read_text()):
+            if i.startswith(forbidden):
+                problems.append(f"{path.relative_to(root)} includes {i}: "
+                                f"{layer} must not depend on it")
 
 # Depth-first search for a cycle.
 state = {}

@@ -13,8 +13,10 @@ std::unique_ptr<rpc::Server> StartTestServer(TestServerOptions options) {
   if (!dataset.ok()) return nullptr;
   rpc::ServerOptions& server_options = options.server;
   server_options.listen = "127.0.0.1:0";
-  if (server_options.data_dir.empty())
-    server_options.data_dir = options.data_dir;
+  if (server_options.source == nullptr) {
+    server_options.source =
+        std::make_shared<CsvDirectorySource>(options.data_dir);
+  }
   if (server_options.drain_timeout == rpc::ServerOptions().drain_timeout) {
     server_options.drain_timeout = absl::Seconds(1);
   }

@@ -14,7 +14,7 @@ namespace indicators::testing {
 
 // How to start a test server. The listen address is always 127.0.0.1:0.
 struct TestServerOptions {
-  // Server options; `listen` is replaced, `data_dir` defaults to `data_dir`
+  // Server options; `listen` is replaced, `source` defaults to `data_dir`
   // below, the drain timeout to one second and the lame-duck time to none.
   rpc::ServerOptions server;
   CoreLimits limits;

@@ -1,0 +1,288 @@
+#include "server/store/postgres_store.h"
+
+#include <libpq-fe.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "server/core/csv_reader.h"
+#include "server/core/csv_writer.h"
+#include "server/core/dataset_loader.h"
+#include "server/core/file_io.h"
+#include "server/core/status_macros.h"
+#include "server/store/copy_format.h"
+#include "server/store/pg_status.h"
+#include "server/store/schema.h"
+
+namespace indicators::store {
+namespace {
+
+// How each CSV file maps to its table, in `kDatasetFiles` order: the query
+// that reads the file's columns in stored order, and the columns COPY writes
+// (the file's, then the ordinal).
+struct TableMapping {
+  const char* table;
+  const char* select;
+  std::vector<std::string> columns;
+};
+
+const TableMapping kTables[] = {
+    {"indicators",
+     "SELECT indicator_id, name, unit, unit_multiplier, description, "
+     "aggregation FROM indicators ORDER BY ordinal",
+     {"indicator_id", "name", "unit", "unit_multiplier", "description",
+      "aggregation", "ordinal"}},
+    {"regions",
+     "SELECT region_code, name, type, parent_code FROM regions "
+     "ORDER BY ordinal",
+     {"region_code", "name", "type", "parent_code", "ordinal"}},
+    {"sources",
+     "SELECT source_id, publisher, title, published, url, reliability, note "
+     "FROM sources ORDER BY ordinal",
+     {"source_id", "publisher", "title", "published", "url", "reliability",
+      "note", "ordinal"}},
+    {"observations",
+     "SELECT indicator_id, region_code, period, value, qualifier, status, "
+     "array_to_string(source_ids, ';'), note FROM observations "
+     "ORDER BY ordinal",
+     {"indicator_id", "region_code", "period", "value", "qualifier", "status",
+      "source_ids", "note", "ordinal"}},
+};
+constexpr int kRegions = 1;
+constexpr int kObservations = 3;
+constexpr int kParentCodeColumn = 3;
+constexpr int kSourceIdsColumn = 6;
+
+// Reads the four tables as CSV texts within `txn`.
+absl::Status ReadTables(pqxx::transaction_base& txn, std::string (&texts)[4]) {
+  std::string line;
+  std::vector<std::string> fields;
+  std::vector<absl::string_view> views;
+  for (int t = 0; t < 4; ++t) {
+    std::string& text = texts[t];
+    text.clear();
+    absl::StrAppend(&text, kDatasetHeaders[t], "\n");
+    // libpqxx 6.4 writes `COPY <name> TO STDOUT`; a parenthesized query as
+    // the name streams a query's rows (what 7.x calls `stream_from::query`).
+    pqxx::stream_from stream(txn, absl::StrCat("(", kTables[t].select, ")"));
+    while (stream.get_raw_line(line)) {
+      if (!line.empty() && line.back() == '\n') line.pop_back();
+      RETURN_IF_ERROR(DecodeCopyLine(line, &fields));
+      views.assign(fields.begin(), fields.end());
+      AppendCsvRecord(views, &text);
+    }
+    stream.complete();
+  }
+  return absl::OkStatus();
+}
+
+int64_t RevisionIn(pqxx::transaction_base& txn, bool for_update) {
+  return txn
+      .exec(for_update ? "SELECT revision FROM dataset_state FOR UPDATE"
+                       : "SELECT revision FROM dataset_state")[0][0]
+      .as<int64_t>();
+}
+
+// Writes the records of one checked CSV text into its (empty) table, whose
+// COPY columns are `Columns` (libpqxx 6.4 streams fixed-size rows).
+template <size_t Columns>
+absl::Status WriteTable(pqxx::transaction_base& txn, int t,
+                        const std::string& text) {
+  CsvReader reader(kDatasetFiles[t], text);
+  std::vector<absl::string_view> fields;
+  ASSIGN_OR_RETURN(bool more, reader.Next(&fields));  // The header.
+  pqxx::stream_to stream(txn, kTables[t].table, kTables[t].columns);
+  // libpqxx escapes each value; a null pointer is written as NULL.
+  std::vector<std::string> values;
+  std::array<const char*, Columns> row;
+  int64_t ordinal = 0;
+  while (true) {
+    ASSIGN_OR_RETURN(more, reader.Next(&fields));
+    if (!more) break;
+    if (fields.size() == 1 && fields[0].empty()) continue;  // Blank line.
+    values.clear();
+    for (absl::string_view field : fields) values.emplace_back(field);
+    if (t == kObservations) {
+      // Ids are letters, digits, '_', '-', '.': quoting keeps `NULL` an id.
+      values[kSourceIdsColumn] = absl::StrCat(
+          "{\"",
+          absl::StrJoin(absl::StrSplit(fields[kSourceIdsColumn], ';'), "\",\""),
+          "\"}");
+    }
+    values.push_back(absl::StrCat(++ordinal));
+    if (values.size() != Columns) {
+      return absl::InternalError(absl::StrCat(kDatasetFiles[t], " has ",
+                                              values.size() - 1, " columns"));
+    }
+    for (size_t i = 0; i < Columns; ++i) row[i] = values[i].c_str();
+    if (t == kRegions && values[kParentCodeColumn].empty()) {
+      row[kParentCodeColumn] = nullptr;
+    }
+    stream << row;
+  }
+  stream.complete();
+  return absl::OkStatus();
+}
+
+// Replaces the stored dataset with `texts` unless it already holds the same
+// content (version `version`).
+absl::StatusOr<ImportResult> ReplaceIfChanged(pqxx::connection& connection,
+                                              const std::string (&texts)[4],
+                                              const std::string& version) {
+  pqxx::transaction<pqxx::repeatable_read> txn(connection);
+  RETURN_IF_ERROR(CheckSchema(txn));
+  // Locking the counter first makes this the only writer until commit; in
+  // repeatable read, a writer that committed since the snapshot makes the
+  // lock fail with a serialization error, and the import starts again.
+  ImportResult result;
+  result.revision = RevisionIn(txn, /*for_update=*/true);
+  std::string stored[4];
+  RETURN_IF_ERROR(ReadTables(txn, stored));
+  absl::StatusOr<std::shared_ptr<const Dataset>> current =
+      LoadDatasetFromTexts("the database", stored);
+  result.version = version;
+  if (current.ok() && (*current)->version() == version) return result;
+  for (const char* table :
+       {"observations", "sources", "regions", "indicators"}) {
+    txn.exec0(absl::StrCat("DELETE FROM ", table));
+  }
+  RETURN_IF_ERROR(WriteTable<7>(txn, 0, texts[0]));
+  RETURN_IF_ERROR(WriteTable<5>(txn, 1, texts[1]));
+  RETURN_IF_ERROR(WriteTable<8>(txn, 2, texts[2]));
+  RETURN_IF_ERROR(WriteTable<9>(txn, kObservations, texts[kObservations]));
+  result.revision = RevisionIn(txn, /*for_update=*/false);
+  txn.commit();
+  result.changed = true;
+  return result;
+}
+
+absl::Status WriteFileAtomically(const std::string& path,
+                                 const std::string& content) {
+  const std::string temporary = path + ".tmp";
+  std::FILE* file = std::fopen(temporary.c_str(), "wb");
+  if (file == nullptr) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot write ", temporary));
+  }
+  const bool written =
+      std::fwrite(content.data(), 1, content.size(), file) == content.size();
+  if (std::fclose(file) != 0 || !written) {
+    return absl::DataLossError(absl::StrCat("cannot write ", temporary));
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    return absl::DataLossError(
+        absl::StrCat("cannot rename ", temporary, ": ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<StoredTexts> ReadStoredTexts(pqxx::connection& connection) {
+  return Guarded("read the dataset", [&]() -> absl::StatusOr<StoredTexts> {
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn(connection);
+    RETURN_IF_ERROR(CheckSchema(txn));
+    StoredTexts stored;
+    stored.revision = RevisionIn(txn, /*for_update=*/false);
+    RETURN_IF_ERROR(ReadTables(txn, stored.texts));
+    txn.commit();
+    return stored;
+  });
+}
+
+absl::StatusOr<int64_t> ReadRevision(pqxx::connection& connection) {
+  return Guarded("read the revision", [&] {
+    pqxx::nontransaction txn(connection);
+    return RevisionIn(txn, /*for_update=*/false);
+  });
+}
+
+absl::StatusOr<std::shared_ptr<const Dataset>> LoadFromDatabase(
+    const std::string& conninfo) {
+  ASSIGN_OR_RETURN(StoredTexts stored,
+                   Guarded("connect", [&]() -> absl::StatusOr<StoredTexts> {
+                     pqxx::connection connection(conninfo);
+                     return ReadStoredTexts(connection);
+                   }));
+  return LoadDatasetFromTexts(DescribeDatabase(conninfo), stored.texts,
+                              stored.revision);
+}
+
+absl::StatusOr<ImportResult> ImportDirectory(const std::string& conninfo,
+                                             const std::string& dir) {
+  std::string texts[4];
+  for (int t = 0; t < 4; ++t) {
+    ASSIGN_OR_RETURN(texts[t],
+                     ReadFile(absl::StrCat(dir, "/", kDatasetFiles[t])));
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const Dataset> dataset,
+                   LoadDatasetFromTexts(dir, texts));
+  return Guarded("import", [&]() -> absl::StatusOr<ImportResult> {
+    pqxx::connection connection(conninfo);
+    constexpr int kAttempts = 5;
+    for (int attempt = 1;; ++attempt) {
+      absl::StatusOr<ImportResult> result = Guarded("import", [&] {
+        return ReplaceIfChanged(connection, texts, dataset->version());
+      });
+      if (result.status().code() != absl::StatusCode::kAborted ||
+          attempt == kAttempts) {
+        return result;
+      }
+    }
+  });
+}
+
+absl::StatusOr<ImportResult> ExportDirectory(const std::string& conninfo,
+                                             const std::string& dir) {
+  ASSIGN_OR_RETURN(StoredTexts stored,
+                   Guarded("connect", [&]() -> absl::StatusOr<StoredTexts> {
+                     pqxx::connection connection(conninfo);
+                     return ReadStoredTexts(connection);
+                   }));
+  ASSIGN_OR_RETURN(std::shared_ptr<const Dataset> dataset,
+                   LoadDatasetFromTexts(DescribeDatabase(conninfo),
+                                        stored.texts, stored.revision));
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot create ", dir, ": ", error.message()));
+  }
+  for (int t = 0; t < 4; ++t) {
+    RETURN_IF_ERROR(WriteFileAtomically(
+        absl::StrCat(dir, "/", kDatasetFiles[t]), stored.texts[t]));
+  }
+  return ImportResult{false, stored.revision, dataset->version()};
+}
+
+std::string DescribeDatabase(const std::string& conninfo) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (options == nullptr) {
+    PQfreemem(error);
+    return "postgresql (unparsable connection string)";
+  }
+  std::string host = "localhost", port = "5432", dbname;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || *o->val == '\0') continue;
+    const std::string key = o->keyword;
+    if (key == "host") host = o->val;
+    if (key == "port") port = o->val;
+    if (key == "dbname") dbname = o->val;
+  }
+  PQconninfoFree(options);
+  if (!host.empty() && host[0] == '/') {  // A Unix socket directory.
+    return absl::StrCat("postgresql:///", dbname, "?host=", host,
+                        "&port=", port);
+  }
+  return absl::StrCat("postgresql://", host, ":", port, "/", dbname);
+}
+
+}  // namespace indicators::store

@@ -13,7 +13,7 @@ namespace indicators::testing {
 // A child process whose stdout and stderr are read through one pipe.
 class Subprocess {
  public:
-  // Starts `argv[0]` with `argv`.
+  // Starts `argv[0]` (looked up in PATH if it has no slash) with `argv`.
   explicit Subprocess(const std::vector<std::string>& argv);
   // Kills the process if it still runs.
   ~Subprocess();

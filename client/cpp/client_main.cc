@@ -22,7 +22,9 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 
-ABSL_FLAG(std::string, target, "127.0.0.1:50051", "Server address host:port.");
+ABSL_FLAG(std::string, target, "127.0.0.1:50051",
+          "Server address host:port, or several replicas: a:p1,b:p2 (IPv4) or "
+          "dns:///name:port; replicas get the recommended service config.");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(10), "Deadline per call.");
 ABSL_FLAG(bool, json, false, "Print responses as protobuf JSON.");
 ABSL_FLAG(std::string, token_file, "",

@@ -71,10 +71,36 @@ IndicatorClient::IndicatorClient(std::shared_ptr<grpc::Channel> channel,
     : stub_(v1::IndicatorService::NewStub(std::move(channel))),
       options_(std::move(options)) {}
 
+std::string ChannelTarget(const std::string& target) {
+  if (target.find(',') == std::string::npos) return target;
+  return "ipv4:" + target;
+}
+
+bool NamesReplicas(const std::string& target) {
+  return target.find(',') != std::string::npos ||
+         target.rfind("dns:", 0) == 0;
+}
+
+namespace {
+
+std::shared_ptr<grpc::Channel> MakeChannel(
+    const std::string& target,
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+    const ClientOptions& options) {
+  grpc::ChannelArguments args;
+  if (options.replica_config.value_or(NamesReplicas(target))) {
+    args.SetServiceConfigJSON(ReplicaServiceConfig());
+  }
+  return grpc::CreateCustomChannel(ChannelTarget(target), credentials, args);
+}
+
+}  // namespace
+
 IndicatorClient IndicatorClient::Connect(const std::string& target,
                                          ClientOptions options) {
   return IndicatorClient(
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials()), options);
+      MakeChannel(target, grpc::InsecureChannelCredentials(), options),
+      options);
 }
 
 absl::StatusOr<IndicatorClient> IndicatorClient::ConnectTls(
@@ -96,7 +122,7 @@ absl::StatusOr<IndicatorClient> IndicatorClient::ConnectTls(
     if (!pem.ok()) return pem.status();
     *field = *std::move(pem);
   }
-  return IndicatorClient(grpc::CreateChannel(target, grpc::SslCredentials(ssl)),
+  return IndicatorClient(MakeChannel(target, grpc::SslCredentials(ssl), options),
                          std::move(options));
 }
 

@@ -22,6 +22,10 @@ struct ClientOptions {
   absl::Duration deadline = absl::Seconds(10);
   // Sent as `authorization: Bearer <token>` when not empty.
   std::string bearer_token;
+  // Whether the channel uses `ReplicaServiceConfig`; unset: when the target
+  // names several replicas. Set it for one address that balances several
+  // replicas behind it (nginx), so that calls it fails are tried again.
+  std::optional<bool> replica_config;
 };
 
 // How to reach a server: plaintext by default; TLS with the CA that signed
@@ -32,6 +36,22 @@ struct ConnectOptions {
   std::string tls_key_file;
 };
 
+// Returns the recommended service config for several replicas (the JSON of
+// `client/config/service_config.json`): round_robin over every address,
+// health checking (a draining replica is left at once), a 10 s deadline and
+// up to 4 attempts on UNAVAILABLE only (never on INTERNAL: a stream that has
+// started is not retried by gRPC; `StreamObservations` resumes instead).
+const char* ReplicaServiceConfig();
+
+// Returns the gRPC target for `target`: "host:port" as it is; several
+// comma-separated IPv4 "a.b.c.d:port" addresses as one `ipv4:` target; a
+// `dns:///name:port` target as it is (every address the name has).
+std::string ChannelTarget(const std::string& target);
+
+// Returns whether `target` names several replicas (a list or a dns: URI), for
+// which the client uses `ReplicaServiceConfig`.
+bool NamesReplicas(const std::string& target);
+
 // A C++ client of `indicators.v1.IndicatorService`. Each method makes one call
 // and returns the response, or the gRPC status as an `absl::Status` with the
 // same code and message. Thread-safe; share one per process and target.
@@ -39,7 +59,10 @@ class IndicatorClient {
  public:
   IndicatorClient(std::shared_ptr<grpc::Channel> channel,
                   ClientOptions options = {});
-  // Returns a client of the server at `target` (host:port), plaintext.
+  // Returns a client of the server at `target` (host:port), plaintext. A
+  // target that names several replicas (`a:p1,b:p2` or `dns:///name:port`)
+  // gets `ReplicaServiceConfig`: calls spread over healthy replicas and a
+  // call that fails with UNAVAILABLE is tried on another.
   static IndicatorClient Connect(const std::string& target,
                                  ClientOptions options = {});
   // Returns a client over TLS or mutual TLS; NOT_FOUND if a file is missing.

@@ -220,19 +220,42 @@ absl::Status IndicatorClient::StreamObservations(
     const v1::StreamObservationsRequest& request,
     absl::FunctionRef<bool(const v1::StreamObservationsResponse&)> on_message)
     const {
-  grpc::ClientContext context;
-  Prepare(&context);
-  std::unique_ptr<grpc::ClientReader<v1::StreamObservationsResponse>> reader =
-      stub_->StreamObservations(&context, request);
-  v1::StreamObservationsResponse message;
-  while (reader->Read(&message)) {
-    if (!on_message(message)) {
-      context.TryCancel();
-      reader->Finish().IgnoreError();  // The call ends as CANCELLED.
-      return absl::CancelledError("stream cancelled by the caller");
+  const auto deadline = absl::ToChronoTime(absl::Now() + options_.deadline);
+  v1::StreamObservationsRequest next = request;
+  std::string version;
+  absl::Status broken;
+  for (int resumes = 0;; ++resumes) {
+    grpc::ClientContext context;
+    Prepare(&context);
+    context.set_deadline(deadline);
+    std::unique_ptr<grpc::ClientReader<v1::StreamObservationsResponse>> reader =
+        stub_->StreamObservations(&context, next);
+    v1::StreamObservationsResponse message;
+    while (reader->Read(&message)) {
+      version = message.dataset_version();
+      next.set_resume_token(message.resume_token());
+      if (!on_message(message)) {
+        context.TryCancel();
+        reader->Finish().IgnoreError();  // The call ends as CANCELLED.
+        return absl::CancelledError("stream cancelled by the caller");
+      }
     }
+    absl::Status status = FromGrpcStatus(reader->Finish());
+    if (resumes > 0 && absl::IsInvalidArgument(status)) {
+      std::optional<google::rpc::ErrorInfo> info = ErrorInfoOf(status);
+      if (info && info->reason() == "STALE_PAGE_TOKEN") {
+        return absl::FailedPreconditionError(
+            "the stream broke (" + std::string(broken.message()) +
+            ") and cannot resume: no replica serves dataset version " +
+            version + " any more; start the export again");
+      }
+    }
+    const bool resumable =
+        absl::IsUnavailable(status) || absl::IsInternal(status);
+    if (!resumable || resumes == kMaxStreamResumes) return status;
+    broken = status;
+    absl::SleepFor(absl::Milliseconds(50) * (1 << resumes));
   }
-  return FromGrpcStatus(reader->Finish());
 }
 
 }  // namespace indicators::client

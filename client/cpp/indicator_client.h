@@ -52,6 +52,9 @@ std::string ChannelTarget(const std::string& target);
 // which the client uses `ReplicaServiceConfig`.
 bool NamesReplicas(const std::string& target);
 
+// How many times `StreamObservations` resumes one broken export.
+inline constexpr int kMaxStreamResumes = 5;
+
 // A C++ client of `indicators.v1.IndicatorService`. Each method makes one call
 // and returns the response, or the gRPC status as an `absl::Status` with the
 // same code and message. Thread-safe; share one per process and target.
@@ -88,6 +91,12 @@ class IndicatorClient {
 
   // Calls `on_message` with each message of the stream as it arrives. If
   // `on_message` returns false the call is cancelled and CANCELLED returned.
+  // When the stream breaks (UNAVAILABLE, or INTERNAL for a stream reset by a
+  // proxy) it resumes by itself, up to `kMaxStreamResumes` times, after the
+  // last message received (on another replica if the target names several),
+  // so `on_message` sees every observation exactly once. If no replica serves
+  // the stream's dataset version any more, it returns FAILED_PRECONDITION
+  // saying so. The deadline bounds the whole export.
   absl::Status StreamObservations(
       const v1::StreamObservationsRequest& request,
       absl::FunctionRef<bool(const v1::StreamObservationsResponse&)> on_message)

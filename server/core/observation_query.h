@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "server/core/dataset.h"
 #include "server/core/model.h"
+#include "server/core/page_token.h"
 #include "server/core/unchecked_enum.h"
 
 namespace indicators {
@@ -70,19 +71,33 @@ bool ScanObservations(
 // its dataset version alive for as long as it lives.
 class ObservationStream {
  public:
+  // Streams the matches of `filter` from scan position `start`; resume tokens
+  // are `codec` tokens scoped to the dataset version and `request_text`.
   ObservationStream(std::shared_ptr<const Dataset> dataset,
-                    CompiledFilter filter)
-      : dataset_(std::move(dataset)), filter_(std::move(filter)) {}
+                    CompiledFilter filter, uint64_t start,
+                    PageTokenCodec codec, std::string request_text)
+      : dataset_(std::move(dataset)),
+        filter_(std::move(filter)),
+        codec_(std::move(codec)),
+        request_text_(std::move(request_text)),
+        position_(start) {}
 
   // Replaces `rows` with up to `max_rows` next matching rows; returns false
   // when none are left (then `rows` is empty).
   bool Next(size_t max_rows, std::vector<uint32_t>* rows);
+
+  // Returns a token that continues right after the rows returned so far.
+  std::string ResumeToken() const {
+    return codec_.Encode({dataset_->version(), request_text_}, position_);
+  }
 
   const Dataset& dataset() const { return *dataset_; }
 
  private:
   std::shared_ptr<const Dataset> dataset_;
   CompiledFilter filter_;
+  PageTokenCodec codec_;
+  std::string request_text_;
   uint64_t position_ = 0;
   bool done_ = false;
 };

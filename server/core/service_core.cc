@@ -175,10 +175,19 @@ absl::StatusOr<Page> ServiceCore::QueryObservations(
 }
 
 absl::StatusOr<ObservationStream> ServiceCore::StreamObservations(
-    const ObservationFilter& filter) const {
+    const ObservationFilter& filter, absl::string_view resume_token) const {
   ASSIGN_OR_RETURN(CompiledFilter compiled,
                    CompileFilter(*dataset_, filter, limits_.max_filter_ids));
-  return ObservationStream(dataset_, std::move(compiled));
+  std::string request_text =
+      absl::StrCat("StreamObservations;", CanonicalText(filter));
+  uint64_t start = 0;
+  if (!resume_token.empty()) {
+    ASSIGN_OR_RETURN(start,
+                     codec_.Decode("resume_token", resume_token,
+                                   {dataset_->version(), request_text}));
+  }
+  return ObservationStream(dataset_, std::move(compiled), start, codec_,
+                           std::move(request_text));
 }
 
 }  // namespace indicators

@@ -92,9 +92,13 @@ class ServiceCore {
   absl::StatusOr<Page> QueryObservations(
       const ObservationFilter& filter, const PageRequest& page,
       absl::FunctionRef<bool()> cancelled = [] { return false; }) const;
-  // Returns a batch reader over every match of `filter`.
+  // Returns a batch reader over every match of `filter`, from the start or,
+  // with a `resume_token` of an earlier stream of the same filter and
+  // version, right after the message that carried it (INVALID_ARGUMENT
+  // naming `resume_token` otherwise).
   absl::StatusOr<ObservationStream> StreamObservations(
-      const ObservationFilter& filter) const;
+      const ObservationFilter& filter,
+      absl::string_view resume_token = "") const;
 
  private:
   // Returns the page of `matches` (a sorted candidate list) selected by

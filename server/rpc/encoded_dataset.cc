@@ -207,10 +207,11 @@ absl::StatusOr<grpc::ByteBuffer> EncodedDataset::QueryPage(
 }
 
 absl::StatusOr<grpc::ByteBuffer> EncodedDataset::StreamBatch(
-    absl::Span<const uint32_t> rows) const {
+    absl::Span<const uint32_t> rows, absl::string_view resume_token) const {
   using R = v1::StreamObservationsResponse;
   static_assert(R::kObservationsFieldNumber == kItemsField);
-  return Observations(rows, "", 0, R::kDatasetVersionFieldNumber);
+  return Observations(rows, resume_token, R::kResumeTokenFieldNumber,
+                      R::kDatasetVersionFieldNumber);
 }
 
 absl::StatusOr<grpc::ByteBuffer> EncodedDataset::Observations(
@@ -222,9 +223,13 @@ absl::StatusOr<grpc::ByteBuffer> EncodedDataset::Observations(
   return Build(
       total,
       [&](uint8_t* out) {
+        // Fields in number order, as protobuf's serializer writes them.
         for (uint32_t row : rows) out = WriteObservation(row, out);
-        if (token_field != 0) out = WriteStringField(token_field, token, out);
-        return WriteStringField(version_field, version, out);
+        const bool token_first = token_field < version_field;
+        if (token_first) out = WriteStringField(token_field, token, out);
+        out = WriteStringField(version_field, version, out);
+        if (!token_first) out = WriteStringField(token_field, token, out);
+        return out;
       },
       kSlack);
 }

@@ -52,9 +52,10 @@ class EncodedDataset {
   // Returns a serialized QueryObservationsResponse of observation `rows`.
   absl::StatusOr<grpc::ByteBuffer> QueryPage(
       absl::Span<const uint32_t> rows, absl::string_view next_page_token) const;
-  // Returns a serialized StreamObservationsResponse of observation `rows`.
+  // Returns a serialized StreamObservationsResponse of observation `rows`
+  // that resumes with `resume_token`.
   absl::StatusOr<grpc::ByteBuffer> StreamBatch(
-      absl::Span<const uint32_t> rows) const;
+      absl::Span<const uint32_t> rows, absl::string_view resume_token) const;
 
  private:
   // Returns a List*Response of `items` of `table` (all share one layout).

@@ -33,7 +33,8 @@ class ObservationBatches final : public MessageSource {
     // An empty result still sends one message, with the dataset version.
     if (!stream_.Next(batch_size_, &rows_) && sent_any_) return false;
     sent_any_ = true;
-    ASSIGN_OR_RETURN(*message, encoded_->StreamBatch(rows_));
+    ASSIGN_OR_RETURN(*message,
+                     encoded_->StreamBatch(rows_, stream_.ResumeToken()));
     return true;
   }
 
@@ -101,7 +102,8 @@ Messages StreamObservations(const Call& call,
                             const v1::StreamObservationsRequest& r) {
   const Snapshot& s = call.snapshot;
   ASSIGN_OR_RETURN(ObservationStream stream,
-                   s.core->StreamObservations(FromProto(r.filter())));
+                   s.core->StreamObservations(FromProto(r.filter()),
+                                              r.resume_token()));
   return std::make_unique<ObservationBatches>(std::move(stream), s.encoded,
                                               call.stream_batch_size);
 }

@@ -286,6 +286,50 @@ TEST_F(ServiceCoreTest, PagesConcatenatedEqualOneUnpaginatedResult) {
   }
 }
 
+// Resuming after any batch gives exactly the rest of the stream.
+TEST_F(ServiceCoreTest, AStreamResumedAfterAnyBatchGivesExactlyTheRest) {
+  ObservationFilter f;
+  f.indicator_ids = {"rd_expenditure", "high_tech_enterprises"};
+  f.include_subregions = true;
+  f.region_codes = {"CN"};
+  auto stream = core_->StreamObservations(f);
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  std::vector<uint32_t> all, batch;
+  std::vector<std::pair<size_t, std::string>> tokens;  // (rows before, token)
+  while (stream->Next(7, &batch)) {
+    all.insert(all.end(), batch.begin(), batch.end());
+    tokens.emplace_back(all.size(), stream->ResumeToken());
+  }
+  ASSERT_GT(tokens.size(), 3u);
+  for (const auto& [before, token] : tokens) {
+    auto resumed = core_->StreamObservations(f, token);
+    ASSERT_TRUE(resumed.ok()) << resumed.status();
+    std::vector<uint32_t> rest;
+    while (resumed->Next(5, &batch)) rest.insert(rest.end(), batch.begin(), batch.end());
+    EXPECT_EQ(rest, std::vector<uint32_t>(all.begin() + before, all.end()))
+        << "after " << before << " rows";
+  }
+  // A token is bound to its filter and to the dataset version.
+  ObservationFilter other = f;
+  other.indicator_ids = {"high_tech_enterprises"};
+  auto mismatched = core_->StreamObservations(other, tokens[0].second);
+  EXPECT_EQ(mismatched.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(mismatched.status().message().find("resume_token"),
+            std::string::npos);
+  testing::TempDataset changed;
+  changed.Write("sources.csv",
+                changed.Read("sources.csv") + "ZZ,Pub,T,2024,,news,\n");
+  auto newer = LoadDataset(changed.dir());
+  ASSERT_TRUE(newer.ok());
+  ServiceCore next_version(*newer, PageTokenCodec("key-1"));
+  auto stale = next_version.StreamObservations(f, tokens[0].second);
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kInvalidArgument);
+  std::optional<ErrorDetail> detail = GetErrorDetail(stale.status());
+  ASSERT_TRUE(detail.has_value());
+  EXPECT_EQ(detail->reason, reason::kStalePageToken);
+  EXPECT_EQ(detail->field, "resume_token");
+}
+
 TEST_F(ServiceCoreTest, AQueryStopsWhenItsCallerHasGone) {
   ObservationFilter f;
   f.statuses = {ObservationStatus::kEstimate};  // Few matches: a long scan.

@@ -72,11 +72,14 @@ TEST_F(EncodedDatasetTest, StreamBatchMatchesProtobufSerialization) {
   for (uint32_t row : rows)
     ToProto(*dataset_, row, expected.add_observations());
   expected.set_dataset_version(dataset_->version());
-  EXPECT_EQ(Bytes(encoded_->StreamBatch(rows)), expected.SerializeAsString());
+  expected.set_resume_token("resume-here");
+  EXPECT_EQ(Bytes(encoded_->StreamBatch(rows, "resume-here")),
+            expected.SerializeAsString());
 
   v1::StreamObservationsResponse empty;
   empty.set_dataset_version(dataset_->version());
-  EXPECT_EQ(Bytes(encoded_->StreamBatch({})), empty.SerializeAsString());
+  empty.set_resume_token("end");
+  EXPECT_EQ(Bytes(encoded_->StreamBatch({}, "end")), empty.SerializeAsString());
 }
 
 TEST_F(EncodedDatasetTest, CatalogMatchesProtobufSerialization) {

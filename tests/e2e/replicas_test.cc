@@ -45,13 +45,17 @@ class ReplicasTest : public ::testing::Test {
                          &output),
               0)
         << output;
+    // One page-token key for all: tokens are valid on every replica.
+    key_file_ = scratch_.dir() + "/page_token.key";
+    scratch_.Write("page_token.key", "0123456789abcdef0123456789abcdef");
     for (int i = 0; i < kReplicas; ++i) ASSERT_NO_FATAL_FAILURE(Start(i));
   }
 
   void Start(int i) {
     replicas_[i] = std::make_unique<Subprocess>(std::vector<std::string>{
         SERVER_BINARY, "--listen=127.0.0.1:0", "--database=" + db_,
-        "--poll_interval=500ms", "--lame_duck=500ms", "--drain_timeout=2s"});
+        "--poll_interval=500ms", "--lame_duck=500ms", "--drain_timeout=2s",
+        "--stream_batch_size=200", "--page_token_key_file=" + key_file_});
     std::string line;
     ASSERT_TRUE(replicas_[i]->ReadLine(&line, absl::Seconds(30)))
         << replicas_[i]->output();
@@ -96,6 +100,8 @@ class ReplicasTest : public ::testing::Test {
   }
 
   TempPostgres postgres_;
+  TempDataset scratch_;
+  std::string key_file_;
   std::string db_;
   std::unique_ptr<Subprocess> replicas_[kReplicas];
   std::string addresses_[kReplicas];
@@ -172,6 +178,114 @@ TEST_F(ReplicasTest, ReplicasServeTheirSnapshotWhileTheDatabaseIsDownAndCatchUp)
     ASSERT_TRUE(delay.has_value()) << "replica " << i << " did not catch up";
     EXPECT_FALSE(Info(i).has_stale_since()) << "replica " << i;
   }
+}
+
+// Exports every observation, one string per observation.
+absl::Status ExportAll(const IndicatorClient& client,
+                       std::vector<std::string>* rows,
+                       absl::FunctionRef<void(int message)> after = [](int) {}) {
+  int messages = 0;
+  return client.StreamObservations(
+      v1::StreamObservationsRequest(),
+      [&](const v1::StreamObservationsResponse& message) {
+        for (const v1::Observation& o : message.observations()) {
+          rows->push_back(o.SerializeAsString());
+        }
+        after(++messages);
+        return true;
+      });
+}
+
+class ReplicaExportTest : public ReplicasTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(ReplicasTest::SetUp());
+    TempDataset generated;
+    std::string output;
+    ASSERT_EQ(RunCommand({DATAGEN_BINARY, "--observations=60000",
+                          "--out=" + generated.dir() + "/big"},
+                         &output),
+              0)
+        << output;
+    ASSERT_EQ(RunCommand({ADMIN_BINARY, "--database=" + db_, "import",
+                          generated.dir() + "/big"},
+                         &output),
+              0)
+        << output;
+    const int64_t revision = std::stoll(
+        postgres_.Psql(db_, "SELECT revision FROM dataset_state"));
+    for (int i = 0; i < kReplicas; ++i) {
+      ASSERT_TRUE(AwaitRevision(i, revision, absl::Now()).has_value());
+    }
+    ASSERT_EQ(Info(0).dataset().observation_count(), 60000);
+  }
+
+  // Starts an export over all replicas that replica 0 serves: the others are
+  // stopped (SIGSTOP) until the export has begun, so only 0 is ready.
+  // `at_message(n)` runs after message n.
+  absl::Status ExportFromReplicaZero(std::vector<std::string>* rows,
+                                     absl::FunctionRef<void(int)> at_message) {
+    replicas_[1]->Signal(SIGSTOP);
+    replicas_[2]->Signal(SIGSTOP);
+    ClientOptions options;
+    options.deadline = absl::Seconds(60);
+    // A small receive window: the server cannot have sent the whole export
+    // ahead of the reader when replica 0 dies, so the stream really breaks.
+    grpc::ChannelArguments args;
+    args.SetServiceConfigJSON(client::ReplicaServiceConfig());
+    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 64 * 1024);
+    IndicatorClient client(
+        grpc::CreateCustomChannel(
+            client::ChannelTarget(absl::StrJoin(addresses_, ",")),
+            grpc::InsecureChannelCredentials(), args),
+        options);
+    return ExportAll(client, rows, [&](int message) {
+      if (message == 1) {
+        replicas_[1]->Signal(SIGCONT);
+        replicas_[2]->Signal(SIGCONT);
+      }
+      at_message(message);
+      absl::SleepFor(absl::Milliseconds(2));  // A reader slower than the server.
+    });
+  }
+};
+
+TEST_F(ReplicaExportTest, AnExportInterruptedByAReplicasDeathCompletesOnAnother) {
+  std::vector<std::string> interrupted;
+  const absl::Status status =
+      ExportFromReplicaZero(&interrupted, [&](int message) {
+        if (message == 20) {
+          absl::SleepFor(absl::Milliseconds(500));  // 1 and 2 become ready.
+          replicas_[0]->Signal(SIGKILL);
+        }
+      });
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(replicas_[0]->Wait(absl::Seconds(5)), 128 + SIGKILL)
+      << "replica 0 was not serving the export";
+  std::vector<std::string> uninterrupted;
+  ASSERT_TRUE(ExportAll(IndicatorClient::Connect(addresses_[1]), &uninterrupted)
+                  .ok());
+  ASSERT_EQ(uninterrupted.size(), 60000u);
+  EXPECT_EQ(interrupted.size(), uninterrupted.size());
+  EXPECT_TRUE(interrupted == uninterrupted) << "not equal row for row";
+}
+
+// If the version being exported is gone from every live replica, the client
+// says so instead of mixing versions.
+TEST_F(ReplicaExportTest, AnExportWhoseVersionIsGoneFailsSayingSo) {
+  std::vector<std::string> rows;
+  const absl::Status status = ExportFromReplicaZero(&rows, [&](int message) {
+    if (message == 20) {
+      const int64_t revision = CommitChange(1);
+      ASSERT_TRUE(AwaitRevision(1, revision, absl::Now()).has_value());
+      ASSERT_TRUE(AwaitRevision(2, revision, absl::Now()).has_value());
+      replicas_[0]->Signal(SIGKILL);
+    }
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_NE(status.message().find("start the export again"), std::string::npos)
+      << status;
 }
 
 // Mixed unary calls from several threads, counting failures.

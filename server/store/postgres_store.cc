@@ -2,9 +2,11 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -23,8 +25,8 @@ namespace indicators::store {
 namespace {
 
 // How each CSV file maps to its table, in `kDatasetFiles` order: the query
-// that reads the file's columns in stored order, and the columns COPY writes
-// (the file's, then the ordinal).
+// that reads the file's columns (rows in stored order with `kInStoredOrder`),
+// and the columns COPY writes (the file's, then the ordinal).
 struct TableMapping {
   const char* table;
   const char* select;
@@ -34,51 +36,86 @@ struct TableMapping {
 const TableMapping kTables[] = {
     {"indicators",
      "SELECT indicator_id, name, unit, unit_multiplier, description, "
-     "aggregation FROM indicators ORDER BY ordinal",
+     "aggregation FROM indicators",
      {"indicator_id", "name", "unit", "unit_multiplier", "description",
       "aggregation", "ordinal"}},
     {"regions",
-     "SELECT region_code, name, type, parent_code FROM regions "
-     "ORDER BY ordinal",
+     "SELECT region_code, name, type, parent_code FROM regions",
      {"region_code", "name", "type", "parent_code", "ordinal"}},
     {"sources",
      "SELECT source_id, publisher, title, published, url, reliability, note "
-     "FROM sources ORDER BY ordinal",
+     "FROM sources",
      {"source_id", "publisher", "title", "published", "url", "reliability",
       "note", "ordinal"}},
     {"observations",
      "SELECT indicator_id, region_code, period, value, qualifier, status, "
-     "array_to_string(source_ids, ';'), note FROM observations "
-     "ORDER BY ordinal",
+     "array_to_string(source_ids, ';'), note FROM observations",
      {"indicator_id", "region_code", "period", "value", "qualifier", "status",
       "source_ids", "note", "ordinal"}},
 };
+constexpr const char kInStoredOrder[] = " ORDER BY ordinal";
 constexpr int kRegions = 1;
 constexpr int kObservations = 3;
 constexpr int kParentCodeColumn = 3;
 constexpr int kSourceIdsColumn = 6;
 
-// Reads the four tables as CSV texts within `txn`.
-absl::Status ReadTables(pqxx::transaction_base& txn, std::string (&texts)[4]) {
+// Appends the rows of `query` to `text` as CSV records.
+absl::Status AppendQueryAsCsv(pqxx::transaction_base& txn,
+                              const std::string& query, std::string* text) {
   std::string line;
   std::vector<std::string> fields;
   std::vector<absl::string_view> views;
-  for (int t = 0; t < 4; ++t) {
-    std::string& text = texts[t];
-    text.clear();
-    absl::StrAppend(&text, kDatasetHeaders[t], "\n");
-    // libpqxx 6.4 writes `COPY <name> TO STDOUT`; a parenthesized query as
-    // the name streams a query's rows (what 7.x calls `stream_from::query`).
-    pqxx::stream_from stream(txn, absl::StrCat("(", kTables[t].select, ")"));
-    while (stream.get_raw_line(line)) {
-      if (!line.empty() && line.back() == '\n') line.pop_back();
-      RETURN_IF_ERROR(DecodeCopyLine(line, &fields));
-      views.assign(fields.begin(), fields.end());
-      AppendCsvRecord(views, &text);
+  // libpqxx 6.4 writes `COPY <name> TO STDOUT`; a parenthesized query as the
+  // name streams a query's rows (what 7.x calls `stream_from::query`).
+  pqxx::stream_from stream(txn, absl::StrCat("(", query, ")"));
+  while (stream.get_raw_line(line)) {
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    // Most rows have no escapes and nothing CSV must quote: their CSV
+    // record is the line with commas for tabs.
+    if (line.find_first_of("\\,\"\r") == std::string::npos) {
+      const size_t start = text->size();
+      text->append(line).push_back('\n');
+      std::replace(text->begin() + start, text->end(), '\t', ',');
+      continue;
     }
-    stream.complete();
+    RETURN_IF_ERROR(DecodeCopyLine(line, &fields));
+    views.assign(fields.begin(), fields.end());
+    AppendCsvRecord(views, text);
+  }
+  stream.complete();
+  return absl::OkStatus();
+}
+
+// Reads the four tables as CSV texts within `txn`.
+absl::Status ReadTables(pqxx::transaction_base& txn, std::string (&texts)[4]) {
+  for (int t = 0; t < 4; ++t) {
+    texts[t] = absl::StrCat(kDatasetHeaders[t], "\n");
+    RETURN_IF_ERROR(AppendQueryAsCsv(
+        txn, absl::StrCat(kTables[t].select, kInStoredOrder), &texts[t]));
   }
   return absl::OkStatus();
+}
+
+using ReadOnlySnapshot =
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+
+// Reads the observations with `ordinal > after` as CSV records into `text`,
+// in the snapshot `snapshot` exported by another transaction.
+absl::Status ReadLaterObservations(const std::string& conninfo,
+                                   const std::string& snapshot, int64_t after,
+                                   std::string* text) {
+  return Guarded("read the dataset", [&] {
+    pqxx::connection connection(conninfo);
+    ReadOnlySnapshot txn(connection);
+    txn.exec0("SET TRANSACTION SNAPSHOT " + txn.quote(snapshot));
+    RETURN_IF_ERROR(AppendQueryAsCsv(
+        txn,
+        absl::StrCat(kTables[kObservations].select, " WHERE ordinal > ", after,
+                     kInStoredOrder),
+        text));
+    txn.commit();
+    return absl::OkStatus();
+  });
 }
 
 int64_t RevisionIn(pqxx::transaction_base& txn, bool for_update) {
@@ -185,14 +222,44 @@ absl::Status WriteFileAtomically(const std::string& path,
 
 }  // namespace
 
-absl::StatusOr<StoredTexts> ReadStoredTexts(pqxx::connection& connection) {
+absl::StatusOr<StoredTexts> ReadStoredTexts(const std::string& conninfo) {
   return Guarded("read the dataset", [&]() -> absl::StatusOr<StoredTexts> {
-    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn(connection);
+    pqxx::connection connection(conninfo);
+    ReadOnlySnapshot txn(connection);
     RETURN_IF_ERROR(CheckSchema(txn));
     StoredTexts stored;
     stored.revision = RevisionIn(txn, /*for_update=*/false);
-    RETURN_IF_ERROR(ReadTables(txn, stored.texts));
+    // The observations are read in two halves at once, the later half on a
+    // second connection in this transaction's exported snapshot (as
+    // pg_dump's parallel mode does): PostgreSQL's COPY output is the slowest
+    // step, and each half runs on its own server process.
+    const std::string snapshot =
+        txn.exec("SELECT pg_export_snapshot()")[0][0].as<std::string>();
+    const int64_t middle =
+        txn.exec("SELECT coalesce((min(ordinal) + max(ordinal)) / 2, 0) "
+                 "FROM observations")[0][0]
+            .as<int64_t>();
+    std::string later;
+    absl::Status later_status;
+    std::thread helper([&] {
+      later_status = ReadLaterObservations(conninfo, snapshot, middle, &later);
+    });
+    absl::Status status = absl::OkStatus();
+    for (int t = 0; t < 4 && status.ok(); ++t) {
+      stored.texts[t] = absl::StrCat(kDatasetHeaders[t], "\n");
+      const std::string where =
+          t == kObservations ? absl::StrCat(" WHERE ordinal <= ", middle) : "";
+      status = Guarded("read the dataset", [&] {
+        return AppendQueryAsCsv(
+            txn, absl::StrCat(kTables[t].select, where, kInStoredOrder),
+            &stored.texts[t]);
+      });
+    }
+    helper.join();  // The snapshot lives until this transaction ends.
+    RETURN_IF_ERROR(status);
+    RETURN_IF_ERROR(later_status);
     txn.commit();
+    stored.texts[kObservations] += later;
     return stored;
   });
 }
@@ -206,11 +273,7 @@ absl::StatusOr<int64_t> ReadRevision(pqxx::connection& connection) {
 
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadFromDatabase(
     const std::string& conninfo) {
-  ASSIGN_OR_RETURN(StoredTexts stored,
-                   Guarded("connect", [&]() -> absl::StatusOr<StoredTexts> {
-                     pqxx::connection connection(conninfo);
-                     return ReadStoredTexts(connection);
-                   }));
+  ASSIGN_OR_RETURN(StoredTexts stored, ReadStoredTexts(conninfo));
   return LoadDatasetFromTexts(DescribeDatabase(conninfo), stored.texts,
                               stored.revision);
 }
@@ -241,11 +304,7 @@ absl::StatusOr<ImportResult> ImportDirectory(const std::string& conninfo,
 
 absl::StatusOr<ImportResult> ExportDirectory(const std::string& conninfo,
                                              const std::string& dir) {
-  ASSIGN_OR_RETURN(StoredTexts stored,
-                   Guarded("connect", [&]() -> absl::StatusOr<StoredTexts> {
-                     pqxx::connection connection(conninfo);
-                     return ReadStoredTexts(connection);
-                   }));
+  ASSIGN_OR_RETURN(StoredTexts stored, ReadStoredTexts(conninfo));
   ASSIGN_OR_RETURN(std::shared_ptr<const Dataset> dataset,
                    LoadDatasetFromTexts(DescribeDatabase(conninfo),
                                         stored.texts, stored.revision));

@@ -21,9 +21,12 @@ struct StoredTexts {
   int64_t revision = 0;
 };
 
-// Reads the stored dataset in one repeatable-read, read-only transaction
-// (COPY of each table). FAILED_PRECONDITION if the schema is not migrated.
-absl::StatusOr<StoredTexts> ReadStoredTexts(pqxx::connection& connection);
+// Reads the stored dataset from the database at `conninfo` in one
+// repeatable-read, read-only snapshot (COPY of each table; the observations
+// in two halves on two connections sharing the snapshot). UNAVAILABLE if the
+// database cannot be reached; FAILED_PRECONDITION if the schema is not
+// migrated.
+absl::StatusOr<StoredTexts> ReadStoredTexts(const std::string& conninfo);
 
 // Reads the stored revision.
 absl::StatusOr<int64_t> ReadRevision(pqxx::connection& connection);

@@ -1,6 +1,7 @@
 """Python client of the indicator service (indicators.v1.IndicatorService)."""
 
 from indicators_client.client import (
+    SERVICE_CONFIG,
     qualifier_name,
     status_name,
     Filter,
@@ -9,6 +10,7 @@ from indicators_client.client import (
 )
 
 __all__ = [
+    "SERVICE_CONFIG",
     "Filter",
     "IndicatorClient",
     "IndicatorServiceError",

@@ -8,6 +8,9 @@ The generated modules (`indicators.v1.*_pb2`) come from `proto/` with
 from __future__ import annotations
 
 import dataclasses
+import json
+import pathlib
+import time
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 import grpc
@@ -24,6 +27,30 @@ Observation = resources_pb2.Observation
 DatasetInfo = resources_pb2.DatasetInfo
 
 T = TypeVar("T")
+
+# The recommended service config for several replicas (the same JSON as
+# client/config/service_config.json): round_robin, health checking, a 10 s
+# deadline and up to 4 attempts on UNAVAILABLE only.
+SERVICE_CONFIG = (pathlib.Path(__file__).with_name("service_config.json")).read_text()
+
+# How many times one broken export resumes (see `stream_batches`).
+MAX_STREAM_RESUMES = 5
+
+
+def channel_target(target: str) -> str:
+    """Returns the gRPC target: several comma-separated IPv4 `a.b.c.d:port`
+    addresses become one `ipv4:` target; anything else is kept."""
+    return "ipv4:" + target if "," in target else target
+
+
+def names_replicas(target: str) -> bool:
+    """Whether `target` names several replicas (a list or a `dns:` URI)."""
+    return "," in target or target.startswith("dns:")
+
+
+def replica_channel_options() -> List[Tuple[str, object]]:
+    """Channel options that apply `SERVICE_CONFIG`."""
+    return [("grpc.service_config", SERVICE_CONFIG), ("grpc.enable_retries", 1)]
 
 
 class IndicatorServiceError(Exception):
@@ -105,10 +132,14 @@ class Filter:
 
 
 class IndicatorClient:
-    """Calls one indicator server; each call has a deadline of `timeout` seconds.
+    """Calls the indicator service; each call has a deadline of `timeout` seconds.
 
-    Every method raises `IndicatorServiceError` when the call fails. Use as a
-    context manager, or call `close()`.
+    `target` is one server (`host:port`) or several replicas (`a:p1,b:p2` or
+    `dns:///name:port`); for replicas, or with `replica_config=True` (one
+    address balancing replicas, such as nginx), the channel uses
+    `SERVICE_CONFIG`, so a call that fails with UNAVAILABLE is tried on
+    another replica. Every method raises `IndicatorServiceError` when the call
+    fails. Use as a context manager, or call `close()`.
     """
 
     def __init__(
@@ -117,8 +148,12 @@ class IndicatorClient:
         *,
         timeout: float = 10.0,
         channel: Optional[grpc.Channel] = None,
+        replica_config: Optional[bool] = None,
     ) -> None:
-        self._channel = channel or grpc.insecure_channel(target)
+        use_config = names_replicas(target) if replica_config is None else replica_config
+        options = replica_channel_options() if use_config else []
+        self._channel = channel or grpc.insecure_channel(
+            channel_target(target), options=options)
         self._stub = service_grpc.IndicatorServiceStub(self._channel)
         self._timeout = timeout
 
@@ -209,19 +244,50 @@ class IndicatorClient:
         )
 
     def stream_batches(
-        self, flt: Filter = Filter()
+        self, flt: Filter = Filter(), resume_token: str = ""
     ) -> Iterator[service_pb2.StreamObservationsResponse]:
-        """Yields the messages of `StreamObservations` as they arrive."""
-        call = self._stub.StreamObservations(
-            service_pb2.StreamObservationsRequest(filter=flt.to_proto()),
-            timeout=self._timeout,
-        )
-        try:
-            yield from call
-        except grpc.RpcError as error:
-            raise IndicatorServiceError.from_rpc_error(error) from None
-        finally:
-            call.cancel()  # No-op once complete; stops the server if abandoned.
+        """Yields the messages of `StreamObservations` as they arrive.
+
+        Starts after the message that carried `resume_token` if given. When the
+        stream breaks (UNAVAILABLE, or INTERNAL for a stream reset by a proxy)
+        it resumes by itself after the last message yielded, up to
+        `MAX_STREAM_RESUMES` times, so every observation comes exactly once.
+        If no replica serves the stream's dataset version any more it raises
+        FAILED_PRECONDITION saying so. `timeout` bounds the whole export.
+        """
+        deadline = time.monotonic() + self._timeout
+        version = ""
+        broken: Optional[grpc.RpcError] = None
+        for resumes in range(MAX_STREAM_RESUMES + 1):
+            call = self._stub.StreamObservations(
+                service_pb2.StreamObservationsRequest(
+                    filter=flt.to_proto(), resume_token=resume_token),
+                timeout=max(deadline - time.monotonic(), 0.001),
+            )
+            try:
+                for message in call:
+                    version = message.dataset_version
+                    resume_token = message.resume_token
+                    yield message
+                return
+            except grpc.RpcError as error:
+                code = error.code()
+                if broken is not None and code == grpc.StatusCode.INVALID_ARGUMENT:
+                    reason, _ = _error_info(error)
+                    if reason == "STALE_PAGE_TOKEN":
+                        raise IndicatorServiceError(
+                            grpc.StatusCode.FAILED_PRECONDITION,
+                            f"the stream broke ({broken.details()}) and cannot "
+                            f"resume: no replica serves dataset version {version} "
+                            "any more; start the export again") from None
+                resumable = code in (grpc.StatusCode.UNAVAILABLE,
+                                     grpc.StatusCode.INTERNAL)
+                if not resumable or resumes == MAX_STREAM_RESUMES:
+                    raise IndicatorServiceError.from_rpc_error(error) from None
+                broken = error
+                time.sleep(0.05 * 2 ** resumes)
+            finally:
+                call.cancel()  # No-op once complete; stops an abandoned one.
 
     def stream(self, flt: Filter = Filter()) -> Iterator[Observation]:
         """Yields every matching observation as its message arrives."""

@@ -131,3 +131,64 @@ class ClientTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def start_server(*flags):
+    """Starts indicators-server on 127.0.0.1:0; returns (process, address)."""
+    server = subprocess.Popen(
+        [os.environ["INDICATORS_SERVER"], "--listen=127.0.0.1:0",
+         f"--data={os.environ['INDICATORS_TEST_DATA']}", *flags],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    line = server.stdout.readline()
+    match = re.search(r"listening on (127\.0\.0\.1:\d+);", line)
+    if not match:
+        server.kill()
+        raise RuntimeError(f"server did not start: {line}")
+    return server, match.group(1)
+
+
+class ReplicasTest(unittest.TestCase):
+    """Two replicas of the same dataset with one page-token key."""
+
+    def setUp(self):
+        self.scratch = tempfile.TemporaryDirectory()
+        key = pathlib.Path(self.scratch.name) / "page_token.key"
+        key.write_bytes(b"0123456789abcdef0123456789abcdef")
+        self.servers = [start_server(f"--page_token_key_file={key}",
+                                     f"--stream_batch_size={BATCH}")
+                        for _ in range(2)]
+
+    def tearDown(self):
+        for server, _ in self.servers:
+            server.kill()
+            server.wait(timeout=15)
+            server.stdout.close()
+        self.scratch.cleanup()
+
+    def test_the_package_ships_the_documented_service_config(self):
+        shipped = pathlib.Path(__file__).resolve().parents[2] / "config" / "service_config.json"
+        from indicators_client import SERVICE_CONFIG
+        self.assertEqual(SERVICE_CONFIG, shipped.read_text())
+
+    def test_calls_survive_a_replica_killed_between_them(self):
+        target = ",".join(address for _, address in self.servers)
+        with IndicatorClient(target) as client:
+            for n in range(200):
+                if n == 50:
+                    self.servers[0][0].kill()
+                    self.servers[0][0].wait(timeout=15)
+                self.assertEqual(client.get_indicator("rd_expenditure").id,
+                                 "rd_expenditure")
+
+    def test_a_resume_token_continues_on_another_replica(self):
+        flt = Filter(indicator_ids=["rd_expenditure"], region_codes=["CN"],
+                     include_subregions=True)
+        with IndicatorClient(self.servers[0][1]) as first, \
+                IndicatorClient(self.servers[1][1]) as second:
+            batches = list(first.stream_batches(flt))
+            self.assertGreater(len(batches), 4)
+            everything = [o for b in batches for o in b.observations]
+            before = sum(len(b.observations) for b in batches[:3])
+            rest = [o for b in second.stream_batches(flt, batches[2].resume_token)
+                    for o in b.observations]
+            self.assertEqual(rest, everything[before:])

@@ -3,8 +3,23 @@
 // over gRPC (HTTP/2) with Connect's Node transport. A failed call throws a
 // `ConnectError` whose `code` is the gRPC status code.
 
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { ConnectError, createClient, type Client } from "@connectrpc/connect";
+import {
+  create,
+  type DescMessage,
+  type DescMethodStreaming,
+  type DescMethodUnary,
+  type MessageInitShape,
+} from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  type Client,
+  type ContextValues,
+  type StreamResponse,
+  type Transport,
+  type UnaryResponse,
+} from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
   IndicatorService,
@@ -32,15 +47,90 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-/** Returns a client of the server at `target` (host:port, plaintext). */
+/**
+ * The retry policy of client/config/service_config.json, which Connect's Node
+ * transport cannot read (it has no client-side balancing): attempts per call
+ * and the backoff between them, on UNAVAILABLE only.
+ */
+export const RETRY_POLICY = {
+  maxAttempts: 4,
+  initialBackoffMs: 50,
+  maxBackoffMs: 1000,
+  backoffMultiplier: 2,
+};
+
+/** How many times `streamObservations` resumes one broken export. */
+export const MAX_STREAM_RESUMES = 5;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A transport over several replicas with the policy of the shipped service
+ * config: calls go round robin, and a unary call that fails with UNAVAILABLE
+ * (or whose connection the replica broke) is tried on the next replica
+ * (`RETRY_POLICY`). Every unary method is safe to repeat: reads, and the
+ * idempotent ReloadDataset. A stream is not retried once
+ * started; `streamObservations` resumes it instead.
+ */
+class ReplicaTransport implements Transport {
+  private next = 0;
+  constructor(private readonly replicas: Transport[]) {}
+
+  private pick(): Transport {
+    return this.replicas[this.next++ % this.replicas.length];
+  }
+
+  async unary<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+    header: HeadersInit | undefined,
+    input: MessageInitShape<I>,
+    contextValues?: ContextValues,
+  ): Promise<UnaryResponse<I, O>> {
+    let backoff = RETRY_POLICY.initialBackoffMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.pick().unary(method, signal, timeoutMs, header, input, contextValues);
+      } catch (err) {
+        // Connect reports a connection the replica broke (it died) as a
+        // cancelled stream; the caller did not cancel unless `signal` says so.
+        const code = ConnectError.from(err).code;
+        const broken = code === Code.Unavailable || (code === Code.Canceled && !signal?.aborted);
+        if (!broken || attempt === RETRY_POLICY.maxAttempts) throw err;
+        await sleep(backoff);
+        backoff = Math.min(backoff * RETRY_POLICY.backoffMultiplier, RETRY_POLICY.maxBackoffMs);
+      }
+    }
+  }
+
+  stream<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodStreaming<I, O>,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+    header: HeadersInit | undefined,
+    input: AsyncIterable<MessageInitShape<I>>,
+    contextValues?: ContextValues,
+  ): Promise<StreamResponse<I, O>> {
+    return this.pick().stream(method, signal, timeoutMs, header, input, contextValues);
+  }
+}
+
+/**
+ * Returns a client of the server at `target` (host:port, plaintext), or of
+ * several replicas (`a:p1,b:p2`) with the shipped service config's policy.
+ */
 export function createIndicatorClient(
   target = "127.0.0.1:50051",
   options: ClientOptions = {},
 ): IndicatorClient {
-  const transport = createGrpcTransport({
-    baseUrl: `http://${target}`,
-    defaultTimeoutMs: options.timeoutMs ?? 10_000,
-  });
+  const transports = target.split(",").map((address) =>
+    createGrpcTransport({
+      baseUrl: `http://${address}`,
+      defaultTimeoutMs: options.timeoutMs ?? 10_000,
+    }),
+  );
+  const transport = transports.length === 1 ? transports[0] : new ReplicaTransport(transports);
   return createClient(IndicatorService, transport);
 }
 
@@ -69,13 +159,43 @@ export async function queryAll(
   return out;
 }
 
-/** Yields every observation matching `init` as its stream message arrives. */
+/**
+ * Yields every observation matching `init` as its stream message arrives.
+ * When the stream breaks (UNAVAILABLE, or INTERNAL for a stream reset by a
+ * proxy) it resumes by itself after the last message, up to
+ * `MAX_STREAM_RESUMES` times, so every observation comes exactly once; if no
+ * replica serves the stream's dataset version any more it throws
+ * FAILED_PRECONDITION saying so.
+ */
 export async function* streamObservations(
   client: IndicatorClient,
   init: FilterInit = {},
+  resumeToken = "",
 ): AsyncGenerator<Observation> {
-  for await (const message of client.streamObservations({ filter: init })) {
-    yield* message.observations;
+  let version = "";
+  let broken: ConnectError | undefined;
+  for (let resumes = 0; ; resumes++) {
+    try {
+      for await (const message of client.streamObservations({ filter: init, resumeToken })) {
+        version = message.datasetVersion;
+        resumeToken = message.resumeToken;
+        yield* message.observations;
+      }
+      return;
+    } catch (err) {
+      const error = ConnectError.from(err);
+      if (broken && error.code === Code.InvalidArgument && errorInfo(error)?.reason === "STALE_PAGE_TOKEN") {
+        throw new ConnectError(
+          `the stream broke (${broken.rawMessage}) and cannot resume: no replica serves ` +
+            `dataset version ${version} any more; start the export again`,
+          Code.FailedPrecondition,
+        );
+      }
+      const resumable = error.code === Code.Unavailable || error.code === Code.Internal;
+      if (!resumable || resumes === MAX_STREAM_RESUMES) throw err;
+      broken = error;
+      await sleep(50 * 2 ** resumes);
+    }
   }
 }
 

@@ -4,6 +4,9 @@
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -14,8 +17,11 @@ import {
   Qualifier,
   RegionType,
   SourceMode,
+  MAX_STREAM_RESUMES,
+  RETRY_POLICY,
   createIndicatorClient,
   errorInfo,
+  streamObservations,
   fieldViolations,
   queryAll,
   type IndicatorClient,
@@ -137,4 +143,68 @@ test("the example calls every RPC", () => {
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /high_tech_enterprises +CN-GD +2023 +over +75000 .* SEED/);
   assert.match(run.stdout, /an unknown id is NotFound/);
+});
+
+// Starts a server on 127.0.0.1:0 with `flags`; resolves to it and its address.
+async function startServer(...flags: string[]): Promise<[ChildProcess, string]> {
+  const child = spawn(process.env.INDICATORS_SERVER!, [
+    "--listen=127.0.0.1:0", `--data=${process.env.INDICATORS_TEST_DATA}`, ...flags,
+  ], { stdio: ["ignore", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout! });
+  const first: string = await new Promise((resolve) => lines.once("line", resolve));
+  const match = /listening on (127\.0\.0\.1:\d+);/.exec(first);
+  assert.ok(match, `server did not start: ${first}`);
+  return [child, match[1]];
+}
+
+test("the retry policy is the shipped service config's", () => {
+  const config = JSON.parse(readFileSync(
+    fileURLToPath(new URL("../../../config/service_config.json", import.meta.url)), "utf8"));
+  const policy = config.methodConfig[0].retryPolicy;
+  assert.equal(RETRY_POLICY.maxAttempts, policy.maxAttempts);
+  assert.equal(RETRY_POLICY.initialBackoffMs, parseFloat(policy.initialBackoff) * 1000);
+  assert.equal(RETRY_POLICY.maxBackoffMs, parseFloat(policy.maxBackoff) * 1000);
+  assert.equal(RETRY_POLICY.backoffMultiplier, policy.backoffMultiplier);
+  assert.deepEqual(policy.retryableStatusCodes, ["UNAVAILABLE"]);
+  assert.ok(MAX_STREAM_RESUMES > 0);
+});
+
+test("replicas: calls survive a killed replica and streams resume on another", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "indicators-ts-"));
+  const key = join(dir, "page_token.key");
+  writeFileSync(key, "0123456789abcdef0123456789abcdef");
+  const replicas = [
+    await startServer(`--page_token_key_file=${key}`, `--stream_batch_size=${BATCH}`),
+    await startServer(`--page_token_key_file=${key}`, `--stream_batch_size=${BATCH}`),
+  ];
+  try {
+    const both = createIndicatorClient(replicas.map(([, address]) => address).join(","));
+    const init = { indicatorIds: ["rd_expenditure"], regionCodes: ["CN"], includeSubregions: true };
+    // A token from replica 0's stream continues on replica 1.
+    const messages = [];
+    for await (const m of createIndicatorClient(replicas[0][1]).streamObservations({ filter: init })) {
+      messages.push(m);
+    }
+    assert.ok(messages.length > 4);
+    const everything = messages.flatMap((m) => m.observations);
+    const before = messages.slice(0, 3).reduce((n, m) => n + m.observations.length, 0);
+    const rest = [];
+    for await (const o of streamObservations(createIndicatorClient(replicas[1][1]), init,
+                                             messages[2].resumeToken)) {
+      rest.push(o);
+    }
+    assert.deepEqual(rest, everything.slice(before));
+    // Unary calls keep answering when a replica dies between them.
+    for (let n = 0; n < 100; n++) {
+      if (n === 30) {
+        replicas[0][0].kill("SIGKILL");
+        await new Promise((resolve) => replicas[0][0].once("exit", resolve));
+      }
+      const indicator = await both.getIndicator({ id: "rd_expenditure" });
+      assert.equal(indicator.id, "rd_expenditure");
+    }
+  } finally {
+    for (const [child] of replicas) child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -43,7 +43,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=localhost" \
 sed -e "s|listen 443 ssl|listen 127.0.0.1:8443 ssl|" \
     -e "s|/etc/ssl/indicators/server.pem|$work/server.pem|" \
     -e "s|/etc/ssl/indicators/server.key|$work/server.key|" \
-    -e "s|    server 127.0.0.1:50051;|    server 127.0.0.1:50051 max_fails=1 fail_timeout=2s;\n    server 127.0.0.1:50052 max_fails=1 fail_timeout=2s;\n    server 127.0.0.1:50053 max_fails=1 fail_timeout=2s;|" \
+    -e "s|    server 127.0.0.1:50051 max_fails=1 fail_timeout=2s;|    server 127.0.0.1:50051 max_fails=1 fail_timeout=2s;\n    server 127.0.0.1:50052 max_fails=1 fail_timeout=2s;\n    server 127.0.0.1:50053 max_fails=1 fail_timeout=2s;|" \
     deploy/nginx/indicators.conf >"$work/site.conf"
 mkdir -p "$work/nginx"
 cat >"$work/nginx.conf" <<CONF

@@ -13,20 +13,7 @@
 #include "google/rpc/status.pb.h"
 
 namespace indicators::client {
-namespace {
-
-// Makes one unary call through `method` of the stub.
-template <typename Response, typename Request, typename Method>
-absl::StatusOr<Response> Call(v1::IndicatorService::Stub* stub,
-                              grpc::ClientContext* context,
-                              const Request& request, Method method) {
-  Response response;
-  grpc::Status status = (stub->*method)(context, request, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
-  return response;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   absl::Status out(static_cast<absl::StatusCode>(status.error_code()),
@@ -77,8 +64,7 @@ std::string ChannelTarget(const std::string& target) {
 }
 
 bool NamesReplicas(const std::string& target) {
-  return target.find(',') != std::string::npos ||
-         target.rfind("dns:", 0) == 0;
+  return target.find(',') != std::string::npos || target.rfind("dns:", 0) == 0;
 }
 
 namespace {
@@ -87,17 +73,32 @@ std::shared_ptr<grpc::Channel> MakeChannel(
     const std::string& target,
     const std::shared_ptr<grpc::ChannelCredentials>& credentials,
     const ClientOptions& options) {
+  using Config = ClientOptions::ServiceConfig;
+  const Config config = options.service_config;
   grpc::ChannelArguments args;
-  if (options.replica_config.value_or(NamesReplicas(target))) {
+  if (config == Config::kReplicas) {
     args.SetServiceConfigJSON(ReplicaServiceConfig());
+  } else if (config == Config::kProxy) {
+    args.SetServiceConfigJSON(ProxyServiceConfig());
   }
   return grpc::CreateCustomChannel(ChannelTarget(target), credentials, args);
 }
 
 }  // namespace
 
+// Replaces `kAuto` with the config that `target` calls for.
+ClientOptions Resolved(const std::string& target, ClientOptions options) {
+  using Config = ClientOptions::ServiceConfig;
+  if (options.service_config == Config::kAuto) {
+    options.service_config =
+        NamesReplicas(target) ? Config::kReplicas : Config::kNone;
+  }
+  return options;
+}
+
 IndicatorClient IndicatorClient::Connect(const std::string& target,
                                          ClientOptions options) {
+  options = Resolved(target, std::move(options));
   return IndicatorClient(
       MakeChannel(target, grpc::InsecureChannelCredentials(), options),
       options);
@@ -106,6 +107,7 @@ IndicatorClient IndicatorClient::Connect(const std::string& target,
 absl::StatusOr<IndicatorClient> IndicatorClient::ConnectTls(
     const std::string& target, const ConnectOptions& tls,
     ClientOptions options) {
+  options = Resolved(target, std::move(options));
   auto read = [](const std::string& path) -> absl::StatusOr<std::string> {
     if (path.empty()) return std::string();
     std::ifstream in(path, std::ios::binary);
@@ -122,8 +124,38 @@ absl::StatusOr<IndicatorClient> IndicatorClient::ConnectTls(
     if (!pem.ok()) return pem.status();
     *field = *std::move(pem);
   }
-  return IndicatorClient(MakeChannel(target, grpc::SslCredentials(ssl), options),
-                         std::move(options));
+  return IndicatorClient(
+      MakeChannel(target, grpc::SslCredentials(ssl), options),
+      std::move(options));
+}
+
+template <typename Response, typename Request, typename Method>
+absl::StatusOr<Response> IndicatorClient::Unary(const Request& request,
+                                                Method method) const {
+  const auto deadline = absl::ToChronoTime(absl::Now() + options_.deadline);
+  for (int attempt = 1;; ++attempt) {
+    grpc::ClientContext context;
+    Prepare(&context);
+    context.set_deadline(deadline);
+    Response response;
+    const grpc::Status status =
+        (stub_.get()->*method)(&context, request, &response);
+    if (status.ok()) return response;
+    // This client never cancels a unary call: CANCELLED means the stream was
+    // reset under it, as a proxy does when the replica behind it dies after
+    // sending headers. Every unary method is safe to repeat.
+    const bool reset = status.error_code() == grpc::StatusCode::CANCELLED;
+    if (!reset || !BalancesReplicas() || attempt == kMaxResetRetries) {
+      return FromGrpcStatus(status);
+    }
+    absl::SleepFor(absl::Milliseconds(50) * attempt);
+  }
+}
+
+bool IndicatorClient::BalancesReplicas() const {
+  using Config = ClientOptions::ServiceConfig;
+  return options_.service_config == Config::kReplicas ||
+         options_.service_config == Config::kProxy;
 }
 
 void IndicatorClient::Prepare(grpc::ClientContext* context) const {
@@ -135,85 +167,61 @@ void IndicatorClient::Prepare(grpc::ClientContext* context) const {
 
 absl::StatusOr<v1::ReloadDatasetResponse> IndicatorClient::ReloadDataset()
     const {
-  grpc::ClientContext context;
-  Prepare(&context);
-  return Call<v1::ReloadDatasetResponse>(
-      stub_.get(), &context, v1::ReloadDatasetRequest(),
-      &v1::IndicatorService::Stub::ReloadDataset);
+  return Unary<v1::ReloadDatasetResponse>(
+      v1::ReloadDatasetRequest(), &v1::IndicatorService::Stub::ReloadDataset);
 }
 
 absl::StatusOr<v1::ListIndicatorsResponse> IndicatorClient::ListIndicators(
     const v1::ListIndicatorsRequest& request) const {
-  grpc::ClientContext context;
-  Prepare(&context);
-  return Call<v1::ListIndicatorsResponse>(
-      stub_.get(), &context, request,
-      &v1::IndicatorService::Stub::ListIndicators);
+  return Unary<v1::ListIndicatorsResponse>(
+      request, &v1::IndicatorService::Stub::ListIndicators);
 }
 
 absl::StatusOr<v1::Indicator> IndicatorClient::GetIndicator(
     const std::string& id) const {
-  grpc::ClientContext context;
-  Prepare(&context);
   v1::GetIndicatorRequest request;
   request.set_id(id);
-  return Call<v1::Indicator>(stub_.get(), &context, request,
-                             &v1::IndicatorService::Stub::GetIndicator);
+  return Unary<v1::Indicator>(request,
+                              &v1::IndicatorService::Stub::GetIndicator);
 }
 
 absl::StatusOr<v1::ListRegionsResponse> IndicatorClient::ListRegions(
     const v1::ListRegionsRequest& request) const {
-  grpc::ClientContext context;
-  Prepare(&context);
-  return Call<v1::ListRegionsResponse>(
-      stub_.get(), &context, request, &v1::IndicatorService::Stub::ListRegions);
+  return Unary<v1::ListRegionsResponse>(
+      request, &v1::IndicatorService::Stub::ListRegions);
 }
 
 absl::StatusOr<v1::Region> IndicatorClient::GetRegion(
     const std::string& code) const {
-  grpc::ClientContext context;
-  Prepare(&context);
   v1::GetRegionRequest request;
   request.set_code(code);
-  return Call<v1::Region>(stub_.get(), &context, request,
-                          &v1::IndicatorService::Stub::GetRegion);
+  return Unary<v1::Region>(request, &v1::IndicatorService::Stub::GetRegion);
 }
 
 absl::StatusOr<v1::ListSourcesResponse> IndicatorClient::ListSources(
     const v1::ListSourcesRequest& request) const {
-  grpc::ClientContext context;
-  Prepare(&context);
-  return Call<v1::ListSourcesResponse>(
-      stub_.get(), &context, request, &v1::IndicatorService::Stub::ListSources);
+  return Unary<v1::ListSourcesResponse>(
+      request, &v1::IndicatorService::Stub::ListSources);
 }
 
 absl::StatusOr<v1::Source> IndicatorClient::GetSource(
     const std::string& id) const {
-  grpc::ClientContext context;
-  Prepare(&context);
   v1::GetSourceRequest request;
   request.set_id(id);
-  return Call<v1::Source>(stub_.get(), &context, request,
-                          &v1::IndicatorService::Stub::GetSource);
+  return Unary<v1::Source>(request, &v1::IndicatorService::Stub::GetSource);
 }
 
 absl::StatusOr<v1::QueryObservationsResponse>
 IndicatorClient::QueryObservations(
     const v1::QueryObservationsRequest& request) const {
-  grpc::ClientContext context;
-  Prepare(&context);
-  return Call<v1::QueryObservationsResponse>(
-      stub_.get(), &context, request,
-      &v1::IndicatorService::Stub::QueryObservations);
+  return Unary<v1::QueryObservationsResponse>(
+      request, &v1::IndicatorService::Stub::QueryObservations);
 }
 
 absl::StatusOr<v1::GetDatasetInfoResponse> IndicatorClient::GetDatasetInfo()
     const {
-  grpc::ClientContext context;
-  Prepare(&context);
-  return Call<v1::GetDatasetInfoResponse>(
-      stub_.get(), &context, v1::GetDatasetInfoRequest(),
-      &v1::IndicatorService::Stub::GetDatasetInfo);
+  return Unary<v1::GetDatasetInfoResponse>(
+      v1::GetDatasetInfoRequest(), &v1::IndicatorService::Stub::GetDatasetInfo);
 }
 
 absl::Status IndicatorClient::StreamObservations(

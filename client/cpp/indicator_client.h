@@ -22,10 +22,16 @@ struct ClientOptions {
   absl::Duration deadline = absl::Seconds(10);
   // Sent as `authorization: Bearer <token>` when not empty.
   std::string bearer_token;
-  // Whether the channel uses `ReplicaServiceConfig`; unset: when the target
-  // names several replicas. Set it for one address that balances several
-  // replicas behind it (nginx), so that calls it fails are tried again.
-  std::optional<bool> replica_config;
+  // Which service config the channel uses.
+  enum class ServiceConfig {
+    kAuto,      // `ReplicaServiceConfig` if the target names several replicas.
+    kNone,      // gRPC's defaults.
+    kReplicas,  // `ReplicaServiceConfig`.
+    kProxy,     // `ProxyServiceConfig`: one address balancing replicas.
+  };
+  // With kReplicas or kProxy, a unary call that a proxy resets (CANCELLED,
+  // when the replica behind it dies mid-answer) is also made again.
+  ServiceConfig service_config = ServiceConfig::kAuto;
 };
 
 // How to reach a server: plaintext by default; TLS with the CA that signed
@@ -43,6 +49,12 @@ struct ConnectOptions {
 // started is not retried by gRPC; `StreamObservations` resumes instead).
 const char* ReplicaServiceConfig();
 
+// Returns the service config for one address that balances several replicas,
+// such as nginx (`client/config/service_config_proxy.json`): the same deadline
+// and retry policy, without round_robin or health checking (the proxy's
+// health checks would reach one replica and speak for all).
+const char* ProxyServiceConfig();
+
 // Returns the gRPC target for `target`: "host:port" as it is; several
 // comma-separated IPv4 "a.b.c.d:port" addresses as one `ipv4:` target; a
 // `dns:///name:port` target as it is (every address the name has).
@@ -54,6 +66,9 @@ bool NamesReplicas(const std::string& target);
 
 // How many times `StreamObservations` resumes one broken export.
 inline constexpr int kMaxStreamResumes = 5;
+// How many times a unary call is made when a proxy resets it (see
+// `ClientOptions::service_config`).
+inline constexpr int kMaxResetRetries = 4;
 
 // A C++ client of `indicators.v1.IndicatorService`. Each method makes one call
 // and returns the response, or the gRPC status as an `absl::Status` with the
@@ -105,6 +120,11 @@ class IndicatorClient {
  private:
   // Prepares `context` for one call (deadline).
   void Prepare(grpc::ClientContext* context) const;
+  // Makes one unary call; with a service config, a call whose stream was
+  // reset (CANCELLED) is made again, within the same deadline.
+  template <typename Response, typename Request, typename Method>
+  absl::StatusOr<Response> Unary(const Request& request, Method method) const;
+  bool BalancesReplicas() const;
 
   std::unique_ptr<v1::IndicatorService::Stub> stub_;
   ClientOptions options_;

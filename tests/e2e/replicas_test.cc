@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <regex>
 #include <thread>
@@ -18,9 +19,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "client/cpp/indicator_client.h"
+#include "tests/e2e/nginx_front.h"
 #include "tests/e2e/subprocess.h"
 #include "tests/testing/temp_dataset.h"
 #include "tests/testing/temp_postgres.h"
+#include "tests/testing/test_pki.h"
 
 namespace indicators::testing {
 namespace {
@@ -326,38 +329,79 @@ struct Load {
   std::vector<std::thread> workers;
 };
 
-TEST_F(ReplicasTest, KillingAndStoppingReplicasUnderLoadLosesNoCall) {
-  const std::string target = absl::StrJoin(addresses_, ",");
-  ClientOptions options;
-  options.deadline = absl::Seconds(5);
-  Load configured(IndicatorClient::Connect(target, options), 4);
-  // For comparison: round_robin alone, without health checking or retries.
-  grpc::ChannelArguments plain;
-  plain.SetServiceConfigJSON(R"({"loadBalancingConfig":[{"round_robin":{}}]})");
-  Load unconfigured(
-      IndicatorClient(grpc::CreateCustomChannel(
-                          "ipv4:" + target, grpc::InsecureChannelCredentials(),
-                          plain),
-                      options),
-      2);
+// Runs both clients' load for about 9 s, killing replica 0 (SIGKILL) after 3
+// and stopping replica 1 (SIGTERM, lame duck then drain) after 6; expects no
+// failure for `configured` and reports both.
+void KillAndStopUnderLoad(Subprocess& killed,
+                          Subprocess& stopped, IndicatorClient configured_client,
+                          IndicatorClient unconfigured_client,
+                          const std::string& path,
+                          std::function<std::string()> context = [] {
+                            return std::string();
+                          }) {
+  Load configured(std::move(configured_client), 4);
+  Load unconfigured(std::move(unconfigured_client), 2);
   absl::SleepFor(absl::Seconds(3));
-  replicas_[0]->Signal(SIGKILL);
+  killed.Signal(SIGKILL);
   absl::SleepFor(absl::Seconds(3));
-  replicas_[1]->Signal(SIGTERM);
-  EXPECT_EQ(replicas_[1]->Wait(absl::Seconds(10)), 0);
+  stopped.Signal(SIGTERM);
+  EXPECT_EQ(stopped.Wait(absl::Seconds(10)), 0);
   absl::SleepFor(absl::Seconds(3));
   configured.Stop();
   unconfigured.Stop();
-  std::printf("kill -9 of one replica and SIGTERM of another under load: "
-              "shipped service config %lld failed of %lld calls; round_robin "
-              "alone %lld failed of %lld\n",
-              static_cast<long long>(configured.failures.load()),
+  std::printf("%s: kill -9 of one replica and SIGTERM of another under load: "
+              "shipped service config %lld failed of %lld calls; without it "
+              "%lld failed of %lld\n",
+              path.c_str(), static_cast<long long>(configured.failures.load()),
               static_cast<long long>(configured.calls.load()),
               static_cast<long long>(unconfigured.failures.load()),
               static_cast<long long>(unconfigured.calls.load()));
   EXPECT_EQ(configured.failures.load(), 0)
-      << absl::StrJoin(configured.errors, "\n");
+      << absl::StrJoin(configured.errors, "\n") << "\n" << context();
   EXPECT_GT(configured.calls.load(), 1000);
+}
+
+TEST_F(ReplicasTest, KillingAndStoppingReplicasUnderLoadLosesNoCall) {
+  const std::string target = absl::StrJoin(addresses_, ",");
+  ClientOptions options;
+  options.deadline = absl::Seconds(5);
+  // For comparison: round_robin alone, without health checking or retries.
+  grpc::ChannelArguments plain;
+  plain.SetServiceConfigJSON(R"({"loadBalancingConfig":[{"round_robin":{}}]})");
+  KillAndStopUnderLoad(
+      *replicas_[0], *replicas_[1],
+      IndicatorClient::Connect(target, options),
+      IndicatorClient(grpc::CreateCustomChannel(
+                          "ipv4:" + target, grpc::InsecureChannelCredentials(),
+                          plain),
+                      options),
+      "direct");
+}
+
+TEST_F(ReplicasTest, KillingAndStoppingReplicasBehindNginxLosesNoCall) {
+  TestPki pki;
+  ASSERT_TRUE(pki.ok());
+  NginxFront nginx(scratch_.dir(), pki,
+                   {addresses_[0], addresses_[1], addresses_[2]});
+  client::ConnectOptions tls{pki.Cert("ca"), "", ""};
+  ClientOptions with_config, without_config;
+  with_config.deadline = without_config.deadline = absl::Seconds(5);
+  with_config.service_config = ClientOptions::ServiceConfig::kProxy;
+  without_config.service_config = ClientOptions::ServiceConfig::kNone;
+  auto configured = IndicatorClient::ConnectTls(nginx.address(), tls, with_config);
+  auto unconfigured =
+      IndicatorClient::ConnectTls(nginx.address(), tls, without_config);
+  ASSERT_TRUE(configured.ok() && unconfigured.ok());
+  absl::Status status;
+  for (int attempt = 0; attempt < 50; ++attempt) {  // Until nginx listens.
+    status = unconfigured->GetIndicator("rd_expenditure").status();
+    if (status.ok()) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_TRUE(status.ok()) << status << "\n" << nginx.ErrorLog();
+  KillAndStopUnderLoad(*replicas_[0], *replicas_[1],
+                       *std::move(configured), *std::move(unconfigured),
+                       "through nginx", [&] { return nginx.ErrorLog(); });
 }
 
 }  // namespace

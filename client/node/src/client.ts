@@ -45,6 +45,11 @@ export type FilterInit = MessageInitShape<typeof ObservationFilterSchema>;
 export interface ClientOptions {
   /** Deadline of each call in milliseconds (default 10 s). */
   timeoutMs?: number;
+  /**
+   * The one address balances several replicas (nginx): calls it fails with
+   * UNAVAILABLE, or resets, are made again (`RETRY_POLICY`), as for a list.
+   */
+  behindProxy?: boolean;
 }
 
 /**
@@ -130,7 +135,8 @@ export function createIndicatorClient(
       defaultTimeoutMs: options.timeoutMs ?? 10_000,
     }),
   );
-  const transport = transports.length === 1 ? transports[0] : new ReplicaTransport(transports);
+  const transport =
+    transports.length === 1 && !options.behindProxy ? transports[0] : new ReplicaTransport(transports);
   return createClient(IndicatorService, transport);
 }
 

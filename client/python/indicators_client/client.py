@@ -32,6 +32,14 @@ T = TypeVar("T")
 # client/config/service_config.json): round_robin, health checking, a 10 s
 # deadline and up to 4 attempts on UNAVAILABLE only.
 SERVICE_CONFIG = (pathlib.Path(__file__).with_name("service_config.json")).read_text()
+# For one address that balances several replicas, such as nginx (the same as
+# client/config/service_config_proxy.json): the deadline and retry policy
+# without round_robin or health checking.
+PROXY_SERVICE_CONFIG = (
+    pathlib.Path(__file__).with_name("service_config_proxy.json")).read_text()
+
+# How many times a unary call is made when a proxy resets it (CANCELLED).
+MAX_RESET_RETRIES = 4
 
 # How many times one broken export resumes (see `stream_batches`).
 MAX_STREAM_RESUMES = 5
@@ -48,9 +56,11 @@ def names_replicas(target: str) -> bool:
     return "," in target or target.startswith("dns:")
 
 
-def replica_channel_options() -> List[Tuple[str, object]]:
-    """Channel options that apply `SERVICE_CONFIG`."""
-    return [("grpc.service_config", SERVICE_CONFIG), ("grpc.enable_retries", 1)]
+def channel_options(service_config: str) -> List[Tuple[str, object]]:
+    """Channel options that apply `service_config` ("" for none)."""
+    if not service_config:
+        return []
+    return [("grpc.service_config", service_config), ("grpc.enable_retries", 1)]
 
 
 class IndicatorServiceError(Exception):
@@ -135,10 +145,12 @@ class IndicatorClient:
     """Calls the indicator service; each call has a deadline of `timeout` seconds.
 
     `target` is one server (`host:port`) or several replicas (`a:p1,b:p2` or
-    `dns:///name:port`); for replicas, or with `replica_config=True` (one
-    address balancing replicas, such as nginx), the channel uses
-    `SERVICE_CONFIG`, so a call that fails with UNAVAILABLE is tried on
-    another replica. Every method raises `IndicatorServiceError` when the call
+    `dns:///name:port`). `service_config` is "auto" (`SERVICE_CONFIG` for
+    several replicas, none for one server), "replicas", "proxy"
+    (`PROXY_SERVICE_CONFIG`, for one address balancing replicas, such as
+    nginx) or "none". With a config, a call that fails with UNAVAILABLE is
+    tried on another replica, and a unary call a proxy resets (CANCELLED) is
+    made again. Every method raises `IndicatorServiceError` when the call
     fails. Use as a context manager, or call `close()`.
     """
 
@@ -148,12 +160,16 @@ class IndicatorClient:
         *,
         timeout: float = 10.0,
         channel: Optional[grpc.Channel] = None,
-        replica_config: Optional[bool] = None,
+        service_config: str = "auto",
     ) -> None:
-        use_config = names_replicas(target) if replica_config is None else replica_config
-        options = replica_channel_options() if use_config else []
+        if service_config == "auto":
+            service_config = "replicas" if names_replicas(target) else "none"
+        configs = {"replicas": SERVICE_CONFIG, "proxy": PROXY_SERVICE_CONFIG, "none": ""}
+        if service_config not in configs:
+            raise ValueError(f"service_config must be one of auto, {', '.join(configs)}")
+        self._retry_resets = service_config != "none"
         self._channel = channel or grpc.insecure_channel(
-            channel_target(target), options=options)
+            channel_target(target), options=channel_options(configs[service_config]))
         self._stub = service_grpc.IndicatorServiceStub(self._channel)
         self._timeout = timeout
 
@@ -167,10 +183,17 @@ class IndicatorClient:
         self.close()
 
     def _call(self, method: Callable, request):
-        try:
-            return method(request, timeout=self._timeout)
-        except grpc.RpcError as error:
-            raise IndicatorServiceError.from_rpc_error(error) from None
+        deadline = time.monotonic() + self._timeout
+        for attempt in range(1, MAX_RESET_RETRIES + 1):
+            try:
+                return method(request, timeout=max(deadline - time.monotonic(), 0.001))
+            except grpc.RpcError as error:
+                # This client never cancels a unary call: CANCELLED means a
+                # proxy reset it; every unary method is safe to repeat.
+                reset = error.code() == grpc.StatusCode.CANCELLED
+                if not (reset and self._retry_resets) or attempt == MAX_RESET_RETRIES:
+                    raise IndicatorServiceError.from_rpc_error(error) from None
+                time.sleep(0.05 * attempt)
 
     def _all_pages(self, method: Callable, request, items: str) -> List:
         out: List = []

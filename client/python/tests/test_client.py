@@ -165,10 +165,13 @@ class ReplicasTest(unittest.TestCase):
             server.stdout.close()
         self.scratch.cleanup()
 
-    def test_the_package_ships_the_documented_service_config(self):
-        shipped = pathlib.Path(__file__).resolve().parents[2] / "config" / "service_config.json"
-        from indicators_client import SERVICE_CONFIG
-        self.assertEqual(SERVICE_CONFIG, shipped.read_text())
+    def test_the_package_ships_the_documented_service_configs(self):
+        shipped = pathlib.Path(__file__).resolve().parents[2] / "config"
+        from indicators_client import client
+        self.assertEqual(client.SERVICE_CONFIG,
+                         (shipped / "service_config.json").read_text())
+        self.assertEqual(client.PROXY_SERVICE_CONFIG,
+                         (shipped / "service_config_proxy.json").read_text())
 
     def test_calls_survive_a_replica_killed_between_them(self):
         target = ",".join(address for _, address in self.servers)

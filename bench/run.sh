@@ -2,7 +2,8 @@
 # Benchmarks indicators-server against the bare gRPC floor measured in the
 # same run, and prints one table (see docs/PERFORMANCE.md).
 #
-#   bench/run.sh            full run: release build, 10^6 and 10^7 datasets
+#   bench/run.sh            full run: release build, 10^6 and 10^7 datasets,
+#                           and loading 10^6 from PostgreSQL next to CSV
 #   bench/run.sh --smoke    seconds: tiny sizes, checks the tools and answers
 #
 # Options: --build-dir DIR (default build-release), --no-build, --data-dir DIR.
@@ -31,7 +32,7 @@ fi
 if ((build)); then
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DINDICATORS_BUILD_TESTS=OFF >/dev/null
   cmake --build "$build_dir" -j "$(nproc)" --target indicators-server \
-    indicators-floor-server indicators-loadgen indicators-datagen >/dev/null
+    indicators-floor-server indicators-loadgen indicators-datagen indicators-admin >/dev/null
 fi
 server=$build_dir/server/indicators-server
 floor=$build_dir/bench/indicators-floor-server
@@ -139,3 +140,7 @@ for row in "${memory_rows[@]}"; do
     "$((rss / 1024))" "$(awk -v r="$rss" -v n="$n" 'BEGIN{printf "%.0f", r*1024/n}')" \
     "$((hwm / 1024))" "$(awk -v a="$after" -v b="$before" 'BEGIN{d=(a-b)/1024; printf "%.1f", d<0?0:d}')"
 done
+echo
+echo "## Loading from PostgreSQL next to CSV (bench/load_from_database.sh)"
+echo
+BUILD_DIR=$build_dir bench/load_from_database.sh --no-build "${sizes[0]}"

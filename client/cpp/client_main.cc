@@ -25,7 +25,11 @@
 ABSL_FLAG(std::string, target, "127.0.0.1:50051",
           "Server address host:port, or several replicas: a:p1,b:p2 (IPv4) or "
           "dns:///name:port; replicas get the recommended service config.");
-ABSL_FLAG(absl::Duration, deadline, absl::Seconds(10), "Deadline per call.");
+ABSL_FLAG(std::string, service_config, "auto",
+          "auto (the replica config for several targets), replicas, proxy "
+          "(one address balancing replicas, such as nginx) or none.");
+ABSL_FLAG(absl::Duration, deadline, absl::Seconds(10),
+          "Deadline per call (for stream, of the whole export).");
 ABSL_FLAG(bool, json, false, "Print responses as protobuf JSON.");
 ABSL_FLAG(std::string, token_file, "",
           "File holding a bearer token (else $INDICATORS_TOKEN, if set).");
@@ -210,6 +214,17 @@ int Run(const std::vector<char*>& args) {
   indicators::client::ClientOptions options;
   options.deadline = absl::GetFlag(FLAGS_deadline);
   options.bearer_token = ReadToken();
+  using Config = indicators::client::ClientOptions::ServiceConfig;
+  const std::string config = absl::GetFlag(FLAGS_service_config);
+  if (config == "replicas") {
+    options.service_config = Config::kReplicas;
+  } else if (config == "proxy") {
+    options.service_config = Config::kProxy;
+  } else if (config == "none") {
+    options.service_config = Config::kNone;
+  } else if (config != "auto") {
+    throw UsageError{"--service_config must be auto, replicas, proxy or none"};
+  }
   indicators::client::ConnectOptions tls;
   tls.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);
   tls.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
@@ -325,7 +340,18 @@ int Run(const std::vector<char*>& args) {
                 << "indicators:   " << d.indicator_count() << "\n"
                 << "regions:      " << d.region_count() << "\n"
                 << "sources:      " << d.source_count() << "\n"
-                << "observations: " << d.observation_count() << "\n\n";
+                << "observations: " << d.observation_count() << "\n"
+                << "source:       " << r.source() << "\n";
+      if (d.revision() != 0) {
+        std::cout << "revision:     " << d.revision() << "\n";
+      }
+      if (r.has_stale_since()) {
+        std::cout << "stale since:  "
+                  << google::protobuf::util::TimeUtil::ToString(
+                         r.stale_since())
+                  << " (the database cannot be reached)\n";
+      }
+      std::cout << "\n";
       CoverageTable(d).Print(std::cout);
     });
   }

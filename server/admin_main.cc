@@ -30,7 +30,8 @@ int Fail(const absl::Status& status) {
 }
 
 int Usage() {
-  std::fprintf(stderr, "%s\n", std::string(absl::ProgramUsageMessage()).c_str());
+  std::fprintf(stderr, "%s\n",
+               std::string(absl::ProgramUsageMessage()).c_str());
   return 2;
 }
 
@@ -79,9 +80,9 @@ int main(int argc, char** argv) {
   if (command == "revision" && args.size() == 2) {
     auto dataset = indicators::store::LoadFromDatabase(database);
     if (!dataset.ok()) return Fail(dataset.status());
-    PrintResult("revision:",
-                {false, (*dataset)->revision(), (*dataset)->version()},
-                described);
+    PrintResult(
+        "revision:", {false, (*dataset)->revision(), (*dataset)->version()},
+        described);
     return 0;
   }
   return Usage();

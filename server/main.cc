@@ -240,9 +240,9 @@ int main(int argc, char** argv) {
       "%zu regions, %zu sources, %zu observations; loaded in %.3fs, serving "
       "%.3fs after start\n",
       (*server)->address().c_str(), d.version().c_str(),
-      (*source)->Describe().c_str(),
-      d.indicators().size(), d.regions().size(), d.sources().size(),
-      d.observations().size(), absl::ToDoubleSeconds(load_time),
+      (*source)->Describe().c_str(), d.indicators().size(), d.regions().size(),
+      d.sources().size(), d.observations().size(),
+      absl::ToDoubleSeconds(load_time),
       absl::ToDoubleSeconds(absl::Now() - start));
   std::fflush(stdout);
   std::unique_ptr<indicators::store::RevisionFollower> follower =

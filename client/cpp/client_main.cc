@@ -347,8 +347,7 @@ int Run(const std::vector<char*>& args) {
       }
       if (r.has_stale_since()) {
         std::cout << "stale since:  "
-                  << google::protobuf::util::TimeUtil::ToString(
-                         r.stale_since())
+                  << google::protobuf::util::TimeUtil::ToString(r.stale_since())
                   << " (the database cannot be reached)\n";
       }
       std::cout << "\n";

@@ -215,8 +215,7 @@ std::string CanonicalDecimal(absl::string_view text) {
 template <typename OnRow>
 absl::Status ForEachRecord(const std::string& file, absl::string_view text,
                            const std::vector<std::string>& header,
-                           ErrorList* errors, ContentHash* hash,
-                           OnRow on_row) {
+                           ErrorList* errors, ContentHash* hash, OnRow on_row) {
   CsvReader reader(file, text);
   const bool file_is_utf8 = IsValidUtf8(text);
   std::vector<absl::string_view> fields;
@@ -589,8 +588,7 @@ absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(
 }
 
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDatasetFromTexts(
-    const std::string& label, const std::string (&texts)[4],
-    int64_t revision) {
+    const std::string& label, const std::string (&texts)[4], int64_t revision) {
   TableParser parser(label, texts);
   ASSIGN_OR_RETURN(DatasetTables tables, parser.Parse());
   return Dataset::Create(std::move(tables), parser.Version(), absl::Now(),

@@ -74,8 +74,8 @@ class ObservationStream {
   // Streams the matches of `filter` from scan position `start`; resume tokens
   // are `codec` tokens scoped to the dataset version and `request_text`.
   ObservationStream(std::shared_ptr<const Dataset> dataset,
-                    CompiledFilter filter, uint64_t start,
-                    PageTokenCodec codec, std::string request_text)
+                    CompiledFilter filter, uint64_t start, PageTokenCodec codec,
+                    std::string request_text)
       : dataset_(std::move(dataset)),
         filter_(std::move(filter)),
         codec_(std::move(codec)),

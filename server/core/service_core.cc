@@ -182,9 +182,8 @@ absl::StatusOr<ObservationStream> ServiceCore::StreamObservations(
       absl::StrCat("StreamObservations;", CanonicalText(filter));
   uint64_t start = 0;
   if (!resume_token.empty()) {
-    ASSIGN_OR_RETURN(start,
-                     codec_.Decode("resume_token", resume_token,
-                                   {dataset_->version(), request_text}));
+    ASSIGN_OR_RETURN(start, codec_.Decode("resume_token", resume_token,
+                                          {dataset_->version(), request_text}));
   }
   return ObservationStream(dataset_, std::move(compiled), start, codec_,
                            std::move(request_text));

@@ -44,8 +44,8 @@ class DatasetManager {
   std::shared_ptr<const Snapshot> Current() const;
 
   // Loads the dataset from the source again and, if it is valid, serves it
-  // from now on. Returns the load error otherwise (nothing changes). `trigger` names
-  // what asked for it. Reloads run one at a time; calls keep being served
+  // from now on. Returns the load error otherwise (nothing changes). `trigger`
+  // names what asked for it. Reloads run one at a time; calls keep being served
   // throughout.
   absl::Status Reload(const std::string& trigger);
 

@@ -101,9 +101,9 @@ Bytes QueryObservations(const Call& call,
 Messages StreamObservations(const Call& call,
                             const v1::StreamObservationsRequest& r) {
   const Snapshot& s = call.snapshot;
-  ASSIGN_OR_RETURN(ObservationStream stream,
-                   s.core->StreamObservations(FromProto(r.filter()),
-                                              r.resume_token()));
+  ASSIGN_OR_RETURN(
+      ObservationStream stream,
+      s.core->StreamObservations(FromProto(r.filter()), r.resume_token()));
   return std::make_unique<ObservationBatches>(std::move(stream), s.encoded,
                                               call.stream_batch_size);
 }

@@ -38,13 +38,26 @@ absl::Status DecodeCopyLine(absl::string_view line,
       return absl::InvalidArgumentError("COPY line ends in a backslash");
     }
     switch (const char e = line[i]) {
-      case 'N': break;  // NULL: an empty field.
-      case 'b': field->push_back('\b'); break;
-      case 'f': field->push_back('\f'); break;
-      case 'n': field->push_back('\n'); break;
-      case 'r': field->push_back('\r'); break;
-      case 't': field->push_back('\t'); break;
-      case 'v': field->push_back('\v'); break;
+      case 'N':
+        break;  // NULL: an empty field.
+      case 'b':
+        field->push_back('\b');
+        break;
+      case 'f':
+        field->push_back('\f');
+        break;
+      case 'n':
+        field->push_back('\n');
+        break;
+      case 'r':
+        field->push_back('\r');
+        break;
+      case 't':
+        field->push_back('\t');
+        break;
+      case 'v':
+        field->push_back('\v');
+        break;
       case 'x': {
         int value = 0, digits = 0;
         while (digits < 2 && i + 1 < line.size() &&

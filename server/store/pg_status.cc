@@ -1,9 +1,8 @@
 #include "server/store/pg_status.h"
 
 #include <exception>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -20,9 +19,10 @@ absl::Status StatusFromCurrentException(absl::string_view what) {
   } catch (const pqxx::broken_connection& e) {
     return absl::UnavailableError(message(e));
   } catch (const pqxx::undefined_table& e) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        message(e), " (the database has no indicator schema yet: run "
-                    "`indicators-admin migrate`)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(message(e),
+                     " (the database has no indicator schema yet: run "
+                     "`indicators-admin migrate`)"));
   } catch (const pqxx::integrity_constraint_violation& e) {
     return absl::InvalidArgumentError(message(e));
   } catch (const pqxx::data_exception& e) {

@@ -236,8 +236,9 @@ absl::StatusOr<StoredTexts> ReadStoredTexts(const std::string& conninfo) {
     const std::string snapshot =
         txn.exec("SELECT pg_export_snapshot()")[0][0].as<std::string>();
     const int64_t middle =
-        txn.exec("SELECT coalesce((min(ordinal) + max(ordinal)) / 2, 0) "
-                 "FROM observations")[0][0]
+        txn.exec(
+               "SELECT coalesce((min(ordinal) + max(ordinal)) / 2, 0) "
+               "FROM observations")[0][0]
             .as<int64_t>();
     std::string later;
     absl::Status later_status;
@@ -294,6 +295,15 @@ absl::StatusOr<ImportResult> ImportDirectory(const std::string& conninfo,
       absl::StatusOr<ImportResult> result = Guarded("import", [&] {
         return ReplaceIfChanged(connection, texts, dataset->version());
       });
+      if (result.ok() && result->changed) {
+        // Sets the new rows' hint bits and visibility map and refreshes the
+        // planner's statistics now, so that the replicas' first reads of
+        // them do not pay for it (VACUUM cannot run in a transaction).
+        pqxx::nontransaction(connection)
+            .exec0(
+                "VACUUM (ANALYZE) indicators, regions, sources, "
+                "observations");
+      }
       if (result.status().code() != absl::StatusCode::kAborted ||
           attempt == kAttempts) {
         return result;

@@ -3,9 +3,8 @@
 
 #include <cstdint>
 #include <memory>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "server/core/dataset.h"

@@ -3,7 +3,6 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
-
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -91,8 +90,7 @@ void RevisionFollower::Run() {
       const absl::Time poll_at = absl::Now() + options_.poll_interval;
       while (!session->listener->notified && absl::Now() < poll_at) {
         if (SleepUnlessStopped(absl::ZeroDuration())) break;
-        const absl::Duration wait =
-            std::min(kWaitSlice, poll_at - absl::Now());
+        const absl::Duration wait = std::min(kWaitSlice, poll_at - absl::Now());
         session->connection.await_notification(
             0, std::max<long>(1, absl::ToInt64Microseconds(wait)));
       }

@@ -1,10 +1,9 @@
 #ifndef INDICATORS_SERVER_STORE_SCHEMA_H_
 #define INDICATORS_SERVER_STORE_SCHEMA_H_
 
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

@@ -89,7 +89,8 @@ TEST(DatasetLoaderTest, VersionCoversEachOfTheFourTables) {
     std::string changed_content = content;
     if (std::string(text) == "\n") {
       // Swap the last two rows: file order is the last preference criterion.
-      const size_t last = changed_content.rfind('\n', changed_content.size() - 2);
+      const size_t last =
+          changed_content.rfind('\n', changed_content.size() - 2);
       const size_t before = changed_content.rfind('\n', last - 1);
       changed_content = changed_content.substr(0, before + 1) +
                         changed_content.substr(last + 1) +
@@ -119,8 +120,10 @@ TEST(DatasetLoaderTest, VersionIgnoresHowTheCsvSpellsTheContent) {
   std::string indicators = data.Read("indicators.csv");
   std::string respelled;
   for (char c : indicators) {
-    if (c == '\n') respelled += "\r\n";
-    else respelled += c;
+    if (c == '\n')
+      respelled += "\r\n";
+    else
+      respelled += c;
   }
   respelled += "\r\n";  // A blank line.
   data.Write("indicators.csv", respelled);

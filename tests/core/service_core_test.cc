@@ -305,7 +305,8 @@ TEST_F(ServiceCoreTest, AStreamResumedAfterAnyBatchGivesExactlyTheRest) {
     auto resumed = core_->StreamObservations(f, token);
     ASSERT_TRUE(resumed.ok()) << resumed.status();
     std::vector<uint32_t> rest;
-    while (resumed->Next(5, &batch)) rest.insert(rest.end(), batch.begin(), batch.end());
+    while (resumed->Next(5, &batch))
+      rest.insert(rest.end(), batch.begin(), batch.end());
     EXPECT_EQ(rest, std::vector<uint32_t>(all.begin() + before, all.end()))
         << "after " << before << " rows";
   }

@@ -52,8 +52,7 @@ NginxFront::NginxFront(const std::string& dir, const TestPki& pki,
       {{"listen 443 ssl", absl::StrCat("listen ", address_, " ssl")},
        {"/etc/ssl/indicators/server.pem", pki.Cert("server")},
        {"/etc/ssl/indicators/server.key", pki.Key("server")},
-       {"    server 127.0.0.1:50051 max_fails=1 fail_timeout=2s;\n",
-        servers}});
+       {"    server 127.0.0.1:50051 max_fails=1 fail_timeout=2s;\n", servers}});
   std::ofstream(dir + "/site.conf") << site;
   std::ofstream(dir + "/nginx.conf")
       << (geteuid() == 0 ? "user root;\n" : "") << "worker_processes 1;\n"
@@ -68,8 +67,7 @@ NginxFront::NginxFront(const std::string& dir, const TestPki& pki,
       << "  scgi_temp_path " << dir << "/scgi;\n"
       << "  include " << dir << "/site.conf;\n}\n";
   nginx_ = std::make_unique<Subprocess>(std::vector<std::string>{
-      NGINX_BINARY, "-p", dir, "-c", dir + "/nginx.conf", "-g",
-      "daemon off;"});
+      NGINX_BINARY, "-p", dir, "-c", dir + "/nginx.conf", "-g", "daemon off;"});
   // Returns once nginx accepts connections (or after 10 s).
   for (int attempt = 0; attempt < 200; ++attempt) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);

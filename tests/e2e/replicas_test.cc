@@ -2,8 +2,8 @@
 // second, a database outage leaves them serving, and a client with the
 // shipped service config loses no call when replicas die under load.
 
-#include <gtest/gtest.h>
 #include <grpcpp/create_channel.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -39,14 +39,13 @@ class ReplicasTest : public ::testing::Test {
     ASSERT_TRUE(postgres_.ok()) << postgres_.error();
     db_ = postgres_.CreateDatabase();
     std::string output;
-    ASSERT_EQ(RunCommand({ADMIN_BINARY, "--database=" + db_, "migrate"},
-                         &output),
-              0)
+    ASSERT_EQ(
+        RunCommand({ADMIN_BINARY, "--database=" + db_, "migrate"}, &output), 0)
         << output;
-    ASSERT_EQ(RunCommand({ADMIN_BINARY, "--database=" + db_, "import",
-                          TestDataDir()},
-                         &output),
-              0)
+    ASSERT_EQ(
+        RunCommand({ADMIN_BINARY, "--database=" + db_, "import", TestDataDir()},
+                   &output),
+        0)
         << output;
     // One page-token key for all: tokens are valid on every replica.
     key_file_ = scratch_.dir() + "/page_token.key";
@@ -79,9 +78,10 @@ class ReplicasTest : public ::testing::Test {
   int64_t CommitChange(int k) {
     int code = 0;
     const std::string revision = postgres_.Psql(
-        db_, absl::StrCat("UPDATE observations SET note = 'change ", k,
-                          "' WHERE ordinal = 1; "
-                          "SELECT revision FROM dataset_state"),
+        db_,
+        absl::StrCat("UPDATE observations SET note = 'change ", k,
+                     "' WHERE ordinal = 1; "
+                     "SELECT revision FROM dataset_state"),
         &code);
     EXPECT_EQ(code, 0) << revision;
     return std::stoll(revision);
@@ -128,8 +128,8 @@ TEST_F(ReplicasTest, EveryChangeReachesEveryReplicaWithinASecond) {
     for (int i = 0; i < kReplicas; ++i) {
       std::optional<absl::Duration> delay =
           AwaitRevision(i, revision, committed);
-      ASSERT_TRUE(delay.has_value()) << "replica " << i << " revision "
-                                     << revision;
+      ASSERT_TRUE(delay.has_value())
+          << "replica " << i << " revision " << revision;
       delays.push_back(*delay);
     }
   }
@@ -137,11 +137,12 @@ TEST_F(ReplicasTest, EveryChangeReachesEveryReplicaWithinASecond) {
   const absl::Duration p50 = delays[delays.size() / 2];
   const absl::Duration p99 =
       delays[static_cast<size_t>(std::ceil(0.99 * delays.size())) - 1];
-  std::printf("change -> served by replica, %zu samples: p50 %s, p99 %s, "
-              "max %s\n",
-              delays.size(), absl::FormatDuration(p50).c_str(),
-              absl::FormatDuration(p99).c_str(),
-              absl::FormatDuration(delays.back()).c_str());
+  std::printf(
+      "change -> served by replica, %zu samples: p50 %s, p99 %s, "
+      "max %s\n",
+      delays.size(), absl::FormatDuration(p50).c_str(),
+      absl::FormatDuration(p99).c_str(),
+      absl::FormatDuration(delays.back()).c_str());
   EXPECT_LT(p99, absl::Seconds(1));
   // Every replica serves the same version now.
   const std::string version = Info(0).dataset().version();
@@ -150,7 +151,8 @@ TEST_F(ReplicasTest, EveryChangeReachesEveryReplicaWithinASecond) {
   }
 }
 
-TEST_F(ReplicasTest, ReplicasServeTheirSnapshotWhileTheDatabaseIsDownAndCatchUp) {
+TEST_F(ReplicasTest,
+       ReplicasServeTheirSnapshotWhileTheDatabaseIsDownAndCatchUp) {
   const std::string version = Info(0).dataset().version();
   ASSERT_TRUE(postgres_.Stop());
   for (int i = 0; i < kReplicas; ++i) {
@@ -176,17 +178,16 @@ TEST_F(ReplicasTest, ReplicasServeTheirSnapshotWhileTheDatabaseIsDownAndCatchUp)
   const absl::Time restarted = absl::Now();
   const int64_t revision = CommitChange(1);
   for (int i = 0; i < kReplicas; ++i) {
-    std::optional<absl::Duration> delay =
-        AwaitRevision(i, revision, restarted);
+    std::optional<absl::Duration> delay = AwaitRevision(i, revision, restarted);
     ASSERT_TRUE(delay.has_value()) << "replica " << i << " did not catch up";
     EXPECT_FALSE(Info(i).has_stale_since()) << "replica " << i;
   }
 }
 
 // Exports every observation, one string per observation.
-absl::Status ExportAll(const IndicatorClient& client,
-                       std::vector<std::string>* rows,
-                       absl::FunctionRef<void(int message)> after = [](int) {}) {
+absl::Status ExportAll(
+    const IndicatorClient& client, std::vector<std::string>* rows,
+    absl::FunctionRef<void(int message)> after = [](int) {}) {
   int messages = 0;
   return client.StreamObservations(
       v1::StreamObservationsRequest(),
@@ -215,8 +216,8 @@ class ReplicaExportTest : public ReplicasTest {
                          &output),
               0)
         << output;
-    const int64_t revision = std::stoll(
-        postgres_.Psql(db_, "SELECT revision FROM dataset_state"));
+    const int64_t revision =
+        std::stoll(postgres_.Psql(db_, "SELECT revision FROM dataset_state"));
     for (int i = 0; i < kReplicas; ++i) {
       ASSERT_TRUE(AwaitRevision(i, revision, absl::Now()).has_value());
     }
@@ -249,12 +250,14 @@ class ReplicaExportTest : public ReplicasTest {
         replicas_[2]->Signal(SIGCONT);
       }
       at_message(message);
-      absl::SleepFor(absl::Milliseconds(2));  // A reader slower than the server.
+      absl::SleepFor(
+          absl::Milliseconds(2));  // A reader slower than the server.
     });
   }
 };
 
-TEST_F(ReplicaExportTest, AnExportInterruptedByAReplicasDeathCompletesOnAnother) {
+TEST_F(ReplicaExportTest,
+       AnExportInterruptedByAReplicasDeathCompletesOnAnother) {
   std::vector<std::string> interrupted;
   const absl::Status status =
       ExportFromReplicaZero(&interrupted, [&](int message) {
@@ -267,8 +270,8 @@ TEST_F(ReplicaExportTest, AnExportInterruptedByAReplicasDeathCompletesOnAnother)
   EXPECT_EQ(replicas_[0]->Wait(absl::Seconds(5)), 128 + SIGKILL)
       << "replica 0 was not serving the export";
   std::vector<std::string> uninterrupted;
-  ASSERT_TRUE(ExportAll(IndicatorClient::Connect(addresses_[1]), &uninterrupted)
-                  .ok());
+  ASSERT_TRUE(
+      ExportAll(IndicatorClient::Connect(addresses_[1]), &uninterrupted).ok());
   ASSERT_EQ(uninterrupted.size(), 60000u);
   EXPECT_EQ(interrupted.size(), uninterrupted.size());
   EXPECT_TRUE(interrupted == uninterrupted) << "not equal row for row";
@@ -293,7 +296,8 @@ TEST_F(ReplicaExportTest, AnExportWhoseVersionIsGoneFailsSayingSo) {
 
 // Mixed unary calls from several threads, counting failures.
 struct Load {
-  explicit Load(IndicatorClient client, int threads) : client(std::move(client)) {
+  explicit Load(IndicatorClient client, int threads)
+      : client(std::move(client)) {
     for (int t = 0; t < threads; ++t) {
       workers.emplace_back([this, t] {
         v1::QueryObservationsRequest query;
@@ -302,10 +306,18 @@ struct Load {
         for (int n = t; !stop.load(); ++n) {
           absl::Status status;
           switch (n % 4) {
-            case 0: status = this->client.GetIndicator("rd_expenditure").status(); break;
-            case 1: status = this->client.QueryObservations(query).status(); break;
-            case 2: status = this->client.GetRegion("CN-GD").status(); break;
-            default: status = this->client.GetDatasetInfo().status(); break;
+            case 0:
+              status = this->client.GetIndicator("rd_expenditure").status();
+              break;
+            case 1:
+              status = this->client.QueryObservations(query).status();
+              break;
+            case 2:
+              status = this->client.GetRegion("CN-GD").status();
+              break;
+            default:
+              status = this->client.GetDatasetInfo().status();
+              break;
           }
           ++calls;
           if (!status.ok()) {
@@ -332,13 +344,10 @@ struct Load {
 // Runs both clients' load for about 9 s, killing replica 0 (SIGKILL) after 3
 // and stopping replica 1 (SIGTERM, lame duck then drain) after 6; expects no
 // failure for `configured` and reports both.
-void KillAndStopUnderLoad(Subprocess& killed,
-                          Subprocess& stopped, IndicatorClient configured_client,
-                          IndicatorClient unconfigured_client,
-                          const std::string& path,
-                          std::function<std::string()> context = [] {
-                            return std::string();
-                          }) {
+void KillAndStopUnderLoad(
+    Subprocess& killed, Subprocess& stopped, IndicatorClient configured_client,
+    IndicatorClient unconfigured_client, const std::string& path,
+    std::function<std::string()> context = [] { return std::string(); }) {
   Load configured(std::move(configured_client), 4);
   Load unconfigured(std::move(unconfigured_client), 2);
   absl::SleepFor(absl::Seconds(3));
@@ -349,15 +358,17 @@ void KillAndStopUnderLoad(Subprocess& killed,
   absl::SleepFor(absl::Seconds(3));
   configured.Stop();
   unconfigured.Stop();
-  std::printf("%s: kill -9 of one replica and SIGTERM of another under load: "
-              "shipped service config %lld failed of %lld calls; without it "
-              "%lld failed of %lld\n",
-              path.c_str(), static_cast<long long>(configured.failures.load()),
-              static_cast<long long>(configured.calls.load()),
-              static_cast<long long>(unconfigured.failures.load()),
-              static_cast<long long>(unconfigured.calls.load()));
+  std::printf(
+      "%s: kill -9 of one replica and SIGTERM of another under load: "
+      "shipped service config %lld failed of %lld calls; without it "
+      "%lld failed of %lld\n",
+      path.c_str(), static_cast<long long>(configured.failures.load()),
+      static_cast<long long>(configured.calls.load()),
+      static_cast<long long>(unconfigured.failures.load()),
+      static_cast<long long>(unconfigured.calls.load()));
   EXPECT_EQ(configured.failures.load(), 0)
-      << absl::StrJoin(configured.errors, "\n") << "\n" << context();
+      << absl::StrJoin(configured.errors, "\n") << "\n"
+      << context();
   EXPECT_GT(configured.calls.load(), 1000);
 }
 
@@ -369,12 +380,11 @@ TEST_F(ReplicasTest, KillingAndStoppingReplicasUnderLoadLosesNoCall) {
   grpc::ChannelArguments plain;
   plain.SetServiceConfigJSON(R"({"loadBalancingConfig":[{"round_robin":{}}]})");
   KillAndStopUnderLoad(
-      *replicas_[0], *replicas_[1],
-      IndicatorClient::Connect(target, options),
-      IndicatorClient(grpc::CreateCustomChannel(
-                          "ipv4:" + target, grpc::InsecureChannelCredentials(),
-                          plain),
-                      options),
+      *replicas_[0], *replicas_[1], IndicatorClient::Connect(target, options),
+      IndicatorClient(
+          grpc::CreateCustomChannel("ipv4:" + target,
+                                    grpc::InsecureChannelCredentials(), plain),
+          options),
       "direct");
 }
 
@@ -388,7 +398,8 @@ TEST_F(ReplicasTest, KillingAndStoppingReplicasBehindNginxLosesNoCall) {
   with_config.deadline = without_config.deadline = absl::Seconds(5);
   with_config.service_config = ClientOptions::ServiceConfig::kProxy;
   without_config.service_config = ClientOptions::ServiceConfig::kNone;
-  auto configured = IndicatorClient::ConnectTls(nginx.address(), tls, with_config);
+  auto configured =
+      IndicatorClient::ConnectTls(nginx.address(), tls, with_config);
   auto unconfigured =
       IndicatorClient::ConnectTls(nginx.address(), tls, without_config);
   ASSERT_TRUE(configured.ok() && unconfigured.ok());
@@ -399,9 +410,9 @@ TEST_F(ReplicasTest, KillingAndStoppingReplicasBehindNginxLosesNoCall) {
     absl::SleepFor(absl::Milliseconds(100));
   }
   ASSERT_TRUE(status.ok()) << status << "\n" << nginx.ErrorLog();
-  KillAndStopUnderLoad(*replicas_[0], *replicas_[1],
-                       *std::move(configured), *std::move(unconfigured),
-                       "through nginx", [&] { return nginx.ErrorLog(); });
+  KillAndStopUnderLoad(*replicas_[0], *replicas_[1], *std::move(configured),
+                       *std::move(unconfigured), "through nginx",
+                       [&] { return nginx.ErrorLog(); });
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-
 #include <pqxx/pqxx>
 
 #include "absl/strings/numbers.h"
@@ -96,7 +95,8 @@ TEST_F(StoreTest, ImportingTheSameContentAgainChangesNothing) {
   // The same rows spelled differently: CRLF line ends.
   TempDataset respelled;
   std::string text = respelled.Read("regions.csv"), crlf;
-  for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  for (char c : text)
+    crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
   respelled.Write("regions.csv", crlf);
   auto second = ImportDirectory(db_, respelled.dir());
   ASSERT_TRUE(second.ok()) << second.status();
@@ -178,8 +178,8 @@ TEST_F(StoreTest, EveryCommittedTransactionRaisesTheRevisionOnce) {
 TEST_F(StoreTest, StoredContentIsCheckedLikeFiles) {
   MigrateAndImport(testing::TestDataDir());
   int code = 0;
-  postgres_->Psql(db_, "UPDATE observations SET period = '20x3' WHERE ordinal = 2",
-                  &code);
+  postgres_->Psql(
+      db_, "UPDATE observations SET period = '20x3' WHERE ordinal = 2", &code);
   ASSERT_EQ(code, 0);
   auto loaded = LoadFromDatabase(db_);
   EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
@@ -190,7 +190,8 @@ TEST_F(StoreTest, StoredContentIsCheckedLikeFiles) {
 
 TEST(CopyFormatTest, DecodesEscapesAndNulls) {
   std::vector<std::string> fields;
-  ASSERT_TRUE(DecodeCopyLine("a\\tb\tc\\\\d\\n\t\\N\t\\101\\x42", &fields).ok());
+  ASSERT_TRUE(
+      DecodeCopyLine("a\\tb\tc\\\\d\\n\t\\N\t\\101\\x42", &fields).ok());
   ASSERT_EQ(fields.size(), 4u);
   EXPECT_EQ(fields[0], "a\tb");
   EXPECT_EQ(fields[1], "c\\d\n");

@@ -33,18 +33,18 @@ TempPostgres::TempPostgres() {
   dir_ = pattern;
   if (geteuid() == 0) {
     const passwd* owner = getpwnam("postgres");
-    if (owner == nullptr || chown(dir_.c_str(), owner->pw_uid,
-                                  owner->pw_gid) != 0) {
+    if (owner == nullptr ||
+        chown(dir_.c_str(), owner->pw_uid, owner->pw_gid) != 0) {
       error_ = "no postgres user to own the cluster: install postgresql-15";
       return;
     }
   }
   std::string output;
-  if (RunCommand(AsClusterOwner({absl::StrCat(kBin, "initdb"), "-D",
-                                 dir_ + "/data", "-A", "trust", "-U",
-                                 "postgres", "--no-sync", "-E", "UTF8",
-                                 "--locale=C"}),
-                 &output) != 0) {
+  if (RunCommand(
+          AsClusterOwner({absl::StrCat(kBin, "initdb"), "-D", dir_ + "/data",
+                          "-A", "trust", "-U", "postgres", "--no-sync", "-E",
+                          "UTF8", "--locale=C"}),
+          &output) != 0) {
     error_ = "initdb failed: " + output;
     return;
   }
@@ -54,8 +54,8 @@ TempPostgres::TempPostgres() {
 TempPostgres::~TempPostgres() {
   if (dir_.empty()) return;
   std::string output;
-  RunCommand(AsClusterOwner({absl::StrCat(kBin, "pg_ctl"), "-D",
-                             dir_ + "/data", "-m", "immediate", "stop"}),
+  RunCommand(AsClusterOwner({absl::StrCat(kBin, "pg_ctl"), "-D", dir_ + "/data",
+                             "-m", "immediate", "stop"}),
              &output);
   RunCommand({"rm", "-rf", dir_}, &output);
 }
@@ -63,12 +63,11 @@ TempPostgres::~TempPostgres() {
 bool TempPostgres::Start() {
   std::string output;
   if (RunCommand(
-          AsClusterOwner(
-              {absl::StrCat(kBin, "pg_ctl"), "-D", dir_ + "/data", "-l",
-               dir_ + "/log", "-w", "-t", "60", "-o",
-               absl::StrCat("-c listen_addresses='' -k ", dir_,
-                            " -c fsync=off -c max_connections=200"),
-               "start"}),
+          AsClusterOwner({absl::StrCat(kBin, "pg_ctl"), "-D", dir_ + "/data",
+                          "-l", dir_ + "/log", "-w", "-t", "60", "-o",
+                          absl::StrCat("-c listen_addresses='' -k ", dir_,
+                                       " -c fsync=off -c max_connections=200"),
+                          "start"}),
           &output) != 0) {
     error_ = "pg_ctl start failed: " + output;
     return false;
@@ -78,10 +77,10 @@ bool TempPostgres::Start() {
 
 bool TempPostgres::Stop() {
   std::string output;
-  return RunCommand(AsClusterOwner({absl::StrCat(kBin, "pg_ctl"), "-D",
-                                    dir_ + "/data", "-m", "fast", "-w",
-                                    "stop"}),
-                    &output) == 0;
+  return RunCommand(
+             AsClusterOwner({absl::StrCat(kBin, "pg_ctl"), "-D", dir_ + "/data",
+                             "-m", "fast", "-w", "stop"}),
+             &output) == 0;
 }
 
 std::string TempPostgres::CreateDatabase() {

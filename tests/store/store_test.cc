@@ -3,14 +3,19 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <pqxx/pqxx>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "server/core/dataset_loader.h"
 #include "server/store/copy_format.h"
 #include "server/store/postgres_store.h"
+#include "server/store/revision_follower.h"
 #include "server/store/schema.h"
 #include "tests/testing/temp_dataset.h"
 #include "tests/testing/temp_postgres.h"
@@ -186,6 +191,74 @@ TEST_F(StoreTest, StoredContentIsCheckedLikeFiles) {
   EXPECT_NE(loaded.status().message().find("observations.csv:3"),
             std::string::npos)
       << loaded.status();
+}
+
+// Records what a follower asked for.
+struct FollowerLog {
+  absl::Mutex mu;
+  std::vector<int64_t> loads ABSL_GUARDED_BY(mu);
+  std::vector<bool> stale ABSL_GUARDED_BY(mu);
+  // Waits up to `timeout` for a load of `revision`.
+  bool AwaitLoad(int64_t revision, absl::Duration timeout) {
+    absl::MutexLock lock(&mu);
+    auto seen = [&] {
+      mu.AssertHeld();
+      return std::find(loads.begin(), loads.end(), revision) != loads.end();
+    };
+    return mu.AwaitWithTimeout(absl::Condition(&seen), timeout);
+  }
+  RevisionFollower::Callbacks Callbacks() {
+    return {[this](int64_t revision) {
+              absl::MutexLock lock(&mu);
+              loads.push_back(revision);
+              return absl::OkStatus();
+            },
+            [this](std::optional<absl::Time> since) {
+              absl::MutexLock lock(&mu);
+              stale.push_back(since.has_value());
+            }};
+  }
+};
+
+// A notification brings a change at once, with no poll for a minute.
+TEST_F(StoreTest, TheFollowerHearsACommittedChangeAtOnce) {
+  const ImportResult imported = MigrateAndImport(testing::TestDataDir());
+  FollowerLog log;
+  RevisionFollower follower({db_, absl::Minutes(1)}, imported.revision,
+                            log.Callbacks());
+  absl::SleepFor(absl::Milliseconds(300));  // It has connected and listens.
+  postgres_->Psql(db_, "UPDATE sources SET note = 'n' WHERE ordinal = 1");
+  EXPECT_TRUE(log.AwaitLoad(imported.revision + 1, absl::Seconds(1)));
+}
+
+// A change that sends no notification (here the counter raised by hand) is
+// found by the poll.
+TEST_F(StoreTest, TheFollowersPollFindsAChangeWithoutANotification) {
+  const ImportResult imported = MigrateAndImport(testing::TestDataDir());
+  FollowerLog log;
+  RevisionFollower follower({db_, absl::Milliseconds(200)}, imported.revision,
+                            log.Callbacks());
+  postgres_->Psql(db_, "UPDATE dataset_state SET revision = revision + 1");
+  EXPECT_TRUE(log.AwaitLoad(imported.revision + 1, absl::Seconds(2)));
+}
+
+// A cut connection makes the replica stale until the follower is back.
+TEST_F(StoreTest, TheFollowerReportsStaleWhileCutAndCatchesUp) {
+  const ImportResult imported = MigrateAndImport(testing::TestDataDir());
+  FollowerLog log;
+  RevisionFollower::Options options{db_, absl::Minutes(1)};
+  options.application_name = "follower under test";
+  RevisionFollower follower(options, imported.revision, log.Callbacks());
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(postgres_->Psql(db_,
+                            "SELECT count(pg_terminate_backend(pid)) FROM "
+                            "pg_stat_activity WHERE application_name = "
+                            "'follower under test'"),
+            "1");
+  postgres_->Psql(db_, "UPDATE sources SET note = 'n' WHERE ordinal = 1");
+  EXPECT_TRUE(log.AwaitLoad(imported.revision + 1, absl::Seconds(2)));
+  absl::MutexLock lock(&log.mu);
+  EXPECT_EQ(log.stale, (std::vector<bool>{true, false}));
 }
 
 TEST(CopyFormatTest, DecodesEscapesAndNulls) {

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "indicators/v1/indicator_service.pb.h"
-#include "server/core/dataset_loader.h"
+#include "server/core/dataset_source.h"
 #include "server/core/service_core.h"
 #include "server/rpc/handlers.h"
 
@@ -19,12 +19,14 @@ using indicators::rpc::DatasetManager;
 
 DatasetManager& Datasets() {
   static DatasetManager* datasets = [] {
-    auto dataset = indicators::LoadDataset(INDICATORS_DATA_DIR);
+    auto source = std::make_shared<const indicators::CsvDirectorySource>(
+        INDICATORS_DATA_DIR);
+    auto dataset = source->Load();
     if (!dataset.ok()) __builtin_trap();
     return new DatasetManager(
         std::make_shared<const indicators::ServiceCore>(
             *dataset, indicators::PageTokenCodec("fuzzing key")),
-        INDICATORS_DATA_DIR);
+        source);
   }();
   return *datasets;
 }

@@ -61,6 +61,9 @@ ABSL_FLAG(bool, latest, false,
           "query/stream: only the most recent period of each series.");
 ABSL_FLAG(bool, preferred, false,
           "query/stream: one preferred observation per figure.");
+ABSL_FLAG(std::string, known_on, "",
+          "query/stream: what was known on this day (YYYY-MM-DD): only "
+          "figures published by then.");
 
 namespace {
 
@@ -82,6 +85,8 @@ constexpr char kUsage[] =
     "  get-source ID              one source\n"
     "  query                      one page of observations (filter flags)\n"
     "  stream                     every matching observation, as it arrives\n"
+    "  history IND REGION PERIOD  every value given for one figure, oldest "
+    "first\n"
     "  info                       dataset version, counts and coverage\n"
     "  reload                     reload the server's dataset (admin token)\n"
     "Example: indicators-client query --regions=CN-GD --from=2023 --to=2023";
@@ -126,6 +131,7 @@ v1::ObservationFilter FilterFromFlags() {
   f.set_latest_only(absl::GetFlag(FLAGS_latest));
   f.set_source_mode(absl::GetFlag(FLAGS_preferred) ? v1::SOURCE_MODE_PREFERRED
                                                    : v1::SOURCE_MODE_ALL);
+  f.set_known_on(absl::GetFlag(FLAGS_known_on));
   return f;
 }
 
@@ -208,7 +214,11 @@ const std::string& RequireArg(const std::vector<char*>& args,
 int Run(const std::vector<char*>& args) {
   if (args.size() < 2) throw UsageError{"no command given"};
   const std::string command = args[1];
-  if (args.size() > 2 && command.rfind("get-", 0) != 0) {
+  if (command == "history" && args.size() != 5) {
+    throw UsageError{"history takes three arguments: INDICATOR REGION PERIOD"};
+  }
+  if (args.size() > 2 && command.rfind("get-", 0) != 0 &&
+      command != "history") {
     throw UsageError{absl::StrCat(command, " takes no argument")};
   }
   indicators::client::ClientOptions options;
@@ -290,6 +300,20 @@ int Run(const std::vector<char*>& args) {
                    SourceTable({&s}).Print(std::cout);
                    std::cout << "\nurl:  " << s.url() << "\nnote: " << s.note()
                              << "\n";
+                 });
+  }
+  if (command == "history") {
+    return Print(client.GetObservationHistory(args[2], args[3], args[4]),
+                 [](const auto& r) {
+                   for (const v1::ObservationVintage& v : r.vintages()) {
+                     std::cout
+                         << (v.known_from().empty() ? "(undated) "
+                                                    : v.known_from())
+                         << "  "
+                         << indicators::client::ObservationLine(v.observation())
+                         << "\n";
+                   }
+                   std::cout << "(" << r.vintages_size() << " values)\n";
                  });
   }
   if (command == "query") {

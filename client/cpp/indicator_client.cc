@@ -224,6 +224,18 @@ absl::StatusOr<v1::GetDatasetInfoResponse> IndicatorClient::GetDatasetInfo()
       v1::GetDatasetInfoRequest(), &v1::IndicatorService::Stub::GetDatasetInfo);
 }
 
+absl::StatusOr<v1::GetObservationHistoryResponse>
+IndicatorClient::GetObservationHistory(const std::string& indicator_id,
+                                       const std::string& region_code,
+                                       const std::string& period) const {
+  v1::GetObservationHistoryRequest request;
+  request.set_indicator_id(indicator_id);
+  request.set_region_code(region_code);
+  request.set_period(period);
+  return Unary<v1::GetObservationHistoryResponse>(
+      request, &v1::IndicatorService::Stub::GetObservationHistory);
+}
+
 absl::Status IndicatorClient::StreamObservations(
     const v1::StreamObservationsRequest& request,
     absl::FunctionRef<bool(const v1::StreamObservationsResponse&)> on_message)

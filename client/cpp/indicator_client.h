@@ -103,6 +103,10 @@ class IndicatorClient {
   absl::StatusOr<v1::QueryObservationsResponse> QueryObservations(
       const v1::QueryObservationsRequest& request) const;
   absl::StatusOr<v1::GetDatasetInfoResponse> GetDatasetInfo() const;
+  // Returns every value given for one figure, oldest first.
+  absl::StatusOr<v1::GetObservationHistoryResponse> GetObservationHistory(
+      const std::string& indicator_id, const std::string& region_code,
+      const std::string& period) const;
 
   // Calls `on_message` with each message of the stream as it arrives. If
   // `on_message` returns false the call is cancelled and CANCELLED returned.

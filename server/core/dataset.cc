@@ -69,7 +69,25 @@ void SortIntoQueryOrder(DatasetTables* tables, std::vector<uint32_t>* lines) {
   }
 }
 
+uint32_t Dataset::known_from(const Observation& o) const {
+  uint32_t earliest = 0;
+  for (uint32_t s : sources_of(o)) {
+    const uint32_t day = source_known_from_[s];
+    if (day != 0 && (earliest == 0 || day < earliest)) earliest = day;
+  }
+  return earliest;
+}
+
 void Dataset::BuildIndexes() {
+  source_known_from_.clear();
+  for (const Source& s : t_.sources) {
+    // sort_key is YYYYMMDD with 0 for a missing month or day: count such a
+    // date from the last day it can mean (day 31 orders after every day).
+    uint32_t key = static_cast<uint32_t>(s.published.sort_key);
+    if (key != 0 && key % 10000 == 0) key += 1231;
+    if (key != 0 && key % 100 == 0) key += 31;
+    source_known_from_.push_back(key);
+  }
   indicator_index_ = IndexById(t_.indicators, &Indicator::id);
   region_index_ = IndexById(t_.regions, &Region::code);
   source_index_ = IndexById(t_.sources, &Source::id);

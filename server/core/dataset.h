@@ -110,6 +110,11 @@ class Dataset {
     return absl::MakeConstSpan(t_.source_refs)
         .subspan(o.sources_begin, o.sources_count);
   }
+  // Returns the day (as YYYYMMDD) from which observation `o` was known: the
+  // earliest publication date among its sources, where a date given only as
+  // YYYY-MM or YYYY counts from the last day of that month or year (the
+  // latest it can mean); 0 if none of its sources has a date.
+  uint32_t known_from(const Observation& o) const;
   absl::string_view note_of(const Observation& o) const {
     return t_.notes[o.note];
   }
@@ -133,6 +138,7 @@ class Dataset {
   std::vector<Series> series_;
   std::vector<uint32_t> series_by_indicator_;  // Offsets, size indicators + 1.
   std::vector<IndicatorCoverage> coverage_;
+  std::vector<uint32_t> source_known_from_;  // By source; 0 = no date.
 };
 
 }  // namespace indicators

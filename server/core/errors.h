@@ -24,6 +24,7 @@ inline constexpr absl::string_view kInvalidPageToken = "INVALID_PAGE_TOKEN";
 inline constexpr absl::string_view kPageTokenMismatch = "PAGE_TOKEN_MISMATCH";
 inline constexpr absl::string_view kStalePageToken = "STALE_PAGE_TOKEN";
 inline constexpr absl::string_view kInvalidPeriod = "INVALID_PERIOD";
+inline constexpr absl::string_view kInvalidDate = "INVALID_DATE";
 inline constexpr absl::string_view kPeriodOutOfRange = "PERIOD_OUT_OF_RANGE";
 inline constexpr absl::string_view kTooManyIds = "TOO_MANY_IDS";
 inline constexpr absl::string_view kUnknownIndicator = "UNKNOWN_INDICATOR";

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
 #include "server/core/errors.h"
 
 namespace indicators {
@@ -63,7 +64,7 @@ class SeriesScanner {
         matches_every_row_(filter.status_mask == ~0u &&
                            filter.min_reliability ==
                                Reliability::kUnspecified &&
-                           filter.sources.empty()) {}
+                           filter.sources.empty() && filter.known_on == 0) {}
 
   bool Scan(const Series& s, uint64_t start) {
     // Rows are ordered by period, so the period range is a sub-range.
@@ -140,6 +141,10 @@ class SeriesScanner {
       return false;
     }
     if (o.reliability < filter_.min_reliability) return false;
+    if (filter_.known_on != 0) {
+      const uint32_t known_from = dataset_.known_from(o);
+      if (known_from == 0 || known_from > filter_.known_on) return false;
+    }
     if (filter_.sources.empty()) return true;
     for (uint32_t s : dataset_.sources_of(o)) {
       if (filter_.sources[s]) return true;
@@ -151,7 +156,7 @@ class SeriesScanner {
   const Dataset& dataset_;
   const CompiledFilter& filter_;
   absl::FunctionRef<bool(uint32_t, uint64_t)> emit_;
-  // No filter on status, grade or source: every row in range matches.
+  // No filter on status, grade, source or date: every row in range matches.
   const bool matches_every_row_;
 };
 
@@ -242,6 +247,18 @@ absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
   out.source_mode = *source_mode == SourceMode::kUnspecified ? SourceMode::kAll
                                                              : *source_mode;
   out.latest_only = filter.latest_only;
+  if (!filter.known_on.empty()) {
+    absl::CivilDay day;
+    if (filter.known_on.size() != 10 ||
+        !absl::ParseCivilTime(filter.known_on, &day) || day.year() < 1000 ||
+        day.year() > 9999) {
+      return InvalidField(
+          reason::kInvalidDate, "filter.known_on",
+          absl::StrCat(Quoted(filter.known_on), " is not a date (YYYY-MM-DD)"));
+    }
+    out.known_on = static_cast<uint32_t>(day.year() * 10000 +
+                                         day.month() * 100 + day.day());
+  }
   return out;
 }
 
@@ -259,7 +276,8 @@ std::string CanonicalText(const ObservationFilter& f) {
       ";sub=", f.include_subregions && !f.region_codes.empty(),
       ";from=", f.start_period, ";to=", f.end_period,
       ";s=", SortedJoin(f.source_ids), ";min=", f.min_reliability.value(),
-      ";st=", SortedJoin(statuses), ";latest=", f.latest_only, ";mode=", mode);
+      ";st=", SortedJoin(statuses), ";latest=", f.latest_only, ";mode=", mode,
+      ";known=", f.known_on);
 }
 
 bool ScanObservations(const Dataset& dataset, const CompiledFilter& filter,

@@ -29,6 +29,7 @@ struct ObservationFilter {
   std::vector<UncheckedEnum<ObservationStatus>> statuses;
   bool latest_only = false;
   UncheckedEnum<SourceMode> source_mode = SourceMode::kUnspecified;
+  std::string known_on;  // YYYY-MM-DD, or empty.
 };
 
 // A filter checked and resolved against one dataset version.
@@ -42,6 +43,7 @@ struct CompiledFilter {
   Reliability min_reliability = Reliability::kUnspecified;
   bool latest_only = false;
   SourceMode source_mode = SourceMode::kAll;  // Never kUnspecified.
+  uint32_t known_on = 0;  // YYYYMMDD: only rows known by then; 0 = all.
 };
 
 // Checks `filter` against `dataset`. Returns INVALID_ARGUMENT for a malformed

@@ -174,6 +174,40 @@ absl::StatusOr<Page> ServiceCore::QueryObservations(
   return out;
 }
 
+absl::StatusOr<History> ServiceCore::ObservationHistory(
+    absl::string_view indicator_id, absl::string_view region_code,
+    absl::string_view period) const {
+  ASSIGN_OR_RETURN(
+      Found<Indicator> indicator,
+      FindById(dataset_, dataset_->indicators(), "indicator_id", "indicator",
+               reason::kUnknownIndicator, indicator_id,
+               [&](auto id) { return dataset_->FindIndicator(id); }));
+  ASSIGN_OR_RETURN(Found<Region> region,
+                   FindById(dataset_, dataset_->regions(), "region_code",
+                            "region", reason::kUnknownRegion, region_code,
+                            [&](auto id) { return dataset_->FindRegion(id); }));
+  absl::StatusOr<Period> figure = Period::Parse(period);
+  if (!figure.ok()) {
+    return InvalidField(reason::kInvalidPeriod, "period",
+                        figure.status().message());
+  }
+  History out{dataset_, {}};
+  for (const Series& s : dataset_->series_of(indicator.index)) {
+    if (s.region != region.index) continue;
+    for (uint32_t r = s.begin; r < s.end; ++r) {
+      if (dataset_->observations()[r].period == *figure) out.rows.push_back(r);
+    }
+  }
+  // Undated rows (known_from 0) last; rows are in query order already.
+  auto day = [&](uint32_t r) {
+    const uint32_t known = dataset_->known_from(dataset_->observations()[r]);
+    return known == 0 ? UINT32_MAX : known;
+  };
+  std::stable_sort(out.rows.begin(), out.rows.end(),
+                   [&](uint32_t a, uint32_t b) { return day(a) < day(b); });
+  return out;
+}
+
 absl::StatusOr<ObservationStream> ServiceCore::StreamObservations(
     const ObservationFilter& filter, absl::string_view resume_token) const {
   ASSIGN_OR_RETURN(CompiledFilter compiled,

@@ -42,6 +42,15 @@ struct Page {
   std::string next_page_token;  // Empty on the last page.
 };
 
+// Every value given for one figure (indicator, region, period): observation
+// rows of `dataset`, oldest first by the day each was known
+// (`Dataset::known_from`; rows with no dated source last), then in query
+// order.
+struct History {
+  std::shared_ptr<const Dataset> dataset;
+  std::vector<uint32_t> rows;
+};
+
 // One item found by id, with the dataset version that holds it.
 template <typename T>
 struct Found {
@@ -92,6 +101,13 @@ class ServiceCore {
   absl::StatusOr<Page> QueryObservations(
       const ObservationFilter& filter, const PageRequest& page,
       absl::FunctionRef<bool()> cancelled = [] { return false; }) const;
+  // Returns the history of one figure; NOT_FOUND for an unknown indicator or
+  // region, INVALID_ARGUMENT for a missing id or a malformed period, each
+  // naming the request field. A figure with no observations has an empty
+  // history.
+  absl::StatusOr<History> ObservationHistory(absl::string_view indicator_id,
+                                             absl::string_view region_code,
+                                             absl::string_view period) const;
   // Returns a batch reader over every match of `filter`, from the start or,
   // with a `resume_token` of an earlier stream of the same filter and
   // version, right after the message that carried it (INVALID_ARGUMENT

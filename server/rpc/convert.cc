@@ -1,5 +1,6 @@
 #include "server/rpc/convert.h"
 
+#include "absl/strings/str_format.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace indicators::rpc {
@@ -45,6 +46,19 @@ void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out) {
   }
   out->set_note(std::string(dataset.note_of(o)));
   out->set_reliability(static_cast<v1::SourceReliability>(o.reliability));
+}
+
+void ToProto(const History& in, v1::GetObservationHistoryResponse* out) {
+  const Dataset& d = *in.dataset;
+  for (uint32_t row : in.rows) {
+    v1::ObservationVintage* vintage = out->add_vintages();
+    ToProto(d, row, vintage->mutable_observation());
+    if (const uint32_t day = d.known_from(d.observations()[row]); day != 0) {
+      vintage->set_known_from(absl::StrFormat("%04d-%02d-%02d", day / 10000,
+                                              day / 100 % 100, day % 100));
+    }
+  }
+  out->set_dataset_version(d.version());
 }
 
 google::protobuf::Timestamp ToProto(absl::Time time) {
@@ -96,6 +110,7 @@ ObservationFilter FromProto(const v1::ObservationFilter& in) {
   }
   out.latest_only = in.latest_only();
   out.source_mode = UncheckedEnum<SourceMode>::FromInt(in.source_mode());
+  out.known_on = in.known_on();
   return out;
 }
 

@@ -20,6 +20,7 @@ void ToProto(const Source& in, v1::Source* out);
 void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out);
 void ToProto(const Dataset& dataset, v1::DatasetInfo* out);
 void ToProto(const ReloadOutcome& in, v1::ReloadOutcome* out);
+void ToProto(const History& in, v1::GetObservationHistoryResponse* out);
 google::protobuf::Timestamp ToProto(absl::Time time);
 
 // Returns the filter as the caller spelled it; the core checks it.

@@ -108,6 +108,17 @@ Messages StreamObservations(const Call& call,
                                               call.stream_batch_size);
 }
 
+Bytes GetObservationHistory(const Call& call,
+                            const v1::GetObservationHistoryRequest& r) {
+  const Snapshot& s = call.snapshot;
+  ASSIGN_OR_RETURN(History history,
+                   s.core->ObservationHistory(r.indicator_id(), r.region_code(),
+                                              r.period()));
+  v1::GetObservationHistoryResponse response;
+  ToProto(history, &response);
+  return Serialize(response);
+}
+
 Bytes GetDatasetInfo(const Call& call, const v1::GetDatasetInfoRequest&) {
   v1::GetDatasetInfoResponse response;
   ToProto(*call.snapshot.core->dataset(), response.mutable_dataset());

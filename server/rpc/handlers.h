@@ -57,6 +57,8 @@ Bytes QueryObservations(const Call& call,
 // an empty result is one message with no observations.
 Messages StreamObservations(const Call& call,
                             const v1::StreamObservationsRequest& r);
+Bytes GetObservationHistory(const Call& call,
+                            const v1::GetObservationHistoryRequest& r);
 Bytes GetDatasetInfo(const Call& call, const v1::GetDatasetInfoRequest& r);
 // Reloads the dataset; FAILED_PRECONDITION if the new one is rejected (the
 // previous version keeps serving).

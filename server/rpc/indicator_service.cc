@@ -55,4 +55,10 @@ Svc::Unary* Svc::ReloadDataset(Context* c, const Buffer* in, Buffer* out) {
                         in, out);
 }
 
+Svc::Unary* Svc::GetObservationHistory(Context* c, const Buffer* in,
+                                       Buffer* out) {
+  return adapter_.Unary("GetObservationHistory", kRead,
+                        &handlers::GetObservationHistory, c, in, out);
+}
+
 }  // namespace indicators::rpc

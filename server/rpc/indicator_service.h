@@ -14,16 +14,16 @@ using Svc = v1::IndicatorService;
 // responses are assembled from pre-encoded bytes and every method goes
 // through the same adapter.
 using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
-    Svc::WithRawCallbackMethod_GetIndicator<
-        Svc::WithRawCallbackMethod_ListRegions<
-            Svc::WithRawCallbackMethod_GetRegion<
-                Svc::WithRawCallbackMethod_ListSources<
-                    Svc::WithRawCallbackMethod_GetSource<
-                        Svc::WithRawCallbackMethod_QueryObservations<
-                            Svc::WithRawCallbackMethod_StreamObservations<
-                                Svc::WithRawCallbackMethod_GetDatasetInfo<
-                                    Svc::WithRawCallbackMethod_ReloadDataset<
-                                        Svc::Service>>>>>>>>>>;
+    Svc::WithRawCallbackMethod_GetIndicator<Svc::WithRawCallbackMethod_ListRegions<
+        Svc::WithRawCallbackMethod_GetRegion<Svc::WithRawCallbackMethod_ListSources<
+            Svc::WithRawCallbackMethod_GetSource<
+                Svc::WithRawCallbackMethod_QueryObservations<
+                    Svc::WithRawCallbackMethod_StreamObservations<
+                        Svc::WithRawCallbackMethod_GetDatasetInfo<
+                            Svc::WithRawCallbackMethod_ReloadDataset<
+                                Svc::
+                                    WithRawCallbackMethod_GetObservationHistory<
+                                        Svc::Service>>>>>>>>>>>;
 }  // namespace internal
 
 // The `indicators.v1.IndicatorService` on gRPC's callback API: each method
@@ -49,6 +49,8 @@ class IndicatorService final : public internal::ServiceBase {
       Context* c, const Buffer* in) override;
   Unary* GetDatasetInfo(Context* c, const Buffer* in, Buffer* out) override;
   Unary* ReloadDataset(Context* c, const Buffer* in, Buffer* out) override;
+  Unary* GetObservationHistory(Context* c, const Buffer* in,
+                               Buffer* out) override;
 
  private:
   const CallAdapter adapter_;

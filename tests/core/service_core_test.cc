@@ -286,6 +286,105 @@ TEST_F(ServiceCoreTest, PagesConcatenatedEqualOneUnpaginatedResult) {
   }
 }
 
+// What was known on a date: the preferred rule applies among the figures
+// published by then (Guangdong's 2023 R&D: the January 2024 work report's
+// estimate, then the October 2024 communique's final figure).
+TEST_F(ServiceCoreTest, KnownOnGivesWhatWasPublishedByThatDate) {
+  ObservationFilter f;
+  f.indicator_ids = {"rd_expenditure"};
+  f.region_codes = {"CN-GD"};
+  f.start_period = f.end_period = "2023";
+  f.source_mode = SourceMode::kPreferred;
+  auto preferred_on = [&](const std::string& day) {
+    f.known_on = day;
+    std::vector<uint32_t> rows = QueryAll(f);
+    EXPECT_LE(rows.size(), 1u);
+    return rows.empty() ? nullptr : &dataset_->observations()[rows[0]];
+  };
+  const Observation* early = preferred_on("2024-03-01");
+  ASSERT_NE(early, nullptr);
+  EXPECT_EQ(early->value, 460);
+  EXPECT_EQ(early->qualifier, Qualifier::kAbout);
+  EXPECT_EQ(early->status, ObservationStatus::kPreliminary);
+  const Observation* late = preferred_on("2025-01-01");
+  ASSERT_NE(late, nullptr);
+  EXPECT_EQ(late->value, 480.26);
+  EXPECT_EQ(late->status, ObservationStatus::kFinal);
+  EXPECT_EQ(preferred_on("2024-01-22"), nullptr);  // The day before S2.
+  const Observation* first_day = preferred_on("2024-01-23");
+  ASSERT_NE(first_day, nullptr);
+  EXPECT_EQ(first_day->value, 460);
+}
+
+// A date of only a year counts from its last day; a figure whose sources have
+// no date is never known on a date.
+TEST_F(ServiceCoreTest,
+       KnownOnCountsPartialDatesFromTheirLastDayAndSkipsUndated) {
+  ObservationFilter f;
+  f.indicator_ids = {"rd_personnel"};
+  f.region_codes = {"CN-GD"};
+  f.start_period = f.end_period = "2021";
+  f.source_ids = {"S6"};  // Published "2022".
+  f.known_on = "2022-12-30";
+  EXPECT_TRUE(QueryAll(f).empty());
+  f.known_on = "2022-12-31";
+  EXPECT_EQ(QueryAll(f).size(), 1u);
+  ObservationFilter undated;
+  undated.indicator_ids = {"rd_expenditure"};
+  undated.region_codes = {"CN-AH"};
+  undated.start_period = undated.end_period = "2022";
+  undated.source_ids = {"S16"};  // No publication date.
+  EXPECT_EQ(QueryAll(undated).size(), 1u);
+  undated.known_on = "9999-12-31";
+  EXPECT_TRUE(QueryAll(undated).empty());
+}
+
+TEST_F(ServiceCoreTest, KnownOnMustBeADay) {
+  for (const char* bad : {"2024", "2024-03", "2024-02-30", "2024-3-01", "x"}) {
+    ObservationFilter f;
+    f.known_on = bad;
+    auto page = core_->QueryObservations(f, {});
+    EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    std::optional<ErrorDetail> detail = GetErrorDetail(page.status());
+    ASSERT_TRUE(detail.has_value()) << bad;
+    EXPECT_EQ(detail->reason, reason::kInvalidDate);
+    EXPECT_EQ(detail->field, "filter.known_on");
+  }
+}
+
+TEST_F(ServiceCoreTest, HistoryListsEveryValueOfAFigureOldestFirst) {
+  auto history = core_->ObservationHistory("rd_expenditure", "CN-GD", "2023");
+  ASSERT_TRUE(history.ok()) << history.status();
+  std::vector<std::pair<double, std::string>> got;
+  for (uint32_t r : history->rows) {
+    const Observation& o = dataset_->observations()[r];
+    std::string sources;
+    for (uint32_t s : dataset_->sources_of(o))
+      sources += dataset_->sources()[s].id;
+    got.emplace_back(o.value, sources);
+  }
+  // S2 2024-01-23; S1 and SEED 2024-02-19 (query order between them); S13
+  // 2024-10-08.
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0], std::make_pair(460.0, std::string("S2")));
+  EXPECT_EQ(got[3], std::make_pair(480.26, std::string("S13")));
+  std::set<std::string> middle = {got[1].second, got[2].second};
+  EXPECT_EQ(middle, (std::set<std::string>{"S1", "SEED"}));
+  for (size_t i = 1; i < history->rows.size(); ++i) {
+    EXPECT_LE(
+        dataset_->known_from(dataset_->observations()[history->rows[i - 1]]),
+        dataset_->known_from(dataset_->observations()[history->rows[i]]));
+  }
+  auto none = core_->ObservationHistory("rd_expenditure", "CN-GD", "1999");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->rows.empty());
+  EXPECT_EQ(core_->ObservationHistory("nope", "CN-GD", "2023").status().code(),
+            absl::StatusCode::kNotFound);
+  auto bad_period = core_->ObservationHistory("rd_expenditure", "CN-GD", "23");
+  EXPECT_EQ(bad_period.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetErrorDetail(bad_period.status())->field, "period");
+}
+
 // Resuming after any batch gives exactly the rest of the stream.
 TEST_F(ServiceCoreTest, AStreamResumedAfterAnyBatchGivesExactlyTheRest) {
   ObservationFilter f;

@@ -44,6 +44,11 @@ EveryMethod() {
        }},
       {"GetDatasetInfo", [](auto& c) { return c.GetDatasetInfo().status(); }},
       {"ReloadDataset", [](auto& c) { return c.ReloadDataset().status(); }},
+      {"GetObservationHistory",
+       [](auto& c) {
+         return c.GetObservationHistory("rd_expenditure", "CN-GD", "2023")
+             .status();
+       }},
   };
 }
 

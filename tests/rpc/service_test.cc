@@ -156,6 +156,47 @@ TEST_F(ServiceTest, CatalogCallsAnswer) {
   EXPECT_GT(info->dataset().load_time().seconds(), 0);
 }
 
+// Vintages over the wire: what was known on a date, and a figure's history.
+TEST_F(ServiceTest, KnownOnAndHistoryAnswerWhatWasKnownWhen) {
+  v1::QueryObservationsRequest query;
+  v1::ObservationFilter* f = query.mutable_filter();
+  f->add_indicator_ids("rd_expenditure");
+  f->add_region_codes("CN-GD");
+  f->set_start_period("2023");
+  f->set_end_period("2023");
+  f->set_source_mode(v1::SOURCE_MODE_PREFERRED);
+  f->set_known_on("2024-03-01");
+  auto early = client_->QueryObservations(query);
+  ASSERT_TRUE(early.ok()) << early.status();
+  ASSERT_EQ(early->observations_size(), 1);
+  EXPECT_EQ(early->observations(0).value(), 460);
+  EXPECT_EQ(early->observations(0).qualifier(), v1::QUALIFIER_ABOUT);
+  f->set_known_on("2025-01-01");
+  auto late = client_->QueryObservations(query);
+  ASSERT_TRUE(late.ok()) << late.status();
+  ASSERT_EQ(late->observations_size(), 1);
+  EXPECT_EQ(late->observations(0).value(), 480.26);
+  EXPECT_EQ(late->observations(0).status(), v1::OBSERVATION_STATUS_FINAL);
+
+  auto history =
+      client_->GetObservationHistory("rd_expenditure", "CN-GD", "2023");
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->vintages_size(), 4);
+  EXPECT_EQ(history->vintages(0).known_from(), "2024-01-23");
+  EXPECT_EQ(history->vintages(0).observation().source_ids(0), "S2");
+  EXPECT_EQ(history->vintages(3).known_from(), "2024-10-08");
+  EXPECT_EQ(history->vintages(3).observation().value(), 480.26);
+  EXPECT_EQ(history->dataset_version(), dataset_->version());
+
+  f->set_known_on("2024-3-1");
+  auto bad = client_->QueryObservations(query);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(client_->GetObservationHistory("rd_expenditure", "XX", "2023")
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(ServiceTest, BadInputGetsTheRightCodeAndTheServerKeepsServing) {
   struct Case {
     std::function<absl::Status()> call;

@@ -85,6 +85,22 @@ test("the preferred value is the final communique's", async () => {
   assert.deepEqual(rows[0].sourceIds, ["S13"]);
 });
 
+test("what was known when: knownOn and the history of a figure", async () => {
+  const init = {
+    indicatorIds: ["rd_expenditure"], regionCodes: ["CN-GD"], startPeriod: "2023", endPeriod: "2023",
+    sourceMode: SourceMode.PREFERRED,
+  };
+  const early = await queryAll(client, { ...init, knownOn: "2024-03-01" });
+  assert.deepEqual(early.map((o) => [o.value, o.qualifier]), [[460, Qualifier.ABOUT]]);
+  const late = await queryAll(client, { ...init, knownOn: "2025-01-01" });
+  assert.deepEqual(late.map((o) => o.value), [480.26]);
+  const history = await client.getObservationHistory({
+    indicatorId: "rd_expenditure", regionCode: "CN-GD", period: "2023",
+  });
+  assert.deepEqual(history.vintages.map((v) => v.knownFrom),
+    ["2024-01-23", "2024-02-19", "2024-02-19", "2024-10-08"]);
+});
+
 test("catalog calls answer", async () => {
   assert.equal((await client.listIndicators({})).indicators.length, 16);
   assert.equal((await client.getIndicator({ id: "rd_personnel" })).unit, "persons");

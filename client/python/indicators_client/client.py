@@ -121,6 +121,7 @@ class Filter:
     statuses: Sequence[int] = ()
     latest_only: bool = False
     preferred: bool = False  # one preferred observation per figure
+    known_on: str = ""  # YYYY-MM-DD: only figures published by then
 
     def to_proto(self) -> service_pb2.ObservationFilter:
         return service_pb2.ObservationFilter(
@@ -138,6 +139,7 @@ class Filter:
                 if self.preferred
                 else service_pb2.SOURCE_MODE_ALL
             ),
+            known_on=self.known_on,
         )
 
 
@@ -316,6 +318,17 @@ class IndicatorClient:
         """Yields every matching observation as its message arrives."""
         for batch in self.stream_batches(flt):
             yield from batch.observations
+
+    def history(
+        self, indicator_id: str, region_code: str, period: str
+    ) -> List[service_pb2.ObservationVintage]:
+        """Returns every value given for one figure, oldest first; each has
+        `observation` and `known_from` (YYYY-MM-DD, "" when undated)."""
+        return list(self._call(
+            self._stub.GetObservationHistory,
+            service_pb2.GetObservationHistoryRequest(
+                indicator_id=indicator_id, region_code=region_code, period=period),
+        ).vintages)
 
     def dataset_info(self) -> DatasetInfo:
         return self._call(

@@ -5,6 +5,7 @@ dataset in $INDICATORS_TEST_DATA; it is started on 127.0.0.1 with port 0 and
 stopped at the end.
 """
 
+import dataclasses
 import os
 import pathlib
 import re
@@ -44,6 +45,23 @@ class ClientTest(unittest.TestCase):
         cls.server.terminate()
         cls.server.wait(timeout=15)
         cls.server.stdout.close()
+
+    def test_what_was_known_when(self):
+        flt = Filter(indicator_ids=["rd_expenditure"], region_codes=["CN-GD"],
+                     start_period="2023", end_period="2023", preferred=True,
+                     known_on="2024-03-01")
+        [early] = self.client.query(flt)
+        self.assertEqual((early.value, early.qualifier),
+                         (460, resources_pb2.QUALIFIER_ABOUT))
+        [late] = self.client.query(dataclasses.replace(flt, known_on="2025-01-01"))
+        self.assertEqual(late.value, 480.26)
+        history = self.client.history("rd_expenditure", "CN-GD", "2023")
+        self.assertEqual([v.known_from for v in history],
+                         ["2024-01-23", "2024-02-19", "2024-02-19", "2024-10-08"])
+        self.assertEqual(history[-1].observation.source_ids, ["S13"])
+        with self.assertRaises(IndicatorServiceError) as caught:
+            self.client.query(dataclasses.replace(flt, known_on="2024"))
+        self.assertEqual(caught.exception.reason, "INVALID_DATE")
 
     def test_seed_figures_come_back_exactly_with_qualifiers(self):
         rows = self.client.query(Filter(region_codes=["CN-GD"], start_period="2023",

@@ -234,7 +234,7 @@ TEST_F(EndToEndTest, BufCurlListsServicesAndMethodsByReflection) {
   for (const char* method :
        {"ListIndicators", "GetIndicator", "ListRegions", "GetRegion",
         "ListSources", "GetSource", "QueryObservations", "StreamObservations",
-        "GetDatasetInfo"}) {
+        "GetDatasetInfo", "GetObservationHistory"}) {
     EXPECT_TRUE(
         absl::StrContains(out, absl::StrCat("IndicatorService/", method)))
         << method << "\n"
@@ -269,6 +269,14 @@ TEST_F(EndToEndTest, BufCurlCallsEveryRpcByReflection) {
        R"("includeSubregions":true,"latestOnly":true,"sourceMode":"SOURCE_MODE_PREFERRED"}})",
        R"("regionCode": "CN-GD")"},
       {"GetDatasetInfo", "{}", R"("observationCount": "416")"},
+      {"QueryObservations",
+       R"({"filter":{"indicatorIds":["rd_expenditure"],"regionCodes":["CN-GD"],)"
+       R"("startPeriod":"2023","endPeriod":"2023","sourceMode":"SOURCE_MODE_PREFERRED",)"
+       R"("knownOn":"2024-03-01"}})",
+       R"("qualifier": "QUALIFIER_ABOUT")"},
+      {"GetObservationHistory",
+       R"({"indicatorId":"rd_expenditure","regionCode":"CN-GD","period":"2023"})",
+       R"("knownFrom": "2024-01-23")"},
   };
   for (const Case& c : cases) {
     std::string out;

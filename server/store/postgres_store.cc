@@ -1,7 +1,5 @@
 #include "server/store/postgres_store.h"
 
-#include <libpq-fe.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -17,6 +15,7 @@
 #include "server/core/dataset_loader.h"
 #include "server/core/file_io.h"
 #include "server/core/status_macros.h"
+#include "server/store/conninfo.h"
 #include "server/store/copy_format.h"
 #include "server/store/pg_status.h"
 #include "server/store/schema.h"
@@ -105,7 +104,7 @@ absl::Status ReadLaterObservations(const std::string& conninfo,
                                    const std::string& snapshot, int64_t after,
                                    std::string* text) {
   return Guarded("read the dataset", [&] {
-    pqxx::connection connection(conninfo);
+    pqxx::connection connection(WithTimeLimits(conninfo));
     ReadOnlySnapshot txn(connection);
     txn.exec0("SET TRANSACTION SNAPSHOT " + txn.quote(snapshot));
     RETURN_IF_ERROR(AppendQueryAsCsv(
@@ -224,7 +223,7 @@ absl::Status WriteFileAtomically(const std::string& path,
 
 absl::StatusOr<StoredTexts> ReadStoredTexts(const std::string& conninfo) {
   return Guarded("read the dataset", [&]() -> absl::StatusOr<StoredTexts> {
-    pqxx::connection connection(conninfo);
+    pqxx::connection connection(WithTimeLimits(conninfo));
     ReadOnlySnapshot txn(connection);
     RETURN_IF_ERROR(CheckSchema(txn));
     StoredTexts stored;
@@ -289,7 +288,7 @@ absl::StatusOr<ImportResult> ImportDirectory(const std::string& conninfo,
   ASSIGN_OR_RETURN(std::shared_ptr<const Dataset> dataset,
                    LoadDatasetFromTexts(dir, texts));
   return Guarded("import", [&]() -> absl::StatusOr<ImportResult> {
-    pqxx::connection connection(conninfo);
+    pqxx::connection connection(WithTimeLimits(conninfo));
     constexpr int kAttempts = 5;
     for (int attempt = 1;; ++attempt) {
       absl::StatusOr<ImportResult> result = Guarded("import", [&] {
@@ -329,29 +328,6 @@ absl::StatusOr<ImportResult> ExportDirectory(const std::string& conninfo,
         absl::StrCat(dir, "/", kDatasetFiles[t]), stored.texts[t]));
   }
   return ImportResult{false, stored.revision, dataset->version()};
-}
-
-std::string DescribeDatabase(const std::string& conninfo) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
-  if (options == nullptr) {
-    PQfreemem(error);
-    return "postgresql (unparsable connection string)";
-  }
-  std::string host = "localhost", port = "5432", dbname;
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (o->val == nullptr || *o->val == '\0') continue;
-    const std::string key = o->keyword;
-    if (key == "host") host = o->val;
-    if (key == "port") port = o->val;
-    if (key == "dbname") dbname = o->val;
-  }
-  PQconninfoFree(options);
-  if (!host.empty() && host[0] == '/') {  // A Unix socket directory.
-    return absl::StrCat("postgresql:///", dbname, "?host=", host,
-                        "&port=", port);
-  }
-  return absl::StrCat("postgresql://", host, ":", port, "/", dbname);
 }
 
 }  // namespace indicators::store

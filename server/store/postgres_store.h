@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "server/core/dataset.h"
 #include "server/core/dataset_source.h"
+#include "server/store/conninfo.h"
 
 namespace indicators::store {
 
@@ -55,10 +56,6 @@ absl::StatusOr<ImportResult> ImportDirectory(const std::string& conninfo,
 // Returns the revision and version written, which a load of `dir` gives too.
 absl::StatusOr<ImportResult> ExportDirectory(const std::string& conninfo,
                                              const std::string& dir);
-
-// Returns "postgresql://host:port/dbname" for a connection string, without
-// user or password, to name the database in logs.
-std::string DescribeDatabase(const std::string& conninfo);
 
 // The dataset stored in PostgreSQL, as a server's source.
 class DatabaseSource final : public DatasetSource {

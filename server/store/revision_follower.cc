@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/core/status_macros.h"
+#include "server/store/conninfo.h"
 #include "server/store/pg_status.h"
 #include "server/store/postgres_store.h"
 
@@ -29,7 +30,7 @@ class Listener final : public pqxx::notification_receiver {
 // One connection with its LISTEN; the listener goes before the connection.
 struct Session {
   explicit Session(const RevisionFollower::Options& options)
-      : connection(options.conninfo) {
+      : connection(WithTimeLimits(options.conninfo)) {
     pqxx::nontransaction(connection)
         .exec0("SET application_name = " +
                connection.quote(options.application_name));

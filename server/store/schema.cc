@@ -1,6 +1,7 @@
 #include "server/store/schema.h"
 
 #include "absl/strings/str_cat.h"
+#include "server/store/conninfo.h"
 #include "server/store/pg_status.h"
 
 namespace indicators::store {
@@ -22,7 +23,7 @@ int LatestVersion() { return Migrations().back().version; }
 
 absl::StatusOr<std::vector<std::string>> Migrate(const std::string& conninfo) {
   return Guarded("migrate", [&] {
-    pqxx::connection connection(conninfo);
+    pqxx::connection connection(WithTimeLimits(conninfo));
     std::vector<std::string> applied;
     for (const Migration& migration : Migrations()) {
       pqxx::work txn(connection);

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/core/dataset_loader.h"
+#include "server/store/conninfo.h"
 #include "server/store/copy_format.h"
 #include "server/store/postgres_store.h"
 #include "server/store/revision_follower.h"
@@ -259,6 +260,26 @@ TEST_F(StoreTest, TheFollowerReportsStaleWhileCutAndCatchesUp) {
   EXPECT_TRUE(log.AwaitLoad(imported.revision + 1, absl::Seconds(2)));
   absl::MutexLock lock(&log.mu);
   EXPECT_EQ(log.stale, (std::vector<bool>{true, false}));
+}
+
+TEST(ConninfoTest, TimeLimitsAreAddedWhereTheStringSetsNone) {
+  EXPECT_EQ(WithTimeLimits("host=/tmp dbname=x connect_timeout=1"),
+            "host=/tmp dbname=x connect_timeout=1 keepalives_idle=5 "
+            "keepalives_interval=2 keepalives_count=3 tcp_user_timeout=10000");
+  EXPECT_EQ(WithTimeLimits("postgresql://db.internal/x"),
+            "postgresql://db.internal/x?connect_timeout=5&keepalives_idle=5&"
+            "keepalives_interval=2&keepalives_count=3&tcp_user_timeout=10000");
+  EXPECT_EQ(WithTimeLimits("postgresql://h/x?sslmode=require&keepalives_idle=9"
+                           "&keepalives_interval=1&keepalives_count=1&"
+                           "tcp_user_timeout=1&connect_timeout=2"),
+            "postgresql://h/x?sslmode=require&keepalives_idle=9"
+            "&keepalives_interval=1&keepalives_count=1&tcp_user_timeout=1&"
+            "connect_timeout=2");
+  EXPECT_EQ(WithTimeLimits("not = a valid 'string"), "not = a valid 'string");
+  EXPECT_EQ(DescribeDatabase("host=/tmp/pg user=u password=secret dbname=d"),
+            "postgresql:///d?host=/tmp/pg&port=5432");
+  EXPECT_EQ(DescribeDatabase("postgresql://u:secret@db.internal:6000/d"),
+            "postgresql://db.internal:6000/d");
 }
 
 TEST(CopyFormatTest, DecodesEscapesAndNulls) {

@@ -5,9 +5,10 @@
 
 namespace indicators {
 
-CsvReader::CsvReader(absl::string_view file_name, absl::string_view text)
-    : file_name_(file_name), text_(text) {
-  if (absl::StartsWith(text_, "\xEF\xBB\xBF")) pos_ = 3;
+CsvReader::CsvReader(absl::string_view file_name, absl::string_view text,
+                     int first_line)
+    : file_name_(file_name), text_(text), line_(first_line) {
+  if (first_line == 1 && absl::StartsWith(text_, "\xEF\xBB\xBF")) pos_ = 3;
 }
 
 absl::Status CsvReader::Error(int column, absl::string_view what) const {

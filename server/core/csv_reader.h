@@ -18,7 +18,10 @@ namespace indicators {
 class CsvReader {
  public:
   // `text` must outlive the reader; `file_name` prefixes error messages.
-  CsvReader(absl::string_view file_name, absl::string_view text);
+  // `first_line` numbers the text's first line; a byte-order mark is skipped
+  // only where the text is a file's start (`first_line` 1).
+  CsvReader(absl::string_view file_name, absl::string_view text,
+            int first_line = 1);
 
   // Reads the next record into `fields`. Returns false at the end of the text,
   // or INVALID_ARGUMENT naming the file, line and column of malformed quoting.
@@ -26,6 +29,8 @@ class CsvReader {
 
   // Returns the 1-based line on which the last record read starts.
   int line() const { return record_line_; }
+  // Returns the line on which the next record would start.
+  int next_line() const { return line_; }
 
  private:
   absl::Status Error(int column, absl::string_view what) const;

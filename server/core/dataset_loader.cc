@@ -1,6 +1,7 @@
 #include "server/core/dataset_loader.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <utility>
@@ -15,9 +16,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "server/core/csv_reader.h"
+#include "server/core/csv_records.h"
 #include "server/core/errors.h"
-#include "server/core/file_io.h"
 #include "server/core/sha256.h"
 #include "server/core/status_macros.h"
 #include "server/core/utf8.h"
@@ -213,11 +213,9 @@ std::string CanonicalDecimal(absl::string_view text) {
 // `on_row` may replace a field with its canonical spelling (a view that stays
 // valid until it returns); the record is then added to `hash`.
 template <typename OnRow>
-absl::Status ForEachRecord(const std::string& file, absl::string_view text,
+absl::Status ForEachRecord(const std::string& file, CsvRecords& reader,
                            const std::vector<std::string>& header,
                            ErrorList* errors, ContentHash* hash, OnRow on_row) {
-  CsvReader reader(file, text);
-  const bool file_is_utf8 = IsValidUtf8(text);
   std::vector<absl::string_view> fields;
   ASSIGN_OR_RETURN(bool has_header, reader.Next(&fields));
   const std::string expected = absl::StrJoin(header, ",");
@@ -243,10 +241,11 @@ absl::Status ForEachRecord(const std::string& file, absl::string_view text,
     }
     // Text is served as protobuf strings, which must be UTF-8: a row with
     // any other bytes would make every response that holds it undecodable.
-    // Fields of a valid file are valid (they are cut at ASCII bytes), so only
-    // a file with a bad byte is checked field by field.
+    // Fields of valid text are valid (they are cut at ASCII bytes), so only
+    // text with a bad byte is checked field by field.
     bool valid = true;
-    for (size_t i = 0; !file_is_utf8 && i < fields.size(); ++i) {
+    const bool text_is_utf8 = reader.utf8();
+    for (size_t i = 0; !text_is_utf8 && i < fields.size(); ++i) {
       const size_t bad = FirstInvalidUtf8(fields[i]);
       if (bad == fields[i].size()) continue;
       row.Error(i, absl::StrFormat("is not valid UTF-8 (byte 0x%02X at byte "
@@ -271,8 +270,9 @@ void SortById(std::vector<T>* items, std::string T::*id) {
 // Parses the four files into tables, or returns every problem found.
 class TableParser {
  public:
-  TableParser(const std::string& dir, const std::string (&texts)[4])
-      : dir_(dir), texts_(texts) {}
+  TableParser(const std::string& dir,
+              std::array<std::unique_ptr<CsvRecords>, 4> tables)
+      : dir_(dir), tables_in_(std::move(tables)) {}
 
   absl::StatusOr<DatasetTables> Parse() {
     RETURN_IF_ERROR(ParseIndicators());
@@ -316,7 +316,7 @@ class TableParser {
     absl::flat_hash_map<std::string, int> seen;
     std::string canonical;
     RETURN_IF_ERROR(ForEachRecord(
-        file, texts_[0], header, &errors_, &hash_,
+        file, *tables_in_[0], header, &errors_, &hash_,
         [&](const RowContext& row, std::vector<absl::string_view>& f) {
           Indicator ind;
           if (CheckId(row, 0, f[0])) CheckUnique(&seen, row, f[0]);
@@ -350,7 +350,7 @@ class TableParser {
     absl::flat_hash_map<std::string, int> seen;
     std::vector<std::pair<int, std::string>> parents;  // (line, code)
     RETURN_IF_ERROR(ForEachRecord(
-        file, texts_[1], header, &errors_, &hash_,
+        file, *tables_in_[1], header, &errors_, &hash_,
         [&](const RowContext& row, std::vector<absl::string_view>& f) {
           Region region;
           if (CheckId(row, 0, f[0])) CheckUnique(&seen, row, f[0]);
@@ -403,7 +403,7 @@ class TableParser {
         absl::StrSplit(kDatasetHeaders[2], ',');
     absl::flat_hash_map<std::string, int> seen;
     RETURN_IF_ERROR(ForEachRecord(
-        file, texts_[2], header, &errors_, &hash_,
+        file, *tables_in_[2], header, &errors_, &hash_,
         [&](const RowContext& row, std::vector<absl::string_view>& f) {
           Source s;
           if (CheckId(row, 0, f[0])) CheckUnique(&seen, row, f[0]);
@@ -454,7 +454,7 @@ class TableParser {
     };
 
     return ForEachRecord(
-        file, texts_[3], header, &errors_, &hash_,
+        file, *tables_in_[3], header, &errors_, &hash_,
         [&](const RowContext& row, std::vector<absl::string_view>& f) {
           Observation o;
           bool ok = true;
@@ -568,7 +568,7 @@ class TableParser {
   }
 
   const std::string& dir_;
-  const std::string (&texts_)[4];
+  std::array<std::unique_ptr<CsvRecords>, 4> tables_in_;
   ErrorList errors_;
   ContentHash hash_;
   DatasetTables tables_;
@@ -579,19 +579,28 @@ class TableParser {
 
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(
     const std::string& dir) {
-  std::string texts[4];
+  // Each file is read a chunk at a time as it is parsed: memory holds the
+  // tables and one chunk, never a file's whole text.
+  std::array<std::unique_ptr<CsvRecords>, 4> tables;
   for (size_t i = 0; i < 4; ++i) {
-    ASSIGN_OR_RETURN(texts[i],
-                     ReadFile(absl::StrCat(dir, "/", kDatasetFiles[i])));
+    ASSIGN_OR_RETURN(tables[i], FileCsvRecords::Open(
+                                    absl::StrCat(dir, "/", kDatasetFiles[i]),
+                                    kDatasetFiles[i]));
   }
-  return LoadDatasetFromTexts(dir, texts);
+  TableParser parser(dir, std::move(tables));
+  ASSIGN_OR_RETURN(DatasetTables parsed, parser.Parse());
+  return Dataset::Create(std::move(parsed), parser.Version(), absl::Now());
 }
 
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDatasetFromTexts(
     const std::string& label, const std::string (&texts)[4], int64_t revision) {
-  TableParser parser(label, texts);
-  ASSIGN_OR_RETURN(DatasetTables tables, parser.Parse());
-  return Dataset::Create(std::move(tables), parser.Version(), absl::Now(),
+  std::array<std::unique_ptr<CsvRecords>, 4> tables;
+  for (size_t i = 0; i < 4; ++i) {
+    tables[i] = std::make_unique<TextCsvRecords>(kDatasetFiles[i], texts[i]);
+  }
+  TableParser parser(label, std::move(tables));
+  ASSIGN_OR_RETURN(DatasetTables parsed, parser.Parse());
+  return Dataset::Create(std::move(parsed), parser.Version(), absl::Now(),
                          revision);
 }
 

@@ -1,19 +1,27 @@
 #include "server/core/file_io.h"
 
-#include <fstream>
-#include <sstream>
+#include <cstdio>
 
 #include "absl/strings/str_cat.h"
 
 namespace indicators {
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read ", path));
-  return std::move(out).str();
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  }
+  // Read straight into the string (a stringstream would hold the bytes twice).
+  std::string out;
+  char chunk[1 << 16];
+  size_t got;
+  while ((got = std::fread(chunk, 1, sizeof(chunk), file)) > 0) {
+    out.append(chunk, got);
+  }
+  const bool failed = std::ferror(file) != 0;
+  std::fclose(file);
+  if (failed) return absl::DataLossError(absl::StrCat("cannot read ", path));
+  return out;
 }
 
 }  // namespace indicators

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
+
+#include "server/core/csv_records.h"
 
 namespace indicators {
 namespace {
@@ -71,6 +74,60 @@ TEST(CsvReaderTest, RejectsMalformedQuotingWithPosition) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.text;
     EXPECT_EQ(status.message(), c.message);
   }
+}
+
+}  // namespace
+}  // namespace indicators
+
+namespace indicators {
+namespace {
+
+// Every record with its line, then the error if there is one. UTF-8 is
+// judged per chunk, a finer grain than the whole text, so it is not traced.
+std::vector<std::string> Trace(CsvRecords& records) {
+  std::vector<std::string> out;
+  std::vector<absl::string_view> fields;
+  while (true) {
+    absl::StatusOr<bool> more = records.Next(&fields);
+    if (!more.ok()) {
+      out.push_back(std::string(more.status().message()));
+      break;
+    }
+    if (!*more) break;
+    std::string line = std::to_string(records.line()) + ":";
+    for (absl::string_view f : fields) line += "[" + std::string(f) + "]";
+    out.push_back(line);
+  }
+  return out;
+}
+
+// A file read in chunks of every small size gives exactly the records, lines
+// and errors of the same text read whole.
+TEST(FileCsvRecordsTest, AnyChunkSizeGivesTheWholeTextsRecords) {
+  const std::string texts[] = {
+      "\xEF\xBB\xBFh1,h2\r\na,\"b,\"\"c\"\"\nd\"\r\n\n\"e\",f\ng,\xFF\n",
+      "a,b\n\"multi\nline\nfield\",x\nlast,without newline",
+      "a,b\n\"unterminated,x\ny,z\n",
+      "a,b\nc,d\"e\nf,g\n",
+  };
+  const std::string path = ::testing::TempDir() + "/chunks.csv";
+  for (const std::string& text : texts) {
+    TextCsvRecords whole("t.csv", text);
+    const std::vector<std::string> expected = Trace(whole);
+    for (size_t chunk = 1; chunk <= text.size() + 1; ++chunk) {
+      std::FILE* f = std::fopen(path.c_str(), "wb");
+      std::fwrite(text.data(), 1, text.size(), f);
+      std::fclose(f);
+      auto file = FileCsvRecords::Open(path, "t.csv", chunk);
+      ASSERT_TRUE(file.ok());
+      EXPECT_EQ(Trace(**file), expected) << "chunk " << chunk << " of " << text;
+    }
+  }
+}
+
+TEST(FileCsvRecordsTest, AMissingFileIsNotFound) {
+  EXPECT_EQ(FileCsvRecords::Open("/nonexistent/x.csv", "x.csv").status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -16,11 +16,13 @@ import {
   createClient,
   type Client,
   type ContextValues,
+  type Interceptor,
   type StreamResponse,
   type Transport,
   type UnaryResponse,
 } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { readFileSync } from "node:fs";
 import {
   IndicatorService,
   ObservationFilterSchema,
@@ -50,6 +52,13 @@ export interface ClientOptions {
    * UNAVAILABLE, or resets, are made again (`RETRY_POLICY`), as for a list.
    */
   behindProxy?: boolean;
+  /** Sent as `authorization: Bearer <token>` on every call. */
+  token?: string;
+  /**
+   * TLS: the CA that signed the server's certificate (PEM file); with
+   * `certFile` and `keyFile`, mutual TLS. Without it the channel is plaintext.
+   */
+  tls?: { caFile: string; certFile?: string; keyFile?: string };
 }
 
 /**
@@ -129,10 +138,26 @@ export function createIndicatorClient(
   target = "127.0.0.1:50051",
   options: ClientOptions = {},
 ): IndicatorClient {
+  const { token, tls } = options;
+  const interceptors: Interceptor[] = token
+    ? [
+        (next) => async (req) => {
+          req.header.set("authorization", `Bearer ${token}`);
+          return next(req);
+        },
+      ]
+    : [];
+  const nodeOptions = tls && {
+    ca: readFileSync(tls.caFile),
+    cert: tls.certFile ? readFileSync(tls.certFile) : undefined,
+    key: tls.keyFile ? readFileSync(tls.keyFile) : undefined,
+  };
   const transports = target.split(",").map((address) =>
     createGrpcTransport({
-      baseUrl: `http://${address}`,
+      baseUrl: `${tls ? "https" : "http"}://${address}`,
       defaultTimeoutMs: options.timeoutMs ?? 10_000,
+      interceptors,
+      nodeOptions,
     }),
   );
   const transport =

@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -221,6 +222,44 @@ test("replicas: calls survive a killed replica and streams resume on another", a
     }
   } finally {
     for (const [child] of replicas) child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("TLS, mutual TLS and a bearer token", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "indicators-ts-tls-"));
+  const openssl = (...args: string[]) => {
+    const r = spawnSync("openssl", args, { stdio: "ignore" });
+    assert.equal(r.status, 0, `openssl ${args.join(" ")}`);
+  };
+  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=ca",
+    "-keyout", join(dir, "ca.key"), "-out", join(dir, "ca.pem"));
+  for (const [name, ext] of [["server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth"],
+                             ["client", "extendedKeyUsage=clientAuth"]]) {
+    writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${name}`,
+      "-keyout", join(dir, `${name}.key`), "-out", join(dir, `${name}.csr`));
+    openssl("x509", "-req", "-days", "2", "-in", join(dir, `${name}.csr`), "-CA", join(dir, "ca.pem"),
+      "-CAkey", join(dir, "ca.key"), "-CAcreateserial", "-extfile", join(dir, `${name}.ext`),
+      "-out", join(dir, `${name}.pem`));
+  }
+  const hash = createHash("sha256").update("reader-token").digest("hex");
+  writeFileSync(join(dir, "tokens"), `${hash} read\n`);
+  const [child, address] = await startServer(
+    `--tls_cert_file=${join(dir, "server.pem")}`, `--tls_key_file=${join(dir, "server.key")}`,
+    `--tls_client_ca_file=${join(dir, "ca.pem")}`, `--tokens_file=${join(dir, "tokens")}`,
+    "--require_read_token");
+  try {
+    const tls = { caFile: join(dir, "ca.pem"), certFile: join(dir, "client.pem"), keyFile: join(dir, "client.key") };
+    const ok = createIndicatorClient(address, { token: "reader-token", tls });
+    assert.equal((await ok.getIndicator({ id: "rd_expenditure" })).id, "rd_expenditure");
+    const noToken = createIndicatorClient(address, { tls });
+    await assert.rejects(noToken.getIndicator({ id: "rd_expenditure" }),
+      (err) => ConnectError.from(err).code === Code.Unauthenticated);
+    const noCert = createIndicatorClient(address, { token: "reader-token", tls: { caFile: tls.caFile } });
+    await assert.rejects(noCert.getIndicator({ id: "rd_expenditure" }));
+  } finally {
+    child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
 });

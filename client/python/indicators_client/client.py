@@ -152,8 +152,11 @@ class IndicatorClient:
     (`PROXY_SERVICE_CONFIG`, for one address balancing replicas, such as
     nginx) or "none". With a config, a call that fails with UNAVAILABLE is
     tried on another replica, and a unary call a proxy resets (CANCELLED) is
-    made again. Every method raises `IndicatorServiceError` when the call
-    fails. Use as a context manager, or call `close()`.
+    made again. `token` is sent as `authorization: Bearer <token>` on every
+    call. With `tls_ca_file` (the CA that signed the server's certificate) the
+    channel uses TLS; add `tls_cert_file` and `tls_key_file` for mutual TLS.
+    Every method raises `IndicatorServiceError` when the call fails. Use as a
+    context manager, or call `close()`.
     """
 
     def __init__(
@@ -163,6 +166,10 @@ class IndicatorClient:
         timeout: float = 10.0,
         channel: Optional[grpc.Channel] = None,
         service_config: str = "auto",
+        token: str = "",
+        tls_ca_file: str = "",
+        tls_cert_file: str = "",
+        tls_key_file: str = "",
     ) -> None:
         if service_config == "auto":
             service_config = "replicas" if names_replicas(target) else "none"
@@ -170,8 +177,19 @@ class IndicatorClient:
         if service_config not in configs:
             raise ValueError(f"service_config must be one of auto, {', '.join(configs)}")
         self._retry_resets = service_config != "none"
-        self._channel = channel or grpc.insecure_channel(
-            channel_target(target), options=channel_options(configs[service_config]))
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else None
+        options = channel_options(configs[service_config])
+        if channel is None and tls_ca_file:
+            read = lambda path: pathlib.Path(path).read_bytes() if path else None
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=read(tls_ca_file),
+                private_key=read(tls_key_file),
+                certificate_chain=read(tls_cert_file))
+            channel = grpc.secure_channel(channel_target(target), credentials,
+                                          options=options)
+        elif channel is None:
+            channel = grpc.insecure_channel(channel_target(target), options=options)
+        self._channel = channel
         self._stub = service_grpc.IndicatorServiceStub(self._channel)
         self._timeout = timeout
 
@@ -188,7 +206,8 @@ class IndicatorClient:
         deadline = time.monotonic() + self._timeout
         for attempt in range(1, MAX_RESET_RETRIES + 1):
             try:
-                return method(request, timeout=max(deadline - time.monotonic(), 0.001))
+                return method(request, timeout=max(deadline - time.monotonic(), 0.001),
+                              metadata=self._metadata)
             except grpc.RpcError as error:
                 # This client never cancels a unary call: CANCELLED means a
                 # proxy reset it; every unary method is safe to repeat.
@@ -288,6 +307,7 @@ class IndicatorClient:
                 service_pb2.StreamObservationsRequest(
                     filter=flt.to_proto(), resume_token=resume_token),
                 timeout=max(deadline - time.monotonic(), 0.001),
+                metadata=self._metadata,
             )
             try:
                 for message in call:

@@ -6,6 +6,7 @@ stopped at the end.
 """
 
 import dataclasses
+import hashlib
 import os
 import pathlib
 import re
@@ -213,3 +214,64 @@ class ReplicasTest(unittest.TestCase):
             rest = [o for b in second.stream_batches(flt, batches[2].resume_token)
                     for o in b.observations]
             self.assertEqual(rest, everything[before:])
+
+
+class TlsAndTokenTest(unittest.TestCase):
+    """A server with TLS, mutual TLS and required read tokens."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        d = pathlib.Path(cls.dir.name)
+
+        def openssl(*args):
+            subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=ca", "-keyout", d / "ca.key", "-out", d / "ca.pem")
+        for name, ext in [("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth"),
+                          ("client", "extendedKeyUsage=clientAuth")]:
+            (d / f"{name}.ext").write_text(ext + "\n")
+            openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}",
+                    "-keyout", d / f"{name}.key", "-out", d / f"{name}.csr")
+            openssl("x509", "-req", "-days", "2", "-in", d / f"{name}.csr",
+                    "-CA", d / "ca.pem", "-CAkey", d / "ca.key", "-CAcreateserial",
+                    "-extfile", d / f"{name}.ext", "-out", d / f"{name}.pem")
+        token_hash = hashlib.sha256(b"reader-token").hexdigest()
+        (d / "tokens").write_text(f"{token_hash} read\n")
+        cls.server, cls.target = start_server(
+            f"--tls_cert_file={d / 'server.pem'}", f"--tls_key_file={d / 'server.key'}",
+            f"--tls_client_ca_file={d / 'ca.pem'}", f"--tokens_file={d / 'tokens'}",
+            "--require_read_token")
+        cls.d = d
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.kill()
+        cls.server.wait(timeout=15)
+        cls.server.stdout.close()
+        cls.dir.cleanup()
+
+    def client(self, token="reader-token", cert=True):
+        d = self.d
+        return IndicatorClient(
+            self.target, token=token, tls_ca_file=str(d / "ca.pem"),
+            tls_cert_file=str(d / "client.pem") if cert else "",
+            tls_key_file=str(d / "client.key") if cert else "", timeout=5)
+
+    def test_a_token_over_mutual_tls_is_answered(self):
+        with self.client() as client:
+            self.assertEqual(client.get_indicator("rd_expenditure").id, "rd_expenditure")
+            self.assertGreater(sum(1 for _ in client.stream(Filter(region_codes=["CN-GD"]))), 0)
+
+    def test_without_a_token_the_call_is_unauthenticated(self):
+        with self.client(token="") as client:
+            with self.assertRaises(IndicatorServiceError) as caught:
+                client.get_indicator("rd_expenditure")
+            self.assertEqual(caught.exception.code, grpc.StatusCode.UNAUTHENTICATED)
+
+    def test_without_a_client_certificate_the_connection_is_refused(self):
+        with self.client(cert=False) as client:
+            with self.assertRaises(IndicatorServiceError) as caught:
+                client.get_indicator("rd_expenditure")
+            self.assertEqual(caught.exception.code, grpc.StatusCode.UNAVAILABLE)

@@ -1,5 +1,7 @@
 #include "server/core/csv_records.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "server/core/utf8.h"
 
@@ -24,7 +26,24 @@ size_t WholeRecordsLength(absl::string_view text) {
 
 TextCsvRecords::TextCsvRecords(absl::string_view file_name,
                                absl::string_view text)
-    : reader_(file_name, text), utf8_(IsValidUtf8(text)) {}
+    : text_(text), reader_(file_name, text), utf8_(IsValidUtf8(text)) {}
+
+size_t TextCsvRecords::MaxRecords() const {
+  return static_cast<size_t>(std::count(text_.begin(), text_.end(), '\n')) + 1;
+}
+
+size_t FileCsvRecords::MaxRecords() const {
+  std::FILE* file = std::fopen(path_.c_str(), "rb");
+  if (file == nullptr) return 0;
+  std::string chunk(size_t{1} << 20, '\0');
+  size_t lines = 1, got;
+  while ((got = std::fread(chunk.data(), 1, chunk.size(), file)) > 0) {
+    lines +=
+        static_cast<size_t>(std::count(chunk.data(), chunk.data() + got, '\n'));
+  }
+  std::fclose(file);
+  return lines;
+}
 
 absl::StatusOr<std::unique_ptr<FileCsvRecords>> FileCsvRecords::Open(
     const std::string& path, std::string file_name, size_t chunk_bytes) {

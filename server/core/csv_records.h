@@ -27,6 +27,9 @@ class CsvRecords {
   // Returns whether the text holding the last record is all valid UTF-8 (then
   // its fields need no check of their own).
   virtual bool utf8() const = 0;
+  // Returns at least the number of records (the lines plus one), so that a
+  // caller can size its tables once instead of growing them.
+  virtual size_t MaxRecords() const = 0;
 };
 
 // The records of a text held in memory; `text` must outlive them.
@@ -38,8 +41,10 @@ class TextCsvRecords final : public CsvRecords {
   }
   int line() const override { return reader_.line(); }
   bool utf8() const override { return utf8_; }
+  size_t MaxRecords() const override;
 
  private:
+  absl::string_view text_;
   CsvReader reader_;
   bool utf8_;
 };
@@ -58,6 +63,9 @@ class FileCsvRecords final : public CsvRecords {
   absl::StatusOr<bool> Next(std::vector<absl::string_view>* fields) override;
   int line() const override { return reader_ ? reader_->line() : 0; }
   bool utf8() const override { return utf8_; }
+  // Reads the file once more to count its lines (from the page cache, a
+  // small fraction of parsing it).
+  size_t MaxRecords() const override;
 
  private:
   FileCsvRecords(std::FILE* file, std::string path, std::string file_name,

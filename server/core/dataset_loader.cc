@@ -438,6 +438,12 @@ class TableParser {
     const auto indicators = IndexById(tables_.indicators, &Indicator::id);
     const auto regions = IndexById(tables_.regions, &Region::code);
     const auto sources = IndexById(tables_.sources, &Source::id);
+    // Sized once: growing by doubling would hold the old and the new array
+    // at once, the load's largest transient.
+    const size_t max_rows = tables_in_[3]->MaxRecords();
+    tables_.observations.reserve(max_rows);
+    lines_.reserve(max_rows);
+    tables_.source_refs.reserve(max_rows);
     absl::flat_hash_map<std::string, uint32_t> note_index;
     tables_.notes.assign(1, "");
     note_index.emplace("", 0);

@@ -121,6 +121,9 @@ TEST(FileCsvRecordsTest, AnyChunkSizeGivesTheWholeTextsRecords) {
       auto file = FileCsvRecords::Open(path, "t.csv", chunk);
       ASSERT_TRUE(file.ok());
       EXPECT_EQ(Trace(**file), expected) << "chunk " << chunk << " of " << text;
+      // The size hint bounds the records (an error line is not a record).
+      EXPECT_GE((*file)->MaxRecords(), expected.size() - 1);
+      EXPECT_EQ((*file)->MaxRecords(), whole.MaxRecords());
     }
   }
 }

@@ -4,6 +4,7 @@ from indicators_client.client import (
     SERVICE_CONFIG,
     qualifier_name,
     status_name,
+    to_pandas,
     Filter,
     IndicatorClient,
     IndicatorServiceError,
@@ -16,4 +17,5 @@ __all__ = [
     "IndicatorServiceError",
     "qualifier_name",
     "status_name",
+    "to_pandas",
 ]

@@ -11,7 +11,7 @@ import dataclasses
 import json
 import pathlib
 import time
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple, TypeVar
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 import grpc
 
@@ -368,3 +368,43 @@ def status_name(value: int) -> str:
         .removeprefix("OBSERVATION_STATUS_")
         .lower()
     )
+
+
+def to_pandas(observations: Iterable[Observation]) -> "pandas.DataFrame":
+    """Returns a pandas DataFrame with one row per observation, in order.
+
+    Works on `query` and `stream` results alike. Columns and types:
+    `indicator_id`, `region_code`, `period`, `unit`, `source_ids` (ids joined
+    with ';'), `note` (str); `value` (float64); `unit_multiplier` (int32);
+    `qualifier`, `status`, `reliability` (ordered categoricals of their names:
+    exact < about < over < under < nearly; final < preliminary < estimate;
+    unverified < news < aggregator < official_mirror < official). The amount
+    is `value * 10**unit_multiplier` `unit`. Needs pandas (Debian's
+    python3-pandas); it is imported only here.
+    """
+    import pandas
+
+    rows = list(observations)
+
+    def names(enum, prefix: str, values) -> "pandas.Categorical":
+        categories = [n.removeprefix(prefix).lower() for n in enum.keys()
+                      if not n.endswith("_UNSPECIFIED")]
+        return pandas.Categorical(
+            [enum.Name(v).removeprefix(prefix).lower() for v in values],
+            categories=categories, ordered=True)
+
+    return pandas.DataFrame({
+        "indicator_id": pandas.Series([o.indicator_id for o in rows], dtype="str"),
+        "region_code": pandas.Series([o.region_code for o in rows], dtype="str"),
+        "period": pandas.Series([o.period for o in rows], dtype="str"),
+        "value": pandas.Series([o.value for o in rows], dtype="float64"),
+        "unit": pandas.Series([o.unit for o in rows], dtype="str"),
+        "unit_multiplier": pandas.Series([o.unit_multiplier for o in rows], dtype="int32"),
+        "qualifier": names(resources_pb2.Qualifier, "QUALIFIER_", [o.qualifier for o in rows]),
+        "status": names(resources_pb2.ObservationStatus, "OBSERVATION_STATUS_",
+                        [o.status for o in rows]),
+        "reliability": names(resources_pb2.SourceReliability, "SOURCE_RELIABILITY_",
+                             [o.reliability for o in rows]),
+        "source_ids": pandas.Series([";".join(o.source_ids) for o in rows], dtype="str"),
+        "note": pandas.Series([o.note for o in rows], dtype="str"),
+    })

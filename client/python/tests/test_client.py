@@ -18,7 +18,8 @@ import unittest
 import grpc
 
 from indicators.v1 import resources_pb2
-from indicators_client import Filter, IndicatorClient, IndicatorServiceError
+from indicators_client import (Filter, IndicatorClient, IndicatorServiceError,
+                               qualifier_name, to_pandas)
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 BATCH = 7  # Observations per stream message: many messages for any query.
@@ -63,6 +64,26 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(IndicatorServiceError) as caught:
             self.client.query(dataclasses.replace(flt, known_on="2024"))
         self.assertEqual(caught.exception.reason, "INVALID_DATE")
+
+    def test_to_pandas_gives_typed_columns_for_query_and_stream(self):
+        import pandas
+        flt = Filter(indicator_ids=["rd_expenditure", "rd_intensity"], region_codes=["CN-GD"])
+        rows = self.client.query(flt)
+        frame = to_pandas(rows)
+        self.assertEqual(len(frame), len(rows))
+        self.assertEqual(str(frame["value"].dtype), "float64")
+        self.assertEqual(str(frame["unit_multiplier"].dtype), "int32")
+        self.assertTrue(isinstance(frame["qualifier"].dtype, pandas.CategoricalDtype))
+        self.assertTrue(frame["status"].cat.ordered)
+        self.assertEqual(list(frame["status"].cat.categories),
+                         ["final", "preliminary", "estimate"])
+        for i, o in enumerate(rows):
+            self.assertEqual(frame["value"][i], o.value)
+            self.assertEqual(frame["qualifier"][i], qualifier_name(o.qualifier))
+            self.assertEqual(frame["source_ids"][i], ";".join(o.source_ids))
+        streamed = to_pandas(self.client.stream(flt))
+        pandas.testing.assert_frame_equal(streamed, frame)
+        self.assertEqual(len(to_pandas([])), 0)
 
     def test_seed_figures_come_back_exactly_with_qualifiers(self):
         rows = self.client.query(Filter(region_codes=["CN-GD"], start_period="2023",

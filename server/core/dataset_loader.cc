@@ -581,6 +581,16 @@ class TableParser {
   std::vector<uint32_t> lines_;  // File line of each observation row.
 };
 
+// Parses and checks the four tables' records into one dataset version.
+absl::StatusOr<std::shared_ptr<const Dataset>> LoadTables(
+    const std::string& label, std::array<std::unique_ptr<CsvRecords>, 4> tables,
+    int64_t revision) {
+  TableParser parser(label, std::move(tables));
+  ASSIGN_OR_RETURN(DatasetTables parsed, parser.Parse());
+  return Dataset::Create(std::move(parsed), parser.Version(), absl::Now(),
+                         revision);
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(
@@ -593,9 +603,7 @@ absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(
                                     absl::StrCat(dir, "/", kDatasetFiles[i]),
                                     kDatasetFiles[i]));
   }
-  TableParser parser(dir, std::move(tables));
-  ASSIGN_OR_RETURN(DatasetTables parsed, parser.Parse());
-  return Dataset::Create(std::move(parsed), parser.Version(), absl::Now());
+  return LoadTables(dir, std::move(tables), /*revision=*/0);
 }
 
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDatasetFromTexts(
@@ -604,10 +612,7 @@ absl::StatusOr<std::shared_ptr<const Dataset>> LoadDatasetFromTexts(
   for (size_t i = 0; i < 4; ++i) {
     tables[i] = std::make_unique<TextCsvRecords>(kDatasetFiles[i], texts[i]);
   }
-  TableParser parser(label, std::move(tables));
-  ASSIGN_OR_RETURN(DatasetTables parsed, parser.Parse());
-  return Dataset::Create(std::move(parsed), parser.Version(), absl::Now(),
-                         revision);
+  return LoadTables(label, std::move(tables), revision);
 }
 
 }  // namespace indicators

@@ -191,20 +191,21 @@ absl::StatusOr<History> ServiceCore::ObservationHistory(
     return InvalidField(reason::kInvalidPeriod, "period",
                         figure.status().message());
   }
-  History out{dataset_, {}};
+  // (day known, row): undated rows (known_from 0) last; rows come in query
+  // order, which breaks ties.
+  std::vector<std::pair<uint32_t, uint32_t>> dated;
   for (const Series& s : dataset_->series_of(indicator.index)) {
     if (s.region != region.index) continue;
     for (uint32_t r = s.begin; r < s.end; ++r) {
-      if (dataset_->observations()[r].period == *figure) out.rows.push_back(r);
+      const Observation& o = dataset_->observations()[r];
+      if (o.period != *figure) continue;
+      const uint32_t known = dataset_->known_from(o);
+      dated.emplace_back(known == 0 ? UINT32_MAX : known, r);
     }
   }
-  // Undated rows (known_from 0) last; rows are in query order already.
-  auto day = [&](uint32_t r) {
-    const uint32_t known = dataset_->known_from(dataset_->observations()[r]);
-    return known == 0 ? UINT32_MAX : known;
-  };
-  std::stable_sort(out.rows.begin(), out.rows.end(),
-                   [&](uint32_t a, uint32_t b) { return day(a) < day(b); });
+  std::sort(dated.begin(), dated.end());
+  History out{dataset_, {}};
+  for (const auto& [day, row] : dated) out.rows.push_back(row);
   return out;
 }
 

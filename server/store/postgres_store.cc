@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -85,12 +84,17 @@ absl::Status AppendQueryAsCsv(pqxx::transaction_base& txn,
   return absl::OkStatus();
 }
 
-// Reads the four tables as CSV texts within `txn`.
-absl::Status ReadTables(pqxx::transaction_base& txn, std::string (&texts)[4]) {
+// Reads the four tables as CSV texts within `txn`; `observations_where`
+// (such as " WHERE ordinal <= 10") limits the observations read.
+absl::Status ReadTables(pqxx::transaction_base& txn, std::string (&texts)[4],
+                        absl::string_view observations_where = "") {
   for (int t = 0; t < 4; ++t) {
     texts[t] = absl::StrCat(kDatasetHeaders[t], "\n");
+    const absl::string_view where =
+        t == kObservations ? observations_where : "";
     RETURN_IF_ERROR(AppendQueryAsCsv(
-        txn, absl::StrCat(kTables[t].select, kInStoredOrder), &texts[t]));
+        txn, absl::StrCat(kTables[t].select, where, kInStoredOrder),
+        &texts[t]));
   }
   return absl::OkStatus();
 }
@@ -197,26 +201,11 @@ absl::StatusOr<ImportResult> ReplaceIfChanged(pqxx::connection& connection,
   return result;
 }
 
-absl::Status WriteFileAtomically(const std::string& path,
-                                 const std::string& content) {
-  const std::string temporary = path + ".tmp";
-  std::FILE* file = std::fopen(temporary.c_str(), "wb");
-  if (file == nullptr) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot write ", temporary));
-  }
-  const bool written =
-      std::fwrite(content.data(), 1, content.size(), file) == content.size();
-  if (std::fclose(file) != 0 || !written) {
-    return absl::DataLossError(absl::StrCat("cannot write ", temporary));
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    return absl::DataLossError(
-        absl::StrCat("cannot rename ", temporary, ": ", error.message()));
-  }
-  return absl::OkStatus();
+// Loads stored texts as the server would, naming the database in errors.
+absl::StatusOr<std::shared_ptr<const Dataset>> LoadStored(
+    const std::string& conninfo, const StoredTexts& stored) {
+  return LoadDatasetFromTexts(DescribeDatabase(conninfo), stored.texts,
+                              stored.revision);
 }
 
 }  // namespace
@@ -244,17 +233,11 @@ absl::StatusOr<StoredTexts> ReadStoredTexts(const std::string& conninfo) {
     std::thread helper([&] {
       later_status = ReadLaterObservations(conninfo, snapshot, middle, &later);
     });
-    absl::Status status = absl::OkStatus();
-    for (int t = 0; t < 4 && status.ok(); ++t) {
-      stored.texts[t] = absl::StrCat(kDatasetHeaders[t], "\n");
-      const std::string where =
-          t == kObservations ? absl::StrCat(" WHERE ordinal <= ", middle) : "";
-      status = Guarded("read the dataset", [&] {
-        return AppendQueryAsCsv(
-            txn, absl::StrCat(kTables[t].select, where, kInStoredOrder),
-            &stored.texts[t]);
-      });
-    }
+    // Guarded here too: the helper must be joined even if this read throws.
+    const absl::Status status = Guarded("read the dataset", [&] {
+      return ReadTables(txn, stored.texts,
+                        absl::StrCat(" WHERE ordinal <= ", middle));
+    });
     helper.join();  // The snapshot lives until this transaction ends.
     RETURN_IF_ERROR(status);
     RETURN_IF_ERROR(later_status);
@@ -274,8 +257,7 @@ absl::StatusOr<int64_t> ReadRevision(pqxx::connection& connection) {
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadFromDatabase(
     const std::string& conninfo) {
   ASSIGN_OR_RETURN(StoredTexts stored, ReadStoredTexts(conninfo));
-  return LoadDatasetFromTexts(DescribeDatabase(conninfo), stored.texts,
-                              stored.revision);
+  return LoadStored(conninfo, stored);
 }
 
 absl::StatusOr<ImportResult> ImportDirectory(const std::string& conninfo,
@@ -315,8 +297,7 @@ absl::StatusOr<ImportResult> ExportDirectory(const std::string& conninfo,
                                              const std::string& dir) {
   ASSIGN_OR_RETURN(StoredTexts stored, ReadStoredTexts(conninfo));
   ASSIGN_OR_RETURN(std::shared_ptr<const Dataset> dataset,
-                   LoadDatasetFromTexts(DescribeDatabase(conninfo),
-                                        stored.texts, stored.revision));
+                   LoadStored(conninfo, stored));
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) {

@@ -1,5 +1,7 @@
 // indicators-client: a command line over `IndicatorClient`, one subcommand
-// per RPC. Prints tables by default and protobuf JSON with --json; a failed
+// per RPC. Prints tables by default, protobuf JSON with --format=json, and the
+// bundled dataset's CSV layout with --format=csv (so an export loads again as
+// a dataset); --output writes a file that appears only when complete. A failed
 // call prints its gRPC code and message and exits 1 (usage errors exit 2).
 
 #include <cstdio>
@@ -7,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -17,7 +20,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "client/cpp/dataset_csv.h"
 #include "client/cpp/indicator_client.h"
+#include "client/cpp/output_file.h"
+#include "client/cpp/progress_line.h"
 #include "client/cpp/table.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -30,7 +36,14 @@ ABSL_FLAG(std::string, service_config, "auto",
           "(one address balancing replicas, such as nginx) or none.");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(10),
           "Deadline per call (for stream, of the whole export).");
-ABSL_FLAG(bool, json, false, "Print responses as protobuf JSON.");
+ABSL_FLAG(std::string, format, "table",
+          "table, json (protobuf JSON; a stream one message per line) or csv "
+          "(the bundled dataset's columns: list-* write every page, stream "
+          "every row, so the four files load again as a dataset).");
+ABSL_FLAG(bool, json, false, "Same as --format=json.");
+ABSL_FLAG(std::string, output, "",
+          "Write the answer to this file instead of standard output; the file "
+          "appears only when the command succeeds.");
 ABSL_FLAG(std::string, token_file, "",
           "File holding a bearer token (else $INDICATORS_TOKEN, if set).");
 ABSL_FLAG(std::string, tls_ca_file, "",
@@ -89,7 +102,11 @@ constexpr char kUsage[] =
     "first\n"
     "  info                       dataset version, counts and coverage\n"
     "  reload                     reload the server's dataset (admin token)\n"
-    "Example: indicators-client query --regions=CN-GD --from=2023 --to=2023";
+    "Example: indicators-client query --regions=CN-GD --from=2023 --to=2023\n"
+    "Export the served dataset as CSV files that load again:\n"
+    "  for t in indicators regions sources; do\n"
+    "    indicators-client --format=csv --output=$t.csv list-$t; done\n"
+    "  indicators-client --format=csv --output=observations.csv stream";
 
 // A mistake in the command line, reported before any call.
 struct UsageError {
@@ -152,9 +169,8 @@ std::vector<const T*> Pointers(const google::protobuf::RepeatedPtrField<T>& r) {
   return out;
 }
 
-void PrintNextPage(const std::string& token) {
-  if (!token.empty())
-    std::cout << "\nnext page: --page_token=" << token << "\n";
+void PrintNextPage(std::ostream& out, const std::string& token) {
+  if (!token.empty()) out << "\nnext page: --page_token=" << token << "\n";
 }
 
 // Prints `result` as JSON or with `print_table`; returns the exit code.
@@ -175,15 +191,63 @@ int PrintError(const absl::Status& status) {
   return 1;
 }
 
-template <typename T, typename PrintTable>
-int Print(const absl::StatusOr<T>& result, PrintTable print_table) {
+enum class Format { kTable, kJson, kCsv };
+
+Format FormatFromFlags() {
+  if (absl::GetFlag(FLAGS_json)) return Format::kJson;
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (format == "table") return Format::kTable;
+  if (format == "json") return Format::kJson;
+  if (format == "csv") return Format::kCsv;
+  throw UsageError{absl::StrCat("--format: unknown value \"", format,
+                                "\"; expected table, json or csv")};
+}
+
+// Where and how a command writes its answer.
+struct Out {
+  Format format;
+  std::ostream& stream;
+};
+
+// Prints `result` as JSON, with `print_csv` or with `print_table`; returns
+// the exit code.
+template <typename T, typename PrintTable, typename PrintCsv>
+int Print(const Out& out, const absl::StatusOr<T>& result,
+          PrintTable print_table, PrintCsv print_csv) {
   if (!result.ok()) return PrintError(result.status());
-  if (absl::GetFlag(FLAGS_json)) {
-    std::cout << ToJson(*result, true);
-  } else {
-    print_table(*result);
+  switch (out.format) {
+    case Format::kJson:
+      out.stream << ToJson(*result, true);
+      break;
+    case Format::kCsv:
+      // Commands without a CSV form are refused before any call, and lists
+      // write CSV page by page (`WriteAllPagesAsCsv`).
+      if constexpr (std::is_null_pointer_v<PrintCsv>) {
+        print_table(*result);
+      } else {
+        print_csv(*result);
+      }
+      break;
+    case Format::kTable:
+      print_table(*result);
+      break;
   }
   return 0;
+}
+
+// Writes every page of a list as CSV records, from --page_token on.
+template <typename Request, typename Call, typename WriteItems>
+int WriteAllPagesAsCsv(const Out& out, Request request,
+                       const std::string& header, Call call,
+                       WriteItems write_items) {
+  out.stream << header;
+  while (true) {
+    auto page = call(request);
+    if (!page.ok()) return PrintError(page.status());
+    write_items(*page);
+    if (page->next_page_token().empty()) return 0;
+    request.set_page_token(page->next_page_token());
+  }
 }
 
 // Returns the bearer token from --token_file or $INDICATORS_TOKEN ("" if
@@ -211,16 +275,7 @@ const std::string& RequireArg(const std::vector<char*>& args,
   return value;
 }
 
-int Run(const std::vector<char*>& args) {
-  if (args.size() < 2) throw UsageError{"no command given"};
-  const std::string command = args[1];
-  if (command == "history" && args.size() != 5) {
-    throw UsageError{"history takes three arguments: INDICATOR REGION PERIOD"};
-  }
-  if (args.size() > 2 && command.rfind("get-", 0) != 0 &&
-      command != "history") {
-    throw UsageError{absl::StrCat(command, " takes no argument")};
-  }
+IndicatorClient ConnectFromFlags() {
   indicators::client::ClientOptions options;
   options.deadline = absl::GetFlag(FLAGS_deadline);
   options.bearer_token = ReadToken();
@@ -246,25 +301,50 @@ int Run(const std::vector<char*>& args) {
                                         options);
   if (!connected.ok())
     throw UsageError{std::string(connected.status().message())};
-  const IndicatorClient& client = *connected;
+  return *std::move(connected);
+}
+
+// Runs `command` and writes its answer to `out`; returns the exit code.
+int RunCommand(const std::vector<char*>& args, const IndicatorClient& client,
+               const Out& out) {
+  const std::string command = args[1];
+  std::ostream& os = out.stream;
   const int page_size = absl::GetFlag(FLAGS_page_size);
   const std::string page_token = absl::GetFlag(FLAGS_page_token);
+  const bool csv = out.format == Format::kCsv;
 
   if (command == "list-indicators") {
     v1::ListIndicatorsRequest request;
     request.set_page_size(page_size);
     request.set_page_token(page_token);
-    return Print(client.ListIndicators(request), [](const auto& r) {
-      IndicatorTable(Pointers(r.indicators())).Print(std::cout);
-      PrintNextPage(r.next_page_token());
-    });
+    auto call = [&](const auto& r) { return client.ListIndicators(r); };
+    if (csv) {
+      return WriteAllPagesAsCsv(
+          out, request, indicators::client::IndicatorCsvHeader(), call,
+          [&](const auto& r) {
+            for (const auto& i : r.indicators())
+              os << indicators::client::IndicatorCsvRecord(i);
+          });
+    }
+    return Print(
+        out, call(request),
+        [&](const auto& r) {
+          IndicatorTable(Pointers(r.indicators())).Print(os);
+          PrintNextPage(os, r.next_page_token());
+        },
+        nullptr);
   }
   if (command == "get-indicator") {
-    return Print(client.GetIndicator(RequireArg(args, "an indicator id")),
-                 [](const v1::Indicator& i) {
-                   IndicatorTable({&i}).Print(std::cout);
-                   std::cout << "\n" << i.description() << "\n";
-                 });
+    return Print(
+        out, client.GetIndicator(RequireArg(args, "an indicator id")),
+        [&](const v1::Indicator& i) {
+          IndicatorTable({&i}).Print(os);
+          os << "\n" << i.description() << "\n";
+        },
+        [&](const v1::Indicator& i) {
+          os << indicators::client::IndicatorCsvHeader()
+             << indicators::client::IndicatorCsvRecord(i);
+        });
   }
   if (command == "list-regions") {
     v1::ListRegionsRequest request;
@@ -275,116 +355,211 @@ int Run(const std::vector<char*>& args) {
     }
     request.set_page_size(page_size);
     request.set_page_token(page_token);
-    return Print(client.ListRegions(request), [](const auto& r) {
-      RegionTable(Pointers(r.regions())).Print(std::cout);
-      PrintNextPage(r.next_page_token());
-    });
+    auto call = [&](const auto& r) { return client.ListRegions(r); };
+    if (csv) {
+      return WriteAllPagesAsCsv(
+          out, request, indicators::client::RegionCsvHeader(), call,
+          [&](const auto& r) {
+            for (const auto& region : r.regions())
+              os << indicators::client::RegionCsvRecord(region);
+          });
+    }
+    return Print(
+        out, call(request),
+        [&](const auto& r) {
+          RegionTable(Pointers(r.regions())).Print(os);
+          PrintNextPage(os, r.next_page_token());
+        },
+        nullptr);
   }
   if (command == "get-region") {
     return Print(
-        client.GetRegion(RequireArg(args, "a region code")),
-        [](const v1::Region& r) { RegionTable({&r}).Print(std::cout); });
+        out, client.GetRegion(RequireArg(args, "a region code")),
+        [&](const v1::Region& r) { RegionTable({&r}).Print(os); },
+        [&](const v1::Region& r) {
+          os << indicators::client::RegionCsvHeader()
+             << indicators::client::RegionCsvRecord(r);
+        });
   }
   if (command == "list-sources") {
     v1::ListSourcesRequest request;
     request.set_page_size(page_size);
     request.set_page_token(page_token);
-    return Print(client.ListSources(request), [](const auto& r) {
-      SourceTable(Pointers(r.sources())).Print(std::cout);
-      PrintNextPage(r.next_page_token());
-    });
+    auto call = [&](const auto& r) { return client.ListSources(r); };
+    if (csv) {
+      return WriteAllPagesAsCsv(
+          out, request, indicators::client::SourceCsvHeader(), call,
+          [&](const auto& r) {
+            for (const auto& s : r.sources())
+              os << indicators::client::SourceCsvRecord(s);
+          });
+    }
+    return Print(
+        out, call(request),
+        [&](const auto& r) {
+          SourceTable(Pointers(r.sources())).Print(os);
+          PrintNextPage(os, r.next_page_token());
+        },
+        nullptr);
   }
   if (command == "get-source") {
-    return Print(client.GetSource(RequireArg(args, "a source id")),
-                 [](const v1::Source& s) {
-                   SourceTable({&s}).Print(std::cout);
-                   std::cout << "\nurl:  " << s.url() << "\nnote: " << s.note()
-                             << "\n";
-                 });
+    return Print(
+        out, client.GetSource(RequireArg(args, "a source id")),
+        [&](const v1::Source& s) {
+          SourceTable({&s}).Print(os);
+          os << "\nurl:  " << s.url() << "\nnote: " << s.note() << "\n";
+        },
+        [&](const v1::Source& s) {
+          os << indicators::client::SourceCsvHeader()
+             << indicators::client::SourceCsvRecord(s);
+        });
   }
   if (command == "history") {
-    return Print(client.GetObservationHistory(args[2], args[3], args[4]),
-                 [](const auto& r) {
-                   for (const v1::ObservationVintage& v : r.vintages()) {
-                     std::cout
-                         << (v.known_from().empty() ? "(undated) "
-                                                    : v.known_from())
-                         << "  "
-                         << indicators::client::ObservationLine(v.observation())
-                         << "\n";
-                   }
-                   std::cout << "(" << r.vintages_size() << " values)\n";
-                 });
+    return Print(
+        out, client.GetObservationHistory(args[2], args[3], args[4]),
+        [&](const auto& r) {
+          for (const v1::ObservationVintage& v : r.vintages()) {
+            os << (v.known_from().empty() ? "(undated) " : v.known_from())
+               << "  " << indicators::client::ObservationLine(v.observation())
+               << "\n";
+          }
+          os << "(" << r.vintages_size() << " values)\n";
+        },
+        [&](const auto& r) {
+          os << indicators::client::ObservationCsvHeader();
+          for (const v1::ObservationVintage& v : r.vintages())
+            os << indicators::client::ObservationCsvRecord(v.observation());
+        });
   }
   if (command == "query") {
     v1::QueryObservationsRequest request;
     *request.mutable_filter() = FilterFromFlags();
     request.set_page_size(page_size);
     request.set_page_token(page_token);
-    return Print(client.QueryObservations(request), [](const auto& r) {
-      std::cout << indicators::client::ObservationHeader() << "\n";
-      for (const auto& o : r.observations()) {
-        std::cout << indicators::client::ObservationLine(o) << "\n";
-      }
-      std::cout << "(" << r.observations_size() << " observations, dataset "
-                << r.dataset_version().substr(0, 12) << ")\n";
-      PrintNextPage(r.next_page_token());
-    });
+    return Print(
+        out, client.QueryObservations(request),
+        [&](const auto& r) {
+          os << indicators::client::ObservationHeader() << "\n";
+          for (const auto& o : r.observations()) {
+            os << indicators::client::ObservationLine(o) << "\n";
+          }
+          os << "(" << r.observations_size() << " observations, dataset "
+             << r.dataset_version().substr(0, 12) << ")\n";
+          PrintNextPage(os, r.next_page_token());
+        },
+        [&](const auto& r) {
+          os << indicators::client::ObservationCsvHeader();
+          for (const auto& o : r.observations())
+            os << indicators::client::ObservationCsvRecord(o);
+          // The CSV holds rows only; the way on goes to the terminal.
+          PrintNextPage(std::cerr, r.next_page_token());
+        });
   }
   if (command == "stream") {
     v1::StreamObservationsRequest request;
     *request.mutable_filter() = FilterFromFlags();
-    const bool json = absl::GetFlag(FLAGS_json);
-    if (!json) std::cout << indicators::client::ObservationHeader() << "\n";
+    switch (out.format) {
+      case Format::kTable:
+        os << indicators::client::ObservationHeader() << "\n";
+        break;
+      case Format::kCsv:
+        os << indicators::client::ObservationCsvHeader();
+        break;
+      case Format::kJson:
+        break;
+    }
+    indicators::client::ProgressLine progress;
     int64_t count = 0;
     absl::Status status = client.StreamObservations(
         request, [&](const v1::StreamObservationsResponse& message) {
-          if (json) {
-            std::cout << ToJson(message, false);
-          } else {
-            for (const auto& o : message.observations()) {
-              std::cout << indicators::client::ObservationLine(o) << "\n";
-            }
+          switch (out.format) {
+            case Format::kJson:
+              os << ToJson(message, false);
+              break;
+            case Format::kCsv:
+              for (const auto& o : message.observations())
+                os << indicators::client::ObservationCsvRecord(o);
+              break;
+            case Format::kTable:
+              for (const auto& o : message.observations())
+                os << indicators::client::ObservationLine(o) << "\n";
+              os.flush();
+              break;
           }
           count += message.observations_size();
-          std::cout.flush();
+          progress.Add(message.observations_size());
           return true;
         });
+    progress.Finish();
     if (!status.ok()) return PrintError(status);
-    if (!json) std::cout << "(" << count << " observations)\n";
+    if (out.format == Format::kTable) os << "(" << count << " observations)\n";
     return 0;
   }
   if (command == "info") {
-    return Print(client.GetDatasetInfo(), [](const auto& r) {
-      const v1::DatasetInfo& d = r.dataset();
-      std::cout << "version:      " << d.version() << "\n"
-                << "loaded:       "
-                << google::protobuf::util::TimeUtil::ToString(d.load_time())
-                << "\n"
-                << "indicators:   " << d.indicator_count() << "\n"
-                << "regions:      " << d.region_count() << "\n"
-                << "sources:      " << d.source_count() << "\n"
-                << "observations: " << d.observation_count() << "\n"
-                << "source:       " << r.source() << "\n";
-      if (d.revision() != 0) {
-        std::cout << "revision:     " << d.revision() << "\n";
-      }
-      if (r.has_stale_since()) {
-        std::cout << "stale since:  "
-                  << google::protobuf::util::TimeUtil::ToString(r.stale_since())
-                  << " (the database cannot be reached)\n";
-      }
-      std::cout << "\n";
-      CoverageTable(d).Print(std::cout);
-    });
+    return Print(
+        out, client.GetDatasetInfo(),
+        [&](const auto& r) {
+          const v1::DatasetInfo& d = r.dataset();
+          os << "version:      " << d.version() << "\n"
+             << "loaded:       "
+             << google::protobuf::util::TimeUtil::ToString(d.load_time())
+             << "\n"
+             << "indicators:   " << d.indicator_count() << "\n"
+             << "regions:      " << d.region_count() << "\n"
+             << "sources:      " << d.source_count() << "\n"
+             << "observations: " << d.observation_count() << "\n"
+             << "source:       " << r.source() << "\n";
+          if (d.revision() != 0) {
+            os << "revision:     " << d.revision() << "\n";
+          }
+          if (r.has_stale_since()) {
+            os << "stale since:  "
+               << google::protobuf::util::TimeUtil::ToString(r.stale_since())
+               << " (the database cannot be reached)\n";
+          }
+          os << "\n";
+          CoverageTable(d).Print(os);
+        },
+        nullptr);
   }
   if (command == "reload") {
-    return Print(client.ReloadDataset(), [](const auto& r) {
-      std::cout << "reloaded: serving dataset " << r.outcome().version()
-                << "\n";
-    });
+    return Print(
+        out, client.ReloadDataset(),
+        [&](const auto& r) {
+          os << "reloaded: serving dataset " << r.outcome().version() << "\n";
+        },
+        nullptr);
   }
   throw UsageError{absl::StrCat("unknown command \"", command, "\"")};
+}
+
+int Run(const std::vector<char*>& args) {
+  if (args.size() < 2) throw UsageError{"no command given"};
+  const std::string command = args[1];
+  if (command == "history" && args.size() != 5) {
+    throw UsageError{"history takes three arguments: INDICATOR REGION PERIOD"};
+  }
+  if (args.size() > 2 && command.rfind("get-", 0) != 0 &&
+      command != "history") {
+    throw UsageError{absl::StrCat(command, " takes no argument")};
+  }
+  const Format format = FormatFromFlags();
+  if (format == Format::kCsv && (command == "info" || command == "reload")) {
+    throw UsageError{
+        absl::StrCat(command, " has no CSV form; use --format=json")};
+  }
+  const IndicatorClient client = ConnectFromFlags();
+  auto output =
+      indicators::client::OutputFile::Open(absl::GetFlag(FLAGS_output));
+  if (!output.ok()) throw UsageError{std::string(output.status().message())};
+  const int exit_code =
+      RunCommand(args, client, Out{format, (*output)->stream()});
+  if (exit_code != 0) return exit_code;
+  if (absl::Status committed = (*output)->Commit(); !committed.ok()) {
+    std::cerr << "indicators-client: " << committed.message() << "\n";
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace

@@ -16,9 +16,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "server/core/content_version.h"
 #include "server/core/csv_records.h"
 #include "server/core/errors.h"
-#include "server/core/sha256.h"
 #include "server/core/status_macros.h"
 #include "server/core/utf8.h"
 
@@ -143,79 +143,12 @@ std::optional<PublicationDate> ParseDate(absl::string_view text) {
   return date;
 }
 
-// Hashes a dataset's content field by field, so that the version depends on
-// what the tables say and not on how the CSV spells it (quotes, line ends,
-// blank lines) or on which store it came from. For each table: its file name
-// and a NUL byte; each record (the header first) as its fields, each a 4-byte
-// little-endian length and its bytes; then the record count as 8 bytes.
-class ContentHash {
- public:
-  void BeginTable(absl::string_view name) {
-    records_ = 0;
-    Append(name);
-    buffer_.push_back('\0');
-  }
-  template <typename Fields>
-  void Record(const Fields& fields) {
-    ++records_;
-    for (absl::string_view field : fields) {
-      AppendNumber(field.size(), 4);
-      Append(field);
-    }
-  }
-  void EndTable() { AppendNumber(records_, 8); }
-  std::string HexDigest() {
-    hash_.Update(buffer_);
-    return hash_.HexDigest();
-  }
-
- private:
-  void Append(absl::string_view bytes) {
-    if (buffer_.size() + bytes.size() > kFlushAt) {
-      hash_.Update(buffer_);
-      buffer_.clear();
-    }
-    if (bytes.size() > kFlushAt) {
-      hash_.Update(bytes);
-    } else {
-      buffer_.append(bytes.data(), bytes.size());
-    }
-  }
-  void AppendNumber(uint64_t n, int bytes) {
-    char out[8];
-    for (int i = 0; i < bytes; ++i, n >>= 8) out[i] = static_cast<char>(n);
-    Append(absl::string_view(out, bytes));
-  }
-
-  static constexpr size_t kFlushAt = 1 << 16;
-  Sha256 hash_;
-  std::string buffer_;
-  uint64_t records_ = 0;
-};
-
-// Returns the canonical spelling of a plain decimal that `ParseDecimal`
-// accepted: no leading zeros before the units digit and no sign on zero
-// (`-007.50` -> `-7.50`, `-0.0` -> `0.0`). Trailing zeros are kept: they state
-// the figure's precision. PostgreSQL's `numeric` prints values the same way.
-std::string CanonicalDecimal(absl::string_view text) {
-  const bool negative = !text.empty() && text[0] == '-';
-  if (negative) text.remove_prefix(1);
-  while (text.size() > 1 && text[0] == '0' && text[1] != '.') {
-    text.remove_prefix(1);
-  }
-  const bool zero = std::all_of(text.begin(), text.end(),
-                                [](char c) { return c == '0' || c == '.'; });
-  return absl::StrCat(negative && !zero ? "-" : "", text);
-}
-
 // Reads the CSV records of one file after checking its header, calling
 // `on_row(row, fields)` for each record that has the header's column count.
-// `on_row` may replace a field with its canonical spelling (a view that stays
-// valid until it returns); the record is then added to `hash`.
 template <typename OnRow>
 absl::Status ForEachRecord(const std::string& file, CsvRecords& reader,
                            const std::vector<std::string>& header,
-                           ErrorList* errors, ContentHash* hash, OnRow on_row) {
+                           ErrorList* errors, OnRow on_row) {
   std::vector<absl::string_view> fields;
   ASSIGN_OR_RETURN(bool has_header, reader.Next(&fields));
   const std::string expected = absl::StrJoin(header, ",");
@@ -223,14 +156,9 @@ absl::Status ForEachRecord(const std::string& file, CsvRecords& reader,
     errors->Add(absl::StrCat(file, ":1: header must be \"", expected, "\""));
     return absl::OkStatus();
   }
-  hash->BeginTable(file);
-  hash->Record(header);
   while (true) {
     ASSIGN_OR_RETURN(bool more, reader.Next(&fields));
-    if (!more) {
-      hash->EndTable();
-      return absl::OkStatus();
-    }
+    if (!more) return absl::OkStatus();
     RowContext row{&file, &header, reader.line(), errors};
     if (fields.size() == 1 && fields[0].empty()) continue;  // Blank line.
     if (fields.size() != header.size()) {
@@ -256,7 +184,6 @@ absl::Status ForEachRecord(const std::string& file, CsvRecords& reader,
     }
     if (!valid) continue;
     on_row(row, fields);
-    hash->Record(fields);
   }
 }
 
@@ -295,9 +222,6 @@ class TableParser {
     return std::move(tables_);
   }
 
-  // Returns the content version; call it once, after `Parse` succeeded.
-  std::string Version() { return hash_.HexDigest(); }
-
  private:
   // Records `id` of `kind` at `row` and reports a duplicate.
   void CheckUnique(absl::flat_hash_map<std::string, int>* seen,
@@ -314,10 +238,9 @@ class TableParser {
     const std::vector<std::string> header =
         absl::StrSplit(kDatasetHeaders[0], ',');
     absl::flat_hash_map<std::string, int> seen;
-    std::string canonical;
     RETURN_IF_ERROR(ForEachRecord(
-        file, *tables_in_[0], header, &errors_, &hash_,
-        [&](const RowContext& row, std::vector<absl::string_view>& f) {
+        file, *tables_in_[0], header, &errors_,
+        [&](const RowContext& row, const std::vector<absl::string_view>& f) {
           Indicator ind;
           if (CheckId(row, 0, f[0])) CheckUnique(&seen, row, f[0]);
           ind.id = std::string(f[0]);
@@ -330,8 +253,6 @@ class TableParser {
             row.Error(3, absl::StrCat(Quoted(f[3]),
                                       " is not an integer from -30 to 30"));
           }
-          canonical = absl::StrCat(ind.unit_multiplier);
-          f[3] = canonical;
           ind.description = std::string(f[4]);
           if (auto a = CheckEnum<Aggregation>(row, 5, f[5], ParseAggregation,
                                               "sum, none")) {
@@ -350,8 +271,8 @@ class TableParser {
     absl::flat_hash_map<std::string, int> seen;
     std::vector<std::pair<int, std::string>> parents;  // (line, code)
     RETURN_IF_ERROR(ForEachRecord(
-        file, *tables_in_[1], header, &errors_, &hash_,
-        [&](const RowContext& row, std::vector<absl::string_view>& f) {
+        file, *tables_in_[1], header, &errors_,
+        [&](const RowContext& row, const std::vector<absl::string_view>& f) {
           Region region;
           if (CheckId(row, 0, f[0])) CheckUnique(&seen, row, f[0]);
           region.code = std::string(f[0]);
@@ -403,8 +324,8 @@ class TableParser {
         absl::StrSplit(kDatasetHeaders[2], ',');
     absl::flat_hash_map<std::string, int> seen;
     RETURN_IF_ERROR(ForEachRecord(
-        file, *tables_in_[2], header, &errors_, &hash_,
-        [&](const RowContext& row, std::vector<absl::string_view>& f) {
+        file, *tables_in_[2], header, &errors_,
+        [&](const RowContext& row, const std::vector<absl::string_view>& f) {
           Source s;
           if (CheckId(row, 0, f[0])) CheckUnique(&seen, row, f[0]);
           s.id = std::string(f[0]);
@@ -448,7 +369,6 @@ class TableParser {
     tables_.notes.assign(1, "");
     note_index.emplace("", 0);
     std::vector<uint32_t> refs;
-    std::string canonical;
 
     auto lookup = [](const auto& index, const RowContext& row, size_t column,
                      absl::string_view id,
@@ -460,8 +380,8 @@ class TableParser {
     };
 
     return ForEachRecord(
-        file, *tables_in_[3], header, &errors_, &hash_,
-        [&](const RowContext& row, std::vector<absl::string_view>& f) {
+        file, *tables_in_[3], header, &errors_,
+        [&](const RowContext& row, const std::vector<absl::string_view>& f) {
           Observation o;
           bool ok = true;
           auto ind = lookup(indicators, row, 0, f[0], "indicators.csv");
@@ -477,8 +397,6 @@ class TableParser {
           }
           if (auto v = ParseDecimal(f[3])) {
             o.value = *v;
-            canonical = CanonicalDecimal(f[3]);
-            f[3] = canonical;
           } else {
             row.Error(3, absl::StrCat(Quoted(f[3]),
                                       " is not a plain decimal number "
@@ -576,7 +494,6 @@ class TableParser {
   const std::string& dir_;
   std::array<std::unique_ptr<CsvRecords>, 4> tables_in_;
   ErrorList errors_;
-  ContentHash hash_;
   DatasetTables tables_;
   std::vector<uint32_t> lines_;  // File line of each observation row.
 };
@@ -587,7 +504,8 @@ absl::StatusOr<std::shared_ptr<const Dataset>> LoadTables(
     int64_t revision) {
   TableParser parser(label, std::move(tables));
   ASSIGN_OR_RETURN(DatasetTables parsed, parser.Parse());
-  return Dataset::Create(std::move(parsed), parser.Version(), absl::Now(),
+  std::string version = ContentVersion(parsed);
+  return Dataset::Create(std::move(parsed), std::move(version), absl::Now(),
                          revision);
 }
 

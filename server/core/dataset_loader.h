@@ -25,10 +25,9 @@ inline constexpr const char* kDatasetHeaders[] = {
 // README.md). Every row is checked: column count, ids, references, numbers,
 // periods, dates, enum values and duplicates. On any error nothing is returned
 // but INVALID_ARGUMENT listing the first errors as `file:line: column N
-// (name): reason`; NOT_FOUND if a file is missing. The version is the
-// lowercase hex SHA-256 of the content, table by table and field by field in
-// file order (numbers in canonical spelling), so the same rows give the same
-// version however the CSV quotes them and whichever store they came from.
+// (name): reason`; NOT_FOUND if a file is missing. The version is
+// `ContentVersion` of what is served, so the same content gives the same
+// version however the CSV spells it and whichever store it came from.
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(
     const std::string& dir);
 

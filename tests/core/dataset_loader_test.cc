@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "tests/testing/seed_figures.h"
 #include "tests/testing/temp_dataset.h"
 
@@ -78,28 +82,20 @@ TEST(DatasetLoaderTest, VersionCoversEachOfTheFourTables) {
   auto original = LoadDataset(data.dir());
   ASSERT_TRUE(original.ok()) << original.status();
   std::set<std::string> versions = {(*original)->version()};
-  // One changed character of free text in each table.
-  const std::pair<const char*, const char*> edits[] = {
-      {"indicators.csv", "R&D expenditure"},
-      {"regions.csv", "Guangdong"},
-      {"sources.csv", "Xinhua"},
-      {"observations.csv", "\n"}};
-  for (const auto& [file, text] : edits) {
+  // One changed field in each table.
+  const std::pair<const char*, const char*> edits[][2] = {
+      {{"indicators.csv", "R&D expenditure"}, {"", "Z&D expenditure"}},
+      {{"regions.csv", "Guangdong"}, {"", "Zuangdong"}},
+      {{"sources.csv", "Xinhua"}, {"", "Zinhua"}},
+      {{"observations.csv", ",about,"}, {"", ",over,"}}};
+  for (const auto& edit : edits) {
+    const char* file = edit[0].first;
+    const std::string from = edit[0].second, to = edit[1].second;
     const std::string content = data.Read(file);
     std::string changed_content = content;
-    if (std::string(text) == "\n") {
-      // Swap the last two rows: file order is the last preference criterion.
-      const size_t last =
-          changed_content.rfind('\n', changed_content.size() - 2);
-      const size_t before = changed_content.rfind('\n', last - 1);
-      changed_content = changed_content.substr(0, before + 1) +
-                        changed_content.substr(last + 1) +
-                        changed_content.substr(before + 1, last - before);
-    } else {
-      const size_t at = changed_content.find(text);
-      ASSERT_NE(at, std::string::npos) << file;
-      changed_content[at] = 'Z';
-    }
+    const size_t at = changed_content.find(from);
+    ASSERT_NE(at, std::string::npos) << file;
+    changed_content.replace(at, from.size(), to);
     data.Write(file, changed_content);
     auto changed = LoadDataset(data.dir());
     ASSERT_TRUE(changed.ok()) << file << ": " << changed.status();
@@ -144,6 +140,61 @@ TEST(DatasetLoaderTest, VersionIgnoresHowTheCsvSpellsTheContent) {
   auto respelled_dataset = LoadDataset(data.dir());
   ASSERT_TRUE(respelled_dataset.ok()) << respelled_dataset.status();
   EXPECT_EQ((*respelled_dataset)->version(), (*original)->version());
+}
+
+// Returns the lines of `text` (each without its '\n').
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines = absl::StrSplit(text, '\n');
+  if (!lines.empty() && lines.back().empty()) lines.pop_back();
+  return lines;
+}
+
+std::string Unlines(const std::vector<std::string>& lines) {
+  return absl::StrJoin(lines, "\n") + "\n";
+}
+
+// The version is over what is served: the catalog tables in any row order,
+// and observations in any order that leaves the query order as it is, give
+// the same version (an export in query order loads with the served version).
+TEST(DatasetLoaderTest, VersionIgnoresRowOrderThatServesTheSame) {
+  TempDataset data;
+  auto original = LoadDataset(data.dir());
+  ASSERT_TRUE(original.ok()) << original.status();
+  for (const char* file : {"indicators.csv", "regions.csv", "sources.csv"}) {
+    std::vector<std::string> lines = Lines(data.Read(file));
+    std::reverse(lines.begin() + 1, lines.end());
+    data.Write(file, Unlines(lines));
+  }
+  // The first and the last observation are of different indicators, so
+  // swapping them cannot change which of two tied rows comes first.
+  std::vector<std::string> rows = Lines(data.Read("observations.csv"));
+  ASSERT_GT(rows.size(), 3u);
+  ASSERT_NE(rows[1].substr(0, rows[1].find(',')),
+            rows.back().substr(0, rows.back().find(',')));
+  std::swap(rows[1], rows.back());
+  data.Write("observations.csv", Unlines(rows));
+  auto reordered = LoadDataset(data.dir());
+  ASSERT_TRUE(reordered.ok()) << reordered.status();
+  EXPECT_EQ((*reordered)->version(), (*original)->version());
+}
+
+// File order is the preferred-source rule's last criterion: swapping two
+// rows that tie on every other criterion changes what is served, and the
+// version.
+TEST(DatasetLoaderTest, VersionChangesWhenTiedRowsSwap) {
+  TempDataset data;
+  data.Write("sources.csv", data.Read("sources.csv") +
+                                "ZA,Pub,A,2024-01-02,,official,\n"
+                                "ZB,Pub,B,2024-01-02,,official,\n");
+  const std::string base = data.Read("observations.csv");
+  const std::string a = "rd_expenditure,CN-GD,2031,1.5,exact,final,ZA,\n";
+  const std::string b = "rd_expenditure,CN-GD,2031,2.5,exact,final,ZB,\n";
+  data.Write("observations.csv", base + a + b);
+  auto ab = LoadDataset(data.dir());
+  data.Write("observations.csv", base + b + a);
+  auto ba = LoadDataset(data.dir());
+  ASSERT_TRUE(ab.ok() && ba.ok()) << ab.status() << ba.status();
+  EXPECT_NE((*ab)->version(), (*ba)->version());
 }
 
 TEST(DatasetLoaderTest, MissingFileIsNotFound) {

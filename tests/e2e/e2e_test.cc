@@ -1,11 +1,15 @@
 // End to end: the built `indicators-server` on 127.0.0.1 (port 0), inspected
 // with the built `indicators-client` and with `buf curl` through reflection.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <regex>
@@ -16,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/cpp/indicator_client.h"
+#include "server/core/dataset_loader.h"
 #include "tests/e2e/subprocess.h"
 #include "tests/testing/temp_dataset.h"
 
@@ -185,6 +190,135 @@ TEST_F(EndToEndTest, ClientPrintsTheCodeAndFailsOnABadCall) {
   EXPECT_TRUE(absl::StrContains(out, "NOT_FOUND: filter.region_codes[0]"))
       << out;
   EXPECT_EQ(Client({"frobnicate"}, &out), 2);
+}
+
+// A temporary directory, removed with what it holds.
+class TempDir {
+ public:
+  TempDir() {
+    char path[] = "/tmp/indicators-cli-XXXXXX";
+    dir_ = mkdtemp(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(dir_); }
+  std::string operator/(const std::string& name) const {
+    return dir_ + "/" + name;
+  }
+  const std::string& path() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The CLI's CSV is the bundled dataset's layout: the four files it writes
+// load as a dataset with the version the server serves.
+TEST_F(EndToEndTest, ClientCsvExportLoadsAgainWithTheServedVersion) {
+  TempDir dir;
+  std::string out;
+  // Small pages, so that the lists are written from several pages.
+  for (const std::string table : {"indicators", "regions", "sources"}) {
+    ASSERT_EQ(Client({"--format=csv", "--page_size=7",
+                      "--output=" + (dir / table + ".csv"), "list-" + table},
+                     &out),
+              0)
+        << table << ": " << out;
+  }
+  ASSERT_EQ(Client({"--format=csv", "--output=" + (dir / "observations.csv"),
+                    "stream"},
+                   &out),
+            0)
+      << out;
+  auto exported = LoadDataset(dir.path());
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  auto served =
+      client::IndicatorClient::Connect(server_->address()).GetDatasetInfo();
+  ASSERT_TRUE(served.ok()) << served.status();
+  EXPECT_EQ((*exported)->version(), served->dataset().version());
+  EXPECT_EQ((*exported)->observations().size(),
+            static_cast<size_t>(served->dataset().observation_count()));
+  // A quoted field (a comma in a title) and the seed's figure as published.
+  EXPECT_TRUE(absl::StrContains(
+      ReadAll(dir / "observations.csv"),
+      "\nhigh_tech_enterprises,CN-GD,2023,75000,over,preliminary,SEED,"))
+      << ReadAll(dir / "observations.csv").substr(0, 500);
+  EXPECT_TRUE(absl::StrContains(ReadAll(dir / "sources.csv"),
+                                "\"Over 75,000 High-Tech Companies"));
+}
+
+// --output writes the answer to a file that appears only when complete.
+TEST_F(EndToEndTest, ClientOutputFileAppearsOnlyWhenTheCommandSucceeds) {
+  TempDir dir;
+  std::string out;
+  ASSERT_EQ(Client({"--format=csv", "--output=" + (dir / "one.csv"),
+                    "get-region", "CN-GD"},
+                   &out),
+            0)
+      << out;
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(ReadAll(dir / "one.csv"),
+            "region_code,name,type,parent_code\nCN-GD,Guangdong,province,CN\n");
+  // A failed call leaves an existing file as it was, and no partial file.
+  EXPECT_EQ(Client({"--format=csv", "--output=" + (dir / "one.csv"), "stream",
+                    "--regions=XX"},
+                   &out),
+            1);
+  EXPECT_EQ(ReadAll(dir / "one.csv"),
+            "region_code,name,type,parent_code\nCN-GD,Guangdong,province,CN\n");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
+                          std::filesystem::directory_iterator()),
+            1);
+  EXPECT_EQ(Client({"--format=csv", "info"}, &out), 2);
+  EXPECT_TRUE(absl::StrContains(out, "info has no CSV form")) << out;
+  EXPECT_EQ(Client({"--format=xml", "info"}, &out), 2);
+}
+
+// Runs the client with its stderr on a new pseudo-terminal and stdout on
+// /dev/null; returns what the terminal showed.
+std::string RunWithTerminalStderr(std::vector<std::string> argv) {
+  const int master = posix_openpt(O_RDWR | O_NOCTTY);
+  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) return "";
+  const std::string slave_name = ptsname(master);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int slave = open(slave_name.c_str(), O_RDWR | O_NOCTTY);
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(slave, 2);
+    dup2(null, 1);
+    std::vector<char*> args;
+    for (std::string& arg : argv) args.push_back(arg.data());
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  std::string shown;
+  char buffer[4096];
+  while (true) {
+    const ssize_t n = read(master, buffer, sizeof buffer);
+    if (n <= 0) break;  // EIO once the child has closed the terminal.
+    shown.append(buffer, n);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(master);
+  return shown;
+}
+
+// A stream shows rows, rate and time on a terminal, and nothing in a pipe.
+TEST_F(EndToEndTest, ClientShowsStreamProgressOnlyOnATerminal) {
+  const std::string shown =
+      RunWithTerminalStderr({CLIENT_BINARY, "--target=" + server_->address(),
+                             "--format=csv", "stream"});
+  EXPECT_TRUE(std::regex_search(
+      shown, std::regex("\r416 rows +[0-9,]+ rows/s +[0-9.]+ s")))
+      << shown;
+  std::string out;
+  ASSERT_EQ(Client({"--format=csv", "stream"}, &out), 0);
+  EXPECT_FALSE(absl::StrContains(out, "rows/s"));
+  EXPECT_TRUE(absl::StartsWith(out, "indicator_id,region_code,period,"));
 }
 
 TEST_F(EndToEndTest, ClientQueryKeepsRowsFromFromThroughTo) {

@@ -1,0 +1,113 @@
+#include "server/core/content_version.h"
+
+#include <cstdint>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "server/core/model.h"
+#include "server/core/sha256.h"
+
+namespace indicators {
+namespace {
+
+// Feeds SHA-256 through a buffer: a few large updates, not one per field.
+class HashWriter {
+ public:
+  // Adds `text` as its length (4 bytes, little-endian) and its bytes.
+  void Text(absl::string_view text) {
+    Number(text.size(), 4);
+    Bytes(text);
+  }
+  // Adds the low `bytes` bytes of `n`, little-endian.
+  void Number(uint64_t n, int bytes) {
+    char out[8];
+    for (int i = 0; i < bytes; ++i, n >>= 8) out[i] = static_cast<char>(n);
+    Bytes(absl::string_view(out, bytes));
+  }
+  // Starts a table: its name and how many records follow.
+  void Table(absl::string_view name, size_t records) {
+    Text(name);
+    Number(records, 8);
+  }
+  std::string HexDigest() {
+    hash_.Update(buffer_);
+    return hash_.HexDigest();
+  }
+
+ private:
+  void Bytes(absl::string_view bytes) {
+    if (buffer_.size() + bytes.size() > kFlushAt) {
+      hash_.Update(buffer_);
+      buffer_.clear();
+    }
+    if (bytes.size() > kFlushAt) {
+      hash_.Update(bytes);
+    } else {
+      buffer_.append(bytes.data(), bytes.size());
+    }
+  }
+
+  static constexpr size_t kFlushAt = 1 << 16;
+  Sha256 hash_;
+  std::string buffer_;
+};
+
+uint64_t BitsOf(double value) {
+  if (value == 0) value = 0;  // -0.0 is served as 0.
+  uint64_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
+}  // namespace
+
+std::string ContentVersion(const DatasetTables& tables) {
+  HashWriter out;
+  out.Table("indicators", tables.indicators.size());
+  for (const Indicator& i : tables.indicators) {
+    out.Text(i.id);
+    out.Text(i.name);
+    out.Text(i.unit);
+    out.Text(absl::StrCat(i.unit_multiplier));
+    out.Text(i.description);
+    out.Text(AggregationName(i.aggregation));
+  }
+  out.Table("regions", tables.regions.size());
+  for (const Region& r : tables.regions) {
+    out.Text(r.code);
+    out.Text(r.name);
+    out.Text(RegionTypeName(r.type));
+    out.Text(r.parent_code);
+  }
+  out.Table("sources", tables.sources.size());
+  for (const Source& s : tables.sources) {
+    out.Text(s.id);
+    out.Text(s.publisher);
+    out.Text(s.title);
+    out.Text(s.published.text);
+    out.Text(s.url);
+    out.Text(ReliabilityName(s.reliability));
+    out.Text(s.note);
+  }
+  // Indicators, regions and sources are referred to by their position in the
+  // tables hashed above.
+  out.Table("observations", tables.observations.size());
+  for (const Observation& o : tables.observations) {
+    out.Number(o.indicator, 4);
+    out.Number(o.region, 4);
+    out.Number(static_cast<uint32_t>(o.period.year()), 4);
+    out.Number(static_cast<uint32_t>(o.period.month()), 1);
+    out.Number(BitsOf(o.value), 8);
+    out.Number(static_cast<uint8_t>(o.qualifier), 1);
+    out.Number(static_cast<uint8_t>(o.status), 1);
+    out.Number(o.sources_count, 2);
+    for (uint32_t k = 0; k < o.sources_count; ++k) {
+      out.Number(tables.source_refs[o.sources_begin + k], 4);
+    }
+    out.Text(tables.notes[o.note]);
+  }
+  return out.HexDigest();
+}
+
+}  // namespace indicators

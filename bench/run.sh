@@ -101,6 +101,14 @@ for n in "${sizes[@]}" "$big"; do
     run point_query
     run point_query --paced_fraction=0.5
     run page100 --indicator=ind_000 --region=XA-000000
+    # The same point query on a second server with the Prometheus endpoint on.
+    start /tmp/indicators-server-metrics.$$.log $cpu_server "$server" --data="$dir" \
+      --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0
+    plain_svc=$svc svc=$started_addr
+    run point_query
+    results[-1]=$(sed "s/^RESULT\tpoint_query\t/RESULT\tpoint_query, metrics on\t/" <<<"${results[-1]}")
+    kill "$started_pid"; wait "$started_pid" 2>/dev/null || true
+    svc=$plain_svc
   fi
   before=$(status_kb "$pid" VmRSS)
   echo 5 >"/proc/$pid/clear_refs"  # Resets VmHWM: the export's own peak next.
@@ -128,6 +136,17 @@ for line in "${results[@]}"; do
       "$s50" "$s90" "$s99" "$f50" "$f90" "$f99"
   fi
 done
+echo
+# The cost of metrics: the point query's ratio with metrics on over its ratio
+# without (both against the floor of the same rounds).
+ratio_of() { for line in "${results[@]}"; do
+  IFS=$'\t' read -r _ name mode _ _ _ ratio _ <<<"$line"
+  [ "$name" = "$1" ] && [ "$mode" = max ] && { echo "$ratio"; return; }
+done; }
+plain=$(ratio_of point_query) metered=$(ratio_of "point_query, metrics on")
+if [ -n "$plain" ] && [ -n "$metered" ]; then
+  echo "Metrics on: point query at $(awk -v m="$metered" -v p="$plain" 'BEGIN{printf "%.3f", m/p}')x the throughput ratio without (target: at least 0.97)."
+fi
 echo
 echo "## Loading and memory"
 echo

@@ -32,6 +32,10 @@ const indicators::CoreLimits kLimitDefaults;
 ABSL_FLAG(std::string, listen, kServerDefaults.listen,
           "host:port to listen on (port 0 picks a free port). Keep it on "
           "loopback and put a proxy in front to expose it.");
+ABSL_FLAG(std::string, metrics_listen, kServerDefaults.metrics_listen,
+          "host:port of a Prometheus endpoint (GET /metrics), such as "
+          "127.0.0.1:9464; off when empty. Keep it on loopback: it has no "
+          "authentication.");
 ABSL_FLAG(std::string, data, INDICATORS_DEFAULT_DATA_DIR,
           "Directory holding indicators.csv, regions.csv, sources.csv and "
           "observations.csv. Defaults to the bundled dataset.");
@@ -207,6 +211,8 @@ int main(int argc, char** argv) {
   indicators::rpc::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.source = *source;
+  options.source_is_database = !absl::GetFlag(FLAGS_database).empty();
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.auth.tokens_file = absl::GetFlag(FLAGS_tokens_file);
   options.auth.require_read_token = absl::GetFlag(FLAGS_require_read_token);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
@@ -244,6 +250,12 @@ int main(int argc, char** argv) {
       d.sources().size(), d.observations().size(),
       absl::ToDoubleSeconds(load_time),
       absl::ToDoubleSeconds(absl::Now() - start));
+  if ((*server)->metrics_port() != 0) {
+    const std::string& listen = options.metrics_listen;
+    std::printf("indicators-server metrics on http://%s:%d/metrics\n",
+                listen.substr(0, listen.rfind(':')).c_str(),
+                (*server)->metrics_port());
+  }
   std::fflush(stdout);
   std::unique_ptr<indicators::store::RevisionFollower> follower =
       FollowDatabase(**server, d.revision());

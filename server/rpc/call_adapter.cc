@@ -24,8 +24,12 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   // Finishes at once with `status` unless it is OK.
   StreamWriter(absl::string_view method, absl::Time start,
                const absl::Status& status,
-               std::unique_ptr<MessageSource> source)
-      : method_(method), start_(start), source_(std::move(source)) {
+               std::unique_ptr<MessageSource> source,
+               const CallMetrics::Method* counted)
+      : method_(method),
+        start_(start),
+        counted_(counted),
+        source_(std::move(source)) {
     if (!status.ok()) {
       End(status);
     } else {
@@ -40,6 +44,7 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
           "the stream was cancelled before the export completed"));
       return;
     }
+    if (counted_ != nullptr) counted_->Sent();
     WriteNext();
   }
 
@@ -56,12 +61,16 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   }
 
   void End(const absl::Status& status) {
-    if (!status.ok()) LogFailedCall(method_, status, absl::Now() - start_);
-    Finish(ToGrpcStatus(status));
+    const absl::Duration elapsed = absl::Now() - start_;
+    if (!status.ok()) LogFailedCall(method_, status, elapsed);
+    grpc::Status answer = ToGrpcStatus(status);
+    if (counted_ != nullptr) counted_->Handled(answer.error_code(), elapsed);
+    Finish(answer);
   }
 
   const absl::string_view method_;
   const absl::Time start_;
+  const CallMetrics::Method* const counted_;
   std::unique_ptr<MessageSource> source_;
   grpc::ByteBuffer message_;
 };
@@ -88,17 +97,23 @@ absl::Status CallAdapter::Admit(const grpc::CallbackServerContext& context,
 
 grpc::ServerUnaryReactor* CallAdapter::FinishUnary(
     absl::string_view method, absl::Time start, const absl::Status& status,
-    grpc::CallbackServerContext* context) {
-  if (!status.ok()) LogFailedCall(method, status, absl::Now() - start);
+    grpc::CallbackServerContext* context, const CallMetrics::Method* counted) {
+  const absl::Duration elapsed = absl::Now() - start;
+  if (!status.ok()) LogFailedCall(method, status, elapsed);
+  grpc::Status answer = ToGrpcStatus(status);
+  if (counted != nullptr) {
+    if (answer.ok()) counted->Sent();
+    counted->Handled(answer.error_code(), elapsed);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
+  reactor->Finish(answer);
   return reactor;
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* CallAdapter::StartStream(
     absl::string_view method, absl::Time start, const absl::Status& status,
-    std::unique_ptr<MessageSource> source) {
-  return new StreamWriter(method, start, status, std::move(source));
+    std::unique_ptr<MessageSource> source, const CallMetrics::Method* counted) {
+  return new StreamWriter(method, start, status, std::move(source), counted);
 }
 
 }  // namespace indicators::rpc

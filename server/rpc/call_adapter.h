@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "server/rpc/auth.h"
+#include "server/rpc/call_metrics.h"
 #include "server/rpc/dataset_manager.h"
 #include "server/rpc/handlers.h"
 
@@ -19,7 +20,8 @@ namespace indicators::rpc {
 // the caller's permission (before looking at the request, so that an
 // unauthorized caller learns nothing), parse the request, take one snapshot,
 // call the handler, map its status once (`ToGrpcStatus`), log a failure
-// (method, code, reason, duration) and finish. Handlers never block, so the
+// (method, code, reason, duration), count the call (`CallMetrics`, when
+// metrics are on) and finish. Handlers never block, so the
 // callback threads never wait.
 class CallAdapter {
  public:
@@ -28,13 +30,16 @@ class CallAdapter {
   template <typename Request>
   using StreamHandler = Messages (*)(const Call&, const Request&);
 
-  // Serves the snapshots of `datasets` to the callers `authorizer` admits.
+  // Serves the snapshots of `datasets` to the callers `authorizer` admits;
+  // counts every call in `metrics` unless it is null.
   CallAdapter(std::shared_ptr<DatasetManager> datasets,
               std::shared_ptr<const Authorizer> authorizer,
-              size_t stream_batch_size)
+              size_t stream_batch_size,
+              std::shared_ptr<const CallMetrics> metrics = nullptr)
       : datasets_(std::move(datasets)),
         authorizer_(std::move(authorizer)),
-        stream_batch_size_(stream_batch_size) {}
+        stream_batch_size_(stream_batch_size),
+        metrics_(std::move(metrics)) {}
 
   // Answers a unary call of `method` with `handler`.
   template <typename Request>
@@ -45,9 +50,10 @@ class CallAdapter {
                                   const grpc::ByteBuffer* request,
                                   grpc::ByteBuffer* response) const {
     const absl::Time start = absl::Now();
+    const CallMetrics::Method* counted = Started(method);
     Bytes bytes = Run(permission, handler, context, *request);
     if (bytes.ok()) *response = *std::move(bytes);
-    return FinishUnary(method, start, bytes.status(), context);
+    return FinishUnary(method, start, bytes.status(), context, counted);
   }
 
   // Answers a server-streaming call of `method` with `handler`'s messages.
@@ -57,10 +63,12 @@ class CallAdapter {
       StreamHandler<Request> handler, grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) const {
     const absl::Time start = absl::Now();
+    const CallMetrics::Method* counted = Started(method);
     Messages messages = Run(permission, handler, context, *request);
     if (!messages.ok())
-      return StartStream(method, start, messages.status(), {});
-    return StartStream(method, start, absl::OkStatus(), *std::move(messages));
+      return StartStream(method, start, messages.status(), {}, counted);
+    return StartStream(method, start, absl::OkStatus(), *std::move(messages),
+                       counted);
   }
 
  private:
@@ -86,16 +94,26 @@ class CallAdapter {
   absl::Status Admit(const grpc::CallbackServerContext& context,
                      Permission permission, const grpc::ByteBuffer& bytes,
                      google::protobuf::Message* request) const;
+  // Counts the start of a call of `method`; returns its series, or null
+  // when calls are not counted.
+  const CallMetrics::Method* Started(absl::string_view method) const {
+    if (metrics_ == nullptr) return nullptr;
+    const CallMetrics::Method* counted = metrics_->Find(method);
+    if (counted != nullptr) counted->Started();
+    return counted;
+  }
   static grpc::ServerUnaryReactor* FinishUnary(
       absl::string_view method, absl::Time start, const absl::Status& status,
-      grpc::CallbackServerContext* context);
+      grpc::CallbackServerContext* context, const CallMetrics::Method* counted);
   static grpc::ServerWriteReactor<grpc::ByteBuffer>* StartStream(
       absl::string_view method, absl::Time start, const absl::Status& status,
-      std::unique_ptr<MessageSource> source);
+      std::unique_ptr<MessageSource> source,
+      const CallMetrics::Method* counted);
 
   std::shared_ptr<DatasetManager> datasets_;
   std::shared_ptr<const Authorizer> authorizer_;
   size_t stream_batch_size_;
+  std::shared_ptr<const CallMetrics> metrics_;
 };
 
 }  // namespace indicators::rpc

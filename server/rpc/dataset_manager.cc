@@ -59,7 +59,13 @@ absl::Status DatasetManager::Reload(const std::string& trigger) {
   absl::MutexLock lock(&mu_);
   last_reload_ = ReloadOutcome{absl::Now(), trigger, dataset.status(),
                                current_->core->dataset()->version()};
+  ++(dataset.ok() ? reloads_.succeeded : reloads_.failed);
   return dataset.status();
+}
+
+DatasetManager::ReloadCounts DatasetManager::Reloads() const {
+  absl::MutexLock lock(&mu_);
+  return reloads_;
 }
 
 std::optional<ReloadOutcome> DatasetManager::LastReload() const {

@@ -52,6 +52,13 @@ class DatasetManager {
   // Returns the outcome of the last reload, if there was one.
   std::optional<ReloadOutcome> LastReload() const;
 
+  // How many reloads succeeded and failed since the start.
+  struct ReloadCounts {
+    int64_t succeeded = 0;
+    int64_t failed = 0;
+  };
+  ReloadCounts Reloads() const;
+
   // Returns the name of the source (a directory or a database).
   std::string SourceName() const { return source_->Describe(); }
 
@@ -68,6 +75,7 @@ class DatasetManager {
   mutable absl::Mutex mu_;
   std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
   std::optional<ReloadOutcome> last_reload_ ABSL_GUARDED_BY(mu_);
+  ReloadCounts reloads_ ABSL_GUARDED_BY(mu_);
   std::optional<absl::Time> stale_since_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> generation_{0};
   absl::Mutex reload_mu_;  // One reload at a time.

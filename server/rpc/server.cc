@@ -96,8 +96,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->manager_ = std::make_shared<DatasetManager>(
       std::move(core), options.source,
       std::make_shared<ResponseBudget>(options.max_response_memory_bytes));
-  server->service_ = std::make_unique<IndicatorService>(CallAdapter(
-      server->manager_, *std::move(authorizer), options.stream_batch_size));
+  std::shared_ptr<const CallMetrics> call_metrics;
+  if (!options.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsEndpoint>> metrics =
+        MetricsEndpoint::Start(options.metrics_listen, server->manager_,
+                               options.source_is_database);
+    if (!metrics.ok()) return metrics.status();
+    server->metrics_ = *std::move(metrics);
+    call_metrics = server->metrics_->calls();
+  }
+  server->service_ = std::make_unique<IndicatorService>(
+      CallAdapter(server->manager_, *std::move(authorizer),
+                  options.stream_batch_size, std::move(call_metrics)));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);

@@ -11,6 +11,7 @@
 #include "server/core/dataset_source.h"
 #include "server/core/service_core.h"
 #include "server/rpc/indicator_service.h"
+#include "server/rpc/metrics_endpoint.h"
 
 namespace indicators::rpc {
 
@@ -21,6 +22,11 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
   // Where reloads read the dataset from (the source served at start).
   std::shared_ptr<const DatasetSource> source;
+  // Whether `source` is a database (its connection state is a metric).
+  bool source_is_database = false;
+  // host:port of the Prometheus endpoint (GET /metrics); empty: no metrics.
+  // Port 0 picks a free port.
+  std::string metrics_listen;
   // Bearer tokens and which methods need them.
   AuthOptions auth;
   // TLS: certificate chain and private key (PEM files); both or neither.
@@ -71,6 +77,8 @@ class Server {
   // Returns the address actually bound (with the chosen port).
   const std::string& address() const { return address_; }
   int port() const { return port_; }
+  // Returns the metrics endpoint's port, or 0 without metrics.
+  int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 
   // Loads the dataset from `ServerOptions::source` again beside the live one
   // and swaps it in; on error returns it and keeps serving the old one
@@ -97,6 +105,7 @@ class Server {
 
   ServerOptions options_;
   std::shared_ptr<DatasetManager> manager_;
+  std::unique_ptr<MetricsEndpoint> metrics_;
   std::unique_ptr<IndicatorService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;

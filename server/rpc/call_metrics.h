@@ -1,0 +1,67 @@
+#ifndef INDICATORS_SERVER_RPC_CALL_METRICS_H_
+#define INDICATORS_SERVER_RPC_CALL_METRICS_H_
+
+#include <grpcpp/support/status.h>
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <memory>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
+
+namespace indicators::rpc {
+
+// Counts calls under the names and labels of go-grpc-prometheus, so that the
+// dashboards and alerts written for it work unchanged:
+//   grpc_server_started_total{grpc_type,grpc_service,grpc_method}
+//   grpc_server_msg_received_total{...}, grpc_server_msg_sent_total{...}
+//   grpc_server_handled_total{grpc_type,grpc_service,grpc_method,grpc_code}
+//   grpc_server_handling_seconds{...} (histogram, Prometheus' default buckets)
+// with grpc_type "unary" or "server_stream" and grpc_code as Go spells it
+// ("OK", "NotFound"). Every series of every method exists from the start, at
+// zero, as go-grpc-prometheus's InitializeMetrics makes them. A call costs
+// a few atomic increments and one histogram observation: the series are
+// found once per method, not per call.
+class CallMetrics {
+ public:
+  // The series of one method.
+  class Method {
+   public:
+    // A call started and its request arrived.
+    void Started() const {
+      started_->Increment();
+      received_->Increment();
+    }
+    // A response message was sent.
+    void Sent() const { sent_->Increment(); }
+    // The call ended with `code` after `elapsed`.
+    void Handled(grpc::StatusCode code, absl::Duration elapsed) const;
+
+   private:
+    friend class CallMetrics;
+    prometheus::Counter* started_ = nullptr;
+    prometheus::Counter* received_ = nullptr;
+    prometheus::Counter* sent_ = nullptr;
+    prometheus::Histogram* seconds_ = nullptr;
+    std::array<prometheus::Counter*, 17> handled_{};  // By status code.
+  };
+
+  // Registers the series of every method of `service` in `registry`.
+  CallMetrics(prometheus::Registry& registry,
+              const google::protobuf::ServiceDescriptor& service);
+
+  // Returns the series of `method` (its name in the service), or null.
+  const Method* Find(absl::string_view method) const;
+
+ private:
+  absl::flat_hash_map<std::string, Method> methods_;
+};
+
+}  // namespace indicators::rpc
+
+#endif  // INDICATORS_SERVER_RPC_CALL_METRICS_H_

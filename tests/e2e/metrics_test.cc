@@ -1,0 +1,253 @@
+// The Prometheus endpoint of the built server: scraped over HTTP before and
+// after known calls, its counters move by exactly those calls, under the
+// names and labels of go-grpc-prometheus; the dataset's state is there too.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <map>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "client/cpp/indicator_client.h"
+#include "tests/e2e/subprocess.h"
+#include "tests/testing/temp_dataset.h"
+#include "tests/testing/temp_postgres.h"
+
+namespace indicators::testing {
+namespace {
+
+using client::IndicatorClient;
+
+// Returns the body of GET /metrics on 127.0.0.1:`port` ("" on failure).
+std::string HttpGetMetrics(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    close(fd);
+    return "";
+  }
+  const std::string request =
+      "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  if (write(fd, request.data(), request.size()) !=
+      static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return "";
+  }
+  std::string response;
+  char buffer[65536];
+  for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) {
+    response.append(buffer, n);
+  }
+  close(fd);
+  const size_t body = response.find("\r\n\r\n");
+  return body == std::string::npos ? "" : response.substr(body + 4);
+}
+
+// A scrape: each sample's name with its labels -> its value.
+using Samples = std::map<std::string, double>;
+
+Samples Scrape(int port) {
+  Samples samples;
+  for (absl::string_view line : absl::StrSplit(HttpGetMetrics(port), '\n')) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t space = line.rfind(' ');
+    double value = 0;
+    if (space == absl::string_view::npos ||
+        !absl::SimpleAtod(line.substr(space + 1), &value)) {
+      continue;
+    }
+    samples[std::string(line.substr(0, space))] = value;
+  }
+  return samples;
+}
+
+// The series of a method of the service, as go-grpc-prometheus labels it
+// (labels in prometheus-cpp's order: by name).
+std::string Series(const std::string& name, const std::string& method,
+                   const std::string& type, const std::string& code = "") {
+  return absl::StrCat(
+      name, "{", code.empty() ? "" : absl::StrCat("grpc_code=\"", code, "\","),
+      "grpc_method=\"", method,
+      "\",grpc_service=\"indicators.v1.IndicatorService\",grpc_type=\"", type,
+      "\"}");
+}
+
+// A server with metrics on; reads the two addresses from its first lines.
+class MetricsServer {
+ public:
+  explicit MetricsServer(std::vector<std::string> args) {
+    args.insert(args.begin(), {SERVER_BINARY, "--listen=127.0.0.1:0",
+                               "--metrics_listen=127.0.0.1:0"});
+    process_ = std::make_unique<Subprocess>(args);
+    std::string line;
+    std::smatch match;
+    if (process_->ReadLine(&line, absl::Seconds(30)) &&
+        std::regex_search(
+            line, match,
+            std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
+      address_ = match[1];
+    }
+    if (process_->ReadLine(&line, absl::Seconds(10)) &&
+        std::regex_search(
+            line, match,
+            std::regex("metrics on http://127\\.0\\.0\\.1:([0-9]+)/metrics"))) {
+      metrics_port_ = std::stoi(match[1]);
+    }
+  }
+  bool ok() const { return !address_.empty() && metrics_port_ != 0; }
+  const std::string& address() const { return address_; }
+  int metrics_port() const { return metrics_port_; }
+  Subprocess& process() { return *process_; }
+
+ private:
+  std::unique_ptr<Subprocess> process_;
+  std::string address_;
+  int metrics_port_ = 0;
+};
+
+TEST(MetricsTest, CountersMoveByExactlyTheCallsMade) {
+  TempDataset data;
+  MetricsServer server({"--data=" + data.dir(), "--stream_batch_size=100"});
+  ASSERT_TRUE(server.ok()) << server.process().output();
+  const Samples before = Scrape(server.metrics_port());
+  ASSERT_FALSE(before.empty());
+  // Every series exists from the start, at zero.
+  const std::string get = "GetIndicator", stream = "StreamObservations";
+  for (const char* code : {"OK", "NotFound", "InvalidArgument", "Internal"}) {
+    EXPECT_EQ(
+        before.count(Series("grpc_server_handled_total", get, "unary", code)),
+        1u)
+        << code;
+  }
+
+  IndicatorClient client = IndicatorClient::Connect(server.address());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(client.GetIndicator("rd_expenditure").ok());
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(client.GetIndicator("nope").status().code(),
+              absl::StatusCode::kNotFound);
+  }
+  int messages = 0;
+  ASSERT_TRUE(client
+                  .StreamObservations(v1::StreamObservationsRequest(),
+                                      [&](const auto&) {
+                                        ++messages;
+                                        return true;
+                                      })
+                  .ok());
+  // A good reload, then one of a broken dataset (the old one keeps serving).
+  auto await_line = [&](const std::string& text) {
+    std::string line;
+    while (server.process().ReadLine(&line, absl::Seconds(10))) {
+      if (line.find(text) != std::string::npos) return true;
+    }
+    return false;
+  };
+  server.process().Signal(SIGHUP);
+  ASSERT_TRUE(await_line("reloaded: serving"));
+  data.Write("regions.csv", "not,a,header\n");
+  server.process().Signal(SIGHUP);
+  ASSERT_TRUE(await_line("reload rejected"));
+
+  const Samples after = Scrape(server.metrics_port());
+  auto moved = [&](const std::string& series) {
+    EXPECT_EQ(after.count(series), 1u) << series;
+    auto it = before.find(series);
+    return after.count(series) == 0
+               ? -1
+               : after.at(series) - (it == before.end() ? 0 : it->second);
+  };
+  EXPECT_EQ(moved(Series("grpc_server_started_total", get, "unary")), 5);
+  EXPECT_EQ(moved(Series("grpc_server_msg_received_total", get, "unary")), 5);
+  EXPECT_EQ(moved(Series("grpc_server_msg_sent_total", get, "unary")), 3);
+  EXPECT_EQ(moved(Series("grpc_server_handled_total", get, "unary", "OK")), 3);
+  EXPECT_EQ(
+      moved(Series("grpc_server_handled_total", get, "unary", "NotFound")), 2);
+  EXPECT_EQ(moved(Series("grpc_server_handled_total", get, "unary",
+                         "InvalidArgument")),
+            0);
+  EXPECT_EQ(moved(Series("grpc_server_handling_seconds_count", get, "unary")),
+            5);
+  EXPECT_EQ(moved(Series("grpc_server_started_total", stream, "server_stream")),
+            1);
+  EXPECT_EQ(messages, 5);  // 416 observations, 100 per message.
+  EXPECT_EQ(
+      moved(Series("grpc_server_msg_sent_total", stream, "server_stream")),
+      messages);
+  EXPECT_EQ(
+      moved(Series("grpc_server_handled_total", stream, "server_stream", "OK")),
+      1);
+  // Methods not called did not move.
+  EXPECT_EQ(
+      moved(Series("grpc_server_started_total", "QueryObservations", "unary")),
+      0);
+  EXPECT_EQ(moved("indicators_dataset_reloads_total{result=\"success\"}"), 1);
+  EXPECT_EQ(moved("indicators_dataset_reloads_total{result=\"failure\"}"), 1);
+  EXPECT_EQ(after.at("indicators_dataset_observations"), 416);
+  EXPECT_EQ(after.at("indicators_dataset_revision"), 0);
+  EXPECT_GE(after.at("indicators_dataset_age_seconds"), 0);
+  EXPECT_EQ(after.count("indicators_database_up"), 0u);
+}
+
+TEST(MetricsTest, MetricsAreOffUnlessAsked) {
+  Subprocess server(
+      {SERVER_BINARY, "--listen=127.0.0.1:0", "--data=" + TestDataDir()});
+  std::string line;
+  ASSERT_TRUE(server.ReadLine(&line, absl::Seconds(30)));
+  EXPECT_FALSE(server.ReadLine(&line, absl::Milliseconds(500))) << line;
+}
+
+// With a database: its revision, and whether it can be reached.
+TEST(MetricsTest, DatabaseStateIsAMetric) {
+  TempPostgres postgres;
+  ASSERT_TRUE(postgres.ok()) << postgres.error();
+  const std::string db = postgres.CreateDatabase();
+  std::string output;
+  ASSERT_EQ(RunCommand({ADMIN_BINARY, "--database=" + db, "migrate"}, &output),
+            0)
+      << output;
+  ASSERT_EQ(
+      RunCommand({ADMIN_BINARY, "--database=" + db, "import", TestDataDir()},
+                 &output),
+      0)
+      << output;
+  MetricsServer server({"--database=" + db, "--poll_interval=200ms"});
+  ASSERT_TRUE(server.ok()) << server.process().output();
+  auto await_up = [&](double up) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(15);
+    Samples samples;
+    while (absl::Now() < deadline) {
+      samples = Scrape(server.metrics_port());
+      if (samples.count("indicators_database_up") &&
+          samples.at("indicators_database_up") == up) {
+        return samples;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    ADD_FAILURE() << "indicators_database_up never became " << up;
+    return samples;
+  };
+  const Samples connected = await_up(1);
+  EXPECT_GE(connected.at("indicators_dataset_revision"), 1);
+  ASSERT_TRUE(postgres.Stop());
+  await_up(0);
+  ASSERT_TRUE(postgres.Start());
+  await_up(1);
+}
+
+}  // namespace
+}  // namespace indicators::testing

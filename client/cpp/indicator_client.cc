@@ -58,6 +58,11 @@ IndicatorClient::IndicatorClient(std::shared_ptr<grpc::Channel> channel,
     : stub_(v1::IndicatorService::NewStub(std::move(channel))),
       options_(std::move(options)) {}
 
+IndicatorClient::IndicatorClient(
+    std::unique_ptr<v1::IndicatorService::StubInterface> stub,
+    ClientOptions options)
+    : stub_(std::move(stub)), options_(std::move(options)) {}
+
 std::string ChannelTarget(const std::string& target) {
   if (target.find(',') == std::string::npos) return target;
   return "ipv4:" + target;
@@ -168,60 +173,64 @@ void IndicatorClient::Prepare(grpc::ClientContext* context) const {
 absl::StatusOr<v1::ReloadDatasetResponse> IndicatorClient::ReloadDataset()
     const {
   return Unary<v1::ReloadDatasetResponse>(
-      v1::ReloadDatasetRequest(), &v1::IndicatorService::Stub::ReloadDataset);
+      v1::ReloadDatasetRequest(),
+      &v1::IndicatorService::StubInterface::ReloadDataset);
 }
 
 absl::StatusOr<v1::ListIndicatorsResponse> IndicatorClient::ListIndicators(
     const v1::ListIndicatorsRequest& request) const {
   return Unary<v1::ListIndicatorsResponse>(
-      request, &v1::IndicatorService::Stub::ListIndicators);
+      request, &v1::IndicatorService::StubInterface::ListIndicators);
 }
 
 absl::StatusOr<v1::Indicator> IndicatorClient::GetIndicator(
     const std::string& id) const {
   v1::GetIndicatorRequest request;
   request.set_id(id);
-  return Unary<v1::Indicator>(request,
-                              &v1::IndicatorService::Stub::GetIndicator);
+  return Unary<v1::Indicator>(
+      request, &v1::IndicatorService::StubInterface::GetIndicator);
 }
 
 absl::StatusOr<v1::ListRegionsResponse> IndicatorClient::ListRegions(
     const v1::ListRegionsRequest& request) const {
   return Unary<v1::ListRegionsResponse>(
-      request, &v1::IndicatorService::Stub::ListRegions);
+      request, &v1::IndicatorService::StubInterface::ListRegions);
 }
 
 absl::StatusOr<v1::Region> IndicatorClient::GetRegion(
     const std::string& code) const {
   v1::GetRegionRequest request;
   request.set_code(code);
-  return Unary<v1::Region>(request, &v1::IndicatorService::Stub::GetRegion);
+  return Unary<v1::Region>(request,
+                           &v1::IndicatorService::StubInterface::GetRegion);
 }
 
 absl::StatusOr<v1::ListSourcesResponse> IndicatorClient::ListSources(
     const v1::ListSourcesRequest& request) const {
   return Unary<v1::ListSourcesResponse>(
-      request, &v1::IndicatorService::Stub::ListSources);
+      request, &v1::IndicatorService::StubInterface::ListSources);
 }
 
 absl::StatusOr<v1::Source> IndicatorClient::GetSource(
     const std::string& id) const {
   v1::GetSourceRequest request;
   request.set_id(id);
-  return Unary<v1::Source>(request, &v1::IndicatorService::Stub::GetSource);
+  return Unary<v1::Source>(request,
+                           &v1::IndicatorService::StubInterface::GetSource);
 }
 
 absl::StatusOr<v1::QueryObservationsResponse>
 IndicatorClient::QueryObservations(
     const v1::QueryObservationsRequest& request) const {
   return Unary<v1::QueryObservationsResponse>(
-      request, &v1::IndicatorService::Stub::QueryObservations);
+      request, &v1::IndicatorService::StubInterface::QueryObservations);
 }
 
 absl::StatusOr<v1::GetDatasetInfoResponse> IndicatorClient::GetDatasetInfo()
     const {
   return Unary<v1::GetDatasetInfoResponse>(
-      v1::GetDatasetInfoRequest(), &v1::IndicatorService::Stub::GetDatasetInfo);
+      v1::GetDatasetInfoRequest(),
+      &v1::IndicatorService::StubInterface::GetDatasetInfo);
 }
 
 absl::StatusOr<v1::GetObservationHistoryResponse>
@@ -233,7 +242,7 @@ IndicatorClient::GetObservationHistory(const std::string& indicator_id,
   request.set_region_code(region_code);
   request.set_period(period);
   return Unary<v1::GetObservationHistoryResponse>(
-      request, &v1::IndicatorService::Stub::GetObservationHistory);
+      request, &v1::IndicatorService::StubInterface::GetObservationHistory);
 }
 
 absl::Status IndicatorClient::StreamObservations(
@@ -248,8 +257,8 @@ absl::Status IndicatorClient::StreamObservations(
     grpc::ClientContext context;
     Prepare(&context);
     context.set_deadline(deadline);
-    std::unique_ptr<grpc::ClientReader<v1::StreamObservationsResponse>> reader =
-        stub_->StreamObservations(&context, next);
+    std::unique_ptr<grpc::ClientReaderInterface<v1::StreamObservationsResponse>>
+        reader = stub_->StreamObservations(&context, next);
     v1::StreamObservationsResponse message;
     while (reader->Read(&message)) {
       version = message.dataset_version();

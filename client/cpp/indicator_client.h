@@ -77,6 +77,13 @@ class IndicatorClient {
  public:
   IndicatorClient(std::shared_ptr<grpc::Channel> channel,
                   ClientOptions options = {});
+  // Returns a client that makes its calls through `stub`: the generated stub
+  // interface, so that a test can pass a mock of it
+  // (`v1::MockIndicatorServiceStub` in
+  // "indicators/v1/indicator_service_mock.grpc.pb.h", with gMock).
+  explicit IndicatorClient(
+      std::unique_ptr<v1::IndicatorService::StubInterface> stub,
+      ClientOptions options = {});
   // Returns a client of the server at `target` (host:port), plaintext. A
   // target that names several replicas (`a:p1,b:p2` or `dns:///name:port`)
   // gets `ReplicaServiceConfig`: calls spread over healthy replicas and a
@@ -130,7 +137,7 @@ class IndicatorClient {
   absl::StatusOr<Response> Unary(const Request& request, Method method) const;
   bool BalancesReplicas() const;
 
-  std::unique_ptr<v1::IndicatorService::Stub> stub_;
+  std::unique_ptr<v1::IndicatorService::StubInterface> stub_;
   ClientOptions options_;
 };
 

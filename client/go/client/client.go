@@ -1,0 +1,342 @@
+// Package client is a Go client of the indicator service
+// (indicators.v1.IndicatorService), in the style of the C++, Python and
+// TypeScript clients: one method per RPC, lists and queries that follow the
+// pages, a stream that resumes after a broken connection, bearer tokens, TLS
+// and mutual TLS, and errors that carry the server's reason and field.
+//
+// The generated code is the package indicatorsv1 ("indicators/gen/v1"),
+// generated from proto/ with protoc-gen-go and protoc-gen-go-grpc.
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"io/ioutil"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	v1 "indicators/gen/v1"
+)
+
+// MaxStreamResumes is how many times Stream resumes one broken export.
+const MaxStreamResumes = 5
+
+// Options say how to reach and call the server. The zero value is plaintext,
+// no token and a 10 s deadline per call.
+type Options struct {
+	// Token is sent as "authorization: Bearer <token>" when not empty.
+	Token string
+	// TLS, when set, secures the connection (see TLSConfig).
+	TLS *tls.Config
+	// Deadline bounds each call (for Stream, the whole export); 0 is 10 s.
+	Deadline time.Duration
+	// ServiceConfig is a gRPC service config in JSON, such as
+	// client/config/service_config.json for several replicas. (grpc-go 1.33
+	// applies its retry policy only with GRPC_GO_RETRY=on.)
+	ServiceConfig string
+}
+
+// TLSConfig returns a TLS configuration trusting the CA in caFile (PEM) and,
+// for mutual TLS, presenting the certificate and key in certFile and keyFile
+// (both empty for server-only TLS).
+func TLSConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
+	ca, err := ioutil.ReadFile(caFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		return nil, fmt.Errorf("%s: no PEM certificate", caFile)
+	}
+	config := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	if certFile != "" || keyFile != "" {
+		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, err
+		}
+		config.Certificates = []tls.Certificate{pair}
+	}
+	return config, nil
+}
+
+// Error is a failed call: the gRPC code and message, and the server's
+// google.rpc.ErrorInfo reason (such as UNKNOWN_INDICATOR) and field, when it
+// sent them.
+type Error struct {
+	Code    codes.Code
+	Message string
+	Reason  string
+	Field   string
+}
+
+func (e *Error) Error() string {
+	if e.Reason == "" {
+		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	}
+	return fmt.Sprintf("%s: %s [%s]", e.Code, e.Message, e.Reason)
+}
+
+// fromRPC converts a gRPC error into an *Error.
+func fromRPC(err error) error {
+	if err == nil {
+		return nil
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		return err
+	}
+	out := &Error{Code: st.Code(), Message: st.Message()}
+	for _, detail := range st.Details() {
+		if info, ok := detail.(*errdetails.ErrorInfo); ok {
+			out.Reason = info.GetReason()
+			out.Field = info.GetMetadata()["field"]
+		}
+	}
+	return out
+}
+
+// Client calls one server (or, with a service config and a target naming
+// several, a set of replicas). Safe for concurrent use.
+type Client struct {
+	conn    *grpc.ClientConn
+	stub    v1.IndicatorServiceClient
+	options Options
+}
+
+// Dial returns a client of target (host:port).
+func Dial(target string, options Options) (*Client, error) {
+	if options.Deadline == 0 {
+		options.Deadline = 10 * time.Second
+	}
+	dial := []grpc.DialOption{}
+	if options.TLS != nil {
+		dial = append(dial, grpc.WithTransportCredentials(credentials.NewTLS(options.TLS)))
+	} else {
+		dial = append(dial, grpc.WithInsecure())
+	}
+	if options.ServiceConfig != "" {
+		dial = append(dial, grpc.WithDefaultServiceConfig(options.ServiceConfig))
+	}
+	conn, err := grpc.Dial(target, dial...)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{conn: conn, stub: v1.NewIndicatorServiceClient(conn), options: options}, nil
+}
+
+// NewWithStub returns a client that calls through stub (a fake in tests).
+func NewWithStub(stub v1.IndicatorServiceClient, options Options) *Client {
+	if options.Deadline == 0 {
+		options.Deadline = 10 * time.Second
+	}
+	return &Client{stub: stub, options: options}
+}
+
+// Close closes the connection.
+func (c *Client) Close() error {
+	if c.conn == nil {
+		return nil
+	}
+	return c.conn.Close()
+}
+
+// call prepares ctx for one call: the deadline and the token.
+func (c *Client) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(ctx, c.options.Deadline)
+	if c.options.Token != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+c.options.Token)
+	}
+	return ctx, cancel
+}
+
+// ListIndicators returns every indicator, following the pages.
+func (c *Client) ListIndicators(ctx context.Context) ([]*v1.Indicator, error) {
+	var out []*v1.Indicator
+	req := &v1.ListIndicatorsRequest{}
+	for {
+		cctx, cancel := c.call(ctx)
+		page, err := c.stub.ListIndicators(cctx, req)
+		cancel()
+		if err != nil {
+			return nil, fromRPC(err)
+		}
+		out = append(out, page.GetIndicators()...)
+		if page.GetNextPageToken() == "" {
+			return out, nil
+		}
+		req.PageToken = page.GetNextPageToken()
+	}
+}
+
+// GetIndicator returns one indicator.
+func (c *Client) GetIndicator(ctx context.Context, id string) (*v1.Indicator, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	out, err := c.stub.GetIndicator(ctx, &v1.GetIndicatorRequest{Id: id})
+	return out, fromRPC(err)
+}
+
+// ListRegions returns every region, or the children of parent (if not
+// empty) of type regionType (if not unspecified), following the pages.
+func (c *Client) ListRegions(ctx context.Context, parent string, regionType v1.RegionType) ([]*v1.Region, error) {
+	var out []*v1.Region
+	req := &v1.ListRegionsRequest{ParentCode: parent, Type: regionType}
+	for {
+		cctx, cancel := c.call(ctx)
+		page, err := c.stub.ListRegions(cctx, req)
+		cancel()
+		if err != nil {
+			return nil, fromRPC(err)
+		}
+		out = append(out, page.GetRegions()...)
+		if page.GetNextPageToken() == "" {
+			return out, nil
+		}
+		req.PageToken = page.GetNextPageToken()
+	}
+}
+
+// GetRegion returns one region.
+func (c *Client) GetRegion(ctx context.Context, code string) (*v1.Region, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	out, err := c.stub.GetRegion(ctx, &v1.GetRegionRequest{Code: code})
+	return out, fromRPC(err)
+}
+
+// ListSources returns every source, following the pages.
+func (c *Client) ListSources(ctx context.Context) ([]*v1.Source, error) {
+	var out []*v1.Source
+	req := &v1.ListSourcesRequest{}
+	for {
+		cctx, cancel := c.call(ctx)
+		page, err := c.stub.ListSources(cctx, req)
+		cancel()
+		if err != nil {
+			return nil, fromRPC(err)
+		}
+		out = append(out, page.GetSources()...)
+		if page.GetNextPageToken() == "" {
+			return out, nil
+		}
+		req.PageToken = page.GetNextPageToken()
+	}
+}
+
+// GetSource returns one source.
+func (c *Client) GetSource(ctx context.Context, id string) (*v1.Source, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	out, err := c.stub.GetSource(ctx, &v1.GetSourceRequest{Id: id})
+	return out, fromRPC(err)
+}
+
+// QueryPage returns one page of QueryObservations.
+func (c *Client) QueryPage(ctx context.Context, req *v1.QueryObservationsRequest) (*v1.QueryObservationsResponse, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	out, err := c.stub.QueryObservations(ctx, req)
+	return out, fromRPC(err)
+}
+
+// Query returns every observation that filter selects, following the pages.
+func (c *Client) Query(ctx context.Context, filter *v1.ObservationFilter) ([]*v1.Observation, error) {
+	var out []*v1.Observation
+	req := &v1.QueryObservationsRequest{Filter: filter, PageSize: 1000}
+	for {
+		page, err := c.QueryPage(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.GetObservations()...)
+		if page.GetNextPageToken() == "" {
+			return out, nil
+		}
+		req.PageToken = page.GetNextPageToken()
+	}
+}
+
+// Stream calls fn with each observation that filter selects, in query order,
+// as the messages arrive; fn returning an error cancels the export and
+// Stream returns that error. When the stream breaks (UNAVAILABLE, or INTERNAL
+// for a stream reset by a proxy) it resumes after the last message received,
+// up to MaxStreamResumes times, so fn sees every observation exactly once.
+func (c *Client) Stream(ctx context.Context, filter *v1.ObservationFilter, fn func(*v1.Observation) error) error {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	req := &v1.StreamObservationsRequest{Filter: filter}
+	for resumes := 0; ; resumes++ {
+		err := c.streamOnce(ctx, req, fn)
+		var rpcErr *Error
+		broken := errors.As(err, &rpcErr) &&
+			(rpcErr.Code == codes.Unavailable || rpcErr.Code == codes.Internal)
+		if err == nil || !broken || resumes == MaxStreamResumes {
+			return err
+		}
+		time.Sleep(time.Duration(50*(resumes+1)) * time.Millisecond)
+	}
+}
+
+// streamOnce reads one call of the stream, moving req.ResumeToken along.
+func (c *Client) streamOnce(ctx context.Context, req *v1.StreamObservationsRequest, fn func(*v1.Observation) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := c.stub.StreamObservations(ctx, req)
+	if err != nil {
+		return fromRPC(err)
+	}
+	for {
+		message, err := stream.Recv()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fromRPC(err)
+		}
+		for _, o := range message.GetObservations() {
+			if err := fn(o); err != nil {
+				return err
+			}
+		}
+		req.ResumeToken = message.GetResumeToken()
+	}
+}
+
+// History returns every value ever given for one figure, oldest first.
+func (c *Client) History(ctx context.Context, indicator, region, period string) ([]*v1.ObservationVintage, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	out, err := c.stub.GetObservationHistory(ctx, &v1.GetObservationHistoryRequest{
+		IndicatorId: indicator, RegionCode: region, Period: period})
+	if err != nil {
+		return nil, fromRPC(err)
+	}
+	return out.GetVintages(), nil
+}
+
+// DatasetInfo returns the served dataset's version, counts and coverage.
+func (c *Client) DatasetInfo(ctx context.Context) (*v1.GetDatasetInfoResponse, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	out, err := c.stub.GetDatasetInfo(ctx, &v1.GetDatasetInfoRequest{})
+	return out, fromRPC(err)
+}
+
+// Reload asks the server to reload its dataset (a token with the admin
+// scope).
+func (c *Client) Reload(ctx context.Context) (*v1.ReloadDatasetResponse, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	out, err := c.stub.ReloadDataset(ctx, &v1.ReloadDatasetRequest{})
+	return out, fromRPC(err)
+}

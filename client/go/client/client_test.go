@@ -1,0 +1,193 @@
+package client_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/ioutil"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	"indicators/client"
+	v1 "indicators/gen/v1"
+)
+
+const adminToken = "go-client-test-admin-token"
+
+var address string
+
+// TestMain starts the built server ($INDICATORS_SERVER) on the test data
+// ($INDICATORS_TEST_DATA) on a free port, with one admin token.
+func TestMain(m *testing.M) {
+	dir, err := ioutil.TempDir("", "indicators-go-")
+	if err != nil {
+		panic(err)
+	}
+	sum := sha256.Sum256([]byte(adminToken))
+	tokens := filepath.Join(dir, "tokens")
+	if err := ioutil.WriteFile(tokens, []byte(hex.EncodeToString(sum[:])+" admin\n"), 0o600); err != nil {
+		panic(err)
+	}
+	server := exec.Command(os.Getenv("INDICATORS_SERVER"), "--listen=127.0.0.1:0",
+		"--data="+os.Getenv("INDICATORS_TEST_DATA"), "--tokens_file="+tokens)
+	out, err := server.StdoutPipe()
+	if err != nil {
+		panic(err)
+	}
+	if err := server.Start(); err != nil {
+		panic(err)
+	}
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	match := regexp.MustCompile(`listening on (127\.0\.0\.1:[0-9]+);`).FindStringSubmatch(line)
+	code := 1
+	if match == nil {
+		fmt.Fprintf(os.Stderr, "server did not start: %q\n", line)
+	} else {
+		address = match[1]
+		code = m.Run()
+	}
+	server.Process.Kill()
+	server.Wait()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func dial(t *testing.T, options client.Options) *client.Client {
+	t.Helper()
+	c, err := client.Dial(address, options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestEveryRpcThroughTheWrapper(t *testing.T) {
+	c := dial(t, client.Options{})
+	ctx := context.Background()
+	info, err := c.DatasetInfo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.GetDataset().GetVersion()) != 64 {
+		t.Errorf("version %q", info.GetDataset().GetVersion())
+	}
+	indicators, err := c.ListIndicators(ctx)
+	if err != nil || int32(len(indicators)) != info.GetDataset().GetIndicatorCount() {
+		t.Errorf("ListIndicators: %d, %v; want %d", len(indicators), err, info.GetDataset().GetIndicatorCount())
+	}
+	regions, err := c.ListRegions(ctx, "", v1.RegionType_REGION_TYPE_UNSPECIFIED)
+	if err != nil || int32(len(regions)) != info.GetDataset().GetRegionCount() {
+		t.Errorf("ListRegions: %d, %v; want %d", len(regions), err, info.GetDataset().GetRegionCount())
+	}
+	sources, err := c.ListSources(ctx)
+	if err != nil || int32(len(sources)) != info.GetDataset().GetSourceCount() {
+		t.Errorf("ListSources: %d, %v; want %d", len(sources), err, info.GetDataset().GetSourceCount())
+	}
+	region, err := c.GetRegion(ctx, "CN-GD")
+	if err != nil || region.GetParentCode() != "CN" {
+		t.Errorf("GetRegion: %v, %v", region, err)
+	}
+	source, err := c.GetSource(ctx, "SEED")
+	if err != nil || source.GetReliability() != v1.SourceReliability_SOURCE_RELIABILITY_NEWS {
+		t.Errorf("GetSource: %v, %v", source, err)
+	}
+	// The seed's figure: over 75,000 high-tech enterprises in Guangdong, 2023.
+	rows, err := c.Query(ctx, &v1.ObservationFilter{
+		IndicatorIds: []string{"high_tech_enterprises"}, RegionCodes: []string{"CN-GD"},
+		StartPeriod: "2023", EndPeriod: "2023", SourceIds: []string{"SEED"}})
+	if err != nil || len(rows) != 1 || rows[0].GetValue() != 75000 ||
+		rows[0].GetQualifier() != v1.Qualifier_QUALIFIER_OVER {
+		t.Errorf("Query: %v, %v", rows, err)
+	}
+	streamed := 0
+	if err := c.Stream(ctx, &v1.ObservationFilter{}, func(*v1.Observation) error {
+		streamed++
+		return nil
+	}); err != nil || int64(streamed) != info.GetDataset().GetObservationCount() {
+		t.Errorf("Stream: %d, %v; want %d", streamed, err, info.GetDataset().GetObservationCount())
+	}
+	vintages, err := c.History(ctx, "rd_expenditure", "CN-GD", "2023")
+	if err != nil || len(vintages) < 2 {
+		t.Fatalf("History: %v, %v", vintages, err)
+	}
+	for i := 1; i < len(vintages); i++ {
+		if vintages[i].GetKnownFrom() != "" && vintages[i].GetKnownFrom() < vintages[i-1].GetKnownFrom() {
+			t.Errorf("History not oldest first: %v", vintages)
+		}
+	}
+}
+
+func TestErrorsCarryTheReasonAndField(t *testing.T) {
+	c := dial(t, client.Options{})
+	_, err := c.GetIndicator(context.Background(), "nope")
+	var rpcErr *client.Error
+	if !errors.As(err, &rpcErr) {
+		t.Fatalf("GetIndicator(nope): %v", err)
+	}
+	if rpcErr.Code != codes.NotFound || rpcErr.Reason != "UNKNOWN_INDICATOR" || rpcErr.Field != "id" {
+		t.Errorf("got %+v", rpcErr)
+	}
+	_, err = c.Query(context.Background(), &v1.ObservationFilter{StartPeriod: "2023-13"})
+	if !errors.As(err, &rpcErr) || rpcErr.Code != codes.InvalidArgument {
+		t.Errorf("bad period: %v", err)
+	}
+}
+
+func TestTokenReachesTheServer(t *testing.T) {
+	ctx := context.Background()
+	_, err := dial(t, client.Options{}).Reload(ctx)
+	var rpcErr *client.Error
+	if !errors.As(err, &rpcErr) || rpcErr.Code != codes.Unauthenticated {
+		t.Errorf("Reload without a token: %v", err)
+	}
+	if _, err := dial(t, client.Options{Token: adminToken}).Reload(ctx); err != nil {
+		t.Errorf("Reload with the admin token: %v", err)
+	}
+}
+
+func TestStreamStopsWhenTheCallbackFails(t *testing.T) {
+	stop := errors.New("enough")
+	seen := 0
+	err := dial(t, client.Options{Deadline: 5 * time.Second}).Stream(context.Background(),
+		&v1.ObservationFilter{}, func(*v1.Observation) error {
+			seen++
+			if seen == 3 {
+				return stop
+			}
+			return nil
+		})
+	if !errors.Is(err, stop) || seen != 3 {
+		t.Errorf("got %v after %d rows", err, seen)
+	}
+}
+
+// The example ($INDICATORS_GO_EXAMPLE) calls every RPC and says what came
+// back.
+func TestExampleCallsEveryRpc(t *testing.T) {
+	out, err := exec.Command(os.Getenv("INDICATORS_GO_EXAMPLE"), "-target="+address,
+		"-token="+adminToken).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	for _, rpc := range []string{"GetDatasetInfo", "ListIndicators", "GetIndicator",
+		"ListRegions", "GetRegion", "ListSources", "GetSource", "QueryObservations",
+		"StreamObservations", "GetObservationHistory"} {
+		if !strings.Contains(string(out), rpc+": ") {
+			t.Errorf("no %s in\n%s", rpc, out)
+		}
+	}
+	if !strings.Contains(string(out), "ReloadDataset: OK") {
+		t.Errorf("reload failed:\n%s", out)
+	}
+}

@@ -13,6 +13,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# shellcheck source=start_server.sh
+source "$(dirname "$0")/start_server.sh"
 
 cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
 
@@ -27,15 +29,7 @@ export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
 g++ -std=c++17 -o "$work/pc-consumer" "$here/consumer/consumer.cc" \
   $(pkg-config --cflags --libs indicators)
 
-"$server" --listen=127.0.0.1:0 --data="$data" >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 200); do
-  address=$(grep -o 'listening on 127\.0\.0\.1:[0-9]*' "$work/server.log" | cut -d' ' -f3) || true
-  [ -n "$address" ] && break
-  sleep 0.05
-done
-[ -n "${address:-}" ] || { cat "$work/server.log"; exit 1; }
-version=$(grep -o 'dataset [0-9a-f]\{64\}' "$work/server.log" | cut -d' ' -f2)
+start_server "$server" "$data" "$work/server.log"
 
 for consumer in "$work/cmake-build/consumer" "$work/pc-consumer"; do
   out=$("$consumer" "$address")

@@ -13,6 +13,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# shellcheck source=start_server.sh
+source "$(dirname "$0")/start_server.sh"
 
 # A copy with the layout the build expects (client/python beside proto/).
 mkdir -p "$work/src/client"
@@ -25,15 +27,7 @@ rm -rf "$work/src/client/python/tests"
   --disable-pip-version-check "$work/src/client/python"
 rm -rf "$work/src"  # The installed package must not need the source.
 
-"$server" --listen=127.0.0.1:0 --data="$data" >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 200); do
-  address=$(grep -o 'listening on 127\.0\.0\.1:[0-9]*' "$work/server.log" | cut -d' ' -f3) || true
-  [ -n "$address" ] && break
-  sleep 0.05
-done
-[ -n "${address:-}" ] || { cat "$work/server.log"; exit 1; }
-version=$(grep -o 'dataset [0-9a-f]\{64\}' "$work/server.log" | cut -d' ' -f2)
+start_server "$server" "$data" "$work/server.log"
 
 cd "$work"
 env -u PYTHONPATH "$work/venv/bin/python" - "$address" "$version" "$work/venv" <<'PY'

@@ -159,23 +159,32 @@ func (c *Client) call(ctx context.Context) (context.Context, context.CancelFunc)
 	return ctx, cancel
 }
 
-// ListIndicators returns every indicator, following the pages.
-func (c *Client) ListIndicators(ctx context.Context) ([]*v1.Indicator, error) {
-	var out []*v1.Indicator
-	req := &v1.ListIndicatorsRequest{}
+// allPages calls fetch with each page token in turn, from the first page,
+// and returns the items of every page.
+func allPages[T any](fetch func(token string) ([]T, string, error)) ([]T, error) {
+	var out []T
+	token := ""
 	for {
-		cctx, cancel := c.call(ctx)
-		page, err := c.stub.ListIndicators(cctx, req)
-		cancel()
+		items, next, err := fetch(token)
 		if err != nil {
-			return nil, fromRPC(err)
+			return nil, err
 		}
-		out = append(out, page.GetIndicators()...)
-		if page.GetNextPageToken() == "" {
+		out = append(out, items...)
+		if next == "" {
 			return out, nil
 		}
-		req.PageToken = page.GetNextPageToken()
+		token = next
 	}
+}
+
+// ListIndicators returns every indicator, following the pages.
+func (c *Client) ListIndicators(ctx context.Context) ([]*v1.Indicator, error) {
+	return allPages(func(token string) ([]*v1.Indicator, string, error) {
+		ctx, cancel := c.call(ctx)
+		defer cancel()
+		page, err := c.stub.ListIndicators(ctx, &v1.ListIndicatorsRequest{PageToken: token})
+		return page.GetIndicators(), page.GetNextPageToken(), fromRPC(err)
+	})
 }
 
 // GetIndicator returns one indicator.
@@ -189,21 +198,13 @@ func (c *Client) GetIndicator(ctx context.Context, id string) (*v1.Indicator, er
 // ListRegions returns every region, or the children of parent (if not
 // empty) of type regionType (if not unspecified), following the pages.
 func (c *Client) ListRegions(ctx context.Context, parent string, regionType v1.RegionType) ([]*v1.Region, error) {
-	var out []*v1.Region
-	req := &v1.ListRegionsRequest{ParentCode: parent, Type: regionType}
-	for {
-		cctx, cancel := c.call(ctx)
-		page, err := c.stub.ListRegions(cctx, req)
-		cancel()
-		if err != nil {
-			return nil, fromRPC(err)
-		}
-		out = append(out, page.GetRegions()...)
-		if page.GetNextPageToken() == "" {
-			return out, nil
-		}
-		req.PageToken = page.GetNextPageToken()
-	}
+	return allPages(func(token string) ([]*v1.Region, string, error) {
+		ctx, cancel := c.call(ctx)
+		defer cancel()
+		page, err := c.stub.ListRegions(ctx, &v1.ListRegionsRequest{
+			ParentCode: parent, Type: regionType, PageToken: token})
+		return page.GetRegions(), page.GetNextPageToken(), fromRPC(err)
+	})
 }
 
 // GetRegion returns one region.
@@ -216,21 +217,12 @@ func (c *Client) GetRegion(ctx context.Context, code string) (*v1.Region, error)
 
 // ListSources returns every source, following the pages.
 func (c *Client) ListSources(ctx context.Context) ([]*v1.Source, error) {
-	var out []*v1.Source
-	req := &v1.ListSourcesRequest{}
-	for {
-		cctx, cancel := c.call(ctx)
-		page, err := c.stub.ListSources(cctx, req)
-		cancel()
-		if err != nil {
-			return nil, fromRPC(err)
-		}
-		out = append(out, page.GetSources()...)
-		if page.GetNextPageToken() == "" {
-			return out, nil
-		}
-		req.PageToken = page.GetNextPageToken()
-	}
+	return allPages(func(token string) ([]*v1.Source, string, error) {
+		ctx, cancel := c.call(ctx)
+		defer cancel()
+		page, err := c.stub.ListSources(ctx, &v1.ListSourcesRequest{PageToken: token})
+		return page.GetSources(), page.GetNextPageToken(), fromRPC(err)
+	})
 }
 
 // GetSource returns one source.
@@ -251,19 +243,11 @@ func (c *Client) QueryPage(ctx context.Context, req *v1.QueryObservationsRequest
 
 // Query returns every observation that filter selects, following the pages.
 func (c *Client) Query(ctx context.Context, filter *v1.ObservationFilter) ([]*v1.Observation, error) {
-	var out []*v1.Observation
-	req := &v1.QueryObservationsRequest{Filter: filter, PageSize: 1000}
-	for {
-		page, err := c.QueryPage(ctx, req)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.GetObservations()...)
-		if page.GetNextPageToken() == "" {
-			return out, nil
-		}
-		req.PageToken = page.GetNextPageToken()
-	}
+	return allPages(func(token string) ([]*v1.Observation, string, error) {
+		page, err := c.QueryPage(ctx, &v1.QueryObservationsRequest{
+			Filter: filter, PageSize: 1000, PageToken: token})
+		return page.GetObservations(), page.GetNextPageToken(), err
+	})
 }
 
 // Stream calls fn with each observation that filter selects, in query order,

@@ -32,7 +32,8 @@ fi
 if ((build)); then
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DINDICATORS_BUILD_TESTS=OFF >/dev/null
   cmake --build "$build_dir" -j "$(nproc)" --target indicators-server \
-    indicators-floor-server indicators-loadgen indicators-datagen indicators-admin >/dev/null
+    indicators-floor-server indicators-loadgen indicators-datagen indicators-admin \
+    indicators-metrics-cost >/dev/null
 fi
 server=$build_dir/server/indicators-server
 floor=$build_dir/bench/indicators-floor-server
@@ -139,13 +140,27 @@ done
 echo
 # The cost of metrics: the point query's ratio with metrics on over its ratio
 # without (both against the floor of the same rounds).
-ratio_of() { for line in "${results[@]}"; do
-  IFS=$'\t' read -r _ name mode _ _ _ ratio _ <<<"$line"
-  [ "$name" = "$1" ] && [ "$mode" = max ] && { echo "$ratio"; return; }
-done; }
-plain=$(ratio_of point_query) metered=$(ratio_of "point_query, metrics on")
+field_of() {  # field_of SCENARIO N: field N of the scenario's result at max load
+  for line in "${results[@]}"; do
+    IFS=$'\t' read -r -a fields <<<"$line"
+    [ "${fields[1]}" = "$1" ] && [ "${fields[2]}" = max ] && { echo "${fields[$2]}"; return; }
+  done
+  return 0
+}
+plain=$(field_of point_query 6) metered=$(field_of "point_query, metrics on" 6)
 if [ -n "$plain" ] && [ -n "$metered" ]; then
   echo "Metrics on: point query at $(awk -v m="$metered" -v p="$plain" 'BEGIN{printf "%.3f", m/p}')x the throughput ratio without (target: at least 0.97)."
+fi
+# The same cost without the noise of two loaded servers: the CPU time of
+# counting one call (in process), against the point query's time per call.
+cost=$build_dir/bench/indicators-metrics-cost
+if [ -x "$cost" ]; then
+  ns=$($cost --benchmark_filter='threads:1$' --benchmark_min_time=0.2 2>/dev/null |
+    awk '/^BM_CountOneUnaryCall/ {print $2}')
+  point_rate=$(field_of point_query 4)
+  if [ -n "$ns" ] && [ -n "$point_rate" ]; then
+    echo "Counting one call costs $ns ns of CPU: $(awk -v n="$ns" -v r="$point_rate" 'BEGIN{printf "%.2f", n*r/1e7}')% of a point query's time per call on the server's core."
+  fi
 fi
 echo
 echo "## Loading and memory"

@@ -21,6 +21,7 @@
 #include "server/core/service_core.h"
 #include "server/rpc/server.h"
 #include "server/store/postgres_store.h"
+#include "server/store/postgres_writer.h"
 #include "server/store/revision_follower.h"
 
 namespace {
@@ -212,6 +213,10 @@ int main(int argc, char** argv) {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.source = *source;
   options.source_is_database = !absl::GetFlag(FLAGS_database).empty();
+  if (options.source_is_database) {
+    options.writer = std::make_shared<indicators::store::PostgresWriter>(
+        absl::GetFlag(FLAGS_database));
+  }
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.auth.tokens_file = absl::GetFlag(FLAGS_tokens_file);
   options.auth.require_read_token = absl::GetFlag(FLAGS_require_read_token);

@@ -245,6 +245,13 @@ IndicatorClient::GetObservationHistory(const std::string& indicator_id,
       request, &v1::IndicatorService::StubInterface::GetObservationHistory);
 }
 
+absl::StatusOr<v1::IngestObservationsResponse>
+IndicatorClient::IngestObservations(
+    const v1::IngestObservationsRequest& request) const {
+  return Unary<v1::IngestObservationsResponse>(
+      request, &v1::IndicatorService::StubInterface::IngestObservations);
+}
+
 absl::Status IndicatorClient::StreamObservations(
     const v1::StreamObservationsRequest& request,
     absl::FunctionRef<bool(const v1::StreamObservationsResponse&)> on_message)

@@ -115,6 +115,13 @@ class IndicatorClient {
       const std::string& indicator_id, const std::string& region_code,
       const std::string& period) const;
 
+  // Adds, revises and withdraws observations in one batch (a server of a
+  // database; a token with the write scope). Set `idempotency_key` so that
+  // the batch can be sent again safely after an error: a batch the server
+  // already applied is answered with its first answer (`replayed`).
+  absl::StatusOr<v1::IngestObservationsResponse> IngestObservations(
+      const v1::IngestObservationsRequest& request) const;
+
   // Calls `on_message` with each message of the stream as it arrives. If
   // `on_message` returns false the call is cancelled and CANCELLED returned.
   // When the stream breaks (UNAVAILABLE, or INTERNAL for a stream reset by a

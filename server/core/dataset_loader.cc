@@ -28,29 +28,40 @@ namespace {
 constexpr size_t kMaxReportedErrors = 20;
 
 // Collects row errors so that one load reports many of them at once.
+// The problems found so far; the status lists the first few.
 class ErrorList {
  public:
-  void Add(std::string message) {
+  void Add(DatasetProblem problem) {
     ++count_;
-    if (messages_.size() < kMaxReportedErrors) {
-      messages_.push_back(std::move(message));
+    if (problems_.size() < kMaxKeptProblems) {
+      problems_.push_back(std::move(problem));
     }
   }
   bool empty() const { return count_ == 0; }
+  const std::vector<DatasetProblem>& problems() const { return problems_; }
   absl::Status ToStatus(const std::string& dir) const {
+    std::vector<std::string> lines;
+    for (size_t i = 0; i < problems_.size() && i < kMaxReportedErrors; ++i) {
+      const DatasetProblem& p = problems_[i];
+      lines.push_back(p.column.empty()
+                          ? absl::StrCat(p.file, ":", p.line, ": ", p.reason)
+                          : absl::StrCat(p.file, ":", p.line, ": column ",
+                                         p.column_number, " (", p.column,
+                                         "): ", p.reason));
+    }
     std::string text = absl::StrCat("dataset ", dir, " is invalid (", count_,
                                     count_ == 1 ? " error" : " errors",
-                                    "):\n  ", absl::StrJoin(messages_, "\n  "));
-    if (count_ > messages_.size()) {
-      absl::StrAppend(&text, "\n  ... and ", count_ - messages_.size(),
-                      " more");
+                                    "):\n  ", absl::StrJoin(lines, "\n  "));
+    if (count_ > lines.size()) {
+      absl::StrAppend(&text, "\n  ... and ", count_ - lines.size(), " more");
     }
     return absl::InvalidArgumentError(text);
   }
 
  private:
+  static constexpr size_t kMaxKeptProblems = 1000;
   size_t count_ = 0;
-  std::vector<std::string> messages_;
+  std::vector<DatasetProblem> problems_;
 };
 
 // The record being checked: where it is and how to name its columns.
@@ -61,8 +72,8 @@ struct RowContext {
   ErrorList* errors;
 
   void Error(size_t column, absl::string_view reason) const {
-    errors->Add(absl::StrCat(*file, ":", line, ": column ", column + 1, " (",
-                             (*header)[column], "): ", reason));
+    errors->Add({*file, line, (*header)[column], static_cast<int>(column) + 1,
+                 std::string(reason)});
   }
 };
 
@@ -153,7 +164,8 @@ absl::Status ForEachRecord(const std::string& file, CsvRecords& reader,
   ASSIGN_OR_RETURN(bool has_header, reader.Next(&fields));
   const std::string expected = absl::StrJoin(header, ",");
   if (!has_header || absl::StrJoin(fields, ",") != expected) {
-    errors->Add(absl::StrCat(file, ":1: header must be \"", expected, "\""));
+    errors->Add(
+        {file, 1, "", 0, absl::StrCat("header must be \"", expected, "\"")});
     return absl::OkStatus();
   }
   while (true) {
@@ -162,9 +174,9 @@ absl::Status ForEachRecord(const std::string& file, CsvRecords& reader,
     RowContext row{&file, &header, reader.line(), errors};
     if (fields.size() == 1 && fields[0].empty()) continue;  // Blank line.
     if (fields.size() != header.size()) {
-      errors->Add(absl::StrCat(file, ":", reader.line(), ": has ",
-                               fields.size(), " columns; expected ",
-                               header.size()));
+      errors->Add({file, reader.line(), "", 0,
+                   absl::StrCat("has ", fields.size(), " columns; expected ",
+                                header.size())});
       continue;
     }
     // Text is served as protobuf strings, which must be UTF-8: a row with
@@ -200,6 +212,11 @@ class TableParser {
   TableParser(const std::string& dir,
               std::array<std::unique_ptr<CsvRecords>, 4> tables)
       : dir_(dir), tables_in_(std::move(tables)) {}
+
+  // The problems found by `Parse`.
+  const std::vector<DatasetProblem>& problems() const {
+    return errors_.problems();
+  }
 
   absl::StatusOr<DatasetTables> Parse() {
     RETURN_IF_ERROR(ParseIndicators());
@@ -522,6 +539,21 @@ absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(
                                     kDatasetFiles[i]));
   }
   return LoadTables(dir, std::move(tables), /*revision=*/0);
+}
+
+std::vector<DatasetProblem> FindDatasetProblems(const std::string (&texts)[4]) {
+  std::array<std::unique_ptr<CsvRecords>, 4> tables;
+  for (size_t i = 0; i < 4; ++i) {
+    tables[i] = std::make_unique<TextCsvRecords>(kDatasetFiles[i], texts[i]);
+  }
+  const std::string label = "texts";
+  TableParser parser(label, std::move(tables));
+  absl::StatusOr<DatasetTables> parsed = parser.Parse();
+  std::vector<DatasetProblem> problems = parser.problems();
+  if (!parsed.ok() && problems.empty()) {
+    problems.push_back({"", 0, "", 0, std::string(parsed.status().message())});
+  }
+  return problems;
 }
 
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDatasetFromTexts(

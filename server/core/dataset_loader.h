@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/core/dataset.h"
@@ -30,6 +31,20 @@ inline constexpr const char* kDatasetHeaders[] = {
 // version however the CSV spells it and whichever store it came from.
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDataset(
     const std::string& dir);
+
+// One problem found in a dataset: where it is and why.
+struct DatasetProblem {
+  std::string file;       // "observations.csv"; empty if not of one file.
+  int line = 0;           // 1 is the header.
+  std::string column;     // The column's name; empty if not of one column.
+  int column_number = 0;  // 1-based; 0 if not of one column.
+  std::string reason;     // "is not one of exact, about, over, under, nearly"
+};
+
+// Checks the four files' contents (in `kDatasetFiles` order) by every rule of
+// `LoadDataset` and returns the problems found (the first 1000), none if they
+// make a valid dataset.
+std::vector<DatasetProblem> FindDatasetProblems(const std::string (&texts)[4]);
 
 // Same as `LoadDataset`, from the four files' contents already in memory (in
 // `kDatasetFiles` order); `label` names the dataset in error messages and

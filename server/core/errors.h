@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -30,6 +31,10 @@ inline constexpr absl::string_view kTooManyIds = "TOO_MANY_IDS";
 inline constexpr absl::string_view kUnknownIndicator = "UNKNOWN_INDICATOR";
 inline constexpr absl::string_view kUnknownRegion = "UNKNOWN_REGION";
 inline constexpr absl::string_view kUnknownSource = "UNKNOWN_SOURCE";
+inline constexpr absl::string_view kInvalidBatch = "INVALID_BATCH";
+inline constexpr absl::string_view kIdempotencyKeyReused =
+    "IDEMPOTENCY_KEY_REUSED";
+inline constexpr absl::string_view kNoDatabase = "NO_DATABASE";
 }  // namespace reason
 
 // The structured part of an error.
@@ -66,6 +71,22 @@ std::string Quoted(absl::string_view value);
 
 // Returns the details of a status made by `FieldError`, or nullopt.
 std::optional<ErrorDetail> GetErrorDetail(const absl::Status& status);
+
+// One problem with one field of a request, such as an item of a batch.
+struct FieldViolation {
+  std::string field;        // `observations[3].period`
+  std::string description;  // Why, without the field.
+};
+
+// Returns INVALID_ARGUMENT with `reason` and every violation (AIP-193: the
+// first field as the ErrorInfo's, all of them as BadRequest violations); the
+// message lists the first few as "field: description".
+absl::Status InvalidFields(absl::string_view reason,
+                           const std::vector<FieldViolation>& violations);
+
+// Returns the violations of a status made by `InvalidFields` (empty for any
+// other status).
+std::vector<FieldViolation> GetFieldViolations(const absl::Status& status);
 
 }  // namespace indicators
 

@@ -45,6 +45,8 @@ absl::StatusOr<std::shared_ptr<const Authorizer>> Authorizer::Create(
          absl::StrSplit(parts.size() == 2 ? parts[1] : "", ',')) {
       if (scope == "read") {
         grant.read = true;
+      } else if (scope == "write") {
+        grant.write = grant.read = true;
       } else if (scope == "admin") {
         grant.admin = grant.read = true;
       } else {
@@ -54,7 +56,7 @@ absl::StatusOr<std::shared_ptr<const Authorizer>> Authorizer::Create(
     if (!ok) {
       return absl::InvalidArgumentError(absl::StrCat(
           options.tokens_file, ":", number,
-          ": expected \"<sha256 hex of the token> read|admin[,...]\""));
+          ": expected \"<sha256 hex of the token> read|write|admin[,...]\""));
     }
     auth->grants_[std::string(parts[0])] = grant;
   }
@@ -82,6 +84,9 @@ absl::Status Authorizer::Check(const grpc::ServerContextBase& context,
   }
   if (permission == Permission::kAdmin && !grant->second.admin) {
     return absl::PermissionDeniedError("this method needs the admin scope");
+  }
+  if (permission == Permission::kWrite && !grant->second.write) {
+    return absl::PermissionDeniedError("this method needs the write scope");
   }
   if (!grant->second.read) {
     return absl::PermissionDeniedError("this method needs the read scope");

@@ -11,13 +11,14 @@
 
 namespace indicators::rpc {
 
-// What a method needs: reading data, or administering the server. A token
-// with the admin scope may also read.
-enum class Permission { kRead, kAdmin };
+// What a method needs: reading data, writing data (ingest), or administering
+// the server. A token with the write or the admin scope may also read.
+enum class Permission { kRead, kWrite, kAdmin };
 
 struct AuthOptions {
   // File of accepted tokens, one per line: the lowercase hex SHA-256 of the
-  // token, a space, and its scopes (`read`, `admin`, comma-separated). Lines
+  // token, a space, and its scopes (`read`, `write`, `admin`,
+  // comma-separated). Lines
   // starting with '#' are comments. Tokens are never stored in clear.
   std::string tokens_file;
   // Whether read methods need a token too (otherwise they are open).
@@ -43,6 +44,7 @@ class Authorizer {
  private:
   struct Grant {
     bool read = false;
+    bool write = false;
     bool admin = false;
   };
   Authorizer() = default;

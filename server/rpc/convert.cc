@@ -1,6 +1,12 @@
 #include "server/rpc/convert.h"
 
+#include <charconv>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace indicators::rpc {
@@ -112,6 +118,63 @@ ObservationFilter FromProto(const v1::ObservationFilter& in) {
   out.source_mode = UncheckedEnum<SourceMode>::FromInt(in.source_mode());
   out.known_on = in.known_on();
   return out;
+}
+
+namespace {
+
+// The CSV name of an enum value (`QUALIFIER_ABOUT` -> `about`), or the number
+// if the value has no name.
+std::string CsvEnum(int value, const google::protobuf::EnumDescriptor* type,
+                    absl::string_view prefix) {
+  const google::protobuf::EnumValueDescriptor* named =
+      type->FindValueByNumber(value);
+  if (named == nullptr) return absl::StrCat(value);
+  return absl::AsciiStrToLower(absl::StripPrefix(named->name(), prefix));
+}
+
+std::string CsvNumber(double value) {
+  char buffer[400];
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value,
+                              std::chars_format::fixed);
+  return std::string(buffer, result.ptr);
+}
+
+}  // namespace
+
+IngestBatch FromProto(const v1::IngestObservationsRequest& in) {
+  IngestBatch out;
+  out.idempotency_key = in.idempotency_key();
+  for (const v1::Observation& o : in.observations()) {
+    out.observations.push_back(
+        {o.indicator_id(), o.region_code(), o.period(), CsvNumber(o.value()),
+         CsvEnum(o.qualifier(), v1::Qualifier_descriptor(), "QUALIFIER_"),
+         CsvEnum(o.status(), v1::ObservationStatus_descriptor(),
+                 "OBSERVATION_STATUS_"),
+         absl::StrJoin(o.source_ids(), ";"), o.note()});
+  }
+  for (const v1::ObservationKey& k : in.withdrawals()) {
+    out.withdrawals.push_back({k.indicator_id(), k.region_code(), k.period(),
+                               std::vector<std::string>(k.source_ids().begin(),
+                                                        k.source_ids().end())});
+  }
+  for (const v1::Source& s : in.sources()) {
+    out.sources.push_back(
+        {s.id(), s.publisher(), s.title(), s.published(), s.url(),
+         CsvEnum(s.reliability(), v1::SourceReliability_descriptor(),
+                 "SOURCE_RELIABILITY_"),
+         s.note()});
+  }
+  return out;
+}
+
+void ToProto(const IngestResult& in, v1::IngestObservationsResponse* out) {
+  out->set_revision(in.revision);
+  out->set_added(in.added);
+  out->set_revised(in.revised);
+  out->set_withdrawn(in.withdrawn);
+  out->set_unchanged(in.unchanged);
+  out->set_sources_added(in.sources_added);
+  out->set_replayed(in.replayed);
 }
 
 }  // namespace indicators::rpc

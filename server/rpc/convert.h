@@ -7,6 +7,7 @@
 #include "indicators/v1/indicator_service.pb.h"
 #include "indicators/v1/resources.pb.h"
 #include "server/core/dataset.h"
+#include "server/core/ingest_batch.h"
 #include "server/core/observation_query.h"
 #include "server/core/reload_outcome.h"
 #include "server/core/service_core.h"
@@ -25,6 +26,12 @@ google::protobuf::Timestamp ToProto(absl::Time time);
 
 // Returns the filter as the caller spelled it; the core checks it.
 ObservationFilter FromProto(const v1::ObservationFilter& in);
+
+// Returns the batch in the dataset's CSV fields, as sent: values in the
+// fewest digits that read back the same, enums by their CSV names (a number
+// outside the enum as its digits), so that the loader's rules judge it all.
+IngestBatch FromProto(const v1::IngestObservationsRequest& in);
+void ToProto(const IngestResult& in, v1::IngestObservationsResponse* out);
 // Returns the page fields of a List or Query request.
 template <typename Request>
 PageRequest PageRequestOf(const Request& request) {

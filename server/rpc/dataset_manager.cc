@@ -1,6 +1,11 @@
 #include "server/rpc/dataset_manager.h"
 
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/core/errors.h"
+#include "server/core/status_macros.h"
 
 namespace indicators::rpc {
 namespace {
@@ -28,8 +33,11 @@ std::shared_ptr<const Snapshot> MakeSnapshot(
 
 DatasetManager::DatasetManager(std::shared_ptr<const ServiceCore> core,
                                std::shared_ptr<const DatasetSource> source,
-                               std::shared_ptr<ResponseBudget> budget)
-    : source_(std::move(source)), budget_(std::move(budget)) {
+                               std::shared_ptr<ResponseBudget> budget,
+                               std::shared_ptr<const DatasetWriter> writer)
+    : source_(std::move(source)),
+      budget_(std::move(budget)),
+      writer_(std::move(writer)) {
   Publish(MakeSnapshot(std::move(core), budget_));
 }
 
@@ -61,6 +69,34 @@ absl::Status DatasetManager::Reload(const std::string& trigger) {
                                current_->core->dataset()->version()};
   ++(dataset.ok() ? reloads_.succeeded : reloads_.failed);
   return dataset.status();
+}
+
+absl::StatusOr<DatasetManager::IngestOutcome> DatasetManager::Ingest(
+    const IngestBatch& batch) {
+  if (writer_ == nullptr) {
+    return FieldError(absl::StatusCode::kFailedPrecondition,
+                      reason::kNoDatabase, "observations",
+                      "this server serves files (--data); ingest needs a "
+                      "server of a database (--database)");
+  }
+  IngestOutcome outcome;
+  ASSIGN_OR_RETURN(outcome.result, writer_->Ingest(batch));
+  auto served = [&] { return Current()->core->dataset(); };
+  if (served()->revision() < outcome.result.revision) {
+    const absl::Status reloaded =
+        Reload(absl::StrCat("ingest, revision ", outcome.result.revision));
+    if (!reloaded.ok()) {
+      std::fprintf(stderr,
+                   "indicators-server: ingest committed revision %lld but it "
+                   "is not served yet: %s\n",
+                   static_cast<long long>(outcome.result.revision),
+                   std::string(reloaded.message()).c_str());
+    }
+  }
+  if (served()->revision() >= outcome.result.revision) {
+    outcome.version = served()->version();
+  }
+  return outcome;
 }
 
 DatasetManager::ReloadCounts DatasetManager::Reloads() const {

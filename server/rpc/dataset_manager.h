@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/core/dataset_source.h"
+#include "server/core/ingest_batch.h"
 #include "server/core/reload_outcome.h"
 #include "server/core/service_core.h"
 #include "server/rpc/encoded_dataset.h"
@@ -38,7 +39,8 @@ class DatasetManager {
   // `budget` (unbounded if null).
   DatasetManager(std::shared_ptr<const ServiceCore> core,
                  std::shared_ptr<const DatasetSource> source,
-                 std::shared_ptr<ResponseBudget> budget = nullptr);
+                 std::shared_ptr<ResponseBudget> budget = nullptr,
+                 std::shared_ptr<const DatasetWriter> writer = nullptr);
 
   // Returns the snapshot to serve a call from.
   std::shared_ptr<const Snapshot> Current() const;
@@ -59,6 +61,18 @@ class DatasetManager {
   };
   ReloadCounts Reloads() const;
 
+  // What `Ingest` did, and the version served once it is loaded.
+  struct IngestOutcome {
+    IngestResult result;
+    // The version served at `result.revision` or later; empty if this server
+    // could not load that revision yet (the batch is committed all the same).
+    std::string version;
+  };
+  // Writes `batch` to the store (FAILED_PRECONDITION without one: a server of
+  // files), then, unless it already serves that revision, reloads so that it
+  // answers with the batch in what it serves.
+  absl::StatusOr<IngestOutcome> Ingest(const IngestBatch& batch);
+
   // Returns the name of the source (a directory or a database).
   std::string SourceName() const { return source_->Describe(); }
 
@@ -72,6 +86,7 @@ class DatasetManager {
 
   const std::shared_ptr<const DatasetSource> source_;
   const std::shared_ptr<ResponseBudget> budget_;
+  const std::shared_ptr<const DatasetWriter> writer_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
   std::optional<ReloadOutcome> last_reload_ ABSL_GUARDED_BY(mu_);

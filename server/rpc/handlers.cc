@@ -119,6 +119,16 @@ Bytes GetObservationHistory(const Call& call,
   return Serialize(response);
 }
 
+Bytes IngestObservations(const Call& call,
+                         const v1::IngestObservationsRequest& r) {
+  ASSIGN_OR_RETURN(DatasetManager::IngestOutcome outcome,
+                   call.datasets.Ingest(FromProto(r)));
+  v1::IngestObservationsResponse response;
+  ToProto(outcome.result, &response);
+  response.set_dataset_version(outcome.version);
+  return Serialize(response);
+}
+
 Bytes GetDatasetInfo(const Call& call, const v1::GetDatasetInfoRequest&) {
   v1::GetDatasetInfoResponse response;
   ToProto(*call.snapshot.core->dataset(), response.mutable_dataset());

@@ -60,6 +60,10 @@ Messages StreamObservations(const Call& call,
 Bytes GetObservationHistory(const Call& call,
                             const v1::GetObservationHistoryRequest& r);
 Bytes GetDatasetInfo(const Call& call, const v1::GetDatasetInfoRequest& r);
+// Writes a batch to the database and answers once it is committed and
+// served; FAILED_PRECONDITION for a server of files.
+Bytes IngestObservations(const Call& call,
+                         const v1::IngestObservationsRequest& r);
 // Reloads the dataset; FAILED_PRECONDITION if the new one is rejected (the
 // previous version keeps serving).
 Bytes ReloadDataset(const Call& call, const v1::ReloadDatasetRequest& r);

@@ -5,6 +5,7 @@ namespace indicators::rpc {
 using Svc = IndicatorService;
 constexpr Permission kRead = Permission::kRead;
 constexpr Permission kAdmin = Permission::kAdmin;
+constexpr Permission kWrite = Permission::kWrite;
 
 Svc::Unary* Svc::ListIndicators(Context* c, const Buffer* in, Buffer* out) {
   return adapter_.Unary("ListIndicators", kRead, &handlers::ListIndicators, c,
@@ -59,6 +60,11 @@ Svc::Unary* Svc::GetObservationHistory(Context* c, const Buffer* in,
                                        Buffer* out) {
   return adapter_.Unary("GetObservationHistory", kRead,
                         &handlers::GetObservationHistory, c, in, out);
+}
+
+Svc::Unary* Svc::IngestObservations(Context* c, const Buffer* in, Buffer* out) {
+  return adapter_.Unary("IngestObservations", kWrite,
+                        &handlers::IngestObservations, c, in, out);
 }
 
 }  // namespace indicators::rpc

@@ -21,9 +21,10 @@ using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
                     Svc::WithRawCallbackMethod_StreamObservations<
                         Svc::WithRawCallbackMethod_GetDatasetInfo<
                             Svc::WithRawCallbackMethod_ReloadDataset<
-                                Svc::
-                                    WithRawCallbackMethod_GetObservationHistory<
-                                        Svc::Service>>>>>>>>>>>;
+                                Svc::WithRawCallbackMethod_GetObservationHistory<
+                                    Svc::
+                                        WithRawCallbackMethod_IngestObservations<
+                                            Svc::Service>>>>>>>>>>>>;
 }  // namespace internal
 
 // The `indicators.v1.IndicatorService` on gRPC's callback API: each method
@@ -51,6 +52,7 @@ class IndicatorService final : public internal::ServiceBase {
   Unary* ReloadDataset(Context* c, const Buffer* in, Buffer* out) override;
   Unary* GetObservationHistory(Context* c, const Buffer* in,
                                Buffer* out) override;
+  Unary* IngestObservations(Context* c, const Buffer* in, Buffer* out) override;
 
  private:
   const CallAdapter adapter_;

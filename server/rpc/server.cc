@@ -95,7 +95,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (!credentials.ok()) return credentials.status();
   server->manager_ = std::make_shared<DatasetManager>(
       std::move(core), options.source,
-      std::make_shared<ResponseBudget>(options.max_response_memory_bytes));
+      std::make_shared<ResponseBudget>(options.max_response_memory_bytes),
+      options.writer);
   std::shared_ptr<const CallMetrics> call_metrics;
   if (!options.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<MetricsEndpoint>> metrics =

@@ -22,6 +22,8 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
   // Where reloads read the dataset from (the source served at start).
   std::shared_ptr<const DatasetSource> source;
+  // Where ingested batches are written (the database); null for files.
+  std::shared_ptr<const DatasetWriter> writer;
   // Whether `source` is a database (its connection state is a metric).
   bool source_is_database = false;
   // host:port of the Prometheus endpoint (GET /metrics); empty: no metrics.

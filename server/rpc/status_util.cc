@@ -30,12 +30,21 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   (*info.mutable_metadata())["field"] = detail->field;
   details.add_details()->PackFrom(info);
   google::rpc::BadRequest bad_request;
-  google::rpc::BadRequest::FieldViolation* violation =
-      bad_request.add_field_violations();
-  violation->set_field(detail->field);
-  // The message is "field: description"; the violation carries the latter.
-  violation->set_description(
-      message.substr(std::min(message.size(), detail->field.size() + 2)));
+  const std::vector<FieldViolation> violations = GetFieldViolations(status);
+  for (const FieldViolation& v : violations) {
+    google::rpc::BadRequest::FieldViolation* violation =
+        bad_request.add_field_violations();
+    violation->set_field(v.field);
+    violation->set_description(v.description);
+  }
+  if (violations.empty()) {
+    google::rpc::BadRequest::FieldViolation* violation =
+        bad_request.add_field_violations();
+    violation->set_field(detail->field);
+    // The message is "field: description"; the violation carries the latter.
+    violation->set_description(
+        message.substr(std::min(message.size(), detail->field.size() + 2)));
+  }
   details.add_details()->PackFrom(bad_request);
   return grpc::Status(static_cast<grpc::StatusCode>(code), message,
                       details.SerializeAsString());

@@ -99,6 +99,26 @@ absl::Status ReadTables(pqxx::transaction_base& txn, std::string (&texts)[4],
   return absl::OkStatus();
 }
 
+}  // namespace
+
+absl::Status ReadCatalog(pqxx::transaction_base& txn, std::string (&texts)[3]) {
+  for (int t = 0; t < 3; ++t) {
+    texts[t] = absl::StrCat(kDatasetHeaders[t], "\n");
+    RETURN_IF_ERROR(AppendQueryAsCsv(
+        txn, absl::StrCat(kTables[t].select, kInStoredOrder), &texts[t]));
+  }
+  return absl::OkStatus();
+}
+
+int64_t RevisionIn(pqxx::transaction_base& txn, bool for_update) {
+  return txn
+      .exec(for_update ? "SELECT revision FROM dataset_state FOR UPDATE"
+                       : "SELECT revision FROM dataset_state")[0][0]
+      .as<int64_t>();
+}
+
+namespace {
+
 using ReadOnlySnapshot =
     pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
 
@@ -119,13 +139,6 @@ absl::Status ReadLaterObservations(const std::string& conninfo,
     txn.commit();
     return absl::OkStatus();
   });
-}
-
-int64_t RevisionIn(pqxx::transaction_base& txn, bool for_update) {
-  return txn
-      .exec(for_update ? "SELECT revision FROM dataset_state FOR UPDATE"
-                       : "SELECT revision FROM dataset_state")[0][0]
-      .as<int64_t>();
 }
 
 // Writes the records of one checked CSV text into its (empty) table, whose

@@ -28,6 +28,14 @@ struct StoredTexts {
 // migrated.
 absl::StatusOr<StoredTexts> ReadStoredTexts(const std::string& conninfo);
 
+// Reads the indicators, regions and sources tables as the CSV texts of their
+// files (rows in stored order) within `txn`.
+absl::Status ReadCatalog(pqxx::transaction_base& txn, std::string (&texts)[3]);
+
+// Returns the stored revision within `txn`; with `for_update`, locks the
+// counter until `txn` ends (the writers' turn).
+int64_t RevisionIn(pqxx::transaction_base& txn, bool for_update);
+
 // Reads the stored revision.
 absl::StatusOr<int64_t> ReadRevision(pqxx::connection& connection);
 

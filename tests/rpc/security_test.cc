@@ -1,9 +1,11 @@
 // TLS, mutual TLS and bearer tokens over every method, on 127.0.0.1.
 
 #include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <future>
 
 #include "client/cpp/indicator_client.h"
 #include "server/core/dataset_loader.h"
@@ -49,6 +51,12 @@ EveryMethod() {
          return c.GetObservationHistory("rd_expenditure", "CN-GD", "2023")
              .status();
        }},
+      {"IngestObservations",
+       [](auto& c) {
+         v1::IngestObservationsRequest request;
+         request.add_withdrawals()->set_indicator_id("rd_expenditure");
+         return c.IngestObservations(request).status();
+       }},
   };
 }
 
@@ -58,7 +66,8 @@ class AuthTest : public ::testing::Test {
     tokens_file_ = data_.dir() + "/tokens";
     std::ofstream(tokens_file_) << "# test tokens\n"
                                 << rpc::HashToken("read-token") << " read\n"
-                                << rpc::HashToken("admin-token") << " admin\n";
+                                << rpc::HashToken("admin-token") << " admin\n"
+                                << rpc::HashToken("write-token") << " write\n";
   }
   IndicatorClient Client(const rpc::Server& server, const std::string& token) {
     ClientOptions options;
@@ -79,28 +88,38 @@ TEST_F(AuthTest, EveryMethodWhenReadsNeedATokenToo) {
   ASSERT_NE(server, nullptr);
   for (const auto& [method, call] : EveryMethod()) {
     const bool admin = method == "ReloadDataset";
+    const bool write = method == "IngestObservations";
     EXPECT_EQ(call(Client(*server, "")).code(),
               absl::StatusCode::kUnauthenticated)
         << method;
     EXPECT_EQ(call(Client(*server, "forged")).code(),
               absl::StatusCode::kUnauthenticated)
         << method;
-    EXPECT_EQ(
-        call(Client(*server, "read-token")).code(),
-        admin ? absl::StatusCode::kPermissionDenied : absl::StatusCode::kOk)
+    EXPECT_EQ(call(Client(*server, "read-token")).code(),
+              admin || write ? absl::StatusCode::kPermissionDenied
+                             : absl::StatusCode::kOk)
         << method;
-    EXPECT_TRUE(call(Client(*server, "admin-token")).ok()) << method;
+    // This server serves files: ingest is refused even with the right scope.
+    EXPECT_EQ(
+        call(Client(*server, "admin-token")).code(),
+        write ? absl::StatusCode::kPermissionDenied : absl::StatusCode::kOk)
+        << method;
+    EXPECT_EQ(call(Client(*server, "write-token")).code(),
+              write   ? absl::StatusCode::kFailedPrecondition
+              : admin ? absl::StatusCode::kPermissionDenied
+                      : absl::StatusCode::kOk)
+        << method;
   }
 }
 
-TEST_F(AuthTest, OpenReadsButReloadAlwaysNeedsAnAdminToken) {
+TEST_F(AuthTest, OpenReadsButReloadAndIngestAlwaysNeedAToken) {
   rpc::ServerOptions options;
   options.auth = {tokens_file_, /*require_read_token=*/false};
   auto server = StartServer(options);
   ASSERT_NE(server, nullptr);
   for (const auto& [method, call] : EveryMethod()) {
     const absl::Status status = call(Client(*server, ""));
-    if (method == "ReloadDataset") {
+    if (method == "ReloadDataset" || method == "IngestObservations") {
       EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated);
     } else {
       EXPECT_TRUE(status.ok()) << method << ": " << status;
@@ -177,6 +196,35 @@ TEST_F(AuthTest, AnUnauthorizedCallerCannotLearnWhetherAnIdExists) {
   bad.set_page_size(-1);
   EXPECT_EQ(Client(*server, "").ListSources(bad).status().code(),
             absl::StatusCode::kUnauthenticated);
+}
+
+// Authorization comes before the request is read: bytes that are not a
+// request at all get PERMISSION_DENIED without the write scope, and
+// INVALID_ARGUMENT (not a request) only with it.
+TEST_F(AuthTest, IngestWithoutTheWriteScopeIsDeniedBeforeParsing) {
+  rpc::ServerOptions options;
+  options.auth = {tokens_file_, /*require_read_token=*/false};
+  auto server = StartServer(options);
+  ASSERT_NE(server, nullptr);
+  auto channel = grpc::CreateChannel(server->address(),
+                                     grpc::InsecureChannelCredentials());
+  auto call = [&](const std::string& token) {
+    grpc::GenericStub stub(channel);
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + token);
+    const std::string garbage = "\xff\xff\xff\xff not a message";
+    grpc::Slice slice(garbage);
+    grpc::ByteBuffer request(&slice, 1), response;
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&context,
+                   "/indicators.v1.IndicatorService/IngestObservations",
+                   grpc::StubOptions(), &request, &response,
+                   [&](grpc::Status status) { done.set_value(status); });
+    return done.get_future().get().error_code();
+  };
+  EXPECT_EQ(call("read-token"), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(call("admin-token"), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(call("write-token"), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(AuthTest, ABadTokensFileIsRejectedNamingTheLine) {

@@ -1,0 +1,221 @@
+#include "server/store/postgres_writer.h"
+
+#include <algorithm>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "server/core/errors.h"
+#include "server/core/status_macros.h"
+#include "server/store/conninfo.h"
+#include "server/store/pg_status.h"
+#include "server/store/postgres_store.h"
+#include "server/store/schema.h"
+
+namespace indicators::store {
+namespace {
+
+// Observations.csv columns of an ingested record.
+enum Column {
+  kIndicator,
+  kRegion,
+  kPeriod,
+  kValue,
+  kQualifier,
+  kStatus,
+  kSources,
+  kNote
+};
+
+// Returns a text[] literal of ids (ids hold only letters, digits, '_', '-'
+// and '.', so none needs quoting).
+std::string IdArray(const std::vector<std::string>& ids) {
+  return absl::StrCat("{", absl::StrJoin(ids, ","), "}");
+}
+
+// The stored observation with `key`'s indicator, region, period and set of
+// sources: its ordinal, or nullopt.
+std::optional<int64_t> FindStored(pqxx::transaction_base& txn,
+                                  const ObservationKey& key) {
+  const pqxx::result row = txn.exec_params(
+      "SELECT ordinal FROM observations WHERE indicator_id = $1 AND "
+      "region_code = $2 AND period = $3 AND source_ids @> $4::text[] AND "
+      "source_ids <@ $4::text[]",
+      key.indicator_id, key.region_code, key.period, IdArray(key.source_ids));
+  if (row.empty()) return std::nullopt;
+  return row[0][0].as<int64_t>();
+}
+
+// Copies the stored observation `ordinal` into the history as superseded in
+// `revision` (withdrawn, or replaced by a revised value).
+void KeepInHistory(pqxx::transaction_base& txn, int64_t ordinal,
+                   int64_t revision, bool withdrawn) {
+  txn.exec_params0(
+      "INSERT INTO observation_history (indicator_id, region_code, period, "
+      "value, qualifier, status, source_ids, note, recorded_in, recorded_at, "
+      "superseded_in, superseded_at, withdrawn) "
+      "SELECT indicator_id, region_code, period, value, qualifier, status, "
+      "source_ids, note, recorded_in, recorded_at, $2, now(), $3 "
+      "FROM observations WHERE ordinal = $1",
+      ordinal, revision, withdrawn);
+}
+
+// Applies a checked batch within `txn`; `revision` is the one it creates.
+absl::StatusOr<IngestResult> Apply(pqxx::transaction_base& txn,
+                                   const IngestBatch& batch, int64_t revision) {
+  IngestResult result;
+  std::vector<FieldViolation> missing;
+  for (size_t i = 0; i < batch.withdrawals.size(); ++i) {
+    std::optional<int64_t> stored = FindStored(txn, batch.withdrawals[i]);
+    if (!stored) {
+      missing.push_back({absl::StrCat("withdrawals[", i, "]"),
+                         "no stored observation has this indicator, region, "
+                         "period and set of sources"});
+      continue;
+    }
+    KeepInHistory(txn, *stored, revision, /*withdrawn=*/true);
+    txn.exec_params0("DELETE FROM observations WHERE ordinal = $1", *stored);
+    ++result.withdrawn;
+  }
+  if (!missing.empty()) return InvalidFields(reason::kInvalidBatch, missing);
+
+  for (const std::vector<std::string>& source : batch.sources) {
+    // The check let through only new sources and exact copies of stored
+    // ones, which are left alone (no statement at all: a statement that
+    // changes no row would still raise the revision).
+    if (!txn.exec_params("SELECT 1 FROM sources WHERE source_id = $1",
+                         source[0])
+             .empty()) {
+      continue;
+    }
+    txn.exec_params0(
+        "INSERT INTO sources (source_id, publisher, title, published, url, "
+        "reliability, note, ordinal) "
+        "SELECT $1, $2, $3, $4, $5, $6, $7, coalesce(max(ordinal), 0) + 1 "
+        "FROM sources",
+        source[0], source[1], source[2], source[3], source[4], source[5],
+        source[6]);
+    ++result.sources_added;
+  }
+
+  int64_t next_ordinal =
+      txn.exec("SELECT coalesce(max(ordinal), 0) FROM observations")[0][0]
+          .as<int64_t>();
+  for (const std::vector<std::string>& row : batch.observations) {
+    ObservationKey key{row[kIndicator], row[kRegion], row[kPeriod],
+                       absl::StrSplit(row[kSources], ';')};
+    std::optional<int64_t> stored = FindStored(txn, key);
+    if (!stored) {
+      txn.exec_params0(
+          "INSERT INTO observations (ordinal, indicator_id, region_code, "
+          "period, value, qualifier, status, source_ids, note, recorded_in) "
+          "VALUES ($1, $2, $3, $4, $5::numeric, $6, $7, $8::text[], $9, $10)",
+          ++next_ordinal, row[kIndicator], row[kRegion], row[kPeriod],
+          row[kValue], row[kQualifier], row[kStatus], IdArray(key.source_ids),
+          row[kNote], revision);
+      ++result.added;
+      continue;
+    }
+    const bool same =
+        txn.exec_params(
+               "SELECT value = $2::numeric AND qualifier = $3 AND "
+               "status = $4 AND note = $5 FROM observations "
+               "WHERE ordinal = $1",
+               *stored, row[kValue], row[kQualifier], row[kStatus],
+               row[kNote])[0][0]
+            .as<bool>();
+    if (same) {
+      ++result.unchanged;
+      continue;
+    }
+    // A revision: the stored value goes to the history; the row keeps its
+    // place (ordinal) and takes the new value.
+    KeepInHistory(txn, *stored, revision, /*withdrawn=*/false);
+    txn.exec_params0(
+        "UPDATE observations SET value = $2::numeric, qualifier = $3, "
+        "status = $4, source_ids = $5::text[], note = $6, recorded_in = $7, "
+        "recorded_at = now() WHERE ordinal = $1",
+        *stored, row[kValue], row[kQualifier], row[kStatus],
+        IdArray(key.source_ids), row[kNote], revision);
+    ++result.revised;
+  }
+  return result;
+}
+
+// Runs one attempt of the batch's transaction.
+absl::StatusOr<IngestResult> IngestOnce(pqxx::connection& connection,
+                                        const IngestBatch& batch,
+                                        const std::string& digest) {
+  pqxx::transaction<pqxx::repeatable_read> txn(connection);
+  RETURN_IF_ERROR(CheckSchema(txn));
+  // The writers' turn: held until commit. In repeatable read, a writer that
+  // committed since this snapshot makes the lock fail with a serialization
+  // error (ABORTED), and the batch starts again.
+  const int64_t before = RevisionIn(txn, /*for_update=*/true);
+  if (!batch.idempotency_key.empty()) {
+    const pqxx::result known = txn.exec_params(
+        "SELECT digest, revision, added, revised, withdrawn, unchanged, "
+        "sources_added FROM ingest_batches WHERE idempotency_key = $1",
+        batch.idempotency_key);
+    if (!known.empty()) {
+      if (known[0][0].as<std::string>() != digest) {
+        return InvalidFields(
+            reason::kIdempotencyKeyReused,
+            {{"idempotency_key",
+              absl::StrCat("was used for another batch (revision ",
+                           known[0][1].as<int64_t>(), ")")}});
+      }
+      IngestResult first;
+      first.revision = known[0][1].as<int64_t>();
+      first.added = known[0][2].as<int32_t>();
+      first.revised = known[0][3].as<int32_t>();
+      first.withdrawn = known[0][4].as<int32_t>();
+      first.unchanged = known[0][5].as<int32_t>();
+      first.sources_added = known[0][6].as<int32_t>();
+      first.replayed = true;
+      return first;
+    }
+  }
+  std::string catalog[3];
+  RETURN_IF_ERROR(ReadCatalog(txn, catalog));
+  RETURN_IF_ERROR(CheckIngestBatch(catalog, batch));
+  // The statement trigger raises the counter once, at the first write.
+  ASSIGN_OR_RETURN(IngestResult result, Apply(txn, batch, before + 1));
+  result.revision = RevisionIn(txn, /*for_update=*/false);
+  if (!batch.idempotency_key.empty()) {
+    txn.exec_params0(
+        "INSERT INTO ingest_batches (idempotency_key, digest, revision, added, "
+        "revised, withdrawn, unchanged, sources_added) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        batch.idempotency_key, digest, result.revision, result.added,
+        result.revised, result.withdrawn, result.unchanged,
+        result.sources_added);
+  }
+  txn.commit();
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<IngestResult> PostgresWriter::Ingest(
+    const IngestBatch& batch) const {
+  const std::string digest = IngestBatchDigest(batch);
+  return Guarded("ingest", [&]() -> absl::StatusOr<IngestResult> {
+    pqxx::connection connection(WithTimeLimits(conninfo_));
+    constexpr int kAttempts = 5;
+    for (int attempt = 1;; ++attempt) {
+      absl::StatusOr<IngestResult> result = Guarded(
+          "ingest", [&] { return IngestOnce(connection, batch, digest); });
+      if (result.status().code() != absl::StatusCode::kAborted ||
+          attempt == kAttempts) {
+        return result;
+      }
+    }
+  });
+}
+
+}  // namespace indicators::store

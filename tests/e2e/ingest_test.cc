@@ -1,0 +1,214 @@
+// Ingest through the built server on a real PostgreSQL: batches acknowledged
+// while the server is killed with SIGKILL at random moments are all stored,
+// each exactly once and whole; the server answers with the batch served.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <memory>
+#include <random>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "client/cpp/indicator_client.h"
+#include "server/core/sha256.h"
+#include "tests/e2e/subprocess.h"
+#include "tests/testing/temp_dataset.h"
+#include "tests/testing/temp_postgres.h"
+
+namespace indicators::testing {
+namespace {
+
+using client::ClientOptions;
+using client::IndicatorClient;
+
+constexpr char kWriteToken[] = "ingest-test-write-token";
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(postgres_.ok()) << postgres_.error();
+    db_ = postgres_.CreateDatabase();
+    std::string output;
+    ASSERT_EQ(
+        RunCommand({ADMIN_BINARY, "--database=" + db_, "migrate"}, &output), 0)
+        << output;
+    ASSERT_EQ(RunCommand({ADMIN_BINARY, "--database=" + db_, "import",
+                          TestDataDir()},
+                         &output),
+              0)
+        << output;
+    scratch_.Write("tokens", Sha256Hex(kWriteToken) + " write\n");
+  }
+
+  // Starts (or restarts) the server; returns its address.
+  std::string StartServer() {
+    server_ = std::make_unique<Subprocess>(std::vector<std::string>{
+        SERVER_BINARY, "--listen=127.0.0.1:0", "--database=" + db_,
+        "--tokens_file=" + scratch_.dir() + "/tokens",
+        "--poll_interval=200ms"});
+    std::string line;
+    std::smatch match;
+    if (!server_->ReadLine(&line, absl::Seconds(30)) ||
+        !std::regex_search(
+            line, match, std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
+      return "";
+    }
+    return match[1];
+  }
+
+  IndicatorClient Writer(const std::string& address) {
+    ClientOptions options;
+    options.bearer_token = kWriteToken;
+    options.deadline = absl::Seconds(5);
+    return IndicatorClient::Connect(address, options);
+  }
+
+  // Batch `k`: three new figures, noted "batch k", with an idempotency key.
+  static v1::IngestObservationsRequest Batch(int k) {
+    v1::IngestObservationsRequest request;
+    request.set_idempotency_key(absl::StrCat("kill-test-", k));
+    for (const char* region : {"CN-GD", "CN-BJ", "CN-SH"}) {
+      v1::Observation* o = request.add_observations();
+      o->set_indicator_id("rd_expenditure");
+      o->set_region_code(region);
+      o->set_period(absl::StrCat(2100 + k));
+      o->set_value(100 + k + 0.25);
+      o->set_qualifier(v1::QUALIFIER_EXACT);
+      o->set_status(v1::OBSERVATION_STATUS_FINAL);
+      o->add_source_ids("S13");
+      o->set_note(absl::StrCat("batch ", k));
+    }
+    return request;
+  }
+
+  TempPostgres postgres_;
+  TempDataset scratch_;
+  std::string db_;
+  std::unique_ptr<Subprocess> server_;
+};
+
+TEST_F(IngestTest, TheAnswerComesWithTheBatchServedAndARetryIsReplayed) {
+  const std::string address = StartServer();
+  ASSERT_FALSE(address.empty()) << server_->output();
+  IndicatorClient writer = Writer(address);
+  auto first = writer.IngestObservations(Batch(0));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->added(), 3);
+  EXPECT_FALSE(first->replayed());
+  // This server already serves the batch, at the answer's revision.
+  auto info = writer.GetDatasetInfo();
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->dataset().revision(), first->revision());
+  EXPECT_EQ(info->dataset().version(), first->dataset_version());
+  v1::QueryObservationsRequest query;
+  query.mutable_filter()->set_start_period("2100");
+  query.mutable_filter()->set_end_period("2100");
+  auto rows = writer.QueryObservations(query);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->observations_size(), 3);
+  auto retry = writer.IngestObservations(Batch(0));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->replayed());
+  EXPECT_EQ(retry->revision(), first->revision());
+  // One bad row: the whole batch is refused, naming it.
+  v1::IngestObservationsRequest bad = Batch(1);
+  bad.mutable_observations(2)->set_period("2101-13");
+  auto refused = writer.IngestObservations(bad);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  auto violations = client::BadRequestOf(refused.status());
+  ASSERT_TRUE(violations.has_value()) << refused.status();
+  ASSERT_EQ(violations->field_violations_size(), 1);
+  EXPECT_EQ(violations->field_violations(0).field(), "observations[2].period");
+  EXPECT_EQ(postgres_.Psql(db_, "SELECT count(*) FROM observations WHERE "
+                                "note = 'batch 1'"),
+            "0");
+}
+
+TEST_F(IngestTest, KillingTheServerDuringIngestsLosesNoAcknowledgedBatch) {
+  constexpr int kBatches = 50;
+  absl::Mutex mu;
+  std::string address = StartServer();
+  ASSERT_FALSE(address.empty()) << server_->output();
+  std::atomic<bool> done{false};
+  int kills = 0;
+  // Kills the server at random moments and starts it again.
+  std::thread killer([&] {
+    std::mt19937 random(20261129);
+    std::uniform_int_distribution<int> pause_ms(20, 250);
+    while (!done) {
+      absl::SleepFor(absl::Milliseconds(pause_ms(random)));
+      if (done) break;
+      absl::MutexLock lock(&mu);
+      server_->Signal(SIGKILL);
+      server_->Wait(absl::Seconds(10));
+      ++kills;
+      address = StartServer();
+    }
+  });
+  std::vector<int64_t> acknowledged(kBatches, 0);
+  int attempts = 0;
+  for (int k = 0; k < kBatches; ++k) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (absl::Now() < give_up) {
+      std::string target;
+      {
+        absl::MutexLock lock(&mu);
+        target = address;
+      }
+      ++attempts;
+      auto answer = Writer(target).IngestObservations(Batch(k));
+      if (answer.ok()) {
+        acknowledged[k] = answer->revision();
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ASSERT_GT(acknowledged[k], 0) << "batch " << k << " never acknowledged";
+  }
+  done = true;
+  killer.join();
+  std::printf("%d batches acknowledged in %d attempts; server killed %d times\n",
+              kBatches, attempts, kills);
+  EXPECT_GE(kills, 5);
+
+  // Every acknowledged batch is stored exactly once and whole, in the
+  // revision it was acknowledged with; no batch is partly stored.
+  EXPECT_EQ(postgres_.Psql(db_, "SELECT count(*) FROM (SELECT note FROM "
+                                "observations WHERE note LIKE 'batch %' "
+                                "GROUP BY note HAVING count(*) <> 3) AS partial"),
+            "0");
+  EXPECT_EQ(postgres_.Psql(db_, "SELECT count(*) FROM observations WHERE "
+                                "note LIKE 'batch %'"),
+            absl::StrCat(3 * kBatches));
+  for (int k = 0; k < kBatches; ++k) {
+    EXPECT_EQ(postgres_.Psql(db_, absl::StrCat(
+                                      "SELECT DISTINCT recorded_in FROM "
+                                      "observations WHERE note = 'batch ",
+                                      k, "'")),
+              absl::StrCat(acknowledged[k]))
+        << "batch " << k;
+  }
+  // And the restarted server serves them all.
+  std::string target;
+  {
+    absl::MutexLock lock(&mu);
+    target = address;
+  }
+  v1::QueryObservationsRequest query;
+  query.mutable_filter()->set_start_period("2100");
+  query.mutable_filter()->set_end_period(absl::StrCat(2100 + kBatches - 1));
+  query.set_page_size(1000);
+  auto rows = Writer(target).QueryObservations(query);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(rows->observations_size(), 3 * kBatches);
+}
+
+}  // namespace
+}  // namespace indicators::testing

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/cpp/dataset_csv.h"
@@ -74,6 +75,13 @@ ABSL_FLAG(bool, latest, false,
           "query/stream: only the most recent period of each series.");
 ABSL_FLAG(bool, preferred, false,
           "query/stream: one preferred observation per figure.");
+ABSL_FLAG(std::string, sources_file, "",
+          "ingest: a sources.csv (the bundled layout) with sources the "
+          "observations cite that the server does not have yet.");
+ABSL_FLAG(std::string, idempotency_key, "",
+          "ingest: a key for this batch (such as a UUID); sending it again "
+          "with the same key is safe: the server answers with its first "
+          "answer.");
 ABSL_FLAG(std::string, known_on, "",
           "query/stream: what was known on this day (YYYY-MM-DD): only "
           "figures published by then.");
@@ -102,6 +110,9 @@ constexpr char kUsage[] =
     "first\n"
     "  info                       dataset version, counts and coverage\n"
     "  reload                     reload the server's dataset (admin token)\n"
+    "  ingest FILE                add or revise the observations of FILE (the\n"
+    "                             bundled observations.csv layout; write "
+    "token)\n"
     "Example: indicators-client query --regions=CN-GD --from=2023 --to=2023\n"
     "Export the served dataset as CSV files that load again:\n"
     "  for t in indicators regions sources; do\n"
@@ -188,7 +199,63 @@ int PrintError(const absl::Status& status) {
     std::cerr << "]";
   }
   std::cerr << "\n";
+  if (auto bad = indicators::client::BadRequestOf(status);
+      bad && bad->field_violations_size() > 1) {
+    for (const auto& v : bad->field_violations()) {
+      std::cerr << "  " << v.field() << ": " << v.description() << "\n";
+    }
+  }
   return 1;
+}
+
+// Reads the records of a CSV file in the bundled layout of `file_name`
+// (header checked), or throws a usage error naming the file and line.
+std::vector<std::vector<std::string>> ReadDatasetCsv(
+    const std::string& path, const std::string& header) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError{absl::StrCat("cannot read ", path)};
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  auto records = indicators::client::ParseCsv(text);
+  if (!records.ok()) {
+    throw UsageError{absl::StrCat(path, ": ", records.status().message())};
+  }
+  if (records->empty() ||
+      absl::StrJoin(records->front(), ",") + "\n" != header) {
+    throw UsageError{
+        absl::StrCat(path, ": the first line must be the header ", header)};
+  }
+  records->erase(records->begin());
+  return *std::move(records);
+}
+
+// Returns the ingest request of --sources_file and the observations file.
+v1::IngestObservationsRequest IngestRequest(const std::string& path) {
+  v1::IngestObservationsRequest request;
+  request.set_idempotency_key(absl::GetFlag(FLAGS_idempotency_key));
+  const auto rows =
+      ReadDatasetCsv(path, indicators::client::ObservationCsvHeader());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto o = indicators::client::ObservationFromCsv(rows[i]);
+    if (!o.ok()) {
+      throw UsageError{
+          absl::StrCat(path, ": record ", i + 1, ": ", o.status().message())};
+    }
+    *request.add_observations() = *std::move(o);
+  }
+  if (const std::string sources = absl::GetFlag(FLAGS_sources_file);
+      !sources.empty()) {
+    const auto records =
+        ReadDatasetCsv(sources, indicators::client::SourceCsvHeader());
+    for (size_t i = 0; i < records.size(); ++i) {
+      auto s = indicators::client::SourceFromCsv(records[i]);
+      if (!s.ok()) {
+        throw UsageError{absl::StrCat(sources, ": record ", i + 1, ": ",
+                                      s.status().message())};
+      }
+      *request.add_sources() = *std::move(s);
+    }
+  }
+  return request;
 }
 
 enum class Format { kTable, kJson, kCsv };
@@ -522,6 +589,22 @@ int RunCommand(const std::vector<char*>& args, const IndicatorClient& client,
         },
         nullptr);
   }
+  if (command == "ingest") {
+    return Print(
+        out, client.IngestObservations(IngestRequest(args[2])),
+        [&](const v1::IngestObservationsResponse& r) {
+          os << (r.replayed() ? "already ingested (the first answer): "
+                              : "ingested: ")
+             << "revision " << r.revision() << ", " << r.added() << " added, "
+             << r.revised() << " revised, " << r.withdrawn() << " withdrawn, "
+             << r.unchanged() << " unchanged, " << r.sources_added()
+             << " sources added\n";
+          if (!r.dataset_version().empty()) {
+            os << "serving dataset " << r.dataset_version() << "\n";
+          }
+        },
+        nullptr);
+  }
   if (command == "reload") {
     return Print(
         out, client.ReloadDataset(),
@@ -539,8 +622,11 @@ int Run(const std::vector<char*>& args) {
   if (command == "history" && args.size() != 5) {
     throw UsageError{"history takes three arguments: INDICATOR REGION PERIOD"};
   }
+  if (command == "ingest" && args.size() != 3) {
+    throw UsageError{"ingest takes one argument: an observations.csv file"};
+  }
   if (args.size() > 2 && command.rfind("get-", 0) != 0 &&
-      command != "history") {
+      command != "history" && command != "ingest") {
     throw UsageError{absl::StrCat(command, " takes no argument")};
   }
   const Format format = FormatFromFlags();

@@ -2,7 +2,9 @@
 #define INDICATORS_CLIENT_CPP_DATASET_CSV_H_
 
 #include <string>
+#include <vector>
 
+#include "absl/status/statusor.h"
 #include "indicators/v1/resources.pb.h"
 
 namespace indicators::client {
@@ -23,6 +25,22 @@ std::string SourceCsvHeader();
 std::string SourceCsvRecord(const v1::Source& source);
 std::string ObservationCsvHeader();
 std::string ObservationCsvRecord(const v1::Observation& observation);
+
+// Reads `text` (RFC 4180: quoted fields may hold commas, "" and line breaks;
+// LF or CRLF) into records; blank lines are skipped. INVALID_ARGUMENT names
+// the line of an unterminated quote.
+absl::StatusOr<std::vector<std::vector<std::string>>> ParseCsv(
+    const std::string& text);
+
+// Return the message of one record of observations.csv or sources.csv
+// (the header's columns, enums by their CSV names, source ids split at ';').
+// INVALID_ARGUMENT names the column of a value that cannot be sent (a number
+// that is not one, an unknown enum name); everything else is for the server
+// to check.
+absl::StatusOr<v1::Observation> ObservationFromCsv(
+    const std::vector<std::string>& record);
+absl::StatusOr<v1::Source> SourceFromCsv(
+    const std::vector<std::string>& record);
 
 }  // namespace indicators::client
 

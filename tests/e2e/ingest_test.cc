@@ -39,10 +39,10 @@ class IngestTest : public ::testing::Test {
     ASSERT_EQ(
         RunCommand({ADMIN_BINARY, "--database=" + db_, "migrate"}, &output), 0)
         << output;
-    ASSERT_EQ(RunCommand({ADMIN_BINARY, "--database=" + db_, "import",
-                          TestDataDir()},
-                         &output),
-              0)
+    ASSERT_EQ(
+        RunCommand({ADMIN_BINARY, "--database=" + db_, "import", TestDataDir()},
+                   &output),
+        0)
         << output;
     scratch_.Write("tokens", Sha256Hex(kWriteToken) + " write\n");
   }
@@ -57,7 +57,8 @@ class IngestTest : public ::testing::Test {
     std::smatch match;
     if (!server_->ReadLine(&line, absl::Seconds(30)) ||
         !std::regex_search(
-            line, match, std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
+            line, match,
+            std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
       return "";
     }
     return match[1];
@@ -126,8 +127,63 @@ TEST_F(IngestTest, TheAnswerComesWithTheBatchServedAndARetryIsReplayed) {
   ASSERT_TRUE(violations.has_value()) << refused.status();
   ASSERT_EQ(violations->field_violations_size(), 1);
   EXPECT_EQ(violations->field_violations(0).field(), "observations[2].period");
-  EXPECT_EQ(postgres_.Psql(db_, "SELECT count(*) FROM observations WHERE "
-                                "note = 'batch 1'"),
+  EXPECT_EQ(postgres_.Psql(db_,
+                           "SELECT count(*) FROM observations WHERE "
+                           "note = 'batch 1'"),
+            "0");
+}
+
+TEST_F(IngestTest, TheCliIngestsACsvFileInTheBundledLayout) {
+  const std::string address = StartServer();
+  ASSERT_FALSE(address.empty()) << server_->output();
+  scratch_.Write("token", kWriteToken);
+  scratch_.Write("new.csv",
+                 "indicator_id,region_code,period,value,qualifier,status,"
+                 "source_ids,note\n"
+                 "rd_expenditure,CN-GD,2030,700.5,about,estimate,ZCLI,"
+                 "\"from the CLI, quoted\"\n"
+                 "rd_expenditure,CN-BJ,2030,300,exact,final,S13;ZCLI,\n");
+  scratch_.Write("new_sources.csv",
+                 "source_id,publisher,title,published,url,reliability,note\n"
+                 "ZCLI,A publisher,A title,2030-01-02,,official,\n");
+  const std::vector<std::string> ingest = {
+      CLIENT_BINARY,
+      "--target=" + address,
+      "--token_file=" + scratch_.dir() + "/token",
+      "--sources_file=" + scratch_.dir() + "/new_sources.csv",
+      "--idempotency_key=cli-1",
+      "ingest",
+      scratch_.dir() + "/new.csv"};
+  std::string output;
+  ASSERT_EQ(RunCommand(ingest, &output), 0) << output;
+  EXPECT_NE(output.find("2 added, 0 revised, 0 withdrawn, 0 unchanged, 1 "
+                        "sources added"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(output.find("serving dataset "), std::string::npos) << output;
+  ASSERT_EQ(RunCommand(ingest, &output), 0) << output;
+  EXPECT_NE(output.find("already ingested"), std::string::npos) << output;
+  EXPECT_EQ(postgres_.Psql(db_,
+                           "SELECT note FROM observations WHERE "
+                           "period = '2030' AND region_code = 'CN-GD'"),
+            "from the CLI, quoted");
+  // A bad row: exit 1, each problem named by its field, nothing stored.
+  scratch_.Write("bad.csv",
+                 "indicator_id,region_code,period,value,qualifier,status,"
+                 "source_ids,note\n"
+                 "rd_expenditure,CN-GD,2031,1,exact,final,S13,\n"
+                 "rd_expenditure,XX,2031-13,1,exact,final,S13,\n");
+  EXPECT_EQ(RunCommand({CLIENT_BINARY, "--target=" + address,
+                        "--token_file=" + scratch_.dir() + "/token", "ingest",
+                        scratch_.dir() + "/bad.csv"},
+                       &output),
+            1);
+  EXPECT_NE(output.find("observations[1].region_code"), std::string::npos)
+      << output;
+  EXPECT_NE(output.find("observations[1].period"), std::string::npos) << output;
+  EXPECT_EQ(postgres_.Psql(db_,
+                           "SELECT count(*) FROM observations WHERE "
+                           "period = '2031'"),
             "0");
 }
 
@@ -174,25 +230,28 @@ TEST_F(IngestTest, KillingTheServerDuringIngestsLosesNoAcknowledgedBatch) {
   }
   done = true;
   killer.join();
-  std::printf("%d batches acknowledged in %d attempts; server killed %d times\n",
-              kBatches, attempts, kills);
+  std::printf(
+      "%d batches acknowledged in %d attempts; server killed %d times\n",
+      kBatches, attempts, kills);
   EXPECT_GE(kills, 5);
 
   // Every acknowledged batch is stored exactly once and whole, in the
   // revision it was acknowledged with; no batch is partly stored.
-  EXPECT_EQ(postgres_.Psql(db_, "SELECT count(*) FROM (SELECT note FROM "
-                                "observations WHERE note LIKE 'batch %' "
-                                "GROUP BY note HAVING count(*) <> 3) AS partial"),
+  EXPECT_EQ(postgres_.Psql(db_,
+                           "SELECT count(*) FROM (SELECT note FROM "
+                           "observations WHERE note LIKE 'batch %' "
+                           "GROUP BY note HAVING count(*) <> 3) AS partial"),
             "0");
-  EXPECT_EQ(postgres_.Psql(db_, "SELECT count(*) FROM observations WHERE "
-                                "note LIKE 'batch %'"),
+  EXPECT_EQ(postgres_.Psql(db_,
+                           "SELECT count(*) FROM observations WHERE "
+                           "note LIKE 'batch %'"),
             absl::StrCat(3 * kBatches));
   for (int k = 0; k < kBatches; ++k) {
-    EXPECT_EQ(postgres_.Psql(db_, absl::StrCat(
-                                      "SELECT DISTINCT recorded_in FROM "
-                                      "observations WHERE note = 'batch ",
-                                      k, "'")),
-              absl::StrCat(acknowledged[k]))
+    EXPECT_EQ(
+        postgres_.Psql(db_, absl::StrCat("SELECT DISTINCT recorded_in FROM "
+                                         "observations WHERE note = 'batch ",
+                                         k, "'")),
+        absl::StrCat(acknowledged[k]))
         << "batch " << k;
   }
   // And the restarted server serves them all.

@@ -8,6 +8,8 @@ from indicators_client.client import (
     Filter,
     IndicatorClient,
     IndicatorServiceError,
+    observation_from_csv,
+    source_from_csv,
 )
 
 __all__ = [
@@ -15,6 +17,8 @@ __all__ = [
     "Filter",
     "IndicatorClient",
     "IndicatorServiceError",
+    "observation_from_csv",
+    "source_from_csv",
     "qualifier_name",
     "status_name",
     "to_pandas",

@@ -7,6 +7,7 @@ The generated modules (`indicators.v1.*_pb2`) come from `proto/` with
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import pathlib
@@ -69,22 +70,45 @@ class IndicatorServiceError(Exception):
     `code` is the `grpc.StatusCode` and `message` the server's text. For request
     errors the server also sends google.rpc details: `reason` (such as
     "UNKNOWN_INDICATOR") and `field` (such as "filter.region_codes[0]");
-    both are "" when it sent none.
+    both are "" when it sent none. `violations` lists every (field,
+    description) the server named, such as each bad item of an ingest batch.
     """
 
     def __init__(
-        self, code: grpc.StatusCode, message: str, reason: str = "", field: str = ""
+        self, code: grpc.StatusCode, message: str, reason: str = "", field: str = "",
+        violations: Sequence[Tuple[str, str]] = (),
     ) -> None:
         super().__init__(f"{code.name}: {message}")
         self.code = code
         self.message = message
         self.reason = reason
         self.field = field
+        self.violations = list(violations)
 
     @classmethod
     def from_rpc_error(cls, error: grpc.RpcError) -> "IndicatorServiceError":
         reason, field = _error_info(error)
-        return cls(error.code(), error.details() or "", reason, field)
+        return cls(error.code(), error.details() or "", reason, field,
+                   _field_violations(error))
+
+
+def _status_details(error: grpc.RpcError):
+    """Yields the details (Any) of the google.rpc.Status trailer, if any."""
+    trailers = getattr(error, "trailing_metadata", lambda: None)() or ()
+    for key, value in trailers:
+        if key == "grpc-status-details-bin":
+            status = status_pb2.Status()
+            status.ParseFromString(value)
+            yield from status.details
+
+
+def _field_violations(error: grpc.RpcError) -> List[Tuple[str, str]]:
+    """Returns the BadRequest field violations of a failed call."""
+    for detail in _status_details(error):
+        bad_request = error_details_pb2.BadRequest()
+        if detail.Unpack(bad_request):
+            return [(v.field, v.description) for v in bad_request.field_violations]
+    return []
 
 
 def _error_info(error: grpc.RpcError) -> Tuple[str, str]:
@@ -354,6 +378,91 @@ class IndicatorClient:
         return self._call(
             self._stub.GetDatasetInfo, service_pb2.GetDatasetInfoRequest()
         ).dataset
+
+    def ingest(
+        self,
+        observations: Iterable[Observation] = (),
+        sources: Iterable[Source] = (),
+        withdrawals: Iterable[Tuple[str, str, str, Sequence[str]]] = (),
+        idempotency_key: str = "",
+    ) -> service_pb2.IngestObservationsResponse:
+        """Adds or revises `observations`, adds `sources` and withdraws the
+        observations keyed (indicator_id, region_code, period, source_ids) in
+        `withdrawals`, as one batch (a server of a database; a token with the
+        write scope). The answer has the revision, the dataset version served
+        and the counts. With `idempotency_key`, sending the batch again is
+        safe: the server answers with its first answer (`replayed`). A batch
+        with any invalid item stores nothing and raises IndicatorServiceError
+        (INVALID_ARGUMENT) whose `violations` name each problem."""
+        request = service_pb2.IngestObservationsRequest(
+            observations=list(observations), sources=list(sources),
+            idempotency_key=idempotency_key)
+        for indicator_id, region_code, period, source_ids in withdrawals:
+            request.withdrawals.add(
+                indicator_id=indicator_id, region_code=region_code, period=period,
+                source_ids=list(source_ids))
+        return self._call(self._stub.IngestObservations, request)
+
+    def ingest_csv(
+        self, path, sources_path=None, idempotency_key: str = ""
+    ) -> service_pb2.IngestObservationsResponse:
+        """Ingests the observations of a CSV file in the bundled
+        observations.csv layout, and the sources of `sources_path` (the
+        sources.csv layout) if given; see `ingest`."""
+        return self.ingest(
+            [observation_from_csv(row) for row in _read_csv(path, _OBSERVATION_COLUMNS)],
+            [source_from_csv(row) for row in _read_csv(sources_path, _SOURCE_COLUMNS)]
+            if sources_path else [],
+            idempotency_key=idempotency_key)
+
+
+_OBSERVATION_COLUMNS = ["indicator_id", "region_code", "period", "value", "qualifier",
+                        "status", "source_ids", "note"]
+_SOURCE_COLUMNS = ["source_id", "publisher", "title", "published", "url",
+                   "reliability", "note"]
+
+
+def _read_csv(path, columns: List[str]) -> List[dict]:
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames != columns:
+            raise ValueError(f"{path}: the header must be {','.join(columns)}")
+        return list(reader)
+
+
+def _enum_value(enum, prefix: str, column: str, text: str) -> int:
+    try:
+        value = enum.Value(prefix + text.upper())
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise ValueError(f"{column}: {text!r} is not a known value")
+    return value
+
+
+def observation_from_csv(row: dict) -> Observation:
+    """Returns the Observation of one observations.csv record (a dict by
+    column name)."""
+    return Observation(
+        indicator_id=row["indicator_id"], region_code=row["region_code"],
+        period=row["period"], value=float(row["value"]),
+        qualifier=_enum_value(resources_pb2.Qualifier, "QUALIFIER_", "qualifier",
+                              row["qualifier"]),
+        status=_enum_value(resources_pb2.ObservationStatus, "OBSERVATION_STATUS_",
+                           "status", row["status"]),
+        source_ids=[s for s in row["source_ids"].split(";") if s],
+        note=row["note"])
+
+
+def source_from_csv(row: dict) -> Source:
+    """Returns the Source of one sources.csv record."""
+    return Source(
+        id=row["source_id"], publisher=row["publisher"], title=row["title"],
+        published=row["published"], url=row["url"],
+        reliability=_enum_value(resources_pb2.SourceReliability,
+                                "SOURCE_RELIABILITY_", "reliability",
+                                row["reliability"]),
+        note=row["note"])
 
 
 def qualifier_name(value: int) -> str:

@@ -37,6 +37,12 @@ ABSL_FLAG(std::string, metrics_listen, kServerDefaults.metrics_listen,
           "host:port of a Prometheus endpoint (GET /metrics), such as "
           "127.0.0.1:9464; off when empty. Keep it on loopback: it has no "
           "authentication.");
+ABSL_FLAG(absl::Duration, watch_progress_interval,
+          kServerDefaults.watch.progress_interval,
+          "How often idle watchers that asked for progress get a message.");
+ABSL_FLAG(int64_t, watch_max_changes,
+          static_cast<int64_t>(kServerDefaults.watch.max_changes),
+          "Changes kept for watchers to resume from (the oldest go first).");
 ABSL_FLAG(std::string, data, INDICATORS_DEFAULT_DATA_DIR,
           "Directory holding indicators.csv, regions.csv, sources.csv and "
           "observations.csv. Defaults to the bundled dataset.");
@@ -218,6 +224,10 @@ int main(int argc, char** argv) {
         absl::GetFlag(FLAGS_database));
   }
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.watch.progress_interval =
+      absl::GetFlag(FLAGS_watch_progress_interval);
+  options.watch.max_changes =
+      CountFlag(static_cast<int>(absl::GetFlag(FLAGS_watch_max_changes)));
   options.auth.tokens_file = absl::GetFlag(FLAGS_tokens_file);
   options.auth.require_read_token = absl::GetFlag(FLAGS_require_read_token);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);

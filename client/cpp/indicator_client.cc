@@ -294,4 +294,61 @@ absl::Status IndicatorClient::StreamObservations(
   }
 }
 
+absl::Status IndicatorClient::WatchObservations(
+    const v1::WatchObservationsRequest& request,
+    absl::FunctionRef<bool(const v1::WatchObservationsResponse&)> on_message)
+    const {
+  v1::WatchObservationsRequest next = request;
+  bool snapshot_done = !request.initial_snapshot();
+  int64_t position = request.start_revision();
+  // Changes of a revision sent in several messages, handed over together.
+  v1::WatchObservationsResponse partial;
+  for (int failures = 0;;) {
+    grpc::ClientContext context;  // No deadline: a watch stays open.
+    Prepare(&context);
+    context.set_deadline(std::chrono::system_clock::time_point::max());
+    std::unique_ptr<grpc::ClientReaderInterface<v1::WatchObservationsResponse>>
+        reader = stub_->WatchObservations(&context, next);
+    v1::WatchObservationsResponse message;
+    partial.Clear();
+    while (reader->Read(&message)) {
+      failures = 0;
+      if (message.event() == v1::WATCH_EVENT_CHANGES &&
+          message.revision() <= position) {
+        partial.mutable_changes()->MergeFrom(message.changes());
+        continue;
+      }
+      if (message.event() == v1::WATCH_EVENT_CHANGES &&
+          partial.changes_size() > 0) {
+        partial.mutable_changes()->MergeFrom(message.changes());
+        partial.set_event(message.event());
+        partial.set_revision(message.revision());
+        message.Swap(&partial);
+        partial.Clear();
+      }
+      if (message.event() == v1::WATCH_EVENT_SNAPSHOT_END) {
+        snapshot_done = true;
+      }
+      if (message.revision() > 0) position = message.revision();
+      if (!on_message(message)) {
+        context.TryCancel();
+        reader->Finish().IgnoreError();
+        return absl::CancelledError("watch cancelled by the caller");
+      }
+    }
+    absl::Status status = FromGrpcStatus(reader->Finish());
+    // A broken connection, a draining server (UNAVAILABLE) or a watcher that
+    // fell behind (ABORTED) resumes after the last revision received; the
+    // initial snapshot cannot resume half-sent.
+    const bool resumable = absl::IsUnavailable(status) ||
+                           absl::IsInternal(status) || absl::IsAborted(status);
+    if (!resumable || !snapshot_done || ++failures > kMaxStreamResumes) {
+      return status;
+    }
+    next.set_initial_snapshot(false);
+    next.set_start_revision(position);
+    absl::SleepFor(absl::Milliseconds(50) * (1 << (failures - 1)));
+  }
+}
+
 }  // namespace indicators::client

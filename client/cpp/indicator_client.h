@@ -135,6 +135,21 @@ class IndicatorClient {
       absl::FunctionRef<bool(const v1::StreamObservationsResponse&)> on_message)
       const;
 
+  // Watches the changes to the observations `request.filter()` selects and
+  // calls `on_message` with each message, with no deadline, until it returns
+  // false (then CANCELLED is returned) or the watch fails for good. When the
+  // stream breaks (UNAVAILABLE, INTERNAL through a proxy, ABORTED for a
+  // watcher that fell behind) after the initial snapshot, it resumes after
+  // the last revision received (on another replica if the target names
+  // several), up to `kMaxStreamResumes` times in a row, so `on_message` sees
+  // every change once, in order; the changes of a revision that the server
+  // sends in several messages are handed over in one. Too old a start
+  // revision is OUT_OF_RANGE.
+  absl::Status WatchObservations(
+      const v1::WatchObservationsRequest& request,
+      absl::FunctionRef<bool(const v1::WatchObservationsResponse&)> on_message)
+      const;
+
  private:
   // Prepares `context` for one call (deadline).
   void Prepare(grpc::ClientContext* context) const;

@@ -35,6 +35,7 @@ inline constexpr absl::string_view kInvalidBatch = "INVALID_BATCH";
 inline constexpr absl::string_view kIdempotencyKeyReused =
     "IDEMPOTENCY_KEY_REUSED";
 inline constexpr absl::string_view kNoDatabase = "NO_DATABASE";
+inline constexpr absl::string_view kRevisionTooOld = "REVISION_TOO_OLD";
 }  // namespace reason
 
 // The structured part of an error.

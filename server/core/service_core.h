@@ -70,6 +70,9 @@ class ServiceCore {
         codec_(std::move(codec)),
         limits_(limits) {}
 
+  // The limits requests are checked against.
+  const CoreLimits& limits() const { return limits_; }
+
   const std::shared_ptr<const Dataset>& dataset() const { return dataset_; }
 
   // Returns a core over `dataset` with this core's token key and limits, so

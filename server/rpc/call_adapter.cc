@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "server/core/errors.h"
 #include "server/rpc/call_log.h"
 #include "server/rpc/status_util.h"
@@ -16,9 +17,11 @@ namespace {
 
 // Writes the messages of `source` with exactly one write in flight: the next
 // message is made only when the previous write is done, so memory stays at
-// one message however slow the reader is. A cancelled or expired call fails
-// its pending write, which ends the stream with CANCELLED; a source that
-// fails ends it with its error.
+// one message however slow the reader is. A source with nothing ready yet (a
+// watch) calls back when it may have; a client that cancels meanwhile ends
+// the stream (OnCancel). A cancelled or expired call fails its pending write,
+// which ends the stream with CANCELLED; a source that fails ends it with its
+// error.
 class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // Finishes at once with `status` unless it is OK.
@@ -31,16 +34,28 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
         counted_(counted),
         source_(std::move(source)) {
     if (!status.ok()) {
-      End(status);
-    } else {
-      WriteNext();
+      {
+        absl::MutexLock lock(&mu_);
+        finished_ = true;
+      }
+      FinishWith(status);
+      return;
     }
+    source_->CallWhenReady([this] { OnReady(); });
+    WriteNext();
   }
 
   void OnWriteDone(bool ok) override {
-    message_.Clear();  // Frees its bytes before the next one is made.
+    {
+      absl::MutexLock lock(&mu_);
+      message_.Clear();  // Frees its bytes before the next one is made.
+      if (!ok) {
+        if (finished_) return;
+        finished_ = true;
+      }
+    }
     if (!ok) {
-      End(absl::CancelledError(
+      FinishWith(absl::CancelledError(
           "the stream was cancelled before the export completed"));
       return;
     }
@@ -48,19 +63,61 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
     WriteNext();
   }
 
-  void OnDone() override { delete this; }
-
- private:
-  void WriteNext() {
-    absl::StatusOr<bool> more = source_->Next(&message_);
-    if (!more.ok() || !*more) {
-      End(more.status());
-      return;
+  void OnCancel() override {
+    {
+      absl::MutexLock lock(&mu_);
+      // With a write in flight, its failure ends the stream (OnWriteDone).
+      if (!waiting_ || finished_) return;
+      finished_ = true;
     }
-    StartWrite(&message_);
+    FinishWith(absl::CancelledError("the watcher went away"));
   }
 
-  void End(const absl::Status& status) {
+  void OnDone() override {
+    if (source_ != nullptr) source_->StopCalling();
+    delete this;
+  }
+
+ private:
+  // Called by the source when a message may be ready.
+  void OnReady() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!waiting_ || finished_) return;
+      waiting_ = false;
+    }
+    WriteNext();
+  }
+
+  // Pulls the next message and writes it, waits for the source, or ends the
+  // stream. gRPC is called outside the lock: it may run reactions inline.
+  void WriteNext() {
+    bool write = false;
+    absl::Status end;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      absl::StatusOr<MessageSource::Pull> pulled = source_->Next(&message_);
+      if (pulled.ok() && *pulled == MessageSource::Pull::kLater) {
+        waiting_ = true;
+        return;
+      }
+      if (pulled.ok() && *pulled == MessageSource::Pull::kMessage) {
+        write = true;
+      } else {
+        finished_ = true;
+        end = pulled.status();
+      }
+    }
+    if (write) {
+      StartWrite(&message_);
+    } else {
+      FinishWith(end);
+    }
+  }
+
+  // Logs, counts and finishes; the reactor may be gone once `Finish` returns.
+  void FinishWith(const absl::Status& status) {
     const absl::Duration elapsed = absl::Now() - start_;
     if (!status.ok()) LogFailedCall(method_, status, elapsed);
     grpc::Status answer = ToGrpcStatus(status);
@@ -72,7 +129,10 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   const absl::Time start_;
   const CallMetrics::Method* const counted_;
   std::unique_ptr<MessageSource> source_;
-  grpc::ByteBuffer message_;
+  absl::Mutex mu_;
+  grpc::ByteBuffer message_;  // The message in flight (one at a time).
+  bool waiting_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace

@@ -1,11 +1,14 @@
 #include "server/rpc/dataset_manager.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/core/dataset_diff.h"
 #include "server/core/errors.h"
 #include "server/core/status_macros.h"
+#include "server/rpc/convert.h"
 
 namespace indicators::rpc {
 namespace {
@@ -22,11 +25,31 @@ thread_local ThreadCache cache;
 
 std::shared_ptr<const Snapshot> MakeSnapshot(
     std::shared_ptr<const ServiceCore> core,
-    std::shared_ptr<ResponseBudget> budget) {
+    std::shared_ptr<ResponseBudget> budget, int64_t revision) {
   auto encoded = std::make_shared<const EncodedDataset>(core->dataset(),
                                                         std::move(budget));
   return std::make_shared<const Snapshot>(
-      Snapshot{std::move(core), std::move(encoded)});
+      Snapshot{std::move(core), std::move(encoded), revision});
+}
+
+// Returns the changes from `before` to `after`, as watchers get them.
+std::vector<LoggedChange> LogChanges(const Dataset& before,
+                                     const Dataset& after, int64_t revision) {
+  std::vector<LoggedChange> out;
+  for (const RowChange& change : DiffDatasets(before, after)) {
+    const Dataset& from =
+        change.kind == ChangeKind::kWithdrawn ? before : after;
+    v1::ObservationChange message;
+    message.set_kind(change.kind == ChangeKind::kAdded ? v1::CHANGE_KIND_ADDED
+                     : change.kind == ChangeKind::kRevised
+                         ? v1::CHANGE_KIND_REVISED
+                         : v1::CHANGE_KIND_WITHDRAWN);
+    ToProto(from, change.row, message.mutable_observation());
+    message.set_revision(revision);
+    out.push_back(
+        {ChangedRowOf(from, change.row), message.SerializeAsString()});
+  }
+  return out;
 }
 
 }  // namespace
@@ -34,11 +57,16 @@ std::shared_ptr<const Snapshot> MakeSnapshot(
 DatasetManager::DatasetManager(std::shared_ptr<const ServiceCore> core,
                                std::shared_ptr<const DatasetSource> source,
                                std::shared_ptr<ResponseBudget> budget,
-                               std::shared_ptr<const DatasetWriter> writer)
+                               std::shared_ptr<const DatasetWriter> writer,
+                               WatchOptions watch)
     : source_(std::move(source)),
       budget_(std::move(budget)),
       writer_(std::move(writer)) {
-  Publish(MakeSnapshot(std::move(core), budget_));
+  // A database's revision numbers the log; a server of files counts from 1.
+  const int64_t revision = std::max<int64_t>(core->dataset()->revision(), 1);
+  changes_ = std::make_shared<ChangeLog>(revision, watch.max_changes,
+                                         watch.progress_interval);
+  Publish(MakeSnapshot(std::move(core), budget_, revision));
 }
 
 void DatasetManager::Publish(std::shared_ptr<const Snapshot> snapshot) {
@@ -60,10 +88,19 @@ std::shared_ptr<const Snapshot> DatasetManager::Current() const {
 absl::Status DatasetManager::Reload(const std::string& trigger) {
   absl::MutexLock one_at_a_time(&reload_mu_);
   absl::StatusOr<std::shared_ptr<const Dataset>> dataset = source_->Load();
-  std::shared_ptr<const Snapshot> fresh;
-  if (dataset.ok())
-    fresh = MakeSnapshot(Current()->core->WithDataset(*dataset), budget_);
-  if (fresh != nullptr) Publish(fresh);
+  if (dataset.ok()) {
+    const std::shared_ptr<const Snapshot> served = Current();
+    const Dataset& before = *served->core->dataset();
+    int64_t revision = served->revision;
+    if ((*dataset)->version() != before.version()) {
+      // The changes go to watchers before the version serves, so that a
+      // watch that starts from either version misses none of them.
+      revision = std::max(revision + 1, (*dataset)->revision());
+      changes_->Append(revision, LogChanges(before, **dataset, revision));
+    }
+    Publish(
+        MakeSnapshot(served->core->WithDataset(*dataset), budget_, revision));
+  }
   absl::MutexLock lock(&mu_);
   last_reload_ = ReloadOutcome{absl::Now(), trigger, dataset.status(),
                                current_->core->dataset()->version()};

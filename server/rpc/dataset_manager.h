@@ -15,6 +15,7 @@
 #include "server/core/ingest_batch.h"
 #include "server/core/reload_outcome.h"
 #include "server/core/service_core.h"
+#include "server/rpc/change_log.h"
 #include "server/rpc/encoded_dataset.h"
 
 namespace indicators::rpc {
@@ -25,6 +26,17 @@ namespace indicators::rpc {
 struct Snapshot {
   std::shared_ptr<const ServiceCore> core;
   std::shared_ptr<const EncodedDataset> encoded;
+  // Its position in the change log (`ChangeLog`): the database's revision,
+  // or for files the count of loads that changed something, from 1.
+  int64_t revision = 0;
+};
+
+// How much of the change history a server keeps for watchers.
+struct WatchOptions {
+  // Changes kept (the oldest revisions go first).
+  size_t max_changes = 100000;
+  // How often idle watchers that asked for it get a progress message.
+  absl::Duration progress_interval = absl::Seconds(5);
 };
 
 // Holds the snapshot being served and replaces it on reload. `Current` takes
@@ -40,10 +52,16 @@ class DatasetManager {
   DatasetManager(std::shared_ptr<const ServiceCore> core,
                  std::shared_ptr<const DatasetSource> source,
                  std::shared_ptr<ResponseBudget> budget = nullptr,
-                 std::shared_ptr<const DatasetWriter> writer = nullptr);
+                 std::shared_ptr<const DatasetWriter> writer = nullptr,
+                 WatchOptions watch = {});
 
   // Returns the snapshot to serve a call from.
   std::shared_ptr<const Snapshot> Current() const;
+
+  // Returns the log of the changes between the versions served, for
+  // watchers; every reload that changes the content appends to it before the
+  // new version serves.
+  const std::shared_ptr<ChangeLog>& changes() const { return changes_; }
 
   // Loads the dataset from the source again and, if it is valid, serves it
   // from now on. Returns the load error otherwise (nothing changes). `trigger`
@@ -87,6 +105,7 @@ class DatasetManager {
   const std::shared_ptr<const DatasetSource> source_;
   const std::shared_ptr<ResponseBudget> budget_;
   const std::shared_ptr<const DatasetWriter> writer_;
+  std::shared_ptr<ChangeLog> changes_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
   std::optional<ReloadOutcome> last_reload_ ABSL_GUARDED_BY(mu_);

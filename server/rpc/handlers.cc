@@ -6,8 +6,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "server/core/errors.h"
 #include "server/core/status_macros.h"
+#include "server/core/watch_filter.h"
 #include "server/rpc/convert.h"
+#include "server/rpc/watch_source.h"
 
 namespace indicators::rpc {
 namespace {
@@ -29,13 +32,13 @@ class ObservationBatches final : public MessageSource {
         encoded_(std::move(encoded)),
         batch_size_(batch_size) {}
 
-  absl::StatusOr<bool> Next(grpc::ByteBuffer* message) override {
+  absl::StatusOr<Pull> Next(grpc::ByteBuffer* message) override {
     // An empty result still sends one message, with the dataset version.
-    if (!stream_.Next(batch_size_, &rows_) && sent_any_) return false;
+    if (!stream_.Next(batch_size_, &rows_) && sent_any_) return Pull::kEnd;
     sent_any_ = true;
     ASSIGN_OR_RETURN(*message,
                      encoded_->StreamBatch(rows_, stream_.ResumeToken()));
-    return true;
+    return Pull::kMessage;
   }
 
  private:
@@ -106,6 +109,45 @@ Messages StreamObservations(const Call& call,
       s.core->StreamObservations(FromProto(r.filter()), r.resume_token()));
   return std::make_unique<ObservationBatches>(std::move(stream), s.encoded,
                                               call.stream_batch_size);
+}
+
+Messages WatchObservations(const Call& call,
+                           const v1::WatchObservationsRequest& r) {
+  // The snapshot and its position are taken together, so that the initial
+  // matches and the changes after them fit.
+  std::shared_ptr<const Snapshot> s = call.datasets.Current();
+  const std::shared_ptr<ChangeLog>& log = call.datasets.changes();
+  const ObservationFilter filter = FromProto(r.filter());
+  ASSIGN_OR_RETURN(WatchFilter watched,
+                   WatchFilter::Create(*s->core->dataset(), filter,
+                                       s->core->limits().max_filter_ids));
+  if (r.start_revision() < 0) {
+    return InvalidField(reason::kInvalidRequest, "start_revision",
+                        "must not be negative");
+  }
+  if (r.initial_snapshot() && r.start_revision() != 0) {
+    return InvalidField(reason::kInvalidRequest, "start_revision",
+                        "must be 0 with initial_snapshot (the snapshot is "
+                        "the start)");
+  }
+  const int64_t start =
+      r.start_revision() != 0 ? r.start_revision() : s->revision;
+  if (start < log->oldest()) {
+    return FieldError(
+        absl::StatusCode::kOutOfRange, reason::kRevisionTooOld,
+        "start_revision",
+        absl::StrCat("revision ", start,
+                     " is older than this server keeps changes "
+                     "for: the oldest to start after is ",
+                     log->oldest(), "; start again with initial_snapshot"));
+  }
+  std::optional<ObservationStream> initial;
+  if (r.initial_snapshot()) {
+    ASSIGN_OR_RETURN(initial, s->core->StreamObservations(filter, ""));
+  }
+  return std::make_unique<WatchSource>(log, std::move(watched), start,
+                                       std::move(s), std::move(initial),
+                                       r.progress(), call.stream_batch_size);
 }
 
 Bytes GetObservationHistory(const Call& call,

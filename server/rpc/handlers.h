@@ -9,12 +9,14 @@
 
 #include <grpcpp/support/byte_buffer.h>
 
+#include <functional>
 #include <memory>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "indicators/v1/indicator_service.pb.h"
 #include "server/rpc/dataset_manager.h"
+#include "server/rpc/message_source.h"
 
 namespace indicators::rpc {
 
@@ -28,16 +30,6 @@ struct Call {
   size_t stream_batch_size;
   // Returns true once the caller has gone or the deadline has passed.
   absl::FunctionRef<bool()> cancelled;
-};
-
-// The messages of one streaming response, pulled one at a time, so that the
-// writer holds only the message in flight.
-class MessageSource {
- public:
-  virtual ~MessageSource() = default;
-  // Sets `message` to the next message and returns true, returns false when
-  // none is left, or an error that ends the stream.
-  virtual absl::StatusOr<bool> Next(grpc::ByteBuffer* message) = 0;
 };
 
 using Bytes = absl::StatusOr<grpc::ByteBuffer>;
@@ -57,6 +49,10 @@ Bytes QueryObservations(const Call& call,
 // an empty result is one message with no observations.
 Messages StreamObservations(const Call& call,
                             const v1::StreamObservationsRequest& r);
+// The changes to the filter's observations from a revision on, as this server
+// loads them (see the contract), through the server's change log.
+Messages WatchObservations(const Call& call,
+                           const v1::WatchObservationsRequest& r);
 Bytes GetObservationHistory(const Call& call,
                             const v1::GetObservationHistoryRequest& r);
 Bytes GetDatasetInfo(const Call& call, const v1::GetDatasetInfoRequest& r);

@@ -67,4 +67,10 @@ Svc::Unary* Svc::IngestObservations(Context* c, const Buffer* in, Buffer* out) {
                         &handlers::IngestObservations, c, in, out);
 }
 
+grpc::ServerWriteReactor<Svc::Buffer>* Svc::WatchObservations(
+    Context* c, const Buffer* in) {
+  return adapter_.Stream("WatchObservations", kRead,
+                         &handlers::WatchObservations, c, in);
+}
+
 }  // namespace indicators::rpc

@@ -22,9 +22,10 @@ using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
                         Svc::WithRawCallbackMethod_GetDatasetInfo<
                             Svc::WithRawCallbackMethod_ReloadDataset<
                                 Svc::WithRawCallbackMethod_GetObservationHistory<
-                                    Svc::
-                                        WithRawCallbackMethod_IngestObservations<
-                                            Svc::Service>>>>>>>>>>>>;
+                                    Svc::WithRawCallbackMethod_IngestObservations<
+                                        Svc::
+                                            WithRawCallbackMethod_WatchObservations<
+                                                Svc::Service>>>>>>>>>>>>>;
 }  // namespace internal
 
 // The `indicators.v1.IndicatorService` on gRPC's callback API: each method
@@ -53,6 +54,8 @@ class IndicatorService final : public internal::ServiceBase {
   Unary* GetObservationHistory(Context* c, const Buffer* in,
                                Buffer* out) override;
   Unary* IngestObservations(Context* c, const Buffer* in, Buffer* out) override;
+  grpc::ServerWriteReactor<Buffer>* WatchObservations(
+      Context* c, const Buffer* in) override;
 
  private:
   const CallAdapter adapter_;

@@ -96,7 +96,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->manager_ = std::make_shared<DatasetManager>(
       std::move(core), options.source,
       std::make_shared<ResponseBudget>(options.max_response_memory_bytes),
-      options.writer);
+      options.writer, options.watch);
   std::shared_ptr<const CallMetrics> call_metrics;
   if (!options.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<MetricsEndpoint>> metrics =
@@ -152,6 +152,8 @@ Server::~Server() { Drain(); }
 void Server::Drain() {
   if (drained_ || server_ == nullptr) return;
   drained_ = true;
+  // Watches end now, telling their clients where to resume (elsewhere).
+  manager_->changes()->Close();
   // Lame duck: health turns NOT_SERVING under every name (watchers hear it at
   // once) while calls are still answered, so that balancers and clients that
   // check health move away before anything is refused.

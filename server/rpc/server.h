@@ -22,6 +22,9 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
   // Where reloads read the dataset from (the source served at start).
   std::shared_ptr<const DatasetSource> source;
+  // How many changes are kept for watchers, and how often idle ones that
+  // asked get a progress message.
+  WatchOptions watch;
   // Where ingested batches are written (the database); null for files.
   std::shared_ptr<const DatasetWriter> writer;
   // Whether `source` is a database (its connection state is a metric).

@@ -5,15 +5,20 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <random>
 #include <regex>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "client/cpp/indicator_client.h"
@@ -48,14 +53,20 @@ class IngestTest : public ::testing::Test {
   }
 
   // Starts (or restarts) the server; returns its address.
-  std::string StartServer() {
-    server_ = std::make_unique<Subprocess>(std::vector<std::string>{
+  std::string StartServer() { return StartReplica(&server_); }
+
+  // Starts a server of the database in `process` with `extra` flags;
+  // returns its address.
+  std::string StartReplica(std::unique_ptr<Subprocess>* process,
+                           std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {
         SERVER_BINARY, "--listen=127.0.0.1:0", "--database=" + db_,
-        "--tokens_file=" + scratch_.dir() + "/tokens",
-        "--poll_interval=200ms"});
+        "--tokens_file=" + scratch_.dir() + "/tokens", "--poll_interval=200ms"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    *process = std::make_unique<Subprocess>(argv);
     std::string line;
     std::smatch match;
-    if (!server_->ReadLine(&line, absl::Seconds(30)) ||
+    if (!(*process)->ReadLine(&line, absl::Seconds(30)) ||
         !std::regex_search(
             line, match,
             std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
@@ -267,6 +278,124 @@ TEST_F(IngestTest, KillingTheServerDuringIngestsLosesNoAcknowledgedBatch) {
   auto rows = Writer(target).QueryObservations(query);
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_EQ(rows->observations_size(), 3 * kBatches);
+}
+
+// A watcher on one replica sees each batch ingested through another within a
+// second, and, its stream broken again and again (the replica closes
+// connections after a second), resumes from its last revision: it sees every
+// change once, in revision order, as the database recorded them.
+TEST_F(IngestTest, AWatcherOnAnotherReplicaSeesEveryBatchOnceWithinASecond) {
+  const std::string writer_address = StartServer();
+  std::unique_ptr<Subprocess> watched;
+  const std::string watched_address = StartReplica(
+      &watched, {"--max_connection_age=1s", "--max_connection_age_grace=200ms",
+                 "--watch_progress_interval=200ms"});
+  ASSERT_FALSE(writer_address.empty() || watched_address.empty());
+
+  struct Seen {
+    int64_t revision;
+    std::string key;
+    absl::Time at;
+  };
+  absl::Mutex mu;
+  std::vector<Seen> seen;
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> start_revision{0};
+  std::thread watcher([&] {
+    v1::WatchObservationsRequest request;
+    request.mutable_filter()->set_start_period("2100");
+    request.set_progress(true);
+    const IndicatorClient client = IndicatorClient::Connect(watched_address);
+    int64_t last = 0;
+    absl::Status status = client.WatchObservations(
+        request, [&](const v1::WatchObservationsResponse& message) {
+          if (message.event() == v1::WATCH_EVENT_PROGRESS && last == 0) {
+            start_revision = message.revision();
+          }
+          absl::MutexLock lock(&mu);
+          for (const v1::ObservationChange& c : message.changes()) {
+            seen.push_back({c.revision(),
+                            absl::StrCat(c.observation().region_code(), " ",
+                                         c.observation().period()),
+                            absl::Now()});
+          }
+          last = message.revision();
+          return !stop;
+        });
+    EXPECT_TRUE(absl::IsCancelled(status)) << status;
+  });
+  // The watch is open once its first progress message came.
+  for (int i = 0; i < 200 && start_revision == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_NE(start_revision, 0);
+
+  constexpr int kBatches = 20;
+  std::vector<std::pair<int64_t, absl::Time>> acknowledged;
+  IndicatorClient writer = Writer(writer_address);
+  for (int k = 0; k < kBatches; ++k) {
+    auto answer = writer.IngestObservations(Batch(k));
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    acknowledged.push_back({answer->revision(), absl::Now()});
+    absl::SleepFor(absl::Milliseconds(150));
+  }
+  // Every batch reaches the watcher within a second of its acknowledgement.
+  absl::Duration worst;
+  for (const auto& [revision, at] : acknowledged) {
+    std::optional<absl::Time> arrived;
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while (!arrived && absl::Now() < deadline) {
+      {
+        absl::MutexLock lock(&mu);
+        for (const Seen& s : seen) {
+          if (s.revision == revision) arrived = s.at;
+        }
+      }
+      if (!arrived) absl::SleepFor(absl::Milliseconds(5));
+    }
+    ASSERT_TRUE(arrived.has_value()) << "revision " << revision;
+    worst = std::max(worst, *arrived - at);
+  }
+  stop = true;
+  watcher.join();
+  std::printf(
+      "%d batches: the slowest reached the watcher %s after its "
+      "acknowledgement\n",
+      kBatches, absl::FormatDuration(worst).c_str());
+  EXPECT_LT(worst, absl::Seconds(1));
+  // The watched replica closed the watch's connection more than once (each
+  // logged as a call that ended when its caller went), and the watch went on.
+  int broken = 0;
+  std::string line;
+  while (watched->ReadLine(&line, absl::Milliseconds(300))) {
+    broken += absl::StrContains(line, "method=WatchObservations");
+  }
+  EXPECT_GE(broken, 2) << watched->output();
+
+  // Exactly the database's changes, once each, in revision order.
+  const std::string recorded = postgres_.Psql(
+      db_,
+      "SELECT string_agg(recorded_in || ' ' || region_code || ' ' || "
+      "period, ';' ORDER BY recorded_in, region_code) FROM observations "
+      "WHERE period >= '2100'");
+  std::vector<std::string> received;
+  {
+    absl::MutexLock lock(&mu);
+    for (size_t i = 0; i < seen.size(); ++i) {
+      if (i > 0) {
+        EXPECT_GE(seen[i].revision, seen[i - 1].revision);
+      }
+    }
+    std::vector<Seen> sorted = seen;
+    std::stable_sort(
+        sorted.begin(), sorted.end(), [](const Seen& a, const Seen& b) {
+          return std::tie(a.revision, a.key) < std::tie(b.revision, b.key);
+        });
+    for (const Seen& s : sorted) {
+      received.push_back(absl::StrCat(s.revision, " ", s.key));
+    }
+  }
+  EXPECT_EQ(absl::StrJoin(received, ";"), recorded);
 }
 
 }  // namespace

@@ -1,0 +1,137 @@
+#include "server/rpc/watch_source.h"
+
+#include <grpcpp/support/slice.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/rpc/convert.h"
+
+namespace indicators::rpc {
+
+WatchSource::WatchSource(std::shared_ptr<ChangeLog> log, WatchFilter filter,
+                         int64_t start,
+                         std::shared_ptr<const Snapshot> snapshot,
+                         std::optional<ObservationStream> initial,
+                         bool progress, size_t batch_size)
+    : log_(std::move(log)),
+      filter_(std::move(filter)),
+      position_(start),
+      snapshot_(std::move(snapshot)),
+      initial_(std::move(initial)),
+      progress_(progress),
+      batch_size_(batch_size),
+      last_sent_(absl::Now()) {}
+
+void WatchSource::CallWhenReady(std::function<void()> ready) {
+  waker_ = std::make_shared<Waker>(std::move(ready));
+  log_->Subscribe(waker_);
+}
+
+void WatchSource::StopCalling() {
+  if (waker_ != nullptr) waker_->Cancel();
+}
+
+void WatchSource::Encode(v1::WatchEvent event,
+                         const std::vector<const std::string*>& changes,
+                         int64_t revision, grpc::ByteBuffer* message) {
+  v1::WatchObservationsResponse response;
+  response.set_event(event);
+  for (const std::string* change : changes) {
+    response.add_changes()->ParseFromString(*change);
+  }
+  response.set_revision(revision);
+  std::string bytes = response.SerializeAsString();
+  grpc::Slice slice(std::move(bytes));
+  *message = grpc::ByteBuffer(&slice, 1);
+}
+
+absl::StatusOr<MessageSource::Pull> WatchSource::Next(
+    grpc::ByteBuffer* message) {
+  // 1. The current matches, then the marker.
+  if (initial_.has_value()) {
+    std::vector<uint32_t> rows;
+    if (initial_->Next(batch_size_, &rows)) {
+      std::vector<std::string> encoded;
+      for (uint32_t row : rows) {
+        v1::ObservationChange change;
+        change.set_kind(v1::CHANGE_KIND_ADDED);
+        ToProto(*snapshot_->core->dataset(), row, change.mutable_observation());
+        change.set_revision(position_);
+        encoded.push_back(change.SerializeAsString());
+      }
+      std::vector<const std::string*> views;
+      for (const std::string& e : encoded) views.push_back(&e);
+      // Not a position to resume from until the marker.
+      Encode(v1::WATCH_EVENT_SNAPSHOT, views, 0, message);
+      return Pull::kMessage;
+    }
+    initial_.reset();
+    snapshot_.reset();
+    Encode(v1::WATCH_EVENT_SNAPSHOT_END, {}, position_, message);
+    last_sent_ = absl::Now();
+    return Pull::kMessage;
+  }
+
+  // 2. The changes after `position_`.
+  while (true) {
+    if (pending_.empty()) {
+      size_t unread = 0;
+      absl::StatusOr<std::vector<std::shared_ptr<const LoggedRevision>>> after =
+          log_->After(position_, &unread);
+      if (!after.ok()) return after.status();
+      if (unread > std::max<size_t>(log_->max_changes() / 2, 1)) {
+        return absl::AbortedError(absl::StrCat(
+            "the watcher fell ", unread,
+            " changes behind; resume with start_revision ", position_));
+      }
+      pending_.assign(after->begin(), after->end());
+      next_change_ = 0;
+    }
+    if (pending_.empty()) break;
+    const LoggedRevision& entry = *pending_.front();
+    std::vector<const std::string*> batch;
+    while (next_change_ < entry.changes.size() && batch.size() < batch_size_) {
+      const LoggedChange& change = entry.changes[next_change_++];
+      if (filter_.Matches(change.row)) batch.push_back(&change.encoded);
+    }
+    const bool last = next_change_ == entry.changes.size();
+    if (batch.empty() && last) {
+      // Nothing of this revision matches: move past it silently.
+      position_ = entry.revision;
+      pending_.pop_front();
+      next_change_ = 0;
+      continue;
+    }
+    if (batch.empty()) continue;
+    // A revision's earlier messages leave the position before it, so that
+    // a watcher that resumes gets the whole revision again, never half.
+    Encode(v1::WATCH_EVENT_CHANGES, batch, last ? entry.revision : position_,
+           message);
+    if (last) {
+      position_ = entry.revision;
+      pending_.pop_front();
+      next_change_ = 0;
+    }
+    last_sent_ = absl::Now();
+    return Pull::kMessage;
+  }
+
+  // 3. Nothing new.
+  if (log_->closed()) {
+    return absl::UnavailableError(
+        absl::StrCat("the server is shutting down; resume with start_revision ",
+                     position_, " on another"));
+  }
+  if (progress_ && absl::Now() - last_sent_ >= log_->progress_interval()) {
+    Encode(v1::WATCH_EVENT_PROGRESS, {}, position_, message);
+    last_sent_ = absl::Now();
+    return Pull::kMessage;
+  }
+  return Pull::kLater;
+}
+
+}  // namespace indicators::rpc

@@ -82,6 +82,10 @@ ABSL_FLAG(std::string, idempotency_key, "",
           "ingest: a key for this batch (such as a UUID); sending it again "
           "with the same key is safe: the server answers with its first "
           "answer.");
+ABSL_FLAG(int64_t, from_revision, 0,
+          "watch: send the changes after this revision (0: from now).");
+ABSL_FLAG(bool, snapshot, false,
+          "watch: first print the current matches, then the changes.");
 ABSL_FLAG(std::string, known_on, "",
           "query/stream: what was known on this day (YYYY-MM-DD): only "
           "figures published by then.");
@@ -110,6 +114,8 @@ constexpr char kUsage[] =
     "first\n"
     "  info                       dataset version, counts and coverage\n"
     "  reload                     reload the server's dataset (admin token)\n"
+    "  watch                      print changes as they are loaded (filter flags,\n"
+    "                             --from_revision, --snapshot); stop with ^C\n"
     "  ingest FILE                add or revise the observations of FILE (the\n"
     "                             bundled observations.csv layout; write "
     "token)\n"
@@ -588,6 +594,45 @@ int RunCommand(const std::vector<char*>& args, const IndicatorClient& client,
           CoverageTable(d).Print(os);
         },
         nullptr);
+  }
+  if (command == "watch") {
+    v1::WatchObservationsRequest request;
+    *request.mutable_filter() = FilterFromFlags();
+    request.set_start_revision(absl::GetFlag(FLAGS_from_revision));
+    request.set_initial_snapshot(absl::GetFlag(FLAGS_snapshot));
+    if (out.format == Format::kCsv) os << indicators::client::ObservationCsvHeader();
+    absl::Status status = client.WatchObservations(
+        request, [&](const v1::WatchObservationsResponse& message) {
+          switch (out.format) {
+            case Format::kJson:
+              os << ToJson(message, false);
+              break;
+            case Format::kCsv:
+              for (const auto& c : message.changes()) {
+                if (c.kind() != v1::CHANGE_KIND_WITHDRAWN) {
+                  os << indicators::client::ObservationCsvRecord(
+                      c.observation());
+                }
+              }
+              break;
+            case Format::kTable:
+              for (const auto& c : message.changes()) {
+                const std::string kind = v1::ChangeKind_Name(c.kind());
+                os << absl::AsciiStrToLower(kind.substr(12)) << " r"
+                   << c.revision() << "  "
+                   << indicators::client::ObservationLine(c.observation())
+                   << "\n";
+              }
+              if (message.event() == v1::WATCH_EVENT_SNAPSHOT_END) {
+                os << "(current matches above; changes after revision "
+                   << message.revision() << " follow)\n";
+              }
+              break;
+          }
+          os.flush();
+          return true;
+        });
+    return PrintError(status);
   }
   if (command == "ingest") {
     return Print(

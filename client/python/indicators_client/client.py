@@ -358,6 +358,65 @@ class IndicatorClient:
             finally:
                 call.cancel()  # No-op once complete; stops an abandoned one.
 
+    def watch(
+        self, flt: Filter = Filter(), start_revision: int = 0,
+        initial_snapshot: bool = False, progress: bool = False,
+    ) -> Iterator[service_pb2.WatchObservationsResponse]:
+        """Yields the messages of `WatchObservations`: the changes to the
+        observations `flt` selects, from `start_revision` (0: now), with no
+        deadline; stop by closing the generator.
+
+        With `initial_snapshot` the current matches come first, then a
+        WATCH_EVENT_SNAPSHOT_END marker; with `progress`, an idle watch gets
+        WATCH_EVENT_PROGRESS messages. When the stream breaks (UNAVAILABLE,
+        INTERNAL through a proxy, ABORTED for a watcher that fell behind)
+        after the snapshot, it resumes after the last revision yielded (on
+        another replica if the target names several), up to
+        `MAX_STREAM_RESUMES` times in a row, so every change comes once, in
+        order; the changes of a revision sent in several messages are yielded
+        as one message. Too old a start revision raises OUT_OF_RANGE.
+        """
+        position = start_revision
+        snapshot_done = not initial_snapshot
+        failures = 0
+        while True:
+            request = service_pb2.WatchObservationsRequest(
+                filter=flt.to_proto(), start_revision=position,
+                initial_snapshot=initial_snapshot and not snapshot_done,
+                progress=progress)
+            if initial_snapshot and not snapshot_done:
+                request.start_revision = 0
+            call = self._stub.WatchObservations(request, metadata=self._metadata)
+            partial = service_pb2.WatchObservationsResponse()
+            try:
+                for message in call:
+                    failures = 0
+                    changes = service_pb2.WATCH_EVENT_CHANGES
+                    if message.event == changes and message.revision <= position:
+                        partial.changes.extend(message.changes)
+                        continue
+                    if message.event == changes and partial.changes:
+                        partial.changes.extend(message.changes)
+                        partial.event = message.event
+                        partial.revision = message.revision
+                        message, partial = partial, service_pb2.WatchObservationsResponse()
+                    if message.event == service_pb2.WATCH_EVENT_SNAPSHOT_END:
+                        snapshot_done = True
+                    if message.revision > 0:
+                        position = message.revision
+                    yield message
+                return
+            except grpc.RpcError as error:
+                resumable = error.code() in (grpc.StatusCode.UNAVAILABLE,
+                                             grpc.StatusCode.INTERNAL,
+                                             grpc.StatusCode.ABORTED)
+                failures += 1
+                if not resumable or not snapshot_done or failures > MAX_STREAM_RESUMES:
+                    raise IndicatorServiceError.from_rpc_error(error) from None
+                time.sleep(0.05 * (2 ** (failures - 1)))
+            finally:
+                call.cancel()
+
     def stream(self, flt: Filter = Filter()) -> Iterator[Observation]:
         """Yields every matching observation as its message arrives."""
         for batch in self.stream_batches(flt):

@@ -14,12 +14,15 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 import unittest
 
 import grpc
 
+from indicators.v1 import indicator_service_pb2 as service_pb2
 from indicators.v1 import resources_pb2
-from indicators_client import IndicatorClient, IndicatorServiceError
+from indicators_client import Filter, IndicatorClient, IndicatorServiceError
 from indicators_client.client import Observation
 
 BIN = pathlib.Path("/usr/lib/postgresql/15/bin")
@@ -74,7 +77,10 @@ class IngestTest(unittest.TestCase):
         tokens.write_text(hashlib.sha256(TOKEN.encode()).hexdigest() + " write\n")
         cls.server = subprocess.Popen(
             [os.environ["INDICATORS_SERVER"], "--listen=127.0.0.1:0",
-             f"--database={cls.postgres.conninfo}", f"--tokens_file={tokens}"],
+             f"--database={cls.postgres.conninfo}", f"--tokens_file={tokens}",
+             "--watch_progress_interval=100ms",
+             # Connections close after a second: watches break and resume.
+             "--max_connection_age=1s", "--max_connection_age_grace=100ms"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         line = cls.server.stdout.readline()
         match = re.search(r"listening on (127\.0\.0\.1:\d+);", line)
@@ -142,6 +148,42 @@ class IngestTest(unittest.TestCase):
                          ["observations[0].indicator_id", "observations[0].period"])
         self.assertEqual(self.postgres.sql(
             "SELECT count(*) FROM observations WHERE period LIKE '2041%'"), "0")
+
+    def test_a_watcher_sees_each_batch_once_across_broken_streams(self):
+        received = []
+        started = threading.Event()
+
+        def watch():
+            with IndicatorClient(self.address) as client:
+                for message in client.watch(Filter(region_codes=["CN-SH"]),
+                                            progress=True):
+                    started.set()
+                    if message.event == service_pb2.WATCH_EVENT_CHANGES:
+                        received.append(message)
+                        if len(received) == 3:
+                            return
+
+        thread = threading.Thread(target=watch)
+        thread.start()
+        self.assertTrue(started.wait(10))
+        revisions = []
+        with IndicatorClient(self.address, token=TOKEN) as client:
+            for n in range(3):
+                time.sleep(0.8)  # Across the server closing the connection.
+                added = Observation(
+                    indicator_id="rd_expenditure", region_code="CN-SH",
+                    period=str(2050 + n), value=123.5 + n,
+                    qualifier=resources_pb2.QUALIFIER_EXACT,
+                    status=resources_pb2.OBSERVATION_STATUS_FINAL, source_ids=["S13"])
+                revisions.append(client.ingest([added]).revision)
+        thread.join(15)
+        self.assertFalse(thread.is_alive())
+        self.assertEqual([m.revision for m in received], revisions)
+        self.assertEqual(
+            [[(c.kind, c.observation.period, c.revision) for c in m.changes]
+             for m in received],
+            [[(service_pb2.CHANGE_KIND_ADDED, str(2050 + n), revisions[n])]
+             for n in range(3)])
 
     def test_without_the_write_scope_ingest_is_refused(self):
         with IndicatorClient(self.address) as client:

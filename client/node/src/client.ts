@@ -26,7 +26,11 @@ import { readFileSync } from "node:fs";
 import {
   IndicatorService,
   ObservationFilterSchema,
+  WatchEvent,
+  WatchObservationsResponseSchema,
+  type ObservationChange,
   type ObservationFilter,
+  type WatchObservationsResponse,
 } from "./gen/indicators/v1/indicator_service_pb.js";
 import type { Observation } from "./gen/indicators/v1/resources_pb.js";
 import {
@@ -226,6 +230,78 @@ export async function* streamObservations(
       if (!resumable || resumes === MAX_STREAM_RESUMES) throw err;
       broken = error;
       await sleep(50 * 2 ** resumes);
+    }
+  }
+}
+
+/** What `watchObservations` asks for besides the filter. */
+export interface WatchInit {
+  /** Send the changes after this revision; 0 (the default): from now. */
+  startRevision?: bigint;
+  /** First the current matches, then a WATCH_EVENT_SNAPSHOT_END marker. */
+  initialSnapshot?: boolean;
+  /** WATCH_EVENT_PROGRESS messages while nothing changes. */
+  progress?: boolean;
+}
+
+/**
+ * Yields the messages of WatchObservations: the changes to the observations
+ * `init` selects, with no deadline; stop by leaving the loop. When the stream
+ * breaks (UNAVAILABLE, INTERNAL through a proxy, ABORTED for a watcher that
+ * fell behind) after the initial snapshot, it resumes after the last revision
+ * yielded (on another replica with a transport over several), up to
+ * `MAX_STREAM_RESUMES` times in a row, so every change comes once, in order;
+ * the changes of a revision sent in several messages come as one message.
+ * Too old a start revision throws OUT_OF_RANGE.
+ */
+export async function* watchObservations(
+  client: IndicatorClient,
+  init: FilterInit = {},
+  watch: WatchInit = {},
+): AsyncGenerator<WatchObservationsResponse> {
+  let position = watch.startRevision ?? 0n;
+  let snapshotDone = !watch.initialSnapshot;
+  let failures = 0;
+  for (;;) {
+    const controller = new AbortController();
+    let partial: ObservationChange[] = [];
+    try {
+      const stream = client.watchObservations(
+        {
+          filter: init,
+          startRevision: snapshotDone ? position : 0n,
+          initialSnapshot: !snapshotDone,
+          progress: watch.progress ?? false,
+        },
+        { signal: controller.signal, timeoutMs: 0 },
+      );
+      for await (let message of stream) {
+        failures = 0;
+        if (message.event === WatchEvent.CHANGES && message.revision <= position) {
+          partial.push(...message.changes);
+          continue;
+        }
+        if (message.event === WatchEvent.CHANGES && partial.length > 0) {
+          message = create(WatchObservationsResponseSchema, {
+            event: message.event,
+            revision: message.revision,
+            changes: [...partial, ...message.changes],
+          });
+          partial = [];
+        }
+        if (message.event === WatchEvent.SNAPSHOT_END) snapshotDone = true;
+        if (message.revision > 0n) position = message.revision;
+        yield message;
+      }
+      return;
+    } catch (err) {
+      const error = ConnectError.from(err);
+      const resumable = error.code === Code.Unavailable || error.code === Code.Internal ||
+        error.code === Code.Aborted;
+      if (!resumable || !snapshotDone || ++failures > MAX_STREAM_RESUMES) throw err;
+      await sleep(50 * 2 ** (failures - 1));
+    } finally {
+      controller.abort();
     }
   }
 }

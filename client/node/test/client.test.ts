@@ -13,8 +13,10 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import {
+  ChangeKind,
   Code,
   ConnectError,
+  WatchEvent,
   Qualifier,
   RegionType,
   SourceMode,
@@ -23,11 +25,13 @@ import {
   createIndicatorClient,
   errorInfo,
   streamObservations,
+  watchObservations,
   fieldViolations,
   queryAll,
   type IndicatorClient,
 } from "../src/client.js";
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const BATCH = 7; // Observations per stream message: many messages per query.
 let server: ChildProcess;
 let target: string;
@@ -258,6 +262,53 @@ test("TLS, mutual TLS and a bearer token", async () => {
       (err) => ConnectError.from(err).code === Code.Unauthenticated);
     const noCert = createIndicatorClient(address, { token: "reader-token", tls: { caFile: tls.caFile } });
     await assert.rejects(noCert.getIndicator({ id: "rd_expenditure" }));
+  } finally {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("watch: each reload's changes once, across broken streams", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "indicators-ts-watch-"));
+  const data = process.env.INDICATORS_TEST_DATA!;
+  for (const file of ["indicators.csv", "regions.csv", "sources.csv", "observations.csv"]) {
+    writeFileSync(join(dir, file), readFileSync(join(data, file)));
+  }
+  const [child, address] = await startServer(
+    `--data=${dir}`, "--watch_progress_interval=100ms",
+    // Connections close after a second: the watch breaks and resumes.
+    "--max_connection_age=1s", "--max_connection_age_grace=100ms");
+  const edit = (from: string, to: string) => {
+    const path = join(dir, "observations.csv");
+    const text = readFileSync(path, "utf8");
+    assert.ok(text.includes(from), from);
+    writeFileSync(path, text.replace(from, to));
+    child.kill("SIGHUP");
+  };
+  try {
+    const seen: [bigint, string, number][] = [];
+    let progress = 0;
+    const watcher = (async () => {
+      for await (const m of watchObservations(createIndicatorClient(address),
+        { indicatorIds: ["rd_expenditure"], regionCodes: ["CN-GD"] }, { progress: true })) {
+        if (m.event === WatchEvent.PROGRESS) progress++;
+        for (const c of m.changes) {
+          seen.push([c.revision, ChangeKind[c.kind], c.observation!.value]);
+        }
+        if (seen.length === 2) return;
+      }
+    })();
+    const waitFor = async (done: () => boolean) => {
+      for (let i = 0; i < 200 && !done(); i++) await sleep(25);
+      assert.ok(done());
+    };
+    await waitFor(() => progress > 0);
+    edit("rd_expenditure,CN-GD,2023,480.26,", "rd_expenditure,CN-GD,2023,481,");
+    await waitFor(() => seen.length === 1);
+    await sleep(1500);  // The server closes the watch's connection meanwhile.
+    edit("rd_expenditure,CN-GD,2023,481,", "rd_expenditure,CN-GD,2023,482,");
+    await watcher;
+    assert.deepEqual(seen, [[2n, "REVISED", 481], [3n, "REVISED", 482]]);
   } finally {
     child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });

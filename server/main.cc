@@ -20,6 +20,7 @@
 #include "server/core/file_io.h"
 #include "server/core/service_core.h"
 #include "server/rpc/server.h"
+#include "server/store/postgres_history.h"
 #include "server/store/postgres_store.h"
 #include "server/store/postgres_writer.h"
 #include "server/store/revision_follower.h"
@@ -221,6 +222,8 @@ int main(int argc, char** argv) {
   options.source_is_database = !absl::GetFlag(FLAGS_database).empty();
   if (options.source_is_database) {
     options.writer = std::make_shared<indicators::store::PostgresWriter>(
+        absl::GetFlag(FLAGS_database));
+    options.history = std::make_shared<indicators::store::PostgresHistory>(
         absl::GetFlag(FLAGS_database));
   }
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);

@@ -115,6 +115,11 @@ class Dataset {
   // YYYY-MM or YYYY counts from the last day of that month or year (the
   // latest it can mean); 0 if none of its sources has a date.
   uint32_t known_from(const Observation& o) const;
+  // The same for one source: its publication date as YYYYMMDD counted from
+  // the last day it can mean; 0 if it has none.
+  uint32_t source_known_from(uint32_t source) const {
+    return source_known_from_[source];
+  }
   absl::string_view note_of(const Observation& o) const {
     return t_.notes[o.note];
   }

@@ -1,11 +1,16 @@
 #include "server/rpc/convert.h"
 
+#include <algorithm>
 #include <charconv>
+#include <climits>
+#include <cstdlib>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -65,6 +70,108 @@ void ToProto(const History& in, v1::GetObservationHistoryResponse* out) {
     }
   }
   out->set_dataset_version(d.version());
+}
+
+namespace {
+
+std::string DayText(uint32_t day) {
+  return absl::StrFormat("%04d-%02d-%02d", day / 10000, day / 100 % 100,
+                         day % 100);
+}
+
+// Returns the key that orders vintages: known-from day (none last), then
+// the revision recorded in.
+std::pair<uint32_t, int64_t> VintageOrder(const v1::ObservationVintage& v) {
+  uint32_t day = UINT32_MAX;
+  if (!v.known_from().empty()) {
+    day = static_cast<uint32_t>(std::stoi(v.known_from().substr(0, 4)) * 10000 +
+                                std::stoi(v.known_from().substr(5, 2)) * 100 +
+                                std::stoi(v.known_from().substr(8, 2)));
+  }
+  return {day, v.recorded_in()};
+}
+
+std::vector<std::string> SortedIds(std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace
+
+void AddRecorded(const Dataset& dataset,
+                 const std::vector<RecordedValue>& recorded,
+                 v1::GetObservationHistoryResponse* out) {
+  // The served (current) values first, then the superseded ones are added.
+  const int served = out->vintages_size();
+  std::vector<const RecordedValue*> ordered;
+  for (const RecordedValue& r : recorded) {
+    if (r.superseded_in == 0) ordered.push_back(&r);
+  }
+  for (const RecordedValue& r : recorded) {
+    if (r.superseded_in != 0) ordered.push_back(&r);
+  }
+  for (const RecordedValue* value : ordered) {
+    const RecordedValue& r = *value;
+    const std::vector<std::string> sources =
+        SortedIds(absl::StrSplit(r.fields[6], ';', absl::SkipEmpty()));
+    v1::ObservationVintage* vintage = nullptr;
+    if (r.superseded_in == 0) {
+      // A current value: the served vintage with the same sources.
+      for (int i = 0; i < served; ++i) {
+        v1::ObservationVintage& v = *out->mutable_vintages(i);
+        if (SortedIds({v.observation().source_ids().begin(),
+                       v.observation().source_ids().end()}) == sources) {
+          vintage = &v;
+        }
+      }
+      if (vintage == nullptr) continue;  // Recorded after this version.
+    } else {
+      vintage = out->add_vintages();
+      v1::Observation* o = vintage->mutable_observation();
+      o->set_indicator_id(r.fields[0]);
+      o->set_region_code(r.fields[1]);
+      o->set_period(r.fields[2]);
+      o->set_value(std::strtod(r.fields[3].c_str(), nullptr));
+      if (auto i = dataset.FindIndicator(r.fields[0])) {
+        o->set_unit(dataset.indicators()[*i].unit);
+        o->set_unit_multiplier(dataset.indicators()[*i].unit_multiplier);
+      }
+      const auto* qualifier = v1::Qualifier_descriptor()->FindValueByName(
+          "QUALIFIER_" + absl::AsciiStrToUpper(r.fields[4]));
+      if (qualifier != nullptr) {
+        o->set_qualifier(static_cast<v1::Qualifier>(qualifier->number()));
+      }
+      const auto* status = v1::ObservationStatus_descriptor()->FindValueByName(
+          "OBSERVATION_STATUS_" + absl::AsciiStrToUpper(r.fields[5]));
+      if (status != nullptr) {
+        o->set_status(static_cast<v1::ObservationStatus>(status->number()));
+      }
+      uint32_t earliest = 0;
+      Reliability best = Reliability::kUnspecified;
+      for (const std::string& id : sources) {
+        o->add_source_ids(id);
+        if (auto s = dataset.FindSource(id)) {
+          best = std::max(best, dataset.sources()[*s].reliability);
+          const uint32_t day = dataset.source_known_from(*s);
+          if (day != 0 && (earliest == 0 || day < earliest)) earliest = day;
+        }
+      }
+      o->set_reliability(static_cast<v1::SourceReliability>(best));
+      o->set_note(r.fields[7]);
+      if (earliest != 0) vintage->set_known_from(DayText(earliest));
+      vintage->set_superseded_in(r.superseded_in);
+      vintage->set_withdrawn(r.withdrawn);
+    }
+    *vintage->mutable_recorded_at() =
+        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+            r.recorded_at_micros);
+    vintage->set_recorded_in(r.recorded_in);
+  }
+  std::stable_sort(
+      out->mutable_vintages()->begin(), out->mutable_vintages()->end(),
+      [](const v1::ObservationVintage& a, const v1::ObservationVintage& b) {
+        return VintageOrder(a) < VintageOrder(b);
+      });
 }
 
 google::protobuf::Timestamp ToProto(absl::Time time) {

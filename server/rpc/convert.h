@@ -9,6 +9,7 @@
 #include "server/core/dataset.h"
 #include "server/core/ingest_batch.h"
 #include "server/core/observation_query.h"
+#include "server/core/recorded_history.h"
 #include "server/core/reload_outcome.h"
 #include "server/core/service_core.h"
 
@@ -22,6 +23,14 @@ void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out);
 void ToProto(const Dataset& dataset, v1::DatasetInfo* out);
 void ToProto(const ReloadOutcome& in, v1::ReloadOutcome* out);
 void ToProto(const History& in, v1::GetObservationHistoryResponse* out);
+// Adds what a store recorded about the figure to `out` (from `ToProto` of
+// the served history): when and in which revision each current value was
+// recorded, and the values revised or withdrawn since, each described with
+// the served catalog (unit, reliability, known from); then orders the values
+// by known-from day (none last) and revision.
+void AddRecorded(const Dataset& dataset,
+                 const std::vector<RecordedValue>& recorded,
+                 v1::GetObservationHistoryResponse* out);
 google::protobuf::Timestamp ToProto(absl::Time time);
 
 // Returns the filter as the caller spelled it; the core checks it.

@@ -58,10 +58,12 @@ DatasetManager::DatasetManager(std::shared_ptr<const ServiceCore> core,
                                std::shared_ptr<const DatasetSource> source,
                                std::shared_ptr<ResponseBudget> budget,
                                std::shared_ptr<const DatasetWriter> writer,
-                               WatchOptions watch)
+                               WatchOptions watch,
+                               std::shared_ptr<const RecordedHistory> history)
     : source_(std::move(source)),
       budget_(std::move(budget)),
-      writer_(std::move(writer)) {
+      writer_(std::move(writer)),
+      history_(std::move(history)) {
   // A database's revision numbers the log; a server of files counts from 1.
   const int64_t revision = std::max<int64_t>(core->dataset()->revision(), 1);
   changes_ = std::make_shared<ChangeLog>(revision, watch.max_changes,

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "server/core/dataset_source.h"
 #include "server/core/ingest_batch.h"
+#include "server/core/recorded_history.h"
 #include "server/core/reload_outcome.h"
 #include "server/core/service_core.h"
 #include "server/rpc/change_log.h"
@@ -53,7 +54,8 @@ class DatasetManager {
                  std::shared_ptr<const DatasetSource> source,
                  std::shared_ptr<ResponseBudget> budget = nullptr,
                  std::shared_ptr<const DatasetWriter> writer = nullptr,
-                 WatchOptions watch = {});
+                 WatchOptions watch = {},
+                 std::shared_ptr<const RecordedHistory> history = nullptr);
 
   // Returns the snapshot to serve a call from.
   std::shared_ptr<const Snapshot> Current() const;
@@ -91,6 +93,9 @@ class DatasetManager {
   // answers with the batch in what it serves.
   absl::StatusOr<IngestOutcome> Ingest(const IngestBatch& batch);
 
+  // Returns where the recorded values of a figure are read, or null (files).
+  const RecordedHistory* history() const { return history_.get(); }
+
   // Returns the name of the source (a directory or a database).
   std::string SourceName() const { return source_->Describe(); }
 
@@ -106,6 +111,7 @@ class DatasetManager {
   const std::shared_ptr<ResponseBudget> budget_;
   const std::shared_ptr<const DatasetWriter> writer_;
   std::shared_ptr<ChangeLog> changes_;
+  const std::shared_ptr<const RecordedHistory> history_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
   std::optional<ReloadOutcome> last_reload_ ABSL_GUARDED_BY(mu_);

@@ -158,6 +158,12 @@ Bytes GetObservationHistory(const Call& call,
                                               r.period()));
   v1::GetObservationHistoryResponse response;
   ToProto(history, &response);
+  if (const RecordedHistory* recorded = call.datasets.history()) {
+    ASSIGN_OR_RETURN(
+        std::vector<RecordedValue> values,
+        recorded->Read(r.indicator_id(), r.region_code(), r.period()));
+    AddRecorded(*s.core->dataset(), values, &response);
+  }
   return Serialize(response);
 }
 

@@ -27,6 +27,9 @@ struct ServerOptions {
   WatchOptions watch;
   // Where ingested batches are written (the database); null for files.
   std::shared_ptr<const DatasetWriter> writer;
+  // Where the recorded values of a figure are read (the database); null for
+  // files.
+  std::shared_ptr<const RecordedHistory> history;
   // Whether `source` is a database (its connection state is a metric).
   bool source_is_database = false;
   // host:port of the Prometheus endpoint (GET /metrics); empty: no metrics.

@@ -144,6 +144,55 @@ TEST_F(IngestTest, TheAnswerComesWithTheBatchServedAndARetryIsReplayed) {
             "0");
 }
 
+// With a database the history of a figure has every value ever recorded:
+// the revised one too, with when and in which revision each was recorded
+// and superseded.
+TEST_F(IngestTest, TheHistoryKeepsARevisedValueWithWhenItWasRecorded) {
+  const std::string address = StartServer();
+  ASSERT_FALSE(address.empty()) << server_->output();
+  IndicatorClient writer = Writer(address);
+  v1::IngestObservationsRequest revise;
+  v1::Observation* o = revise.add_observations();
+  o->set_indicator_id("rd_expenditure");
+  o->set_region_code("CN-GD");
+  o->set_period("2023");
+  o->set_value(481.5);
+  o->set_qualifier(v1::QUALIFIER_EXACT);
+  o->set_status(v1::OBSERVATION_STATUS_FINAL);
+  o->add_source_ids("S13");
+  const absl::Time before = absl::Now();
+  auto answer = writer.IngestObservations(revise);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  ASSERT_EQ(answer->revised(), 1);
+  auto history =
+      writer.GetObservationHistory("rd_expenditure", "CN-GD", "2023");
+  ASSERT_TRUE(history.ok()) << history.status();
+  int old_at = -1, new_at = -1;
+  for (int i = 0; i < history->vintages_size(); ++i) {
+    const v1::ObservationVintage& v = history->vintages(i);
+    EXPECT_TRUE(v.has_recorded_at()) << i;
+    if (v.observation().source_ids_size() != 1 ||
+        v.observation().source_ids(0) != "S13") {
+      continue;
+    }
+    if (v.observation().value() == 480.26) {
+      old_at = i;
+      EXPECT_EQ(v.superseded_in(), answer->revision());
+      EXPECT_FALSE(v.withdrawn());
+      EXPECT_EQ(v.recorded_in(), 0);  // Imported.
+      EXPECT_EQ(v.observation().unit(), "CNY");
+    } else if (v.observation().value() == 481.5) {
+      new_at = i;
+      EXPECT_EQ(v.superseded_in(), 0);
+      EXPECT_EQ(v.recorded_in(), answer->revision());
+      EXPECT_GE(v.recorded_at().seconds(), absl::ToUnixSeconds(before) - 1);
+    }
+  }
+  ASSERT_GE(old_at, 0) << history->DebugString();
+  ASSERT_GE(new_at, 0) << history->DebugString();
+  EXPECT_LT(old_at, new_at);  // Oldest first.
+}
+
 TEST_F(IngestTest, TheCliIngestsACsvFileInTheBundledLayout) {
   const std::string address = StartServer();
   ASSERT_FALSE(address.empty()) << server_->output();

@@ -1,0 +1,51 @@
+#include "server/store/postgres_history.h"
+
+#include <pqxx/pqxx>
+
+#include "server/store/conninfo.h"
+#include "server/store/pg_status.h"
+#include "server/store/schema.h"
+
+namespace indicators::store {
+
+absl::StatusOr<std::vector<RecordedValue>> PostgresHistory::Read(
+    const std::string& indicator_id, const std::string& region_code,
+    const std::string& period) const {
+  return Guarded(
+      "read the history", [&]() -> absl::StatusOr<std::vector<RecordedValue>> {
+        pqxx::connection connection(WithTimeLimits(conninfo_));
+        pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn(
+            connection);
+        if (absl::Status schema = CheckSchema(txn); !schema.ok()) return schema;
+        constexpr const char kColumns[] =
+            "indicator_id, region_code, period, value::text, qualifier, "
+            "status, "
+            "array_to_string(source_ids, ';'), note, "
+            "(extract(epoch FROM recorded_at) * 1000000)::bigint, recorded_in";
+        const pqxx::result rows = txn.exec_params(
+            std::string("SELECT ") + kColumns +
+                ", 0, false FROM observations WHERE indicator_id = $1 AND "
+                "region_code = $2 AND period = $3 UNION ALL SELECT " +
+                kColumns +
+                ", superseded_in, withdrawn FROM observation_history WHERE "
+                "indicator_id = $1 AND region_code = $2 AND period = $3 "
+                "ORDER BY 10, 11",
+            indicator_id, region_code, period);
+        std::vector<RecordedValue> out;
+        for (const pqxx::row& row : rows) {
+          RecordedValue value;
+          for (int i = 0; i < 8; ++i) {
+            value.fields.push_back(row[i].as<std::string>());
+          }
+          value.recorded_at_micros = row[8].as<int64_t>();
+          value.recorded_in = row[9].as<int64_t>();
+          value.superseded_in = row[10].as<int64_t>();
+          value.withdrawn = row[11].as<bool>();
+          out.push_back(std::move(value));
+        }
+        txn.commit();
+        return out;
+      });
+}
+
+}  // namespace indicators::store

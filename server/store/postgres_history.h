@@ -1,0 +1,28 @@
+#ifndef INDICATORS_SERVER_STORE_POSTGRES_HISTORY_H_
+#define INDICATORS_SERVER_STORE_POSTGRES_HISTORY_H_
+
+#include <string>
+#include <vector>
+
+#include "server/core/recorded_history.h"
+
+namespace indicators::store {
+
+// The recorded values of a figure in PostgreSQL: the current observations
+// with when they were recorded, and `observation_history`, in one snapshot.
+class PostgresHistory final : public RecordedHistory {
+ public:
+  explicit PostgresHistory(std::string conninfo)
+      : conninfo_(std::move(conninfo)) {}
+
+  absl::StatusOr<std::vector<RecordedValue>> Read(
+      const std::string& indicator_id, const std::string& region_code,
+      const std::string& period) const override;
+
+ private:
+  std::string conninfo_;
+};
+
+}  // namespace indicators::store
+
+#endif  // INDICATORS_SERVER_STORE_POSTGRES_HISTORY_H_

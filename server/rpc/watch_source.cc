@@ -83,7 +83,10 @@ absl::StatusOr<MessageSource::Pull> WatchSource::Next(
       absl::StatusOr<std::vector<std::shared_ptr<const LoggedRevision>>> after =
           log_->After(position_, &unread);
       if (!after.ok()) return after.status();
-      if (unread > std::max<size_t>(log_->max_changes() / 2, 1)) {
+      // A watch that keeps falling behind while it runs is ended before its
+      // position drops out of the log; a watch that has just started (or
+      // resumed) gets its backlog.
+      if (sent_any_ && unread > std::max<size_t>(log_->max_changes() / 2, 1)) {
         return absl::AbortedError(absl::StrCat(
             "the watcher fell ", unread,
             " changes behind; resume with start_revision ", position_));
@@ -117,6 +120,7 @@ absl::StatusOr<MessageSource::Pull> WatchSource::Next(
       next_change_ = 0;
     }
     last_sent_ = absl::Now();
+    sent_any_ = true;
     return Pull::kMessage;
   }
 

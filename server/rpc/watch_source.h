@@ -22,9 +22,10 @@ namespace indicators::rpc {
 // shared change log, each later revision's matching changes (CHANGES, at
 // most `batch_size` per message; a revision's last message carries its
 // number), and PROGRESS messages while idle if asked. It holds no buffer of
-// its own: it reads the log by position. It ends the watch with ABORTED
-// when it falls more than half the log behind, and UNAVAILABLE when the log
-// closes, each naming the revision to resume from.
+// its own: it reads the log by position. It ends a running watch with
+// ABORTED when it falls more than half the log behind (a watch that starts
+// or resumes gets its backlog), and UNAVAILABLE when the log closes, each
+// naming the revision to resume from.
 class WatchSource final : public MessageSource {
  public:
   WatchSource(std::shared_ptr<ChangeLog> log, WatchFilter filter, int64_t start,
@@ -54,6 +55,7 @@ class WatchSource final : public MessageSource {
   std::deque<std::shared_ptr<const LoggedRevision>> pending_;
   size_t next_change_ = 0;
   absl::Time last_sent_;
+  bool sent_any_ = false;  // Changes were sent in this call.
   std::shared_ptr<Waker> waker_;
 };
 

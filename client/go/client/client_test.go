@@ -3,11 +3,19 @@ package client_test
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/ioutil"
+	"math/big"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -189,5 +197,112 @@ func TestExampleCallsEveryRpc(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "ReloadDataset: OK") {
 		t.Errorf("reload failed:\n%s", out)
+	}
+}
+
+// writePKI writes a CA, a server certificate for 127.0.0.1 and a client
+// certificate, all signed by the CA, as PEM files into dir.
+func writePKI(t *testing.T, dir string) {
+	t.Helper()
+	write := func(name, kind string, der []byte) {
+		block := pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der})
+		if err := ioutil.WriteFile(filepath.Join(dir, name), block, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newKey := func(name string) *ecdsa.PrivateKey {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(name, "PRIVATE KEY", der)
+		return key
+	}
+	caKey := newKey("ca.key")
+	ca := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("ca.pem", "CERTIFICATE", caDER)
+	caCert, _ := x509.ParseCertificate(caDER)
+	for i, name := range []string{"server", "client"} {
+		key := newKey(name + ".key")
+		leaf := &x509.Certificate{
+			SerialNumber: big.NewInt(int64(i + 2)), Subject: pkix.Name{CommonName: name},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+			KeyUsage:    x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		}
+		der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(name+".pem", "CERTIFICATE", der)
+	}
+}
+
+// Mutual TLS: the client's certificate and the server's CA from TLSConfig.
+func TestMutualTls(t *testing.T) {
+	dir := t.TempDir()
+	writePKI(t, dir)
+	server := exec.Command(os.Getenv("INDICATORS_SERVER"), "--listen=127.0.0.1:0",
+		"--data="+os.Getenv("INDICATORS_TEST_DATA"),
+		"--tls_cert_file="+filepath.Join(dir, "server.pem"),
+		"--tls_key_file="+filepath.Join(dir, "server.key"),
+		"--tls_client_ca_file="+filepath.Join(dir, "ca.pem"))
+	out, err := server.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		server.Process.Kill()
+		server.Wait()
+	}()
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	match := regexp.MustCompile(`listening on (127\.0\.0\.1:[0-9]+);`).FindStringSubmatch(line)
+	if match == nil {
+		t.Fatalf("server did not start: %q", line)
+	}
+	withCert, err := client.TLSConfig(filepath.Join(dir, "ca.pem"),
+		filepath.Join(dir, "client.pem"), filepath.Join(dir, "client.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.Dial(match[1], client.Options{TLS: withCert, Deadline: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.GetIndicator(context.Background(), "rd_expenditure"); err != nil {
+		t.Errorf("with a client certificate: %v", err)
+	}
+	// Without a client certificate the server refuses the connection.
+	caOnly, err := client.TLSConfig(filepath.Join(dir, "ca.pem"), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused, err := client.Dial(match[1], client.Options{TLS: caOnly, Deadline: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refused.Close()
+	var rpcErr *client.Error
+	if _, err := refused.GetIndicator(context.Background(), "rd_expenditure"); !errors.As(err, &rpcErr) ||
+		rpcErr.Code != codes.Unavailable {
+		t.Errorf("without a client certificate: %v", err)
 	}
 }

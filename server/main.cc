@@ -164,8 +164,9 @@ std::unique_ptr<indicators::store::RevisionFollower> FollowDatabase(
   indicators::rpc::DatasetManager& datasets = server.datasets();
   indicators::store::RevisionFollower::Callbacks callbacks;
   callbacks.load = [&server](int64_t revision) {
-    const absl::Status loaded =
-        server.Reload(absl::StrCat("database revision ", revision));
+    // An ingest on this server may have loaded the revision already.
+    const absl::Status loaded = server.datasets().CatchUp(
+        revision, absl::StrCat("database revision ", revision));
     if (loaded.ok()) {
       std::fprintf(stderr,
                    "indicators-server: database revision %lld: serving "

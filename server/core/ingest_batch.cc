@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -35,10 +34,10 @@ std::string FieldOf(absl::string_view file, absl::string_view column) {
 // catalog with the batch's sources (those marked ok; a copy of a stored one
 // left out), and with `sources_only` no observations, else the batch's
 // observations as the observations file. Each problem is named by the batch
-// field it is in.
+// field it is in; a source with a problem is marked in `source_ok`.
 absl::StatusOr<std::vector<FieldViolation>> BatchProblems(
     const std::string (&catalog)[3], const IngestBatch& batch,
-    const std::vector<bool>& source_ok, bool sources_only) {
+    std::vector<bool>* source_ok, bool sources_only) {
   std::string texts[4] = {catalog[0], catalog[1], catalog[2],
                           std::string(kDatasetHeaders[3]) + "\n"};
   // Lines of sources.csv before the batch's: the header and the catalog's.
@@ -55,7 +54,7 @@ absl::StatusOr<std::vector<FieldViolation>> BatchProblems(
   std::vector<size_t> appended_sources;  // Batch index of each line added.
   for (size_t i = 0; i < batch.sources.size(); ++i) {
     const std::string record = Record(batch.sources[i]);
-    if (!source_ok[i] ||
+    if (!(*source_ok)[i] ||
         stored_records.contains(
             absl::string_view(record).substr(0, record.size() - 1))) {
       continue;
@@ -77,6 +76,7 @@ absl::StatusOr<std::vector<FieldViolation>> BatchProblems(
     } else if (problem.file == "sources.csv" && source_line >= 0 &&
                source_line < static_cast<int>(appended_sources.size())) {
       field = absl::StrCat("sources[", appended_sources[source_line], "]");
+      (*source_ok)[appended_sources[source_line]] = false;
     } else {
       // A problem of the stored catalog itself: not the caller's to fix,
       // but the batch cannot be checked against it either.
@@ -130,19 +130,9 @@ absl::Status CheckIngestBatch(const std::string (&catalog)[3],
   std::vector<bool> source_ok(batch.sources.size(), true);
   for (bool sources_pass : {true, false}) {
     absl::StatusOr<std::vector<FieldViolation>> found =
-        BatchProblems(catalog, batch, source_ok, sources_pass);
+        BatchProblems(catalog, batch, &source_ok, sources_pass);
     if (!found.ok()) return found.status();
-    for (FieldViolation& v : *found) {
-      if (sources_pass) {
-        size_t index = 0;
-        if (absl::SimpleAtoi(v.field.substr(8, v.field.find(']') - 8),
-                             &index) &&
-            index < source_ok.size()) {
-          source_ok[index] = false;
-        }
-      }
-      violations.push_back(std::move(v));
-    }
+    for (FieldViolation& v : *found) violations.push_back(std::move(v));
   }
   return InvalidFields(reason::kInvalidBatch, violations);
 }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <climits>
 #include <cstdlib>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -59,14 +59,23 @@ void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out) {
   out->set_reliability(static_cast<v1::SourceReliability>(o.reliability));
 }
 
+namespace {
+
+// Formats a YYYYMMDD day as YYYY-MM-DD.
+std::string DayText(uint32_t day) {
+  return absl::StrFormat("%04d-%02d-%02d", day / 10000, day / 100 % 100,
+                         day % 100);
+}
+
+}  // namespace
+
 void ToProto(const History& in, v1::GetObservationHistoryResponse* out) {
   const Dataset& d = *in.dataset;
   for (uint32_t row : in.rows) {
     v1::ObservationVintage* vintage = out->add_vintages();
     ToProto(d, row, vintage->mutable_observation());
     if (const uint32_t day = d.known_from(d.observations()[row]); day != 0) {
-      vintage->set_known_from(absl::StrFormat("%04d-%02d-%02d", day / 10000,
-                                              day / 100 % 100, day % 100));
+      vintage->set_known_from(DayText(day));
     }
   }
   out->set_dataset_version(d.version());
@@ -74,21 +83,11 @@ void ToProto(const History& in, v1::GetObservationHistoryResponse* out) {
 
 namespace {
 
-std::string DayText(uint32_t day) {
-  return absl::StrFormat("%04d-%02d-%02d", day / 10000, day / 100 % 100,
-                         day % 100);
-}
-
-// Returns the key that orders vintages: known-from day (none last), then
-// the revision recorded in.
-std::pair<uint32_t, int64_t> VintageOrder(const v1::ObservationVintage& v) {
-  uint32_t day = UINT32_MAX;
-  if (!v.known_from().empty()) {
-    day = static_cast<uint32_t>(std::stoi(v.known_from().substr(0, 4)) * 10000 +
-                                std::stoi(v.known_from().substr(5, 2)) * 100 +
-                                std::stoi(v.known_from().substr(8, 2)));
-  }
-  return {day, v.recorded_in()};
+// Returns the key that orders vintages: known-from day (none last; the
+// YYYY-MM-DD texts order as the days do), then the revision recorded in.
+std::tuple<bool, const std::string&, int64_t> VintageOrder(
+    const v1::ObservationVintage& v) {
+  return {v.known_from().empty(), v.known_from(), v.recorded_in()};
 }
 
 std::vector<std::string> SortedIds(std::vector<std::string> ids) {

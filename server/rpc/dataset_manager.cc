@@ -89,6 +89,19 @@ std::shared_ptr<const Snapshot> DatasetManager::Current() const {
 
 absl::Status DatasetManager::Reload(const std::string& trigger) {
   absl::MutexLock one_at_a_time(&reload_mu_);
+  return ReloadLocked(trigger);
+}
+
+absl::Status DatasetManager::CatchUp(int64_t revision,
+                                     const std::string& trigger) {
+  absl::MutexLock one_at_a_time(&reload_mu_);
+  if (Current()->core->dataset()->revision() == revision) {
+    return absl::OkStatus();
+  }
+  return ReloadLocked(trigger);
+}
+
+absl::Status DatasetManager::ReloadLocked(const std::string& trigger) {
   absl::StatusOr<std::shared_ptr<const Dataset>> dataset = source_->Load();
   if (dataset.ok()) {
     const std::shared_ptr<const Snapshot> served = Current();
@@ -120,20 +133,19 @@ absl::StatusOr<DatasetManager::IngestOutcome> DatasetManager::Ingest(
   }
   IngestOutcome outcome;
   ASSIGN_OR_RETURN(outcome.result, writer_->Ingest(batch));
-  auto served = [&] { return Current()->core->dataset(); };
-  if (served()->revision() < outcome.result.revision) {
-    const absl::Status reloaded =
-        Reload(absl::StrCat("ingest, revision ", outcome.result.revision));
-    if (!reloaded.ok()) {
-      std::fprintf(stderr,
-                   "indicators-server: ingest committed revision %lld but it "
-                   "is not served yet: %s\n",
-                   static_cast<long long>(outcome.result.revision),
-                   std::string(reloaded.message()).c_str());
-    }
+  const absl::Status reloaded =
+      CatchUp(outcome.result.revision,
+              absl::StrCat("ingest, revision ", outcome.result.revision));
+  if (!reloaded.ok()) {
+    std::fprintf(stderr,
+                 "indicators-server: ingest committed revision %lld but it "
+                 "is not served yet: %s\n",
+                 static_cast<long long>(outcome.result.revision),
+                 std::string(reloaded.message()).c_str());
   }
-  if (served()->revision() >= outcome.result.revision) {
-    outcome.version = served()->version();
+  const std::shared_ptr<const Dataset> served = Current()->core->dataset();
+  if (served->revision() >= outcome.result.revision) {
+    outcome.version = served->version();
   }
   return outcome;
 }

@@ -71,6 +71,11 @@ class DatasetManager {
   // throughout.
   absl::Status Reload(const std::string& trigger);
 
+  // Reloads unless the dataset served is already at `revision` (a store's
+  // revision: an ingest and the revision follower both ask for the same one,
+  // and only the first loads it).
+  absl::Status CatchUp(int64_t revision, const std::string& trigger);
+
   // Returns the outcome of the last reload, if there was one.
   std::optional<ReloadOutcome> LastReload() const;
 
@@ -106,6 +111,8 @@ class DatasetManager {
 
  private:
   void Publish(std::shared_ptr<const Snapshot> snapshot);
+  absl::Status ReloadLocked(const std::string& trigger)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
 
   const std::shared_ptr<const DatasetSource> source_;
   const std::shared_ptr<ResponseBudget> budget_;

@@ -8,6 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "server/rpc/convert.h"
 
 namespace indicators::rpc {
@@ -38,13 +41,26 @@ void WatchSource::StopCalling() {
 void WatchSource::Encode(v1::WatchEvent event,
                          const std::vector<const std::string*>& changes,
                          int64_t revision, grpc::ByteBuffer* message) {
-  v1::WatchObservationsResponse response;
-  response.set_event(event);
-  for (const std::string* change : changes) {
-    response.add_changes()->ParseFromString(*change);
+  // The changes are already encoded: the message is written around them
+  // (field numbers from the generated code), not parsed and encoded again.
+  using Response = v1::WatchObservationsResponse;
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream out(&stream);
+    if (event != v1::WATCH_EVENT_UNSPECIFIED) {
+      google::protobuf::internal::WireFormatLite::WriteEnum(
+          Response::kEventFieldNumber, event, &out);
+    }
+    for (const std::string* change : changes) {
+      google::protobuf::internal::WireFormatLite::WriteBytes(
+          Response::kChangesFieldNumber, *change, &out);
+    }
+    if (revision != 0) {
+      google::protobuf::internal::WireFormatLite::WriteInt64(
+          Response::kRevisionFieldNumber, revision, &out);
+    }
   }
-  response.set_revision(revision);
-  std::string bytes = response.SerializeAsString();
   grpc::Slice slice(std::move(bytes));
   *message = grpc::ByteBuffer(&slice, 1);
 }

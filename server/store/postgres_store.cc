@@ -84,21 +84,6 @@ absl::Status AppendQueryAsCsv(pqxx::transaction_base& txn,
   return absl::OkStatus();
 }
 
-// Reads the four tables as CSV texts within `txn`; `observations_where`
-// (such as " WHERE ordinal <= 10") limits the observations read.
-absl::Status ReadTables(pqxx::transaction_base& txn, std::string (&texts)[4],
-                        absl::string_view observations_where = "") {
-  for (int t = 0; t < 4; ++t) {
-    texts[t] = absl::StrCat(kDatasetHeaders[t], "\n");
-    const absl::string_view where =
-        t == kObservations ? observations_where : "";
-    RETURN_IF_ERROR(AppendQueryAsCsv(
-        txn, absl::StrCat(kTables[t].select, where, kInStoredOrder),
-        &texts[t]));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::Status ReadCatalog(pqxx::transaction_base& txn, std::string (&texts)[3]) {
@@ -109,6 +94,24 @@ absl::Status ReadCatalog(pqxx::transaction_base& txn, std::string (&texts)[3]) {
   }
   return absl::OkStatus();
 }
+
+namespace {
+
+// Reads the four tables as CSV texts within `txn`; `observations_where`
+// (such as " WHERE ordinal <= 10") limits the observations read.
+absl::Status ReadTables(pqxx::transaction_base& txn, std::string (&texts)[4],
+                        absl::string_view observations_where = "") {
+  std::string catalog[3];
+  RETURN_IF_ERROR(ReadCatalog(txn, catalog));
+  for (int t = 0; t < 3; ++t) texts[t] = std::move(catalog[t]);
+  texts[kObservations] = absl::StrCat(kDatasetHeaders[kObservations], "\n");
+  return AppendQueryAsCsv(txn,
+                          absl::StrCat(kTables[kObservations].select,
+                                       observations_where, kInStoredOrder),
+                          &texts[kObservations]);
+}
+
+}  // namespace
 
 int64_t RevisionIn(pqxx::transaction_base& txn, bool for_update) {
   return txn

@@ -381,11 +381,8 @@ class IndicatorClient:
         failures = 0
         while True:
             request = service_pb2.WatchObservationsRequest(
-                filter=flt.to_proto(), start_revision=position,
-                initial_snapshot=initial_snapshot and not snapshot_done,
-                progress=progress)
-            if initial_snapshot and not snapshot_done:
-                request.start_revision = 0
+                filter=flt.to_proto(), start_revision=position if snapshot_done else 0,
+                initial_snapshot=not snapshot_done, progress=progress)
             call = self._stub.WatchObservations(request, metadata=self._metadata)
             partial = service_pb2.WatchObservationsResponse()
             try:

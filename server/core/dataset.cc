@@ -5,6 +5,8 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace indicators {
 
 std::shared_ptr<const Dataset> Dataset::Create(DatasetTables tables,
@@ -18,58 +20,22 @@ std::shared_ptr<const Dataset> Dataset::Create(DatasetTables tables,
   d->load_time_ = load_time;
   d->revision_ = revision;
   SortIntoQueryOrder(&d->t_, nullptr);
+  d->derived_ = AddDerivedIndicators(&d->t_);
   d->BuildIndexes();
   return d;
 }
 
-void SortIntoQueryOrder(DatasetTables* tables, std::vector<uint32_t>* lines) {
-  std::vector<Observation>& rows = tables->observations;
-  // One 128-bit key per row, so that sorting compares integers only:
-  // indicator (16 bits), region (24), period (18), status (2), reliability
-  // inverted (3); then whether the figure is hedged (1: any qualifier but
-  // exact), the newest publication among the row's sources, inverted, and the
-  // row's position, which keeps file order among equals.
-  struct Key {
-    uint64_t hi;
-    uint64_t lo;
-    bool operator<(const Key& o) const {
-      return hi < o.hi || (hi == o.hi && lo < o.lo);
-    }
-  };
-  std::vector<Key> keys(rows.size());
-  bool sorted = true;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const Observation& o = rows[i];
-    int32_t newest = 0;
-    for (uint32_t k = 0; k < o.sources_count; ++k) {
-      const uint32_t s = tables->source_refs[o.sources_begin + k];
-      newest = std::max(newest, tables->sources[s].published.sort_key);
-    }
-    keys[i].hi = uint64_t{o.indicator} << 47 | uint64_t{o.region} << 23 |
-                 static_cast<uint64_t>(o.period.sort_key()) << 5 |
-                 static_cast<uint64_t>(o.status) << 3 |
-                 (7 - static_cast<uint64_t>(o.reliability));
-    keys[i].lo = uint64_t{o.qualifier != Qualifier::kExact} << 63 |
-                 static_cast<uint64_t>(99999999 - newest) << 32 | i;
-    sorted = sorted && (i == 0 || keys[i - 1] < keys[i]);
-  }
-  if (sorted) return;
-  std::sort(keys.begin(), keys.end());
-  std::vector<Observation> out;
-  out.reserve(rows.size());
-  for (const Key& k : keys) out.push_back(rows[static_cast<uint32_t>(k.lo)]);
-  rows = std::move(out);
-  if (lines != nullptr) {
-    std::vector<uint32_t> permuted;
-    permuted.reserve(lines->size());
-    for (const Key& k : keys) {
-      permuted.push_back((*lines)[static_cast<uint32_t>(k.lo)]);
-    }
-    *lines = std::move(permuted);
-  }
-}
-
 uint32_t Dataset::known_from(const Observation& o) const {
+  const size_t row = static_cast<size_t>(&o - t_.observations.data());
+  if (row < t_.observations.size() && is_derived_row(row)) {
+    uint32_t latest = 0;
+    for (uint32_t input : inputs_of(row)) {
+      const uint32_t day = known_from(t_.observations[input]);
+      if (day == 0) return 0;
+      latest = std::max(latest, day);
+    }
+    return latest;
+  }
   uint32_t earliest = 0;
   for (uint32_t s : sources_of(o)) {
     const uint32_t day = source_known_from_[s];
@@ -156,10 +122,39 @@ std::optional<uint32_t> Dataset::FindSource(absl::string_view id) const {
   return it->second;
 }
 
+std::optional<uint32_t> Dataset::preferred_row(uint32_t indicator,
+                                               uint32_t region,
+                                               Period period) const {
+  absl::Span<const Series> series = series_of(indicator);
+  auto s = std::partition_point(series.begin(), series.end(),
+                                [&](const Series& x) { return x.region < region; });
+  if (s == series.end() || s->region != region) return std::nullopt;
+  const Observation* first = t_.observations.data() + s->begin;
+  const Observation* last = t_.observations.data() + s->end;
+  const Observation* it = std::partition_point(
+      first, last, [&](const Observation& o) { return o.period < period; });
+  if (it == last || it->period != period) return std::nullopt;
+  return static_cast<uint32_t>(it - t_.observations.data());
+}
+
 absl::Span<const Series> Dataset::series_of(uint32_t indicator) const {
   const uint32_t begin = series_by_indicator_[indicator];
   const uint32_t end = series_by_indicator_[indicator + 1];
   return absl::MakeConstSpan(series_).subspan(begin, end - begin);
+}
+
+std::string DescribeRow(const Dataset& d, uint32_t row) {
+  const Observation& o = d.observations()[row];
+  std::string out =
+      absl::StrCat(d.indicators()[o.indicator].id, " ", d.regions()[o.region].code,
+                   " ", o.period.ToString(), " (");
+  absl::string_view sep;
+  for (uint32_t s : d.sources_of(o)) {
+    absl::StrAppend(&out, sep, d.sources()[s].id);
+    sep = ";";
+  }
+  absl::StrAppend(&out, ")");
+  return out;
 }
 
 }  // namespace indicators

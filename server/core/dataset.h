@@ -1,6 +1,7 @@
 #ifndef INDICATORS_SERVER_CORE_DATASET_H_
 #define INDICATORS_SERVER_CORE_DATASET_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -11,6 +12,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "server/core/dataset_tables.h"
+#include "server/core/derived_indicators.h"
 #include "server/core/model.h"
 
 namespace indicators {
@@ -34,41 +37,6 @@ struct IndicatorCoverage {
   int32_t source_count = 0;
 };
 
-// The tables a loader produces. Indicators, regions and sources are sorted by
-// id; observations refer to them by index and may be in any order.
-struct DatasetTables {
-  std::vector<Indicator> indicators;
-  std::vector<Region> regions;
-  std::vector<Source> sources;
-  std::vector<Observation> observations;
-  std::vector<uint32_t> source_refs;  // Source indexes, ranges per observation.
-  std::vector<std::string> notes;     // notes[0] must be "".
-};
-
-// Limits of one dataset, from how rows are keyed for sorting.
-inline constexpr size_t kMaxIndicators = (size_t{1} << 16) - 1;
-inline constexpr size_t kMaxRegions = (size_t{1} << 24) - 1;
-
-// Sorts `tables->observations` into query order: indicator, region, period,
-// then preference: status (final, preliminary, estimate), then the row's best
-// source grade, then an exact figure before a hedged one (about, over, under,
-// nearly), then the newest publication among the row's sources (an unknown
-// date is the oldest), then position in the file. Applies the same permutation
-// to `lines` unless it is null. Requires at most kMaxIndicators indicators and
-// kMaxRegions regions. Returns at once if the rows are already in order.
-void SortIntoQueryOrder(DatasetTables* tables, std::vector<uint32_t>* lines);
-
-// Returns a map from each item's id (the member `id`) to its index in
-// `items`. The keys view the items' strings: `items` must outlive the map.
-template <typename T>
-absl::flat_hash_map<absl::string_view, uint32_t> IndexById(
-    const std::vector<T>& items, std::string T::*id) {
-  absl::flat_hash_map<absl::string_view, uint32_t> index;
-  index.reserve(items.size());
-  for (uint32_t i = 0; i < items.size(); ++i) index.emplace(items[i].*id, i);
-  return index;
-}
-
 // One immutable version of the dataset with its indexes. Every method is safe
 // to call from many threads at once; nothing changes after `Create`.
 class Dataset {
@@ -85,14 +53,43 @@ class Dataset {
   absl::Time load_time() const { return load_time_; }
   int64_t revision() const { return revision_; }
 
-  // Tables sorted by id; indexes into them are stable for this version.
+  // Tables sorted by id (the derived indicators, after the published ones,
+  // by rule); indexes into them are stable for this version.
   const std::vector<Indicator>& indicators() const { return t_.indicators; }
   const std::vector<Region>& regions() const { return t_.regions; }
   const std::vector<Source>& sources() const { return t_.sources; }
-  // Observations in query order.
+  // Observations in query order: the published ones, then the derived ones.
   const std::vector<Observation>& observations() const {
     return t_.observations;
   }
+
+  // The published indicators are [0, published_indicator_count()) and the
+  // published observations [0, published_observation_count()); what follows
+  // is derived (`derived_indicators.h`).
+  uint32_t published_indicator_count() const {
+    return derived_.published_indicators;
+  }
+  uint32_t published_observation_count() const {
+    return derived_.published_rows;
+  }
+  bool is_derived_indicator(uint32_t indicator) const {
+    return indicator >= derived_.published_indicators;
+  }
+  bool is_derived_row(uint32_t row) const {
+    return row >= derived_.published_rows;
+  }
+  // How derived indicator `indicator` is computed.
+  const DerivedIndicator& derivation_of_indicator(uint32_t indicator) const {
+    return derived_.indicators[indicator - derived_.published_indicators];
+  }
+  // The input rows (numerator, denominator) of derived row `row`.
+  const std::array<uint32_t, 2>& inputs_of(uint32_t row) const {
+    return derived_.inputs[row - derived_.published_rows];
+  }
+  // Returns the preferred row of a figure (the first of its period in query
+  // order), or nullopt if the figure has no observation.
+  std::optional<uint32_t> preferred_row(uint32_t indicator, uint32_t region,
+                                        Period period) const;
 
   // Return the index of an id, or nullopt if it is unknown.
   std::optional<uint32_t> FindIndicator(absl::string_view id) const;
@@ -113,7 +110,9 @@ class Dataset {
   // Returns the day (as YYYYMMDD) from which observation `o` was known: the
   // earliest publication date among its sources, where a date given only as
   // YYYY-MM or YYYY counts from the last day of that month or year (the
-  // latest it can mean); 0 if none of its sources has a date.
+  // latest it can mean); 0 if none of its sources has a date. A derived row
+  // is known once both its inputs are (0 if either is undated). `o` must be
+  // an element of `observations()`.
   uint32_t known_from(const Observation& o) const;
   // The same for one source: its publication date as YYYYMMDD counted from
   // the last day it can mean; 0 if it has none.
@@ -144,7 +143,12 @@ class Dataset {
   std::vector<uint32_t> series_by_indicator_;  // Offsets, size indicators + 1.
   std::vector<IndicatorCoverage> coverage_;
   std::vector<uint32_t> source_known_from_;  // By source; 0 = no date.
+  DerivedTables derived_;
 };
+
+// Names observation `row` for a message: "rd_expenditure CN-GD 2023 (S1;
+// SEED)".
+std::string DescribeRow(const Dataset& dataset, uint32_t row);
 
 }  // namespace indicators
 

@@ -36,6 +36,8 @@ inline constexpr absl::string_view kIdempotencyKeyReused =
     "IDEMPOTENCY_KEY_REUSED";
 inline constexpr absl::string_view kNoDatabase = "NO_DATABASE";
 inline constexpr absl::string_view kRevisionTooOld = "REVISION_TOO_OLD";
+inline constexpr absl::string_view kUnconvertibleValue = "UNCONVERTIBLE_VALUE";
+inline constexpr absl::string_view kNotAggregatable = "NOT_AGGREGATABLE";
 }  // namespace reason
 
 // The structured part of an error.

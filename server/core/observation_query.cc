@@ -317,7 +317,8 @@ bool ScanObservations(const Dataset& dataset, const CompiledFilter& filter,
     return true;
   };
   if (filter.indicators.empty()) {
-    const uint32_t n = static_cast<uint32_t>(dataset.indicators().size());
+    // No indicator named: every published one (derived ones only by name).
+    const uint32_t n = dataset.published_indicator_count();
     for (uint32_t i = 0; i < n && scan_indicator(i); ++i) {
     }
   } else {

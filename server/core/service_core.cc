@@ -68,10 +68,12 @@ absl::StatusOr<Found<Source>> ServiceCore::GetSource(
                   [&](auto id) { return dataset_->FindSource(id); });
 }
 
-absl::StatusOr<Page> ServiceCore::ListIndicators(
-    const PageRequest& page) const {
-  return SliceIntoPage(AllIndexes(dataset_->indicators().size()),
-                       "ListIndicators", page);
+absl::StatusOr<Page> ServiceCore::ListIndicators(const PageRequest& page,
+                                                 bool include_derived) const {
+  return SliceIntoPage(
+      AllIndexes(include_derived ? dataset_->indicators().size()
+                                 : dataset_->published_indicator_count()),
+      include_derived ? "ListIndicators;derived" : "ListIndicators", page);
 }
 
 absl::StatusOr<Page> ServiceCore::ListRegions(
@@ -130,18 +132,32 @@ absl::StatusOr<Page> ServiceCore::SliceIntoPage(std::vector<uint32_t> matches,
   return out;
 }
 
-absl::StatusOr<Page> ServiceCore::QueryObservations(
+absl::StatusOr<ShownRows> ShowRows(const Dataset& dataset,
+                                   absl::Span<const uint32_t> rows,
+                                   const ValueOptions& options) {
+  ShownRows out;
+  if (!options.empty()) {
+    ASSIGN_OR_RETURN(out.expressed, ExpressValues(dataset, rows, options));
+  }
+  out.warnings = FindWarnings(dataset, rows,
+                              out.expressed ? &*out.expressed : nullptr);
+  return out;
+}
+
+absl::StatusOr<ObservationPage> ServiceCore::QueryObservations(
     const ObservationFilter& filter, const PageRequest& page,
-    absl::FunctionRef<bool()> cancelled) const {
+    const ValueOptions& options, absl::FunctionRef<bool()> cancelled) const {
   ASSIGN_OR_RETURN(const int32_t size, EffectivePageSize(page.page_size));
   ASSIGN_OR_RETURN(CompiledFilter compiled,
                    CompileFilter(*dataset_, filter, limits_.max_filter_ids));
+  RETURN_IF_ERROR(CheckValueOptions(options));
   // The canonical text binds tokens to the filter; most queries fit on one
   // page and never need it, so it is built only for a token.
   std::string request_text;
   auto scope = [&]() {
     if (request_text.empty()) {
-      request_text = absl::StrCat("QueryObservations;", CanonicalText(filter));
+      request_text = absl::StrCat("QueryObservations;", CanonicalText(filter),
+                                  CanonicalText(options));
     }
     return TokenScope{dataset_->version(), request_text};
   };
@@ -171,7 +187,8 @@ absl::StatusOr<Page> ServiceCore::QueryObservations(
         "the call was cancelled or passed its deadline; the query stopped");
   }
   if (more) out.next_page_token = codec_.Encode(scope(), resume);
-  return out;
+  ASSIGN_OR_RETURN(ShownRows shown, ShowRows(*dataset_, out.items, options));
+  return ObservationPage{std::move(out), std::move(shown)};
 }
 
 absl::StatusOr<History> ServiceCore::ObservationHistory(
@@ -210,11 +227,13 @@ absl::StatusOr<History> ServiceCore::ObservationHistory(
 }
 
 absl::StatusOr<ObservationStream> ServiceCore::StreamObservations(
-    const ObservationFilter& filter, absl::string_view resume_token) const {
+    const ObservationFilter& filter, absl::string_view resume_token,
+    const ValueOptions& options) const {
   ASSIGN_OR_RETURN(CompiledFilter compiled,
                    CompileFilter(*dataset_, filter, limits_.max_filter_ids));
-  std::string request_text =
-      absl::StrCat("StreamObservations;", CanonicalText(filter));
+  RETURN_IF_ERROR(CheckValueOptions(options));
+  std::string request_text = absl::StrCat(
+      "StreamObservations;", CanonicalText(filter), CanonicalText(options));
   uint64_t start = 0;
   if (!resume_token.empty()) {
     ASSIGN_OR_RETURN(start, codec_.Decode("resume_token", resume_token,
@@ -222,6 +241,18 @@ absl::StatusOr<ObservationStream> ServiceCore::StreamObservations(
   }
   return ObservationStream(dataset_, std::move(compiled), start, codec_,
                            std::move(request_text));
+}
+
+absl::StatusOr<Aggregates> ServiceCore::AggregateObservations(
+    const AggregateRequest& request) const {
+  return AggregateRegions(dataset_, request, limits_.max_filter_ids);
+}
+
+absl::StatusOr<std::vector<SearchHit>> ServiceCore::SearchCatalog(
+    absl::string_view query, int32_t max_results,
+    bool include_derived) const {
+  return indicators::SearchCatalog(*dataset_, query, max_results,
+                                   include_derived);
 }
 
 }  // namespace indicators

@@ -8,8 +8,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "server/core/catalog_search.h"
+#include "server/core/comparability.h"
 #include "server/core/dataset.h"
 #include "server/core/observation_query.h"
+#include "server/core/regional_aggregate.h"
+#include "server/core/value_conversion.h"
 #include "server/core/page_token.h"
 #include "server/core/unchecked_enum.h"
 
@@ -40,6 +44,24 @@ struct Page {
   std::shared_ptr<const Dataset> dataset;
   std::vector<uint32_t> items;
   std::string next_page_token;  // Empty on the last page.
+};
+
+// Observation rows as a response shows them: expressed as the caller asked
+// (unset: as published), with the warnings about what they mix.
+struct ShownRows {
+  std::optional<ExpressedValues> expressed;
+  std::vector<ComparabilityWarning> warnings;
+};
+
+// Expresses `rows` as `options` asks (see `ExpressValues`) and finds their
+// warnings (`FindWarnings`).
+absl::StatusOr<ShownRows> ShowRows(const Dataset& dataset,
+                                   absl::Span<const uint32_t> rows,
+                                   const ValueOptions& options);
+
+// A page of observation rows, and how they are shown.
+struct ObservationPage : Page {
+  ShownRows shown;
 };
 
 // Every value given for one figure (indicator, region, period): observation
@@ -92,17 +114,21 @@ class ServiceCore {
   // Lists are ordered by id. `parent_code` (empty: any) must be a known region;
   // `type` kUnspecified means any type, a value outside `RegionType` is
   // INVALID_ARGUMENT naming `type`.
-  absl::StatusOr<Page> ListIndicators(const PageRequest& page) const;
+  // Lists the published indicators, then with `include_derived` the derived
+  // ones.
+  absl::StatusOr<Page> ListIndicators(const PageRequest& page,
+                                      bool include_derived = false) const;
   absl::StatusOr<Page> ListRegions(absl::string_view parent_code,
                                    UncheckedEnum<RegionType> type,
                                    const PageRequest& page) const;
   absl::StatusOr<Page> ListSources(const PageRequest& page) const;
 
-  // Returns one page of observation rows in query order. Stops with
-  // CANCELLED as soon as `cancelled` returns true (it is asked between
-  // series), so a caller that has gone costs little.
-  absl::StatusOr<Page> QueryObservations(
+  // Returns one page of observation rows in query order, shown as `options`
+  // asks. Stops with CANCELLED as soon as `cancelled` returns true (it is
+  // asked between series), so a caller that has gone costs little.
+  absl::StatusOr<ObservationPage> QueryObservations(
       const ObservationFilter& filter, const PageRequest& page,
+      const ValueOptions& options = {},
       absl::FunctionRef<bool()> cancelled = [] { return false; }) const;
   // Returns the history of one figure; NOT_FOUND for an unknown indicator or
   // region, INVALID_ARGUMENT for a missing id or a malformed period, each
@@ -115,9 +141,20 @@ class ServiceCore {
   // with a `resume_token` of an earlier stream of the same filter and
   // version, right after the message that carried it (INVALID_ARGUMENT
   // naming `resume_token` otherwise).
+  // `options` are checked here and bound to the resume tokens; each batch is
+  // shown with `ShowRows`.
   absl::StatusOr<ObservationStream> StreamObservations(
-      const ObservationFilter& filter,
-      absl::string_view resume_token = "") const;
+      const ObservationFilter& filter, absl::string_view resume_token = "",
+      const ValueOptions& options = {}) const;
+
+  // Regional aggregates (see `AggregateRegions`).
+  absl::StatusOr<Aggregates> AggregateObservations(
+      const AggregateRequest& request) const;
+
+  // Catalog search (see `SearchCatalog`).
+  absl::StatusOr<std::vector<SearchHit>> SearchCatalog(
+      absl::string_view query, int32_t max_results,
+      bool include_derived) const;
 
  private:
   // Returns the page of `matches` (a sorted candidate list) selected by

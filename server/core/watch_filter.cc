@@ -16,6 +16,7 @@ ChangedRow ChangedRowOf(const Dataset& dataset, uint32_t row) {
   }
   out.status = o.status;
   out.reliability = o.reliability;
+  out.derived = dataset.is_derived_row(row);
   return out;
 }
 
@@ -56,7 +57,8 @@ absl::StatusOr<WatchFilter> WatchFilter::Create(const Dataset& dataset,
 }
 
 bool WatchFilter::Matches(const ChangedRow& row) const {
-  if (!indicators_.empty() && !indicators_.contains(row.indicator_id)) {
+  if (indicators_.empty() ? row.derived
+                          : !indicators_.contains(row.indicator_id)) {
     return false;
   }
   if (!regions_.empty() && !regions_.contains(row.region_code)) return false;

@@ -21,6 +21,7 @@ struct ChangedRow {
   std::vector<std::string> source_ids;
   ObservationStatus status = ObservationStatus::kFinal;
   Reliability reliability = Reliability::kUnspecified;
+  bool derived = false;  // A derived indicator's row.
 };
 
 // Returns the `ChangedRow` of row `row` of `dataset`.
@@ -40,7 +41,7 @@ class WatchFilter {
   bool Matches(const ChangedRow& row) const;
 
  private:
-  absl::flat_hash_set<std::string> indicators_;  // Empty: all.
+  absl::flat_hash_set<std::string> indicators_;  // Empty: all published.
   absl::flat_hash_set<std::string> regions_;     // Empty: all.
   absl::flat_hash_set<std::string> sources_;     // Empty: all.
   int32_t first_month_ = INT32_MIN;

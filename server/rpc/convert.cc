@@ -41,6 +41,36 @@ void ToProto(const Source& in, v1::Source* out) {
   out->set_note(in.note);
 }
 
+void ToProto(const Dataset& dataset, uint32_t index, v1::Indicator* out) {
+  ToProto(dataset.indicators()[index], out);
+  if (!dataset.is_derived_indicator(index)) return;
+  const DerivedIndicator& d = dataset.derivation_of_indicator(index);
+  v1::IndicatorDerivation* derivation = out->mutable_derivation();
+  derivation->set_formula(d.rule->formula);
+  for (uint32_t input : d.inputs) {
+    derivation->add_input_indicator_ids(dataset.indicators()[input].id);
+  }
+  if (d.published_equivalent) {
+    derivation->set_published_equivalent_id(
+        dataset.indicators()[*d.published_equivalent].id);
+  }
+}
+
+void DerivedFieldsToProto(const Dataset& dataset, uint32_t row,
+                          v1::Observation* out) {
+  const Observation& o = dataset.observations()[row];
+  out->set_derived(true);
+  v1::ObservationDerivation* derivation = out->mutable_derivation();
+  derivation->set_formula(
+      dataset.derivation_of_indicator(o.indicator).rule->formula);
+  const char* roles[] = {"numerator", "denominator"};
+  for (size_t k = 0; k < 2; ++k) {
+    v1::DerivationInput* input = derivation->add_inputs();
+    input->set_role(roles[k]);
+    ToProto(dataset, dataset.inputs_of(row)[k], input->mutable_observation());
+  }
+}
+
 void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out) {
   const Observation& o = dataset.observations()[row];
   const Indicator& indicator = dataset.indicators()[o.indicator];
@@ -57,6 +87,123 @@ void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out) {
   }
   out->set_note(std::string(dataset.note_of(o)));
   out->set_reliability(static_cast<v1::SourceReliability>(o.reliability));
+  if (dataset.is_derived_row(row)) DerivedFieldsToProto(dataset, row, out);
+}
+
+void ToProto(const Dataset& dataset, const ExpressedValue& in,
+             v1::Observation* out) {
+  ToProto(dataset, in.row, out);
+  if (!in.converted) return;
+  if (in.previous_row) {
+    // Growth: a derived value of its own, from two figures of the series.
+    const std::string& id =
+        dataset.indicators()[dataset.observations()[in.row].indicator].id;
+    out->clear_derivation();
+    out->set_derived(true);
+    v1::ObservationDerivation* derivation = out->mutable_derivation();
+    derivation->set_formula(
+        absl::StrCat("(", id, " / ", id, " a year earlier - 1) * 100"));
+    v1::DerivationInput* current = derivation->add_inputs();
+    current->set_role("current");
+    ToProto(dataset, in.row, current->mutable_observation());
+    v1::DerivationInput* previous = derivation->add_inputs();
+    previous->set_role("previous");
+    ToProto(dataset, *in.previous_row, previous->mutable_observation());
+    out->set_qualifier(static_cast<v1::Qualifier>(in.qualifier));
+    out->set_status(static_cast<v1::ObservationStatus>(in.status));
+    out->set_reliability(static_cast<v1::SourceReliability>(in.reliability));
+    out->clear_source_ids();
+    for (uint32_t s : in.sources) out->add_source_ids(dataset.sources()[s].id);
+    out->clear_note();
+  } else {
+    v1::ValueConversion* conversion = out->mutable_conversion();
+    conversion->set_original_value(out->value());
+    conversion->set_original_unit(out->unit());
+    conversion->set_original_unit_multiplier(out->unit_multiplier());
+    if (in.rate_row) ToProto(dataset, *in.rate_row, conversion->mutable_rate());
+  }
+  out->set_value(in.value);
+  out->set_unit(in.unit);
+  out->set_unit_multiplier(in.unit_multiplier);
+}
+
+void ToProto(const ComparabilityWarning& in, v1::ComparabilityWarning* out) {
+  out->set_code(static_cast<v1::WarningCode>(in.code));
+  out->set_message(in.message);
+  for (const FigureRef& f : in.figures) {
+    v1::ObservationKey* key = out->add_figures();
+    key->set_indicator_id(f.indicator_id);
+    key->set_region_code(f.region_code);
+    key->set_period(f.period);
+    for (const std::string& s : f.source_ids) key->add_source_ids(s);
+  }
+}
+
+std::string EncodeWarnings(const std::vector<ComparabilityWarning>& warnings) {
+  if (warnings.empty()) return "";
+  // A message with only the warnings set serializes to exactly their field.
+  v1::QueryObservationsResponse only;
+  for (const ComparabilityWarning& w : warnings) {
+    ToProto(w, only.add_warnings());
+  }
+  return only.SerializeAsString();
+}
+
+void ToProto(const Aggregates& in, v1::AggregateObservationsResponse* out) {
+  const Dataset& d = *in.dataset;
+  const Indicator& indicator = d.indicators()[in.indicator];
+  for (const RegionalAggregate& a : in.periods) {
+    v1::RegionalAggregate* agg = out->add_aggregates();
+    v1::Observation* o = agg->mutable_observation();
+    o->set_indicator_id(indicator.id);
+    if (in.parent) o->set_region_code(d.regions()[*in.parent].code);
+    o->set_period(a.period.ToString());
+    o->set_value(a.value);
+    o->set_unit(indicator.unit);
+    o->set_unit_multiplier(indicator.unit_multiplier);
+    o->set_qualifier(static_cast<v1::Qualifier>(a.qualifier));
+    o->set_status(static_cast<v1::ObservationStatus>(a.status));
+    for (uint32_t s : a.sources) o->add_source_ids(d.sources()[s].id);
+    o->set_reliability(static_cast<v1::SourceReliability>(a.reliability));
+    o->set_derived(true);
+    v1::ObservationDerivation* derivation = o->mutable_derivation();
+    derivation->set_formula(in.formula);
+    for (const auto& [role, row] : a.inputs) {
+      v1::DerivationInput* input = derivation->add_inputs();
+      input->set_role(role);
+      ToProto(d, row, input->mutable_observation());
+    }
+    agg->set_expected_regions(a.expected_regions);
+    agg->set_reporting_regions(static_cast<int32_t>(a.reporting.size()));
+    for (uint32_t r : a.missing) {
+      agg->add_missing_region_codes(d.regions()[r].code);
+    }
+    if (a.published_total) {
+      ToProto(d, *a.published_total, agg->mutable_published_total());
+      agg->set_share_of_published_total(a.share_of_published_total);
+    }
+  }
+  out->set_dataset_version(d.version());
+  for (const ComparabilityWarning& w : in.warnings) {
+    ToProto(w, out->add_warnings());
+  }
+}
+
+void ToProto(const Dataset& dataset, const SearchHit& in,
+             v1::SearchResult* out) {
+  switch (in.kind) {
+    case CatalogKind::kIndicator:
+      ToProto(dataset, in.index, out->mutable_indicator());
+      break;
+    case CatalogKind::kRegion:
+      ToProto(dataset.regions()[in.index], out->mutable_region());
+      break;
+    case CatalogKind::kSource:
+      ToProto(dataset.sources()[in.index], out->mutable_source());
+      break;
+  }
+  out->set_score(in.score);
+  for (const std::string& term : in.matched_terms) out->add_matched_terms(term);
 }
 
 namespace {
@@ -181,12 +328,15 @@ google::protobuf::Timestamp ToProto(absl::Time time) {
 void ToProto(const Dataset& dataset, v1::DatasetInfo* out) {
   out->set_version(dataset.version());
   *out->mutable_load_time() = ToProto(dataset.load_time());
-  out->set_indicator_count(static_cast<int32_t>(dataset.indicators().size()));
+  // The published dataset: derived indicators are not counted.
+  out->set_indicator_count(
+      static_cast<int32_t>(dataset.published_indicator_count()));
   out->set_region_count(static_cast<int32_t>(dataset.regions().size()));
   out->set_source_count(static_cast<int32_t>(dataset.sources().size()));
   out->set_observation_count(
-      static_cast<int64_t>(dataset.observations().size()));
+      static_cast<int64_t>(dataset.published_observation_count()));
   for (const IndicatorCoverage& c : dataset.coverage()) {
+    if (dataset.is_derived_indicator(c.indicator)) continue;
     v1::IndicatorCoverage* cov = out->add_coverage();
     cov->set_indicator_id(dataset.indicators()[c.indicator].id);
     cov->set_observation_count(c.observation_count);
@@ -224,6 +374,24 @@ ObservationFilter FromProto(const v1::ObservationFilter& in) {
   out.source_mode = UncheckedEnum<SourceMode>::FromInt(in.source_mode());
   out.known_on = in.known_on();
   return out;
+}
+
+ValueOptions FromProto(const v1::ValueOptions& in) {
+  ValueOptions out;
+  out.currency = in.currency();
+  if (in.has_unit_multiplier()) {
+    out.unit_multiplier = in.unit_multiplier().value();
+  }
+  out.transform = UncheckedEnum<ValueTransform>::FromInt(in.transform());
+  out.skip_unconvertible = in.skip_unconvertible();
+  return out;
+}
+
+AggregateRequest FromProto(const v1::AggregateObservationsRequest& in) {
+  return {in.indicator_id(), in.parent_region_code(),
+          std::vector<std::string>(in.region_codes().begin(),
+                                   in.region_codes().end()),
+          in.start_period(), in.end_period()};
 }
 
 namespace {

@@ -18,8 +18,24 @@ namespace indicators::rpc {
 void ToProto(const Indicator& in, v1::Indicator* out);
 void ToProto(const Region& in, v1::Region* out);
 void ToProto(const Source& in, v1::Source* out);
-// Converts observation row `row` of `dataset`.
+// Converts indicator `index` of `dataset`, with its derivation if derived.
+void ToProto(const Dataset& dataset, uint32_t index, v1::Indicator* out);
+// Converts observation row `row` of `dataset`; a derived row with its
+// formula and input observations.
 void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out);
+// Sets only the fields that mark derived row `row` (`derived`, `derivation`).
+void DerivedFieldsToProto(const Dataset& dataset, uint32_t row,
+                          v1::Observation* out);
+// Converts a row as expressed on request (converted value, rate, growth).
+void ToProto(const Dataset& dataset, const ExpressedValue& in,
+             v1::Observation* out);
+void ToProto(const ComparabilityWarning& in, v1::ComparabilityWarning* out);
+// Returns `warnings` encoded as the `warnings` field (4) of a
+// QueryObservationsResponse or StreamObservationsResponse, to append to one.
+std::string EncodeWarnings(const std::vector<ComparabilityWarning>& warnings);
+void ToProto(const Aggregates& in, v1::AggregateObservationsResponse* out);
+void ToProto(const Dataset& dataset, const SearchHit& in,
+             v1::SearchResult* out);
 void ToProto(const Dataset& dataset, v1::DatasetInfo* out);
 void ToProto(const ReloadOutcome& in, v1::ReloadOutcome* out);
 void ToProto(const History& in, v1::GetObservationHistoryResponse* out);
@@ -35,6 +51,8 @@ google::protobuf::Timestamp ToProto(absl::Time time);
 
 // Returns the filter as the caller spelled it; the core checks it.
 ObservationFilter FromProto(const v1::ObservationFilter& in);
+ValueOptions FromProto(const v1::ValueOptions& in);
+AggregateRequest FromProto(const v1::AggregateObservationsRequest& in);
 
 // Returns the batch in the dataset's CSV fields, as sent: values in the
 // fewest digits that read back the same, enums by their CSV names (a number

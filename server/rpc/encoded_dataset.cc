@@ -113,8 +113,12 @@ EncodedDataset::EncodedDataset(std::shared_ptr<const Dataset> dataset,
                                std::shared_ptr<ResponseBudget> budget)
     : dataset_(std::move(dataset)), budget_(std::move(budget)) {
   const Dataset& d = *dataset_;
-  indicators_ =
-      SerializeAll<indicators::Indicator, v1::Indicator>(d.indicators());
+  v1::Indicator indicator;
+  for (uint32_t i = 0; i < d.indicators().size(); ++i) {
+    indicator.Clear();
+    ToProto(d, i, &indicator);
+    indicators_.push_back(indicator.SerializeAsString());
+  }
   regions_ = SerializeAll<indicators::Region, v1::Region>(d.regions());
   sources_ = SerializeAll<indicators::Source, v1::Source>(d.sources());
   for (const indicators::Indicator& i : d.indicators()) {
@@ -134,6 +138,15 @@ EncodedDataset::EncodedDataset(std::shared_ptr<const Dataset> dataset,
   }
   for (const std::string& note : d.notes()) {
     notes_.push_back(MakeFragment(StringField(Obs::kNoteFieldNumber, note)));
+  }
+  // A derived row ends with its derivation (fields 12-13, after every field
+  // the fragments write).
+  v1::Observation derived;
+  for (uint32_t row = d.published_observation_count();
+       row < d.observations().size(); ++row) {
+    derived.Clear();
+    DerivedFieldsToProto(d, row, &derived);
+    derived_tails_.push_back(derived.SerializeAsString());
   }
   body_sizes_.reserve(d.observations().size());
   for (uint32_t row = 0; row < d.observations().size(); ++row) {
@@ -198,27 +211,41 @@ absl::StatusOr<grpc::ByteBuffer> EncodedDataset::Page(
   });
 }
 
+// The encoded fields after the observations, token and version come last in
+// both observation responses.
+static_assert(v1::QueryObservationsResponse::kWarningsFieldNumber >
+                  v1::QueryObservationsResponse::kDatasetVersionFieldNumber &&
+              v1::QueryObservationsResponse::kWarningsFieldNumber >
+                  v1::QueryObservationsResponse::kNextPageTokenFieldNumber);
+static_assert(v1::StreamObservationsResponse::kWarningsFieldNumber >
+                  v1::StreamObservationsResponse::kDatasetVersionFieldNumber &&
+              v1::StreamObservationsResponse::kWarningsFieldNumber >
+                  v1::StreamObservationsResponse::kResumeTokenFieldNumber);
+
 absl::StatusOr<grpc::ByteBuffer> EncodedDataset::QueryPage(
-    absl::Span<const uint32_t> rows, absl::string_view token) const {
+    absl::Span<const uint32_t> rows, absl::string_view token,
+    absl::string_view tail) const {
   using R = v1::QueryObservationsResponse;
   static_assert(R::kObservationsFieldNumber == kItemsField);
   return Observations(rows, token, R::kNextPageTokenFieldNumber,
-                      R::kDatasetVersionFieldNumber);
+                      R::kDatasetVersionFieldNumber, tail);
 }
 
 absl::StatusOr<grpc::ByteBuffer> EncodedDataset::StreamBatch(
-    absl::Span<const uint32_t> rows, absl::string_view resume_token) const {
+    absl::Span<const uint32_t> rows, absl::string_view resume_token,
+    absl::string_view tail) const {
   using R = v1::StreamObservationsResponse;
   static_assert(R::kObservationsFieldNumber == kItemsField);
   return Observations(rows, resume_token, R::kResumeTokenFieldNumber,
-                      R::kDatasetVersionFieldNumber);
+                      R::kDatasetVersionFieldNumber, tail);
 }
 
 absl::StatusOr<grpc::ByteBuffer> EncodedDataset::Observations(
     absl::Span<const uint32_t> rows, absl::string_view token, int token_field,
-    int version_field) const {
+    int version_field, absl::string_view tail) const {
   const std::string& version = dataset_->version();
-  size_t total = StringFieldSize(token) + StringFieldSize(version);
+  size_t total =
+      StringFieldSize(token) + StringFieldSize(version) + tail.size();
   for (uint32_t row : rows) total += LengthDelimitedSize(1, body_sizes_[row]);
   return Build(
       total,
@@ -229,7 +256,8 @@ absl::StatusOr<grpc::ByteBuffer> EncodedDataset::Observations(
         if (token_first) out = WriteStringField(token_field, token, out);
         out = WriteStringField(version_field, version, out);
         if (!token_first) out = WriteStringField(token_field, token, out);
-        return out;
+        if (!tail.empty()) std::memcpy(out, tail.data(), tail.size());
+        return out + tail.size();
       },
       kSlack);
 }
@@ -290,6 +318,7 @@ size_t EncodedDataset::ObservationSize(uint32_t row) const {
       PeriodLength(o.period) + (DoubleBits(o.value) != 0 ? 9 : 0) +
       indicator_units_[o.indicator].size() + 2 + 2 + notes_[o.note].size() + 2;
   for (uint32_t s : dataset_->sources_of(o)) size += source_ids_[s].size();
+  if (dataset_->is_derived_row(row)) size += DerivedTail(row).size();
   return size;
 }
 
@@ -317,7 +346,13 @@ uint8_t* EncodedDataset::WriteObservation(uint32_t row, uint8_t* out) const {
   if (o.note != 0) out = Write(notes_[o.note], out);
   out[0] = Tag(Obs::kReliabilityFieldNumber, kVarint);
   out[1] = static_cast<uint8_t>(o.reliability);
-  return out + 2;
+  out += 2;
+  if (dataset_->is_derived_row(row)) {
+    const std::string& tail = DerivedTail(row);
+    std::memcpy(out, tail.data(), tail.size());
+    out += tail.size();
+  }
+  return out;
 }
 
 }  // namespace indicators::rpc

@@ -49,13 +49,16 @@ class EncodedDataset {
       absl::Span<const uint32_t> items,
       absl::string_view next_page_token) const;
 
-  // Returns a serialized QueryObservationsResponse of observation `rows`.
+  // Returns a serialized QueryObservationsResponse of observation `rows`,
+  // ending with `tail` (encoded fields numbered after the others: warnings).
   absl::StatusOr<grpc::ByteBuffer> QueryPage(
-      absl::Span<const uint32_t> rows, absl::string_view next_page_token) const;
+      absl::Span<const uint32_t> rows, absl::string_view next_page_token,
+      absl::string_view tail = "") const;
   // Returns a serialized StreamObservationsResponse of observation `rows`
-  // that resumes with `resume_token`.
+  // that resumes with `resume_token`, ending with `tail`.
   absl::StatusOr<grpc::ByteBuffer> StreamBatch(
-      absl::Span<const uint32_t> rows, absl::string_view resume_token) const;
+      absl::Span<const uint32_t> rows, absl::string_view resume_token,
+      absl::string_view tail = "") const;
 
  private:
   // Returns a List*Response of `items` of `table` (all share one layout).
@@ -64,7 +67,11 @@ class EncodedDataset {
       absl::string_view next_page_token) const;
   absl::StatusOr<grpc::ByteBuffer> Observations(
       absl::Span<const uint32_t> rows, absl::string_view next_page_token,
-      int token_field, int version_field) const;
+      int token_field, int version_field, absl::string_view tail) const;
+  // The encoded `derived` and `derivation` fields of derived row `row`.
+  const std::string& DerivedTail(uint32_t row) const {
+    return derived_tails_[row - dataset_->published_observation_count()];
+  }
   // The encoded bytes of one or more fields. Short ones (nearly all: ids are
   // usually a few bytes) are copied with one fixed 32-byte move into a buffer
   // with `kSlack` spare bytes; long ones (notes, long ids) with memcpy. A
@@ -103,6 +110,7 @@ class EncodedDataset {
   std::vector<Fragment> source_ids_;    // Field 9, one entry.
   std::vector<Fragment> notes_;         // Field 10; empty for "".
   std::vector<uint32_t> body_sizes_;    // Of each observation row.
+  std::vector<std::string> derived_tails_;  // By derived row.
 };
 
 }  // namespace indicators::rpc

@@ -2,6 +2,7 @@
 
 #include <grpcpp/support/slice.h>
 
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -22,22 +23,58 @@ grpc::ByteBuffer Serialize(const google::protobuf::Message& message) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
+// Observation rows as response bytes: pre-encoded as published, built as
+// messages when expressed on request; with their warnings either way.
+template <typename Response>
+absl::StatusOr<grpc::ByteBuffer> EncodeRows(const EncodedDataset& encoded,
+                                            absl::Span<const uint32_t> rows,
+                                            const ShownRows& shown,
+                                            absl::string_view token) {
+  if (!shown.expressed) {
+    const std::string warnings = EncodeWarnings(shown.warnings);
+    if constexpr (std::is_same_v<Response, v1::QueryObservationsResponse>) {
+      return encoded.QueryPage(rows, token, warnings);
+    } else {
+      return encoded.StreamBatch(rows, token, warnings);
+    }
+  }
+  Response response;
+  const Dataset& d = encoded.dataset();
+  for (const ExpressedValue& v : shown.expressed->values) {
+    ToProto(d, v, response.add_observations());
+  }
+  response.set_dataset_version(d.version());
+  if constexpr (std::is_same_v<Response, v1::QueryObservationsResponse>) {
+    response.set_next_page_token(std::string(token));
+  } else {
+    response.set_resume_token(std::string(token));
+  }
+  for (const ComparabilityWarning& w : shown.warnings) {
+    ToProto(w, response.add_warnings());
+  }
+  return Serialize(response);
+}
+
 // The batches of one observation stream as StreamObservationsResponse bytes.
 class ObservationBatches final : public MessageSource {
  public:
   ObservationBatches(ObservationStream stream,
                      std::shared_ptr<const EncodedDataset> encoded,
-                     size_t batch_size)
+                     size_t batch_size, ValueOptions options)
       : stream_(std::move(stream)),
         encoded_(std::move(encoded)),
-        batch_size_(batch_size) {}
+        batch_size_(batch_size),
+        options_(std::move(options)) {}
 
   absl::StatusOr<Pull> Next(grpc::ByteBuffer* message) override {
     // An empty result still sends one message, with the dataset version.
     if (!stream_.Next(batch_size_, &rows_) && sent_any_) return Pull::kEnd;
     sent_any_ = true;
-    ASSIGN_OR_RETURN(*message,
-                     encoded_->StreamBatch(rows_, stream_.ResumeToken()));
+    ASSIGN_OR_RETURN(ShownRows shown,
+                     ShowRows(encoded_->dataset(), rows_, options_));
+    ASSIGN_OR_RETURN(*message, EncodeRows<v1::StreamObservationsResponse>(
+                                   *encoded_, rows_, shown,
+                                   stream_.ResumeToken()));
     return Pull::kMessage;
   }
 
@@ -45,6 +82,7 @@ class ObservationBatches final : public MessageSource {
   ObservationStream stream_;
   std::shared_ptr<const EncodedDataset> encoded_;
   const size_t batch_size_;
+  const ValueOptions options_;
   std::vector<uint32_t> rows_;
   bool sent_any_ = false;
 };
@@ -55,7 +93,8 @@ namespace handlers {
 
 Bytes ListIndicators(const Call& call, const v1::ListIndicatorsRequest& r) {
   const Snapshot& s = call.snapshot;
-  ASSIGN_OR_RETURN(Page page, s.core->ListIndicators(PageRequestOf(r)));
+  ASSIGN_OR_RETURN(Page page, s.core->ListIndicators(PageRequestOf(r),
+                                                     r.include_derived()));
   return s.encoded->IndicatorPage(page.items, page.next_page_token);
 }
 
@@ -95,20 +134,23 @@ Bytes GetSource(const Call& call, const v1::GetSourceRequest& r) {
 Bytes QueryObservations(const Call& call,
                         const v1::QueryObservationsRequest& r) {
   const Snapshot& s = call.snapshot;
-  ASSIGN_OR_RETURN(Page page,
-                   s.core->QueryObservations(FromProto(r.filter()),
-                                             PageRequestOf(r), call.cancelled));
-  return s.encoded->QueryPage(page.items, page.next_page_token);
+  ASSIGN_OR_RETURN(
+      ObservationPage page,
+      s.core->QueryObservations(FromProto(r.filter()), PageRequestOf(r),
+                                FromProto(r.value_options()), call.cancelled));
+  return EncodeRows<v1::QueryObservationsResponse>(
+      *s.encoded, page.items, page.shown, page.next_page_token);
 }
 
 Messages StreamObservations(const Call& call,
                             const v1::StreamObservationsRequest& r) {
   const Snapshot& s = call.snapshot;
-  ASSIGN_OR_RETURN(
-      ObservationStream stream,
-      s.core->StreamObservations(FromProto(r.filter()), r.resume_token()));
-  return std::make_unique<ObservationBatches>(std::move(stream), s.encoded,
-                                              call.stream_batch_size);
+  const ValueOptions options = FromProto(r.value_options());
+  ASSIGN_OR_RETURN(ObservationStream stream,
+                   s.core->StreamObservations(FromProto(r.filter()),
+                                              r.resume_token(), options));
+  return std::make_unique<ObservationBatches>(
+      std::move(stream), s.encoded, call.stream_batch_size, options);
 }
 
 Messages WatchObservations(const Call& call,
@@ -174,6 +216,28 @@ Bytes IngestObservations(const Call& call,
   v1::IngestObservationsResponse response;
   ToProto(outcome.result, &response);
   response.set_dataset_version(outcome.version);
+  return Serialize(response);
+}
+
+Bytes AggregateObservations(const Call& call,
+                            const v1::AggregateObservationsRequest& r) {
+  const Snapshot& s = call.snapshot;
+  ASSIGN_OR_RETURN(Aggregates aggregates,
+                   s.core->AggregateObservations(FromProto(r)));
+  v1::AggregateObservationsResponse response;
+  ToProto(aggregates, &response);
+  return Serialize(response);
+}
+
+Bytes SearchCatalog(const Call& call, const v1::SearchCatalogRequest& r) {
+  const Snapshot& s = call.snapshot;
+  ASSIGN_OR_RETURN(
+      std::vector<SearchHit> hits,
+      s.core->SearchCatalog(r.query(), r.max_results(), r.include_derived()));
+  v1::SearchCatalogResponse response;
+  const Dataset& d = *s.core->dataset();
+  for (const SearchHit& hit : hits) ToProto(d, hit, response.add_results());
+  response.set_dataset_version(d.version());
   return Serialize(response);
 }
 

@@ -56,6 +56,11 @@ Messages WatchObservations(const Call& call,
 Bytes GetObservationHistory(const Call& call,
                             const v1::GetObservationHistoryRequest& r);
 Bytes GetDatasetInfo(const Call& call, const v1::GetDatasetInfoRequest& r);
+// Sums (or ratios of sums) over a region's children or a list of regions.
+Bytes AggregateObservations(const Call& call,
+                            const v1::AggregateObservationsRequest& r);
+// Free-text search over indicators, regions and sources.
+Bytes SearchCatalog(const Call& call, const v1::SearchCatalogRequest& r);
 // Writes a batch to the database and answers once it is committed and
 // served; FAILED_PRECONDITION for a server of files.
 Bytes IngestObservations(const Call& call,

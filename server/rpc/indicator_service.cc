@@ -73,4 +73,15 @@ grpc::ServerWriteReactor<Svc::Buffer>* Svc::WatchObservations(
                          &handlers::WatchObservations, c, in);
 }
 
+Svc::Unary* Svc::AggregateObservations(Context* c, const Buffer* in,
+                                       Buffer* out) {
+  return adapter_.Unary("AggregateObservations", kRead,
+                        &handlers::AggregateObservations, c, in, out);
+}
+
+Svc::Unary* Svc::SearchCatalog(Context* c, const Buffer* in, Buffer* out) {
+  return adapter_.Unary("SearchCatalog", kRead, &handlers::SearchCatalog, c,
+                        in, out);
+}
+
 }  // namespace indicators::rpc

@@ -23,9 +23,10 @@ using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
                             Svc::WithRawCallbackMethod_ReloadDataset<
                                 Svc::WithRawCallbackMethod_GetObservationHistory<
                                     Svc::WithRawCallbackMethod_IngestObservations<
-                                        Svc::
-                                            WithRawCallbackMethod_WatchObservations<
-                                                Svc::Service>>>>>>>>>>>>>;
+                                        Svc::WithRawCallbackMethod_WatchObservations<
+                                            Svc::WithRawCallbackMethod_AggregateObservations<
+                                                Svc::WithRawCallbackMethod_SearchCatalog<
+                                                    Svc::Service>>>>>>>>>>>>>>>;
 }  // namespace internal
 
 // The `indicators.v1.IndicatorService` on gRPC's callback API: each method
@@ -56,6 +57,9 @@ class IndicatorService final : public internal::ServiceBase {
   Unary* IngestObservations(Context* c, const Buffer* in, Buffer* out) override;
   grpc::ServerWriteReactor<Buffer>* WatchObservations(
       Context* c, const Buffer* in) override;
+  Unary* AggregateObservations(Context* c, const Buffer* in,
+                               Buffer* out) override;
+  Unary* SearchCatalog(Context* c, const Buffer* in, Buffer* out) override;
 
  private:
   const CallAdapter adapter_;

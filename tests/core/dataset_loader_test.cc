@@ -37,10 +37,13 @@ std::vector<const Observation*> Find(const Dataset& d,
 TEST(DatasetLoaderTest, LoadsTheBasicTestDataset) {
   auto d = LoadDataset(TestDataDir());
   ASSERT_TRUE(d.ok()) << d.status();
-  EXPECT_EQ((*d)->indicators().size(), 16u);
+  EXPECT_EQ((*d)->published_indicator_count(), 16u);
   EXPECT_EQ((*d)->regions().size(), 47u);
   EXPECT_EQ((*d)->sources().size(), 64u);
-  EXPECT_EQ((*d)->observations().size(), 416u);
+  EXPECT_EQ((*d)->published_observation_count(), 416u);
+  // The one derived ratio whose inputs the basic dataset has.
+  ASSERT_EQ((*d)->indicators().size(), 17u);
+  EXPECT_EQ((*d)->indicators()[16].id, "rd_expenditure_per_fte_derived");
   EXPECT_EQ((*d)->version().size(), 64u);
 }
 

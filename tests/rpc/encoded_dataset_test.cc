@@ -99,8 +99,9 @@ TEST_F(EncodedDatasetTest, CatalogMatchesProtobufSerialization) {
   EXPECT_EQ(Bytes(encoded_->Source(4)), source.SerializeAsString());
 
   v1::ListIndicatorsResponse indicators;
-  for (const auto& i : dataset_->indicators())
-    ToProto(i, indicators.add_indicators());
+  for (uint32_t i = 0; i < dataset_->indicators().size(); ++i) {
+    ToProto(*dataset_, i, indicators.add_indicators());
+  }
   indicators.set_next_page_token("t");
   indicators.set_dataset_version(dataset_->version());
   std::vector<uint32_t> all(dataset_->indicators().size());

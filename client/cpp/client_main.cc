@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <string>
 #include <type_traits>
@@ -17,9 +18,11 @@
 #include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "client/cpp/dataset_csv.h"
 #include "client/cpp/indicator_client.h"
@@ -89,6 +92,21 @@ ABSL_FLAG(bool, snapshot, false,
 ABSL_FLAG(std::string, known_on, "",
           "query/stream: what was known on this day (YYYY-MM-DD): only "
           "figures published by then.");
+ABSL_FLAG(std::string, currency, "",
+          "query/stream: express money in this currency (USD or CNY) at the "
+          "dataset's annual average rate.");
+ABSL_FLAG(std::string, unit_multiplier, "",
+          "query/stream: express amounts in this power of ten (8: 10^8, as "
+          "Chinese statistics publish).");
+ABSL_FLAG(bool, growth, false,
+          "query/stream: year-on-year growth in percent (summable "
+          "indicators).");
+ABSL_FLAG(bool, skip_unconvertible, false,
+          "query/stream: return what cannot be converted as it is, with a "
+          "warning, instead of failing.");
+ABSL_FLAG(bool, include_derived, false,
+          "list-indicators/search: also the derived indicators.");
+ABSL_FLAG(int, max_results, 0, "search: most results (0: 20).");
 
 namespace {
 
@@ -119,7 +137,14 @@ constexpr char kUsage[] =
     "  ingest FILE                add or revise the observations of FILE (the\n"
     "                             bundled observations.csv layout; write "
     "token)\n"
+    "  search TEXT                find indicators, regions and sources\n"
+    "  aggregate                  sum (or ratio of sums) of --indicators=ID over\n"
+    "                             --parent's regions or --regions, per period\n"
     "Example: indicators-client query --regions=CN-GD --from=2023 --to=2023\n"
+    "         indicators-client query --indicators=rd_expenditure "
+    "--regions=CN-GD --currency=USD\n"
+    "         indicators-client aggregate --indicators=rd_expenditure "
+    "--parent=CN\n"
     "Export the served dataset as CSV files that load again:\n"
     "  for t in indicators regions sources; do\n"
     "    indicators-client --format=csv --output=$t.csv list-$t; done\n"
@@ -167,6 +192,38 @@ v1::ObservationFilter FilterFromFlags() {
                                                    : v1::SOURCE_MODE_ALL);
   f.set_known_on(absl::GetFlag(FLAGS_known_on));
   return f;
+}
+
+// The value options of --currency, --unit_multiplier, --growth and
+// --skip_unconvertible; unset (nullopt) when none is given.
+std::optional<v1::ValueOptions> ValueOptionsFromFlags() {
+  v1::ValueOptions options;
+  options.set_currency(absl::GetFlag(FLAGS_currency));
+  if (const std::string m = absl::GetFlag(FLAGS_unit_multiplier); !m.empty()) {
+    int multiplier = 0;
+    if (!absl::SimpleAtoi(m, &multiplier)) {
+      throw UsageError{"--unit_multiplier must be a whole number, such as 8"};
+    }
+    options.mutable_unit_multiplier()->set_value(multiplier);
+  }
+  if (absl::GetFlag(FLAGS_growth)) {
+    options.set_transform(v1::VALUE_TRANSFORM_GROWTH);
+  }
+  options.set_skip_unconvertible(absl::GetFlag(FLAGS_skip_unconvertible));
+  if (options.ByteSizeLong() == 0) return std::nullopt;
+  return options;
+}
+
+// Prints each warning as "warning CODE: message".
+void PrintWarnings(
+    std::ostream& out,
+    const google::protobuf::RepeatedPtrField<v1::ComparabilityWarning>& w) {
+  for (const v1::ComparabilityWarning& warning : w) {
+    out << "warning "
+        << absl::StripPrefix(v1::WarningCode_Name(warning.code()),
+                             "WARNING_CODE_")
+        << ": " << warning.message() << "\n";
+  }
 }
 
 std::string ToJson(const google::protobuf::Message& message, bool pretty) {
@@ -388,6 +445,7 @@ int RunCommand(const std::vector<char*>& args, const IndicatorClient& client,
 
   if (command == "list-indicators") {
     v1::ListIndicatorsRequest request;
+    request.set_include_derived(absl::GetFlag(FLAGS_include_derived));
     request.set_page_size(page_size);
     request.set_page_token(page_token);
     auto call = [&](const auto& r) { return client.ListIndicators(r); };
@@ -507,6 +565,9 @@ int RunCommand(const std::vector<char*>& args, const IndicatorClient& client,
   if (command == "query") {
     v1::QueryObservationsRequest request;
     *request.mutable_filter() = FilterFromFlags();
+    if (auto options = ValueOptionsFromFlags()) {
+      *request.mutable_value_options() = *options;
+    }
     request.set_page_size(page_size);
     request.set_page_token(page_token);
     return Print(
@@ -518,19 +579,66 @@ int RunCommand(const std::vector<char*>& args, const IndicatorClient& client,
           }
           os << "(" << r.observations_size() << " observations, dataset "
              << r.dataset_version().substr(0, 12) << ")\n";
+          PrintWarnings(os, r.warnings());
           PrintNextPage(os, r.next_page_token());
         },
         [&](const auto& r) {
           os << indicators::client::ObservationCsvHeader();
           for (const auto& o : r.observations())
             os << indicators::client::ObservationCsvRecord(o);
-          // The CSV holds rows only; the way on goes to the terminal.
+          // The CSV holds rows only; the rest goes to the terminal.
+          PrintWarnings(std::cerr, r.warnings());
           PrintNextPage(std::cerr, r.next_page_token());
         });
+  }
+  if (command == "search") {
+    return Print(
+        out,
+        client.SearchCatalog(RequireArg(args, "the text to search for"),
+                             absl::GetFlag(FLAGS_max_results),
+                             absl::GetFlag(FLAGS_include_derived)),
+        [&](const v1::SearchCatalogResponse& r) {
+          for (const v1::SearchResult& result : r.results()) {
+            os << indicators::client::SearchResultLine(result) << "\n";
+          }
+          os << "(" << r.results_size() << " results)\n";
+        },
+        nullptr);
+  }
+  if (command == "aggregate") {
+    v1::AggregateObservationsRequest request;
+    const std::vector<std::string> ids = absl::GetFlag(FLAGS_indicators);
+    if (ids.size() != 1) {
+      throw UsageError{"aggregate takes one indicator: --indicators=ID"};
+    }
+    request.set_indicator_id(ids[0]);
+    request.set_parent_region_code(absl::GetFlag(FLAGS_parent));
+    for (const auto& code : absl::GetFlag(FLAGS_regions)) {
+      request.add_region_codes(code);
+    }
+    request.set_start_period(absl::GetFlag(FLAGS_from));
+    request.set_end_period(absl::GetFlag(FLAGS_to));
+    return Print(
+        out, client.AggregateObservations(request),
+        [&](const v1::AggregateObservationsResponse& r) {
+          os << indicators::client::AggregateHeader() << "\n";
+          for (const v1::RegionalAggregate& a : r.aggregates()) {
+            os << indicators::client::AggregateLine(a) << "\n";
+          }
+          if (r.aggregates_size() > 0) {
+            os << "formula: "
+               << r.aggregates(0).observation().derivation().formula() << "\n";
+          }
+          PrintWarnings(os, r.warnings());
+        },
+        nullptr);
   }
   if (command == "stream") {
     v1::StreamObservationsRequest request;
     *request.mutable_filter() = FilterFromFlags();
+    if (auto options = ValueOptionsFromFlags()) {
+      *request.mutable_value_options() = *options;
+    }
     switch (out.format) {
       case Format::kTable:
         os << indicators::client::ObservationHeader() << "\n";
@@ -552,10 +660,12 @@ int RunCommand(const std::vector<char*>& args, const IndicatorClient& client,
             case Format::kCsv:
               for (const auto& o : message.observations())
                 os << indicators::client::ObservationCsvRecord(o);
+              PrintWarnings(std::cerr, message.warnings());
               break;
             case Format::kTable:
               for (const auto& o : message.observations())
                 os << indicators::client::ObservationLine(o) << "\n";
+              PrintWarnings(os, message.warnings());
               os.flush();
               break;
           }
@@ -670,14 +780,24 @@ int Run(const std::vector<char*>& args) {
   if (command == "ingest" && args.size() != 3) {
     throw UsageError{"ingest takes one argument: an observations.csv file"};
   }
+  if (command == "search" && args.size() != 3) {
+    throw UsageError{"search takes one argument: the text (quote it)"};
+  }
   if (args.size() > 2 && command.rfind("get-", 0) != 0 &&
-      command != "history" && command != "ingest") {
+      command != "history" && command != "ingest" && command != "search") {
     throw UsageError{absl::StrCat(command, " takes no argument")};
   }
   const Format format = FormatFromFlags();
-  if (format == Format::kCsv && (command == "info" || command == "reload")) {
+  if (format == Format::kCsv &&
+      (command == "info" || command == "reload" || command == "search" ||
+       command == "aggregate")) {
     throw UsageError{
         absl::StrCat(command, " has no CSV form; use --format=json")};
+  }
+  if (format == Format::kCsv && ValueOptionsFromFlags()) {
+    throw UsageError{
+        "converted values do not fit the dataset's CSV layout (it has no "
+        "unit or rate column); use --format=json or table"};
   }
   const IndicatorClient client = ConnectFromFlags();
   auto output =

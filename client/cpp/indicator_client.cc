@@ -233,6 +233,23 @@ absl::StatusOr<v1::GetDatasetInfoResponse> IndicatorClient::GetDatasetInfo()
       &v1::IndicatorService::StubInterface::GetDatasetInfo);
 }
 
+absl::StatusOr<v1::AggregateObservationsResponse>
+IndicatorClient::AggregateObservations(
+    const v1::AggregateObservationsRequest& request) const {
+  return Unary<v1::AggregateObservationsResponse>(
+      request, &v1::IndicatorService::StubInterface::AggregateObservations);
+}
+
+absl::StatusOr<v1::SearchCatalogResponse> IndicatorClient::SearchCatalog(
+    const std::string& query, int max_results, bool include_derived) const {
+  v1::SearchCatalogRequest request;
+  request.set_query(query);
+  request.set_max_results(max_results);
+  request.set_include_derived(include_derived);
+  return Unary<v1::SearchCatalogResponse>(
+      request, &v1::IndicatorService::StubInterface::SearchCatalog);
+}
+
 absl::StatusOr<v1::GetObservationHistoryResponse>
 IndicatorClient::GetObservationHistory(const std::string& indicator_id,
                                        const std::string& region_code,

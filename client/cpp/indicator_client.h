@@ -115,6 +115,15 @@ class IndicatorClient {
       const std::string& indicator_id, const std::string& region_code,
       const std::string& period) const;
 
+  // Adds up an indicator over a region's children or a list of regions,
+  // period by period, with each aggregate's inputs and coverage.
+  absl::StatusOr<v1::AggregateObservationsResponse> AggregateObservations(
+      const v1::AggregateObservationsRequest& request) const;
+  // Finds indicators, regions and sources by free text, best first.
+  absl::StatusOr<v1::SearchCatalogResponse> SearchCatalog(
+      const std::string& query, int max_results = 0,
+      bool include_derived = false) const;
+
   // Adds, revises and withdraws observations in one batch (a server of a
   // database; a token with the write scope). Set `idempotency_key` so that
   // the batch can be sent again safely after an error: a batch the server

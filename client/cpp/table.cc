@@ -106,11 +106,75 @@ std::string ObservationHeader() {
 }
 
 std::string ObservationLine(const v1::Observation& o) {
-  return absl::StrFormat(
+  std::string line = absl::StrFormat(
       "%-32s %-7s %-7s %-9s %14s %-16s %-11s %-15s %s", o.indicator_id(),
       o.region_code(), o.period(), QualifierText(o.qualifier()),
       NumberText(o.value()), UnitText(o), StatusText(o.status()),
       ReliabilityText(o.reliability()), absl::StrJoin(o.source_ids(), ";"));
+  if (o.derived()) {
+    absl::StrAppend(&line, " [derived: ", o.derivation().formula(), "]");
+  }
+  if (o.has_conversion()) {
+    const v1::ValueConversion& c = o.conversion();
+    absl::StrAppend(&line, " [converted from ", NumberText(c.original_value()),
+                    " ",
+                    c.original_unit_multiplier() == 0
+                        ? c.original_unit()
+                        : absl::StrCat("10^", c.original_unit_multiplier(),
+                                       " ", c.original_unit()));
+    if (c.has_rate()) {
+      absl::StrAppend(&line, " at ", NumberText(c.rate().value()), " ",
+                      c.rate().unit(), " (", c.rate().indicator_id(), " ",
+                      c.rate().period(), ", ",
+                      absl::StrJoin(c.rate().source_ids(), ";"), ")");
+    }
+    absl::StrAppend(&line, "]");
+  }
+  return line;
+}
+
+std::string SearchResultLine(const v1::SearchResult& r) {
+  std::string kind, id, name;
+  switch (r.item_case()) {
+    case v1::SearchResult::kIndicator:
+      kind = r.indicator().has_derivation() ? "indicator (derived)"
+                                            : "indicator";
+      id = r.indicator().id();
+      name = r.indicator().name();
+      break;
+    case v1::SearchResult::kRegion:
+      kind = "region";
+      id = r.region().code();
+      name = r.region().name();
+      break;
+    case v1::SearchResult::kSource:
+      kind = "source";
+      id = r.source().id();
+      name = absl::StrCat(r.source().publisher(), ": ", r.source().title());
+      break;
+    case v1::SearchResult::ITEM_NOT_SET:
+      break;
+  }
+  return absl::StrFormat("%6.2f  %-19s %-32s %s", r.score(), kind, id, name);
+}
+
+std::string AggregateHeader() {
+  return absl::StrFormat("%-7s %16s %-16s %-9s %-11s %9s %16s %8s", "PERIOD",
+                         "VALUE", "UNIT", "QUALIFIER", "STATUS", "REGIONS",
+                         "PUBLISHED", "SHARE");
+}
+
+std::string AggregateLine(const v1::RegionalAggregate& a) {
+  const v1::Observation& o = a.observation();
+  return absl::StrFormat(
+      "%-7s %16s %-16s %-9s %-11s %9s %16s %8s", o.period(),
+      NumberText(o.value()), UnitText(o), QualifierText(o.qualifier()),
+      StatusText(o.status()),
+      absl::StrCat(a.reporting_regions(), "/", a.expected_regions()),
+      a.has_published_total() ? NumberText(a.published_total().value()) : "-",
+      a.has_published_total()
+          ? absl::StrFormat("%.4f", a.share_of_published_total())
+          : "-");
 }
 
 std::string QualifierText(v1::Qualifier q) {

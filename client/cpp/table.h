@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "indicators/v1/indicator_service.pb.h"
 #include "indicators/v1/resources.pb.h"
 
 namespace indicators::client {
@@ -31,7 +32,15 @@ Table CoverageTable(const v1::DatasetInfo& info);
 // Formats observations one line each with fixed column widths, so that rows
 // of a stream line up however they arrive.
 std::string ObservationHeader();
+// A derived value ends with "[derived: FORMULA]", a converted one with
+// "[converted from VALUE UNIT at RATE (SOURCES)]".
 std::string ObservationLine(const v1::Observation& o);
+
+// One search result: its kind, id, name and score.
+std::string SearchResultLine(const v1::SearchResult& r);
+// One regional aggregate: period, value, coverage, the published total.
+std::string AggregateHeader();
+std::string AggregateLine(const v1::RegionalAggregate& a);
 
 // Returns the short lowercase name of an enum value ("over", "final").
 std::string QualifierText(v1::Qualifier q);

@@ -26,6 +26,8 @@ Region = resources_pb2.Region
 Source = resources_pb2.Source
 Observation = resources_pb2.Observation
 DatasetInfo = resources_pb2.DatasetInfo
+Warning = service_pb2.ComparabilityWarning
+SearchResult = service_pb2.SearchResult
 
 T = TypeVar("T")
 
@@ -167,6 +169,50 @@ class Filter:
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class ValueOptions:
+    """How to express values (`ValueOptions` of the contract).
+
+    `currency` "USD" or "CNY" converts money at the dataset's annual average
+    rate; `unit_multiplier` expresses amounts in that power of ten (8 for
+    10^8, as Chinese statistics publish); `growth` gives year-on-year growth
+    in percent. A value that cannot be converted raises, unless
+    `skip_unconvertible` (then it comes back as published, with a
+    NOT_CONVERTED warning). Converted observations carry `conversion`
+    (original value and unit, and the rate observation used).
+    """
+
+    currency: str = ""
+    unit_multiplier: Optional[int] = None
+    growth: bool = False
+    skip_unconvertible: bool = False
+
+    def to_proto(self) -> service_pb2.ValueOptions:
+        options = service_pb2.ValueOptions(
+            currency=self.currency,
+            transform=(service_pb2.VALUE_TRANSFORM_GROWTH if self.growth
+                       else service_pb2.VALUE_TRANSFORM_UNSPECIFIED),
+            skip_unconvertible=self.skip_unconvertible)
+        if self.unit_multiplier is not None:
+            options.unit_multiplier.value = self.unit_multiplier
+        return options
+
+
+class Observations(list):
+    """A list of observations with the comparability warnings that came with
+    them (`warnings`: `ComparabilityWarning` messages, each with a `code`, a
+    `message` and the `figures` concerned)."""
+
+    def __init__(self, items=(), warnings=()):
+        super().__init__(items)
+        self.warnings: List[Warning] = list(warnings)
+
+
+def warning_name(code: int) -> str:
+    """Returns 'MIXED_STATUS', 'DIFFERENT_RATES', ... for a `WarningCode`."""
+    return service_pb2.WarningCode.Name(code).removeprefix("WARNING_CODE_")
+
+
 class IndicatorClient:
     """Calls the indicator service; each call has a deadline of `timeout` seconds.
 
@@ -249,11 +295,13 @@ class IndicatorClient:
                 return out
             request.page_token = response.next_page_token
 
-    def list_indicators(self) -> List[Indicator]:
-        """Returns every indicator, ordered by id."""
+    def list_indicators(self, include_derived: bool = False) -> List[Indicator]:
+        """Returns every published indicator, ordered by id; with
+        `include_derived` also those the service computes (`derivation` set)."""
         return self._all_pages(
             self._stub.ListIndicators,
-            service_pb2.ListIndicatorsRequest(page_size=1000),
+            service_pb2.ListIndicatorsRequest(
+                page_size=1000, include_derived=include_derived),
             "indicators",
         )
 
@@ -291,28 +339,64 @@ class IndicatorClient:
         )
 
     def query_page(
-        self, flt: Filter = Filter(), page_size: int = 0, page_token: str = ""
+        self, flt: Filter = Filter(), page_size: int = 0, page_token: str = "",
+        options: Optional[ValueOptions] = None,
     ) -> service_pb2.QueryObservationsResponse:
-        """Returns one page of `QueryObservations` (with `next_page_token`)."""
+        """Returns one page of `QueryObservations` (with `next_page_token`
+        and `warnings`)."""
         return self._call(
             self._stub.QueryObservations,
             service_pb2.QueryObservationsRequest(
-                filter=flt.to_proto(), page_size=page_size, page_token=page_token
+                filter=flt.to_proto(), page_size=page_size, page_token=page_token,
+                value_options=options.to_proto() if options else None,
             ),
         )
 
-    def query(self, flt: Filter = Filter(), page_size: int = 1000) -> List[Observation]:
-        """Returns every matching observation, following the pages."""
-        return self._all_pages(
-            self._stub.QueryObservations,
-            service_pb2.QueryObservationsRequest(
-                filter=flt.to_proto(), page_size=page_size
-            ),
-            "observations",
-        )
+    def query(self, flt: Filter = Filter(), page_size: int = 1000,
+              options: Optional[ValueOptions] = None) -> Observations:
+        """Returns every matching observation, following the pages, expressed
+        as `options` asks; `.warnings` holds every page's warnings."""
+        request = service_pb2.QueryObservationsRequest(
+            filter=flt.to_proto(), page_size=page_size,
+            value_options=options.to_proto() if options else None)
+        out = Observations()
+        while True:
+            response = self._call(self._stub.QueryObservations, request)
+            out.extend(response.observations)
+            out.warnings.extend(response.warnings)
+            if not response.next_page_token:
+                return out
+            request.page_token = response.next_page_token
+
+    def aggregate(
+        self, indicator_id: str, parent: str = "", regions: Sequence[str] = (),
+        start_period: str = "", end_period: str = "",
+    ) -> service_pb2.AggregateObservationsResponse:
+        """Adds up `indicator_id` over `parent`'s regions (or `regions`), per
+        period: a sum, or for a ratio such as rd_intensity the ratio of sums.
+        Each of `aggregates` has the value as a derived `observation` (with
+        every input), `expected_regions`, `reporting_regions`, and the
+        parent's `published_total` with `share_of_published_total`."""
+        return self._call(
+            self._stub.AggregateObservations,
+            service_pb2.AggregateObservationsRequest(
+                indicator_id=indicator_id, parent_region_code=parent,
+                region_codes=list(regions), start_period=start_period,
+                end_period=end_period))
+
+    def search(self, text: str, max_results: int = 0,
+               include_derived: bool = False) -> List[SearchResult]:
+        """Finds indicators, regions and sources by free text, best first
+        (`result.WhichOneof("item")` says which; `score`, `matched_terms`)."""
+        return list(self._call(
+            self._stub.SearchCatalog,
+            service_pb2.SearchCatalogRequest(
+                query=text, max_results=max_results,
+                include_derived=include_derived)).results)
 
     def stream_batches(
-        self, flt: Filter = Filter(), resume_token: str = ""
+        self, flt: Filter = Filter(), resume_token: str = "",
+        options: Optional[ValueOptions] = None,
     ) -> Iterator[service_pb2.StreamObservationsResponse]:
         """Yields the messages of `StreamObservations` as they arrive.
 
@@ -329,7 +413,8 @@ class IndicatorClient:
         for resumes in range(MAX_STREAM_RESUMES + 1):
             call = self._stub.StreamObservations(
                 service_pb2.StreamObservationsRequest(
-                    filter=flt.to_proto(), resume_token=resume_token),
+                    filter=flt.to_proto(), resume_token=resume_token,
+                    value_options=options.to_proto() if options else None),
                 timeout=max(deadline - time.monotonic(), 0.001),
                 metadata=self._metadata,
             )
@@ -414,9 +499,10 @@ class IndicatorClient:
             finally:
                 call.cancel()
 
-    def stream(self, flt: Filter = Filter()) -> Iterator[Observation]:
+    def stream(self, flt: Filter = Filter(),
+               options: Optional[ValueOptions] = None) -> Iterator[Observation]:
         """Yields every matching observation as its message arrives."""
-        for batch in self.stream_batches(flt):
+        for batch in self.stream_batches(flt, options=options):
             yield from batch.observations
 
     def history(
@@ -572,4 +658,5 @@ def to_pandas(observations: Iterable[Observation]) -> "pandas.DataFrame":
                              [o.reliability for o in rows]),
         "source_ids": pandas.Series([";".join(o.source_ids) for o in rows], dtype="str"),
         "note": pandas.Series([o.note for o in rows], dtype="str"),
+        "derived": pandas.Series([o.derived for o in rows], dtype="bool"),
     })

@@ -26,7 +26,10 @@ import { readFileSync } from "node:fs";
 import {
   IndicatorService,
   ObservationFilterSchema,
+  WarningCode,
   WatchEvent,
+  type ComparabilityWarning,
+  type ValueOptionsSchema,
   WatchObservationsResponseSchema,
   type ObservationChange,
   type ObservationFilter,
@@ -47,6 +50,12 @@ export * from "./gen/indicators/v1/resources_pb.js";
 
 export type IndicatorClient = Client<typeof IndicatorService>;
 export type FilterInit = MessageInitShape<typeof ObservationFilterSchema>;
+/**
+ * How to express values: `{ currency: "USD" }`, `{ unitMultiplier: 8 }`,
+ * `{ transform: ValueTransform.GROWTH }`, with `skipUnconvertible` to get
+ * what cannot be converted back as published (with a warning).
+ */
+export type ValueOptionsInit = MessageInitShape<typeof ValueOptionsSchema>;
 
 export interface ClientOptions {
   /** Deadline of each call in milliseconds (default 10 s). */
@@ -179,19 +188,41 @@ export async function queryAll(
   client: IndicatorClient,
   init: FilterInit = {},
   pageSize = 1000,
+  valueOptions?: ValueOptionsInit,
 ): Promise<Observation[]> {
-  const out: Observation[] = [];
+  return (await queryWithWarnings(client, init, valueOptions, pageSize)).observations;
+}
+
+/**
+ * Returns every observation matching `init`, expressed as `valueOptions`
+ * asks, with the comparability warnings of every page.
+ */
+export async function queryWithWarnings(
+  client: IndicatorClient,
+  init: FilterInit = {},
+  valueOptions?: ValueOptionsInit,
+  pageSize = 1000,
+): Promise<{ observations: Observation[]; warnings: ComparabilityWarning[] }> {
+  const observations: Observation[] = [];
+  const warnings: ComparabilityWarning[] = [];
   let pageToken = "";
   do {
     const page = await client.queryObservations({
       filter: init,
       pageSize,
       pageToken,
+      valueOptions,
     });
-    out.push(...page.observations);
+    observations.push(...page.observations);
+    warnings.push(...page.warnings);
     pageToken = page.nextPageToken;
   } while (pageToken !== "");
-  return out;
+  return { observations, warnings };
+}
+
+/** Returns "MIXED_STATUS", "DIFFERENT_RATES", ... for a warning code. */
+export function warningName(code: WarningCode): string {
+  return WarningCode[code];
 }
 
 /**
@@ -206,12 +237,13 @@ export async function* streamObservations(
   client: IndicatorClient,
   init: FilterInit = {},
   resumeToken = "",
+  valueOptions?: ValueOptionsInit,
 ): AsyncGenerator<Observation> {
   let version = "";
   let broken: ConnectError | undefined;
   for (let resumes = 0; ; resumes++) {
     try {
-      for await (const message of client.streamObservations({ filter: init, resumeToken })) {
+      for await (const message of client.streamObservations({ filter: init, resumeToken, valueOptions })) {
         version = message.datasetVersion;
         resumeToken = message.resumeToken;
         yield* message.observations;

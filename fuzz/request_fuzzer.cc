@@ -1,8 +1,9 @@
 // Fuzzes request handling from raw request bytes, as the raw callback methods
-// receive them: parse a QueryObservationsRequest and run the service's own
-// handler for it (convert, validate, query the test dataset, encode). Any
-// bytes must give a response or a request error (never INTERNAL or UNKNOWN),
-// and never crash.
+// receive them: parse the bytes as a QueryObservationsRequest (filters and
+// value options), an AggregateObservationsRequest and a SearchCatalogRequest
+// and run the service's own handler for each that parses (convert, validate,
+// query the test dataset, encode). Any bytes must give a response or a request
+// error (never INTERNAL or UNKNOWN), and never crash.
 
 #include <cstddef>
 #include <cstdint>
@@ -31,24 +32,36 @@ DatasetManager& Datasets() {
   return *datasets;
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  indicators::v1::QueryObservationsRequest request;
-  if (!request.ParseFromArray(data, static_cast<int>(size))) return 0;
+// Parses `data` as `Request` and runs `handler`: a response (never empty:
+// it always has a version) or a request error.
+template <typename Request, typename Handler>
+void Run(const uint8_t* data, size_t size, Handler handler) {
+  Request request;
+  if (!request.ParseFromArray(data, static_cast<int>(size))) return;
   DatasetManager& datasets = Datasets();
   const auto snapshot = datasets.Current();
   const indicators::rpc::Call call{*snapshot, datasets, 1000,
                                    [] { return false; }};
-  auto bytes = indicators::rpc::handlers::QueryObservations(call, request);
+  auto bytes = handler(call, request);
   if (!bytes.ok()) {
     const absl::StatusCode code = bytes.status().code();
     if (code != absl::StatusCode::kInvalidArgument &&
         code != absl::StatusCode::kNotFound) {
       __builtin_trap();
     }
-    return 0;
+    return;
   }
-  if (bytes->Length() == 0) __builtin_trap();  // Always has a version.
+  if (bytes->Length() == 0) __builtin_trap();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  namespace handlers = indicators::rpc::handlers;
+  namespace v1 = indicators::v1;
+  Run<v1::QueryObservationsRequest>(data, size, handlers::QueryObservations);
+  Run<v1::AggregateObservationsRequest>(data, size,
+                                        handlers::AggregateObservations);
+  Run<v1::SearchCatalogRequest>(data, size, handlers::SearchCatalog);
   return 0;
 }

@@ -159,11 +159,17 @@ absl::StatusOr<ExpressedValues> ExpressValues(const Dataset& d,
         const double per_usd =
             d.observations()[*rate].value *
             std::pow(10.0, d.indicators()[*rate_indicator].unit_multiplier);
-        v.value = options.currency == "USD" ? v.value / per_usd
-                                            : v.value * per_usd;
-        v.unit = options.currency;
-        v.rate_row = rate;
-        v.converted = true;
+        if (!(per_usd > 0) || !std::isfinite(per_usd)) {
+          refusal = {"value_options.currency",
+                     absl::StrCat("the rate of ", o.period.year(),
+                                  " is not a positive number")};
+        } else {
+          v.value = options.currency == "USD" ? v.value / per_usd
+                                              : v.value * per_usd;
+          v.unit = options.currency;
+          v.rate_row = rate;
+          v.converted = true;
+        }
       }
     }
     if (refusal.why.empty() && options.unit_multiplier &&
@@ -177,6 +183,10 @@ absl::StatusOr<ExpressedValues> ExpressValues(const Dataset& d,
         v.unit_multiplier = *options.unit_multiplier;
         v.converted = true;
       }
+    }
+    if (refusal.why.empty() && !std::isfinite(v.value)) {
+      refusal = {"value_options",
+                 "the converted value is too large for a double"};
     }
     if (!refusal.why.empty()) {
       if (!options.skip_unconvertible) {

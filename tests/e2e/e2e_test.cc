@@ -192,6 +192,41 @@ TEST_F(EndToEndTest, ClientPrintsTheCodeAndFailsOnABadCall) {
   EXPECT_EQ(Client({"frobnicate"}, &out), 2);
 }
 
+// The analysis commands: converted values say from what, warnings follow
+// the rows, aggregates show coverage, search forgives a typo.
+TEST_F(EndToEndTest, ClientConvertsAggregatesSearchesAndWarns) {
+  std::string out;
+  ASSERT_EQ(Client({"query", "--indicators=rd_expenditure", "--regions=CN-GD",
+                    "--from=2022", "--to=2022", "--unit_multiplier=8"},
+                   &out),
+            0)
+      << out;
+  EXPECT_TRUE(HasLine(out, "^rd_expenditure +CN-GD +2022 .* 4411\\.9 +10\\^8 CNY "
+                           ".*\\[converted from 441\\.19 10\\^9 CNY\\]$"))
+      << out;
+  ASSERT_EQ(Client({"query", "--indicators=rd_expenditure", "--regions=CN-GD",
+                    "--from=2023", "--to=2023"},
+                   &out),
+            0)
+      << out;
+  EXPECT_TRUE(HasLine(out, "^warning MIXED_STATUS: rd_expenditure mixes final, "
+                           "preliminary, estimate figures"))
+      << out;
+  ASSERT_EQ(Client({"aggregate", "--indicators=rd_expenditure",
+                    "--regions=CN-GD,CN-BJ", "--from=2022", "--to=2022"},
+                   &out),
+            0)
+      << out;
+  EXPECT_TRUE(HasLine(out, "^2022 +725\\.52.* 2/2 ")) << out;
+  EXPECT_TRUE(HasLine(out, "^formula: sum\\(rd_expenditure\\) over CN-GD, CN-BJ$"))
+      << out;
+  ASSERT_EQ(Client({"search", "guangdon"}, &out), 0) << out;
+  EXPECT_TRUE(HasLine(out, "region +CN-GD +Guangdong$")) << out;
+  // Converted values have no place in the dataset's CSV layout.
+  EXPECT_EQ(Client({"--format=csv", "query", "--unit_multiplier=8"}, &out), 2);
+  EXPECT_EQ(Client({"aggregate", "--indicators=rd_intensity,gdp"}, &out), 2);
+}
+
 // A temporary directory, removed with what it holds.
 class TempDir {
  public:
@@ -411,6 +446,16 @@ TEST_F(EndToEndTest, BufCurlCallsEveryRpcByReflection) {
       {"GetObservationHistory",
        R"({"indicatorId":"rd_expenditure","regionCode":"CN-GD","period":"2023"})",
        R"("knownFrom": "2024-01-23")"},
+      // Values in 10^8 yuan say what they were converted from.
+      {"QueryObservations",
+       R"({"filter":{"indicatorIds":["rd_expenditure"],"regionCodes":["CN-GD"],)"
+       R"("startPeriod":"2022","endPeriod":"2022"},"valueOptions":{"unitMultiplier":8}})",
+       R"("originalValue": 441.19)"},
+      {"AggregateObservations",
+       R"({"indicatorId":"rd_expenditure","regionCodes":["CN-GD","CN-BJ"],)"
+       R"("startPeriod":"2022","endPeriod":"2022"})",
+       R"("reportingRegions": 2)"},
+      {"SearchCatalog", R"({"query":"guangdon"})", R"("code": "CN-GD")"},
   };
   for (const Case& c : cases) {
     std::string out;

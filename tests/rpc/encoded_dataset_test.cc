@@ -64,6 +64,17 @@ TEST_F(EncodedDatasetTest, QueryPageMatchesProtobufSerialization) {
   expected.set_dataset_version(dataset_->version());
   EXPECT_EQ(Bytes(encoded_->QueryPage(rows, "token")),
             expected.SerializeAsString());
+  // Derived rows (with their inputs) are among them, and the warnings about
+  // the page follow as field 4.
+  ASSERT_TRUE(dataset_->is_derived_row(rows.back()));
+  const std::vector<ComparabilityWarning> warnings =
+      FindWarnings(*dataset_, rows);
+  ASSERT_GE(warnings.size(), 3u);
+  for (const ComparabilityWarning& w : warnings) {
+    ToProto(w, expected.add_warnings());
+  }
+  EXPECT_EQ(Bytes(encoded_->QueryPage(rows, "token", EncodeWarnings(warnings))),
+            expected.SerializeAsString());
 }
 
 TEST_F(EncodedDatasetTest, StreamBatchMatchesProtobufSerialization) {

@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -14,97 +12,126 @@
 namespace indicators {
 namespace {
 
-// The most figures a message lists by name (the warning names them all).
+// The most figures a message names (the warning lists more).
 constexpr size_t kNamedInMessage = 3;
 
-// One row of the response with the unit it is expressed in.
+// One row of the response with the unit it is shown in.
 struct Item {
   uint32_t row;
   const ExpressedValue* expressed;  // Null when shown as published.
   bool derived;                     // Computed by the service.
 };
 
-std::string Listed(const Dataset& d, const std::vector<uint32_t>& rows) {
+// What one indicator's items mix. A response holds few indicators, and its
+// rows come grouped by indicator, so a short list with the last one cached
+// is all the lookup needed.
+struct IndicatorSummary {
+  uint32_t indicator;
+  uint32_t statuses = 0;  // Bit per ObservationStatus.
+  bool exact = false;
+  bool hedged = false;
+};
+
+std::string Listed(const Dataset& d, const std::vector<uint32_t>& rows,
+                   int64_t count) {
   std::vector<std::string> names;
   for (size_t i = 0; i < rows.size() && i < kNamedInMessage; ++i) {
     names.push_back(DescribeRow(d, rows[i]));
   }
   std::string out = absl::StrJoin(names, ", ");
-  if (rows.size() > kNamedInMessage) {
-    absl::StrAppend(&out, " and ", rows.size() - kNamedInMessage, " more");
+  if (count > static_cast<int64_t>(kNamedInMessage)) {
+    absl::StrAppend(&out, " and ", count - kNamedInMessage, " more");
   }
   return out;
 }
 
+// The rows of `items` that `keep` selects: the first kMaxWarningFigures, and
+// how many there are.
+template <typename Keep>
+std::pair<std::vector<uint32_t>, int64_t> Select(const std::vector<Item>& items,
+                                                 Keep keep) {
+  std::vector<uint32_t> rows;
+  int64_t count = 0;
+  for (const Item& item : items) {
+    if (!keep(item)) continue;
+    if (rows.size() < kMaxWarningFigures) rows.push_back(item.row);
+    ++count;
+  }
+  return {std::move(rows), count};
+}
+
 ComparabilityWarning Make(const Dataset& d, WarningCode code,
                           std::string message,
-                          const std::vector<uint32_t>& rows) {
-  ComparabilityWarning w{code, std::move(message), {}};
+                          const std::vector<uint32_t>& rows, int64_t count) {
+  ComparabilityWarning w{code, std::move(message), {}, count};
   for (uint32_t r : rows) w.figures.push_back(FigureOf(d, r));
   return w;
+}
+
+std::vector<IndicatorSummary> Summarize(const Dataset& d,
+                                        const std::vector<Item>& items) {
+  std::vector<IndicatorSummary> out;
+  size_t last = 0;
+  for (const Item& item : items) {
+    const Observation& o = d.observations()[item.row];
+    if (out.empty() || out[last].indicator != o.indicator) {
+      last = std::find_if(out.begin(), out.end(),
+                          [&](const IndicatorSummary& s) {
+                            return s.indicator == o.indicator;
+                          }) -
+             out.begin();
+      if (last == out.size()) out.push_back({o.indicator});
+    }
+    IndicatorSummary& s = out[last];
+    s.statuses |= 1u << static_cast<int>(o.status);
+    (o.qualifier == Qualifier::kExact ? s.exact : s.hedged) = true;
+  }
+  return out;
 }
 
 // Statuses and qualifiers mixed within one indicator.
 void MixedWithinIndicators(const Dataset& d, const std::vector<Item>& items,
                            std::vector<ComparabilityWarning>* out) {
-  absl::flat_hash_map<uint32_t, std::vector<const Item*>> by_indicator;
-  std::vector<uint32_t> order;
-  for (const Item& item : items) {
-    const uint32_t ind = d.observations()[item.row].indicator;
-    auto [it, added] = by_indicator.try_emplace(ind);
-    if (added) order.push_back(ind);
-    it->second.push_back(&item);
-  }
-  for (uint32_t ind : order) {
-    const std::vector<const Item*>& group = by_indicator[ind];
-    const std::string& id = d.indicators()[ind].id;
-    ObservationStatus best = ObservationStatus::kEstimate;
-    std::set<ObservationStatus> statuses;
-    bool exact = false, hedged = false;
-    for (const Item* item : group) {
-      const Observation& o = d.observations()[item->row];
-      statuses.insert(o.status);
-      best = std::min(best, o.status);
-      (o.qualifier == Qualifier::kExact ? exact : hedged) = true;
-    }
-    if (statuses.size() > 1) {
-      std::vector<uint32_t> weaker;
+  for (const IndicatorSummary& s : Summarize(d, items)) {
+    const std::string& id = d.indicators()[s.indicator].id;
+    if ((s.statuses & (s.statuses - 1)) != 0) {  // More than one bit.
       std::vector<std::string> names;
-      for (ObservationStatus s : statuses) {
-        names.push_back(std::string(StatusName(s)));
+      ObservationStatus best = ObservationStatus::kEstimate;
+      for (auto status : {ObservationStatus::kEstimate,
+                          ObservationStatus::kPreliminary,
+                          ObservationStatus::kFinal}) {
+        if (s.statuses & (1u << static_cast<int>(status))) best = status;
       }
-      for (const Item* item : group) {
-        if (d.observations()[item->row].status != best) {
-          weaker.push_back(item->row);
+      for (auto status : {ObservationStatus::kFinal,
+                          ObservationStatus::kPreliminary,
+                          ObservationStatus::kEstimate}) {
+        if (s.statuses & (1u << static_cast<int>(status))) {
+          names.push_back(std::string(StatusName(status)));
         }
       }
-      out->push_back(Make(
-          d, WarningCode::kMixedStatus,
-          absl::StrCat(id, " mixes ", absl::StrJoin(names, ", "),
-                       " figures; not ", StatusName(best), ": ",
-                       Listed(d, weaker)),
-          weaker));
+      auto [rows, count] = Select(items, [&](const Item& item) {
+        const Observation& o = d.observations()[item.row];
+        return o.indicator == s.indicator && o.status != best;
+      });
+      out->push_back(Make(d, WarningCode::kMixedStatus,
+                          absl::StrCat(id, " mixes ", absl::StrJoin(names, ", "),
+                                       " figures; not ", StatusName(best), ": ",
+                                       Listed(d, rows, count)),
+                          rows, count));
     }
-    if (exact && hedged) {
-      std::vector<uint32_t> inexact;
-      for (const Item* item : group) {
-        if (d.observations()[item->row].qualifier != Qualifier::kExact) {
-          inexact.push_back(item->row);
-        }
-      }
+    if (s.exact && s.hedged) {
+      auto [rows, count] = Select(items, [&](const Item& item) {
+        const Observation& o = d.observations()[item.row];
+        return o.indicator == s.indicator && o.qualifier != Qualifier::kExact;
+      });
       out->push_back(Make(d, WarningCode::kInexactQualifier,
                           absl::StrCat(id,
                                        " mixes exact figures with hedged "
                                        "ones (about, over, under, nearly): ",
-                                       Listed(d, inexact)),
-                          inexact));
+                                       Listed(d, rows, count)),
+                          rows, count));
     }
   }
-}
-
-// The best reliability grade of a row's sources.
-Reliability GradeOf(const Dataset& d, uint32_t row) {
-  return d.observations()[row].reliability;
 }
 
 bool ShareASource(const Dataset& d, uint32_t a, uint32_t b) {
@@ -126,14 +153,16 @@ void SourceChanges(const Dataset& d, const std::vector<Item>& items,
   auto flush = [&]() {
     if (changed.empty()) return;
     const Observation& o = d.observations()[changed[0]];
+    const int64_t count = static_cast<int64_t>(changed.size());
+    if (changed.size() > kMaxWarningFigures) changed.resize(kMaxWarningFigures);
     out->push_back(Make(
         d, WarningCode::kSourceChange,
         absl::StrCat(d.indicators()[o.indicator].id, " ",
                      d.regions()[o.region].code,
                      ": the preferred figure moves to a source of another "
                      "kind (reliability grade) at ",
-                     Listed(d, changed)),
-        changed));
+                     Listed(d, changed, count)),
+        changed, count));
     changed.clear();
   };
   for (const Item& item : items) {
@@ -144,7 +173,7 @@ void SourceChanges(const Dataset& d, const std::vector<Item>& items,
                              previous->region == o.region;
     if (!same_series) flush();
     if (same_series && previous->period == o.period) continue;  // Not first.
-    if (same_series && GradeOf(d, previous_row) != GradeOf(d, item.row) &&
+    if (same_series && previous->reliability != o.reliability &&
         !ShareASource(d, previous_row, item.row)) {
       changed.push_back(item.row);
     }
@@ -163,66 +192,78 @@ std::string UnitText(absl::string_view unit, int32_t multiplier) {
 void MixedUnits(const Dataset& d, const std::vector<Item>& items,
                 std::vector<ComparabilityWarning>* out) {
   // The first row of each (unit, multiplier), in response order.
-  std::vector<std::pair<std::pair<std::string, int32_t>, uint32_t>> units;
+  struct Unit {
+    absl::string_view unit;
+    int32_t multiplier;
+    uint32_t row;
+  };
+  std::vector<Unit> units;
   for (const Item& item : items) {
-    std::pair<std::string, int32_t> unit;
+    Unit u{"", 0, item.row};
     if (item.expressed != nullptr) {
-      unit = {item.expressed->unit, item.expressed->unit_multiplier};
+      u.unit = item.expressed->unit;
+      u.multiplier = item.expressed->unit_multiplier;
     } else {
       const Indicator& i = d.indicators()[d.observations()[item.row].indicator];
-      unit = {i.unit, i.unit_multiplier};
+      u.unit = i.unit;
+      u.multiplier = i.unit_multiplier;
     }
-    if (std::none_of(units.begin(), units.end(),
-                     [&](const auto& u) { return u.first == unit; })) {
-      units.push_back({unit, item.row});
+    if (std::none_of(units.begin(), units.end(), [&](const Unit& x) {
+          return x.unit == u.unit && x.multiplier == u.multiplier;
+        })) {
+      units.push_back(u);
     }
   }
   std::vector<uint32_t> rows;
   std::vector<std::string> names;
-  for (size_t a = 0; a < units.size(); ++a) {
-    for (size_t b = 0; b < units.size(); ++b) {
-      if (a == b) continue;
-      const auto& [ua, ma] = units[a].first;
-      const auto& [ub, mb] = units[b].first;
-      if (ua == ub || (IsCurrency(ua) && IsCurrency(ub))) {
-        rows.push_back(units[a].second);
-        names.push_back(UnitText(ua, ma));
+  for (const Unit& a : units) {
+    for (const Unit& b : units) {
+      if (&a == &b) continue;
+      if (a.unit == b.unit || (IsCurrency(a.unit) && IsCurrency(b.unit))) {
+        rows.push_back(a.row);
+        names.push_back(UnitText(a.unit, a.multiplier));
         break;
       }
     }
   }
   if (rows.empty()) return;
+  const int64_t count = static_cast<int64_t>(rows.size());
   out->push_back(Make(d, WarningCode::kMixedUnits,
                       absl::StrCat("values of the same kind in different "
                                    "units: ",
                                    absl::StrJoin(names, ", "), " (",
-                                   Listed(d, rows), ")"),
-                      rows));
+                                   Listed(d, rows, count), ")"),
+                      rows, count));
 }
 
 void DerivedWithPublished(const Dataset& d, const std::vector<Item>& items,
                           std::vector<ComparabilityWarning>* out) {
-  std::vector<uint32_t> derived;
-  bool published = false;
-  for (const Item& item : items) {
-    if (item.derived) {
-      derived.push_back(item.row);
-    } else {
-      published = true;
-    }
-  }
-  if (derived.empty() || !published) return;
+  const bool published = std::any_of(items.begin(), items.end(),
+                                     [](const Item& i) { return !i.derived; });
+  if (!published) return;
+  auto [rows, count] = Select(items, [](const Item& i) { return i.derived; });
+  if (count == 0) return;
   out->push_back(Make(d, WarningCode::kDerivedWithPublished,
                       absl::StrCat("derived values (computed by the service, "
                                    "not published) beside published ones: ",
-                                   Listed(d, derived)),
-                      derived));
+                                   Listed(d, rows, count)),
+                      rows, count));
 }
 
 // A value converted here beside a conversion its own source published
 // (`<indicator>_<currency>`, such as rd_expenditure_usd) at another rate.
 void DifferentRates(const Dataset& d, const std::vector<Item>& items,
                     std::vector<ComparabilityWarning>* out) {
+  // The published figures in a currency: the only candidates.
+  std::vector<const Item*> published;
+  for (const Item& item : items) {
+    const Indicator& i = d.indicators()[d.observations()[item.row].indicator];
+    if (!item.derived && IsCurrency(i.unit) &&
+        (item.expressed == nullptr || !item.expressed->converted)) {
+      published.push_back(&item);
+    }
+  }
+  if (published.empty()) return;
   for (const Item& item : items) {
     if (item.expressed == nullptr || !item.expressed->rate_row) continue;
     const ExpressedValue& v = *item.expressed;
@@ -230,16 +271,16 @@ void DifferentRates(const Dataset& d, const std::vector<Item>& items,
     const Indicator& from = d.indicators()[o.indicator];
     const std::string published_id =
         absl::StrCat(from.id, "_", absl::AsciiStrToLower(v.unit));
-    for (const Item& other : items) {
-      const Observation& p = d.observations()[other.row];
+    for (const Item* other : published) {
+      const Observation& p = d.observations()[other->row];
       const Indicator& to = d.indicators()[p.indicator];
       if (to.id != published_id || to.unit != v.unit ||
           p.region != o.region || p.period != o.period ||
-          !ShareASource(d, item.row, other.row) || p.value == 0) {
+          !ShareASource(d, item.row, other->row) || p.value == 0) {
         continue;
       }
       const double used = d.observations()[*v.rate_row].value;
-      // Both amounts in units: yuan per published dollar.
+      // Yuan per dollar as the source's two figures imply.
       const double implied = o.value * std::pow(10.0, from.unit_multiplier) /
                              (p.value * std::pow(10.0, to.unit_multiplier));
       const double gap = v.unit == "USD" ? implied : 1 / implied;
@@ -253,9 +294,9 @@ void DifferentRates(const Dataset& d, const std::vector<Item>& items,
               DescribeRow(d, item.row), used,
               d.indicators()[d.observations()[*v.rate_row].indicator].unit,
               DescribeRow(d, *v.rate_row), v.value,
-              UnitText(v.unit, v.unit_multiplier), DescribeRow(d, other.row),
+              UnitText(v.unit, v.unit_multiplier), DescribeRow(d, other->row),
               p.value, UnitText(to.unit, to.unit_multiplier), gap),
-          {item.row, other.row}));
+          {item.row, other->row}, 2));
     }
   }
 }
@@ -275,11 +316,13 @@ std::vector<ComparabilityWarning> FindWarnings(
     const ExpressedValues* expressed) {
   std::vector<Item> items;
   if (expressed != nullptr) {
+    items.reserve(expressed->values.size());
     for (const ExpressedValue& v : expressed->values) {
       items.push_back({v.row, &v,
                        d.is_derived_row(v.row) || v.previous_row.has_value()});
     }
   } else {
+    items.reserve(rows.size());
     for (uint32_t row : rows) {
       items.push_back({row, nullptr, d.is_derived_row(row)});
     }
@@ -292,19 +335,22 @@ std::vector<ComparabilityWarning> FindWarnings(
     DerivedWithPublished(d, items, &out);
     DifferentRates(d, items, &out);
   }
-  if (expressed != nullptr && !expressed->not_converted.empty()) {
-    out.push_back(Make(d, WarningCode::kNotConverted,
-                       absl::StrCat("returned unconverted (they cannot be "
-                                    "expressed as asked): ",
-                                    Listed(d, expressed->not_converted)),
-                       expressed->not_converted));
-  }
-  if (expressed != nullptr && !expressed->no_previous.empty()) {
-    out.push_back(Make(d, WarningCode::kNoPreviousPeriod,
-                       absl::StrCat("left out: no figure a year earlier to "
-                                    "compute growth from: ",
-                                    Listed(d, expressed->no_previous)),
-                       expressed->no_previous));
+  auto listed = [&](WarningCode code, const char* what,
+                    const std::vector<uint32_t>& all) {
+    if (all.empty()) return;
+    const int64_t count = static_cast<int64_t>(all.size());
+    std::vector<uint32_t> rows(
+        all.begin(), all.begin() + std::min(all.size(), kMaxWarningFigures));
+    out.push_back(
+        Make(d, code, absl::StrCat(what, Listed(d, rows, count)), rows, count));
+  };
+  if (expressed != nullptr) {
+    listed(WarningCode::kNotConverted,
+           "returned unconverted (they cannot be expressed as asked): ",
+           expressed->not_converted);
+    listed(WarningCode::kNoPreviousPeriod,
+           "left out: no figure a year earlier to compute growth from: ",
+           expressed->no_previous);
   }
   return out;
 }

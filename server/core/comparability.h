@@ -37,10 +37,15 @@ struct FigureRef {
   std::vector<std::string> source_ids;
 };
 
+// The most figures one warning names (`figure_count` says how many it is
+// about), so that a warning never outgrows the response it comes with.
+inline constexpr size_t kMaxWarningFigures = 100;
+
 struct ComparabilityWarning {
   WarningCode code;
   std::string message;
-  std::vector<FigureRef> figures;
+  std::vector<FigureRef> figures;  // The first kMaxWarningFigures.
+  int64_t figure_count = 0;        // All the figures it is about.
 };
 
 // Returns the figure of observation `row`.

@@ -212,9 +212,11 @@ absl::StatusOr<Aggregates> AggregateRegions(
       incomplete.push_back(absl::StrCat(period.ToString(), " (",
                                         a.reporting.size(), " of ",
                                         a.expected_regions, ")"));
-      incomplete_figures.push_back(
-          {target.id, out.parent ? d.regions()[*out.parent].code : "",
-           period.ToString(), {}});
+      if (incomplete_figures.size() < kMaxWarningFigures) {
+        incomplete_figures.push_back(
+            {target.id, out.parent ? d.regions()[*out.parent].code : "",
+             period.ToString(), {}});
+      }
     }
   }
   for (auto& [period, a] : periods) {
@@ -226,7 +228,8 @@ absl::StatusOr<Aggregates> AggregateRegions(
          absl::StrCat(target.id, " over ", over,
                       ": not every expected region reported in ",
                       absl::StrJoin(incomplete, ", ")),
-         std::move(incomplete_figures)});
+         std::move(incomplete_figures),
+         static_cast<int64_t>(incomplete.size())});
   }
   return out;
 }

@@ -130,6 +130,7 @@ void ToProto(const Dataset& dataset, const ExpressedValue& in,
 void ToProto(const ComparabilityWarning& in, v1::ComparabilityWarning* out) {
   out->set_code(static_cast<v1::WarningCode>(in.code));
   out->set_message(in.message);
+  out->set_figure_count(in.figure_count);
   for (const FigureRef& f : in.figures) {
     v1::ObservationKey* key = out->add_figures();
     key->set_indicator_id(f.indicator_id);

@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "server/core/dataset_loader.h"
 #include "server/core/errors.h"
 #include "server/core/service_core.h"
@@ -378,6 +379,37 @@ TEST_F(AnalysisTest, SearchToleratesATypoAndAMissingWord) {
   ASSERT_TRUE(derived.ok());
   ASSERT_FALSE(derived->empty());
   EXPECT_EQ(d().indicators()[(*derived)[0].index].id, "rd_intensity_derived");
+}
+
+// A warning about many figures names the first kMaxWarningFigures and counts
+// them all, so that it never outgrows a stream message.
+TEST(ComparabilityTest, AWarningNamesAtMostAHundredFiguresAndCountsThemAll) {
+  testing::TempDataset data;
+  std::string rows = data.Read("observations.csv");
+  for (int year = 1800; year < 1950; ++year) {
+    absl::StrAppend(&rows, "rd_expenditure,CN-GD,", year,
+                    ",1,exact,estimate,S1,\n");
+  }
+  data.Write("observations.csv", rows);
+  auto d = LoadDataset(data.dir());
+  ASSERT_TRUE(d.ok()) << d.status();
+  ServiceCore core(*d, PageTokenCodec("k"));
+  ObservationFilter f;
+  f.indicator_ids = {"rd_expenditure"};
+  f.region_codes = {"CN-GD"};
+  auto page = core.QueryObservations(f, {1000, ""});
+  ASSERT_TRUE(page.ok()) << page.status();
+  const auto& warnings = page->shown.warnings;
+  auto mixed = std::find_if(warnings.begin(), warnings.end(), [](const auto& w) {
+    return w.code == WarningCode::kMixedStatus;
+  });
+  ASSERT_NE(mixed, warnings.end());
+  EXPECT_EQ(mixed->figures.size(), kMaxWarningFigures);
+  EXPECT_GE(mixed->figure_count, 150);
+  EXPECT_NE(mixed->message.find(absl::StrCat(" and ", mixed->figure_count - 3,
+                                             " more")),
+            std::string::npos)
+      << mixed->message;
 }
 
 }  // namespace

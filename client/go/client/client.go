@@ -308,6 +308,28 @@ func (c *Client) History(ctx context.Context, indicator, region, period string) 
 	return out.GetVintages(), nil
 }
 
+// Aggregate adds up an indicator over a region's children (parent) or a list
+// of regions, period by period: a sum, or for a ratio with a rule the ratio
+// of sums, each with its inputs and coverage.
+func (c *Client) Aggregate(ctx context.Context, req *v1.AggregateObservationsRequest) (*v1.AggregateObservationsResponse, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	out, err := c.stub.AggregateObservations(ctx, req)
+	return out, fromRPC(err)
+}
+
+// Search finds indicators, regions and sources by free text, best first
+// (maxResults 0: the server's default).
+func (c *Client) Search(ctx context.Context, query string, maxResults int32) ([]*v1.SearchResult, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	out, err := c.stub.SearchCatalog(ctx, &v1.SearchCatalogRequest{Query: query, MaxResults: maxResults})
+	if err != nil {
+		return nil, fromRPC(err)
+	}
+	return out.GetResults(), nil
+}
+
 // DatasetInfo returns the served dataset's version, counts and coverage.
 func (c *Client) DatasetInfo(ctx context.Context) (*v1.GetDatasetInfoResponse, error) {
 	ctx, cancel := c.call(ctx)

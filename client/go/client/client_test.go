@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"indicators/client"
 	v1 "indicators/gen/v1"
@@ -134,6 +135,35 @@ func TestEveryRpcThroughTheWrapper(t *testing.T) {
 			t.Errorf("History not oldest first: %v", vintages)
 		}
 	}
+	sums, err := c.Aggregate(ctx, &v1.AggregateObservationsRequest{
+		IndicatorId: "rd_expenditure", RegionCodes: []string{"CN-GD", "CN-BJ"},
+		StartPeriod: "2022", EndPeriod: "2022"})
+	if err != nil || len(sums.GetAggregates()) != 1 ||
+		sums.GetAggregates()[0].GetReportingRegions() != 2 ||
+		len(sums.GetAggregates()[0].GetObservation().GetDerivation().GetInputs()) != 2 {
+		t.Errorf("Aggregate: %v, %v", sums, err)
+	}
+	found, err := c.Search(ctx, "guangdon", 0)
+	if err != nil || len(found) == 0 {
+		t.Fatalf("Search: %v, %v", found, err)
+	}
+	for _, r := range found {
+		if r.GetRegion() != nil {
+			if r.GetRegion().GetCode() != "CN-GD" {
+				t.Errorf("Search: first region %v", r.GetRegion())
+			}
+			break
+		}
+	}
+	// Values in 10^8 yuan keep what they were converted from.
+	page, err := c.QueryPage(ctx, &v1.QueryObservationsRequest{
+		Filter: &v1.ObservationFilter{IndicatorIds: []string{"rd_expenditure"},
+			RegionCodes: []string{"CN-GD"}, StartPeriod: "2022", EndPeriod: "2022"},
+		ValueOptions: &v1.ValueOptions{UnitMultiplier: wrapperspb.Int32(8)}})
+	if err != nil || len(page.GetObservations()) == 0 ||
+		page.GetObservations()[0].GetConversion().GetOriginalValue() != 441.19 {
+		t.Errorf("QueryPage with value options: %v, %v", page, err)
+	}
 }
 
 func TestErrorsCarryTheReasonAndField(t *testing.T) {
@@ -190,7 +220,8 @@ func TestExampleCallsEveryRpc(t *testing.T) {
 	}
 	for _, rpc := range []string{"GetDatasetInfo", "ListIndicators", "GetIndicator",
 		"ListRegions", "GetRegion", "ListSources", "GetSource", "QueryObservations",
-		"StreamObservations", "GetObservationHistory"} {
+		"StreamObservations", "GetObservationHistory", "AggregateObservations",
+		"SearchCatalog"} {
 		if !strings.Contains(string(out), rpc+": ") {
 			t.Errorf("no %s in\n%s", rpc, out)
 		}

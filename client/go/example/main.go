@@ -67,6 +67,13 @@ func main() {
 	vintages, err := c.History(ctx, "rd_expenditure", "CN-GD", "2023")
 	check("GetObservationHistory", err)
 	fmt.Printf("GetObservationHistory: %d values\n", len(vintages))
+	sums, err := c.Aggregate(ctx, &v1.AggregateObservationsRequest{
+		IndicatorId: "rd_expenditure", ParentRegionCode: "CN"})
+	check("AggregateObservations", err)
+	fmt.Printf("AggregateObservations: %d periods\n", len(sums.GetAggregates()))
+	found, err := c.Search(ctx, "guangdong r&d", 5)
+	check("SearchCatalog", err)
+	fmt.Printf("SearchCatalog: %d results\n", len(found))
 	_, err = c.Reload(ctx)
 	var rpcErr *client.Error
 	if errors.As(err, &rpcErr) {

@@ -60,12 +60,14 @@ std::pair<std::vector<uint32_t>, int64_t> Select(const std::vector<Item>& items,
   return {std::move(rows), count};
 }
 
-ComparabilityWarning Make(const Dataset& d, WarningCode code,
-                          std::string message,
-                          const std::vector<uint32_t>& rows, int64_t count) {
-  ComparabilityWarning w{code, std::move(message), {}, count};
-  for (uint32_t r : rows) w.figures.push_back(FigureOf(d, r));
-  return w;
+ComparabilityWarning Make(WarningCode code, std::string message,
+                          std::vector<uint32_t> rows, int64_t count) {
+  return {code, std::move(message), std::move(rows), {}, count};
+}
+
+// True if this warning is to be sent: always without `sent`.
+bool Wanted(SentWarnings* sent, WarningCode code, uint32_t indicator) {
+  return sent == nullptr || sent->FirstTime(code, indicator);
 }
 
 std::vector<IndicatorSummary> Summarize(const Dataset& d,
@@ -91,10 +93,12 @@ std::vector<IndicatorSummary> Summarize(const Dataset& d,
 
 // Statuses and qualifiers mixed within one indicator.
 void MixedWithinIndicators(const Dataset& d, const std::vector<Item>& items,
+                           SentWarnings* sent,
                            std::vector<ComparabilityWarning>* out) {
   for (const IndicatorSummary& s : Summarize(d, items)) {
     const std::string& id = d.indicators()[s.indicator].id;
-    if ((s.statuses & (s.statuses - 1)) != 0) {  // More than one bit.
+    if ((s.statuses & (s.statuses - 1)) != 0 &&  // More than one bit.
+        Wanted(sent, WarningCode::kMixedStatus, s.indicator)) {
       std::vector<std::string> names;
       ObservationStatus best = ObservationStatus::kEstimate;
       for (auto status : {ObservationStatus::kEstimate,
@@ -113,23 +117,26 @@ void MixedWithinIndicators(const Dataset& d, const std::vector<Item>& items,
         const Observation& o = d.observations()[item.row];
         return o.indicator == s.indicator && o.status != best;
       });
-      out->push_back(Make(d, WarningCode::kMixedStatus,
-                          absl::StrCat(id, " mixes ", absl::StrJoin(names, ", "),
-                                       " figures; not ", StatusName(best), ": ",
-                                       Listed(d, rows, count)),
-                          rows, count));
+      std::string message =
+          absl::StrCat(id, " mixes ", absl::StrJoin(names, ", "),
+                       " figures; not ", StatusName(best), ": ",
+                       Listed(d, rows, count));
+      out->push_back(Make(WarningCode::kMixedStatus, std::move(message),
+                          std::move(rows), count));
     }
-    if (s.exact && s.hedged) {
+    if (s.exact && s.hedged &&
+        Wanted(sent, WarningCode::kInexactQualifier, s.indicator)) {
       auto [rows, count] = Select(items, [&](const Item& item) {
         const Observation& o = d.observations()[item.row];
         return o.indicator == s.indicator && o.qualifier != Qualifier::kExact;
       });
-      out->push_back(Make(d, WarningCode::kInexactQualifier,
-                          absl::StrCat(id,
-                                       " mixes exact figures with hedged "
-                                       "ones (about, over, under, nearly): ",
-                                       Listed(d, rows, count)),
-                          rows, count));
+      std::string message =
+          absl::StrCat(id,
+                       " mixes exact figures with hedged ones (about, over, "
+                       "under, nearly): ",
+                       Listed(d, rows, count));
+      out->push_back(Make(WarningCode::kInexactQualifier, std::move(message),
+                          std::move(rows), count));
     }
   }
 }
@@ -144,43 +151,48 @@ bool ShareASource(const Dataset& d, uint32_t a, uint32_t b) {
 }
 
 // Within each series, the preferred (first) published figure of consecutive
-// periods moves to a source of another grade with no source in common.
+// periods moves to a source of another grade with no source in common. One
+// warning per indicator, naming the first figure after each change.
 void SourceChanges(const Dataset& d, const std::vector<Item>& items,
+                   SentWarnings* sent,
                    std::vector<ComparabilityWarning>* out) {
+  struct Changes {
+    uint32_t indicator;
+    std::vector<uint32_t> rows;
+    int64_t count = 0;
+  };
+  std::vector<Changes> by_indicator;
   const Observation* previous = nullptr;
   uint32_t previous_row = 0;
-  std::vector<uint32_t> changed;
-  auto flush = [&]() {
-    if (changed.empty()) return;
-    const Observation& o = d.observations()[changed[0]];
-    const int64_t count = static_cast<int64_t>(changed.size());
-    if (changed.size() > kMaxWarningFigures) changed.resize(kMaxWarningFigures);
-    out->push_back(Make(
-        d, WarningCode::kSourceChange,
-        absl::StrCat(d.indicators()[o.indicator].id, " ",
-                     d.regions()[o.region].code,
-                     ": the preferred figure moves to a source of another "
-                     "kind (reliability grade) at ",
-                     Listed(d, changed, count)),
-        changed, count));
-    changed.clear();
-  };
   for (const Item& item : items) {
     if (item.derived) continue;
     const Observation& o = d.observations()[item.row];
     const bool same_series = previous != nullptr &&
                              previous->indicator == o.indicator &&
                              previous->region == o.region;
-    if (!same_series) flush();
     if (same_series && previous->period == o.period) continue;  // Not first.
     if (same_series && previous->reliability != o.reliability &&
         !ShareASource(d, previous_row, item.row)) {
-      changed.push_back(item.row);
+      if (by_indicator.empty() || by_indicator.back().indicator != o.indicator) {
+        by_indicator.push_back({o.indicator, {}, 0});
+      }
+      Changes& c = by_indicator.back();
+      if (c.rows.size() < kMaxWarningFigures) c.rows.push_back(item.row);
+      ++c.count;
     }
     previous = &o;
     previous_row = item.row;
   }
-  flush();
+  for (Changes& c : by_indicator) {
+    if (!Wanted(sent, WarningCode::kSourceChange, c.indicator)) continue;
+    std::string message = absl::StrCat(
+        d.indicators()[c.indicator].id,
+        ": the preferred figure of a series moves to a source of another "
+        "kind (reliability grade) at ",
+        Listed(d, c.rows, c.count));
+    out->push_back(Make(WarningCode::kSourceChange, std::move(message),
+                        std::move(c.rows), c.count));
+  }
 }
 
 std::string UnitText(absl::string_view unit, int32_t multiplier) {
@@ -190,7 +202,7 @@ std::string UnitText(absl::string_view unit, int32_t multiplier) {
 
 // Same unit at two powers of ten, or money in two currencies.
 void MixedUnits(const Dataset& d, const std::vector<Item>& items,
-                std::vector<ComparabilityWarning>* out) {
+                SentWarnings* sent, std::vector<ComparabilityWarning>* out) {
   // The first row of each (unit, multiplier), in response order.
   struct Unit {
     absl::string_view unit;
@@ -226,33 +238,44 @@ void MixedUnits(const Dataset& d, const std::vector<Item>& items,
       }
     }
   }
-  if (rows.empty()) return;
+  if (rows.empty() ||
+      !Wanted(sent, WarningCode::kMixedUnits, SentWarnings::kNoIndicator)) {
+    return;
+  }
   const int64_t count = static_cast<int64_t>(rows.size());
-  out->push_back(Make(d, WarningCode::kMixedUnits,
-                      absl::StrCat("values of the same kind in different "
-                                   "units: ",
-                                   absl::StrJoin(names, ", "), " (",
-                                   Listed(d, rows, count), ")"),
-                      rows, count));
+  if (rows.size() > kMaxWarningFigures) rows.resize(kMaxWarningFigures);
+  std::string message = absl::StrCat(
+      "values of the same kind in different units: ",
+      absl::StrJoin(names, ", "), " (", Listed(d, rows, count), ")");
+  out->push_back(
+      Make(WarningCode::kMixedUnits, std::move(message), std::move(rows), count));
 }
 
 void DerivedWithPublished(const Dataset& d, const std::vector<Item>& items,
+                          SentWarnings* sent,
                           std::vector<ComparabilityWarning>* out) {
   const bool published = std::any_of(items.begin(), items.end(),
                                      [](const Item& i) { return !i.derived; });
-  if (!published) return;
+  const bool derived = std::any_of(items.begin(), items.end(),
+                                   [](const Item& i) { return i.derived; });
+  if (!published || !derived ||
+      !Wanted(sent, WarningCode::kDerivedWithPublished,
+              SentWarnings::kNoIndicator)) {
+    return;
+  }
   auto [rows, count] = Select(items, [](const Item& i) { return i.derived; });
-  if (count == 0) return;
-  out->push_back(Make(d, WarningCode::kDerivedWithPublished,
-                      absl::StrCat("derived values (computed by the service, "
-                                   "not published) beside published ones: ",
-                                   Listed(d, rows, count)),
-                      rows, count));
+  std::string message =
+      absl::StrCat("derived values (computed by the service, not published) "
+                   "beside published ones: ",
+                   Listed(d, rows, count));
+  out->push_back(Make(WarningCode::kDerivedWithPublished, std::move(message),
+                      std::move(rows), count));
 }
 
 // A value converted here beside a conversion its own source published
 // (`<indicator>_<currency>`, such as rd_expenditure_usd) at another rate.
 void DifferentRates(const Dataset& d, const std::vector<Item>& items,
+                    SentWarnings* sent,
                     std::vector<ComparabilityWarning>* out) {
   // The published figures in a currency: the only candidates.
   std::vector<const Item*> published;
@@ -284,9 +307,12 @@ void DifferentRates(const Dataset& d, const std::vector<Item>& items,
       const double implied = o.value * std::pow(10.0, from.unit_multiplier) /
                              (p.value * std::pow(10.0, to.unit_multiplier));
       const double gap = v.unit == "USD" ? implied : 1 / implied;
-      if (std::abs(gap - used) / used < 5e-4) continue;
+      if (std::abs(gap - used) / used < 5e-4 ||
+          !Wanted(sent, WarningCode::kDifferentRates, o.indicator)) {
+        continue;
+      }
       out->push_back(Make(
-          d, WarningCode::kDifferentRates,
+          WarningCode::kDifferentRates,
           absl::StrFormat(
               "%s converted here at %.4f %s (%s) is %.4g %s; the same source "
               "published %s = %.4g %s, a rate of %.4f: the two used "
@@ -311,9 +337,16 @@ FigureRef FigureOf(const Dataset& d, uint32_t row) {
   return f;
 }
 
+bool SentWarnings::FirstTime(WarningCode code, uint32_t indicator) {
+  const std::pair<WarningCode, uint32_t> key{code, indicator};
+  if (std::find(sent_.begin(), sent_.end(), key) != sent_.end()) return false;
+  sent_.push_back(key);
+  return true;
+}
+
 std::vector<ComparabilityWarning> FindWarnings(
     const Dataset& d, absl::Span<const uint32_t> rows,
-    const ExpressedValues* expressed) {
+    const ExpressedValues* expressed, SentWarnings* sent) {
   std::vector<Item> items;
   if (expressed != nullptr) {
     items.reserve(expressed->values.size());
@@ -329,20 +362,20 @@ std::vector<ComparabilityWarning> FindWarnings(
   }
   std::vector<ComparabilityWarning> out;
   if (items.size() > 1) {
-    MixedWithinIndicators(d, items, &out);
-    SourceChanges(d, items, &out);
-    MixedUnits(d, items, &out);
-    DerivedWithPublished(d, items, &out);
-    DifferentRates(d, items, &out);
+    MixedWithinIndicators(d, items, sent, &out);
+    SourceChanges(d, items, sent, &out);
+    MixedUnits(d, items, sent, &out);
+    DerivedWithPublished(d, items, sent, &out);
+    DifferentRates(d, items, sent, &out);
   }
   auto listed = [&](WarningCode code, const char* what,
                     const std::vector<uint32_t>& all) {
-    if (all.empty()) return;
+    if (all.empty() || !Wanted(sent, code, SentWarnings::kNoIndicator)) return;
     const int64_t count = static_cast<int64_t>(all.size());
     std::vector<uint32_t> rows(
         all.begin(), all.begin() + std::min(all.size(), kMaxWarningFigures));
-    out.push_back(
-        Make(d, code, absl::StrCat(what, Listed(d, rows, count)), rows, count));
+    std::string message = absl::StrCat(what, Listed(d, rows, count));
+    out.push_back(Make(code, std::move(message), std::move(rows), count));
   };
   if (expressed != nullptr) {
     listed(WarningCode::kNotConverted,

@@ -38,26 +38,44 @@ struct FigureRef {
 };
 
 // The most figures one warning names (`figure_count` says how many it is
-// about), so that a warning never outgrows the response it comes with.
-inline constexpr size_t kMaxWarningFigures = 100;
+// about), so that warnings stay small beside the rows they describe: every
+// observation carries its own status, qualifier and `derived` flag, so a
+// caller finds the rest in the response itself.
+inline constexpr size_t kMaxWarningFigures = 20;
 
 struct ComparabilityWarning {
   WarningCode code;
   std::string message;
-  std::vector<FigureRef> figures;  // The first kMaxWarningFigures.
-  int64_t figure_count = 0;        // All the figures it is about.
+  // The figures it names: observation rows, or (for aggregates, which are
+  // not rows) figure references. At most kMaxWarningFigures in all.
+  std::vector<uint32_t> rows;
+  std::vector<FigureRef> figures;
+  int64_t figure_count = 0;  // All the figures it is about.
 };
 
 // Returns the figure of observation `row`.
 FigureRef FigureOf(const Dataset& dataset, uint32_t row);
 
+// What a stream has warned about already: a stream sends each warning (code
+// and indicator) once, in the first message it applies to.
+class SentWarnings {
+ public:
+  // Returns true the first time for `code` and `indicator` (kNoIndicator
+  // for warnings about the response as a whole).
+  bool FirstTime(WarningCode code, uint32_t indicator);
+  static constexpr uint32_t kNoIndicator = UINT32_MAX;
+
+ private:
+  std::vector<std::pair<WarningCode, uint32_t>> sent_;
+};
+
 // Returns the warnings about observation `rows` (one response, in query
 // order), expressed as in `expressed` if not null (then `rows` are ignored
 // in favour of its values, and its skipped rows are named). Empty when
-// nothing is mixed.
+// nothing is mixed. With `sent`, only the warnings not sent before.
 std::vector<ComparabilityWarning> FindWarnings(
     const Dataset& dataset, absl::Span<const uint32_t> rows,
-    const ExpressedValues* expressed = nullptr);
+    const ExpressedValues* expressed = nullptr, SentWarnings* sent = nullptr);
 
 }  // namespace indicators
 

@@ -228,6 +228,7 @@ absl::StatusOr<Aggregates> AggregateRegions(
          absl::StrCat(target.id, " over ", over,
                       ": not every expected region reported in ",
                       absl::StrJoin(incomplete, ", ")),
+         {},
          std::move(incomplete_figures),
          static_cast<int64_t>(incomplete.size())});
   }

@@ -134,13 +134,14 @@ absl::StatusOr<Page> ServiceCore::SliceIntoPage(std::vector<uint32_t> matches,
 
 absl::StatusOr<ShownRows> ShowRows(const Dataset& dataset,
                                    absl::Span<const uint32_t> rows,
-                                   const ValueOptions& options) {
+                                   const ValueOptions& options,
+                                   SentWarnings* sent) {
   ShownRows out;
   if (!options.empty()) {
     ASSIGN_OR_RETURN(out.expressed, ExpressValues(dataset, rows, options));
   }
-  out.warnings = FindWarnings(dataset, rows,
-                              out.expressed ? &*out.expressed : nullptr);
+  out.warnings = FindWarnings(
+      dataset, rows, out.expressed ? &*out.expressed : nullptr, sent);
   return out;
 }
 

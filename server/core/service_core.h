@@ -54,10 +54,11 @@ struct ShownRows {
 };
 
 // Expresses `rows` as `options` asks (see `ExpressValues`) and finds their
-// warnings (`FindWarnings`).
+// warnings (`FindWarnings`; with `sent`, those of a stream not sent before).
 absl::StatusOr<ShownRows> ShowRows(const Dataset& dataset,
                                    absl::Span<const uint32_t> rows,
-                                   const ValueOptions& options);
+                                   const ValueOptions& options,
+                                   SentWarnings* sent = nullptr);
 
 // A page of observation rows, and how they are shown.
 struct ObservationPage : Page {

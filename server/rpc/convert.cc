@@ -127,10 +127,20 @@ void ToProto(const Dataset& dataset, const ExpressedValue& in,
   out->set_unit_multiplier(in.unit_multiplier);
 }
 
-void ToProto(const ComparabilityWarning& in, v1::ComparabilityWarning* out) {
+void ToProto(const Dataset& dataset, const ComparabilityWarning& in,
+             v1::ComparabilityWarning* out) {
   out->set_code(static_cast<v1::WarningCode>(in.code));
   out->set_message(in.message);
-  out->set_figure_count(in.figure_count);
+  for (uint32_t row : in.rows) {
+    const Observation& o = dataset.observations()[row];
+    v1::ObservationKey* key = out->add_figures();
+    key->set_indicator_id(dataset.indicators()[o.indicator].id);
+    key->set_region_code(dataset.regions()[o.region].code);
+    key->set_period(o.period.ToString());
+    for (uint32_t s : dataset.sources_of(o)) {
+      key->add_source_ids(dataset.sources()[s].id);
+    }
+  }
   for (const FigureRef& f : in.figures) {
     v1::ObservationKey* key = out->add_figures();
     key->set_indicator_id(f.indicator_id);
@@ -138,16 +148,7 @@ void ToProto(const ComparabilityWarning& in, v1::ComparabilityWarning* out) {
     key->set_period(f.period);
     for (const std::string& s : f.source_ids) key->add_source_ids(s);
   }
-}
-
-std::string EncodeWarnings(const std::vector<ComparabilityWarning>& warnings) {
-  if (warnings.empty()) return "";
-  // A message with only the warnings set serializes to exactly their field.
-  v1::QueryObservationsResponse only;
-  for (const ComparabilityWarning& w : warnings) {
-    ToProto(w, only.add_warnings());
-  }
-  return only.SerializeAsString();
+  out->set_figure_count(in.figure_count);
 }
 
 void ToProto(const Aggregates& in, v1::AggregateObservationsResponse* out) {
@@ -186,7 +187,7 @@ void ToProto(const Aggregates& in, v1::AggregateObservationsResponse* out) {
   }
   out->set_dataset_version(d.version());
   for (const ComparabilityWarning& w : in.warnings) {
-    ToProto(w, out->add_warnings());
+    ToProto(d, w, out->add_warnings());
   }
 }
 

@@ -29,10 +29,9 @@ void DerivedFieldsToProto(const Dataset& dataset, uint32_t row,
 // Converts a row as expressed on request (converted value, rate, growth).
 void ToProto(const Dataset& dataset, const ExpressedValue& in,
              v1::Observation* out);
-void ToProto(const ComparabilityWarning& in, v1::ComparabilityWarning* out);
-// Returns `warnings` encoded as the `warnings` field (4) of a
-// QueryObservationsResponse or StreamObservationsResponse, to append to one.
-std::string EncodeWarnings(const std::vector<ComparabilityWarning>& warnings);
+// Converts a warning; its rows name figures of `dataset`.
+void ToProto(const Dataset& dataset, const ComparabilityWarning& in,
+             v1::ComparabilityWarning* out);
 void ToProto(const Aggregates& in, v1::AggregateObservationsResponse* out);
 void ToProto(const Dataset& dataset, const SearchHit& in,
              v1::SearchResult* out);

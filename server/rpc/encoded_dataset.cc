@@ -135,6 +135,8 @@ EncodedDataset::EncodedDataset(std::shared_ptr<const Dataset> dataset,
   for (const indicators::Source& s : d.sources()) {
     source_ids_.push_back(
         MakeFragment(StringField(Obs::kSourceIdsFieldNumber, s.id)));
+    key_source_ids_.push_back(MakeFragment(
+        StringField(v1::ObservationKey::kSourceIdsFieldNumber, s.id)));
   }
   for (const std::string& note : d.notes()) {
     notes_.push_back(MakeFragment(StringField(Obs::kNoteFieldNumber, note)));
@@ -351,6 +353,62 @@ uint8_t* EncodedDataset::WriteObservation(uint32_t row, uint8_t* out) const {
     const std::string& tail = DerivedTail(row);
     std::memcpy(out, tail.data(), tail.size());
     out += tail.size();
+  }
+  return out;
+}
+
+std::string EncodedDataset::Warnings(
+    const std::vector<ComparabilityWarning>& warnings) const {
+  using W = v1::ComparabilityWarning;
+  using Key = v1::ObservationKey;
+  // An ObservationKey shares its first three field numbers with an
+  // Observation, so the observation fragments serve.
+  static_assert(static_cast<int>(Key::kIndicatorIdFieldNumber) ==
+                    static_cast<int>(Obs::kIndicatorIdFieldNumber) &&
+                static_cast<int>(Key::kRegionCodeFieldNumber) ==
+                    static_cast<int>(Obs::kRegionCodeFieldNumber) &&
+                static_cast<int>(Key::kPeriodFieldNumber) ==
+                    static_cast<int>(Obs::kPeriodFieldNumber));
+  std::string out;
+  v1::ComparabilityWarning slow;
+  for (const ComparabilityWarning& w : warnings) {
+    std::string body;
+    if (!w.figures.empty()) {  // Figures that are not rows: the rare way.
+      slow.Clear();
+      ToProto(*dataset_, w, &slow);
+      body = slow.SerializeAsString();
+    } else {
+      body = Int32Field(W::kCodeFieldNumber, static_cast<int32_t>(w.code)) +
+             StringField(W::kMessageFieldNumber, w.message);
+      for (uint32_t row : w.rows) {
+        const Observation& o = dataset_->observations()[row];
+        std::string key;
+        auto append = [&](const Fragment& f) {
+          key.append(f.size_class <= Fragment::kInline
+                         ? reinterpret_cast<const char*>(f.bytes)
+                         : f.long_bytes.data(),
+                     f.size());
+        };
+        append(indicator_ids_[o.indicator]);
+        append(region_codes_[o.region]);
+        uint8_t period[9];
+        key.append(reinterpret_cast<char*>(period),
+                   WritePeriod(o.period, period) - period);
+        for (uint32_t s : dataset_->sources_of(o)) append(key_source_ids_[s]);
+        body += StringField(W::kFiguresFieldNumber, key);
+      }
+      if (w.figure_count != 0) {
+        uint8_t buffer[16];
+        uint8_t* p = CodedOutputStream::WriteVarint32ToArray(
+            Tag(W::kFigureCountFieldNumber, kVarint), buffer);
+        p = CodedOutputStream::WriteVarint64ToArray(
+            static_cast<uint64_t>(w.figure_count), p);
+        body.append(reinterpret_cast<char*>(buffer), p - buffer);
+      }
+    }
+    // Never empty (a warning has a code), so StringField writes it.
+    out += StringField(v1::QueryObservationsResponse::kWarningsFieldNumber,
+                       body);
   }
   return out;
 }

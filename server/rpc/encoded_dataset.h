@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "server/core/comparability.h"
 #include "server/core/dataset.h"
 #include "server/rpc/response_budget.h"
 
@@ -54,6 +55,11 @@ class EncodedDataset {
   absl::StatusOr<grpc::ByteBuffer> QueryPage(
       absl::Span<const uint32_t> rows, absl::string_view next_page_token,
       absl::string_view tail = "") const;
+  // Returns `warnings` as the `warnings` field (4) of a
+  // QueryObservationsResponse or StreamObservationsResponse, to pass as
+  // `tail`; "" for none. Figures named by row are written from fragments.
+  std::string Warnings(const std::vector<ComparabilityWarning>& warnings) const;
+
   // Returns a serialized StreamObservationsResponse of observation `rows`
   // that resumes with `resume_token`, ending with `tail`.
   absl::StatusOr<grpc::ByteBuffer> StreamBatch(
@@ -108,6 +114,7 @@ class EncodedDataset {
   std::vector<Fragment> indicator_ids_, indicator_units_;
   std::vector<Fragment> region_codes_;  // Field 2.
   std::vector<Fragment> source_ids_;    // Field 9, one entry.
+  std::vector<Fragment> key_source_ids_;  // ObservationKey field 4.
   std::vector<Fragment> notes_;         // Field 10; empty for "".
   std::vector<uint32_t> body_sizes_;    // Of each observation row.
   std::vector<std::string> derived_tails_;  // By derived row.

@@ -31,7 +31,7 @@ absl::StatusOr<grpc::ByteBuffer> EncodeRows(const EncodedDataset& encoded,
                                             const ShownRows& shown,
                                             absl::string_view token) {
   if (!shown.expressed) {
-    const std::string warnings = EncodeWarnings(shown.warnings);
+    const std::string warnings = encoded.Warnings(shown.warnings);
     if constexpr (std::is_same_v<Response, v1::QueryObservationsResponse>) {
       return encoded.QueryPage(rows, token, warnings);
     } else {
@@ -50,7 +50,7 @@ absl::StatusOr<grpc::ByteBuffer> EncodeRows(const EncodedDataset& encoded,
     response.set_resume_token(std::string(token));
   }
   for (const ComparabilityWarning& w : shown.warnings) {
-    ToProto(w, response.add_warnings());
+    ToProto(d, w, response.add_warnings());
   }
   return Serialize(response);
 }
@@ -71,7 +71,7 @@ class ObservationBatches final : public MessageSource {
     if (!stream_.Next(batch_size_, &rows_) && sent_any_) return Pull::kEnd;
     sent_any_ = true;
     ASSIGN_OR_RETURN(ShownRows shown,
-                     ShowRows(encoded_->dataset(), rows_, options_));
+                     ShowRows(encoded_->dataset(), rows_, options_, &sent_));
     ASSIGN_OR_RETURN(*message, EncodeRows<v1::StreamObservationsResponse>(
                                    *encoded_, rows_, shown,
                                    stream_.ResumeToken()));
@@ -83,6 +83,7 @@ class ObservationBatches final : public MessageSource {
   std::shared_ptr<const EncodedDataset> encoded_;
   const size_t batch_size_;
   const ValueOptions options_;
+  SentWarnings sent_;  // Each warning goes once per stream.
   std::vector<uint32_t> rows_;
   bool sent_any_ = false;
 };

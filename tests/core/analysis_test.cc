@@ -105,9 +105,7 @@ TEST_F(AnalysisTest, TheSeedsConversionBesideItsOwnPublishedOneWarnsOfTwoRates) 
   for (const auto& w : shown->warnings) {
     if (w.code != WarningCode::kDifferentRates) continue;
     EXPECT_NE(w.message.find("different rates"), std::string::npos);
-    ASSERT_EQ(w.figures.size(), 2u);
-    EXPECT_EQ(w.figures[0].indicator_id, "rd_expenditure");
-    EXPECT_EQ(w.figures[1].indicator_id, "rd_expenditure_usd");
+    EXPECT_EQ(w.rows, (std::vector<uint32_t>{seed, seed_usd}));
   }
   // Without the conversion the two currencies are a unit warning instead.
   auto plain = ShowRows(d(), {seed, seed_usd}, {});
@@ -319,8 +317,10 @@ TEST_F(AnalysisTest, MixedStatusesWarnAndACleanQueryDoesNot) {
   for (const auto& w : mixed->shown.warnings) {
     if (w.code != WarningCode::kMixedStatus) continue;
     EXPECT_NE(w.message.find("estimate"), std::string::npos) << w.message;
-    for (const FigureRef& figure : w.figures) {
-      EXPECT_NE(figure.source_ids, std::vector<std::string>{"S56"});
+    EXPECT_EQ(w.figure_count, static_cast<int64_t>(w.rows.size()));
+    for (uint32_t row : w.rows) {
+      EXPECT_NE(Row(row).status, ObservationStatus::kFinal)
+          << DescribeRow(d(), row);
     }
   }
   f.region_codes = {"CN"};
@@ -382,15 +382,16 @@ TEST_F(AnalysisTest, SearchToleratesATypoAndAMissingWord) {
 }
 
 // A warning about many figures names the first kMaxWarningFigures and counts
-// them all, so that it never outgrows a stream message.
-TEST(ComparabilityTest, AWarningNamesAtMostAHundredFiguresAndCountsThemAll) {
+// them all, so that it stays small beside the rows; a stream sends each
+// warning (code and indicator) once.
+TEST(ComparabilityTest, AWarningNamesAFewFiguresCountsThemAllAndGoesOncePerStream) {
   testing::TempDataset data;
-  std::string rows = data.Read("observations.csv");
+  std::string text = data.Read("observations.csv");
   for (int year = 1800; year < 1950; ++year) {
-    absl::StrAppend(&rows, "rd_expenditure,CN-GD,", year,
+    absl::StrAppend(&text, "rd_expenditure,CN-GD", ",", year,
                     ",1,exact,estimate,S1,\n");
   }
-  data.Write("observations.csv", rows);
+  data.Write("observations.csv", text);
   auto d = LoadDataset(data.dir());
   ASSERT_TRUE(d.ok()) << d.status();
   ServiceCore core(*d, PageTokenCodec("k"));
@@ -404,12 +405,27 @@ TEST(ComparabilityTest, AWarningNamesAtMostAHundredFiguresAndCountsThemAll) {
     return w.code == WarningCode::kMixedStatus;
   });
   ASSERT_NE(mixed, warnings.end());
-  EXPECT_EQ(mixed->figures.size(), kMaxWarningFigures);
+  EXPECT_EQ(mixed->rows.size(), kMaxWarningFigures);
   EXPECT_GE(mixed->figure_count, 150);
   EXPECT_NE(mixed->message.find(absl::StrCat(" and ", mixed->figure_count - 3,
                                              " more")),
             std::string::npos)
       << mixed->message;
+
+  // Two messages of one stream with the same mix: the second does not
+  // repeat the warning.
+  SentWarnings sent;
+  const std::vector<uint32_t>& rows = page->items;
+  auto first = FindWarnings(**d, rows, nullptr, &sent);
+  auto second = FindWarnings(**d, rows, nullptr, &sent);
+  auto has_mixed = [](const std::vector<ComparabilityWarning>& w) {
+    return std::any_of(w.begin(), w.end(), [](const auto& x) {
+      return x.code == WarningCode::kMixedStatus;
+    });
+  };
+  EXPECT_TRUE(has_mixed(first));
+  EXPECT_FALSE(has_mixed(second));
+  EXPECT_TRUE(has_mixed(FindWarnings(**d, rows)));
 }
 
 }  // namespace

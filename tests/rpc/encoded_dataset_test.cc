@@ -71,9 +71,9 @@ TEST_F(EncodedDatasetTest, QueryPageMatchesProtobufSerialization) {
       FindWarnings(*dataset_, rows);
   ASSERT_GE(warnings.size(), 3u);
   for (const ComparabilityWarning& w : warnings) {
-    ToProto(w, expected.add_warnings());
+    ToProto(*dataset_, w, expected.add_warnings());
   }
-  EXPECT_EQ(Bytes(encoded_->QueryPage(rows, "token", EncodeWarnings(warnings))),
+  EXPECT_EQ(Bytes(encoded_->QueryPage(rows, "token", encoded_->Warnings(warnings))),
             expected.SerializeAsString());
 }
 

@@ -47,24 +47,30 @@ std::vector<std::string> Variants(const std::string& word) {
   return out;
 }
 
-// Damerau-Levenshtein distance (adjacent transpositions), capped at 3.
+// Damerau-Levenshtein distance (adjacent transpositions), capped at 3:
+// three rolling rows on the stack, since words are short.
 int EditDistance(absl::string_view a, absl::string_view b) {
-  if (a.size() > b.size() + 2 || b.size() > a.size() + 2) return 3;
-  std::vector<std::vector<int>> d(a.size() + 1,
-                                  std::vector<int>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = static_cast<int>(i);
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = static_cast<int>(j);
+  constexpr size_t kLongest = 63;
+  if (a.size() > b.size() + 2 || b.size() > a.size() + 2 ||
+      b.size() > kLongest) {
+    return 3;
+  }
+  std::array<int, kLongest + 1> before{}, previous{}, current{};
+  for (size_t j = 0; j <= b.size(); ++j) previous[j] = static_cast<int>(j);
   for (size_t i = 1; i <= a.size(); ++i) {
+    current[0] = static_cast<int>(i);
     for (size_t j = 1; j <= b.size(); ++j) {
       const int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
-                          d[i - 1][j - 1] + cost});
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1,
+                             previous[j - 1] + cost});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        current[j] = std::min(current[j], before[j - 2] + 1);
       }
     }
+    before = previous;
+    previous = current;
   }
-  return std::min(d[a.size()][b.size()], 3);
+  return std::min(previous[b.size()], 3);
 }
 
 // How well query word `q` matches entry word `w`: 1, 0.8, 0.6 or 0.

@@ -27,6 +27,7 @@ struct Item {
 // is all the lookup needed.
 struct IndicatorSummary {
   uint32_t indicator;
+  uint32_t first_row;     // Its first row in the response.
   uint32_t statuses = 0;  // Bit per ObservationStatus.
   bool exact = false;
   bool hedged = false;
@@ -82,7 +83,7 @@ std::vector<IndicatorSummary> Summarize(const Dataset& d,
                             return s.indicator == o.indicator;
                           }) -
              out.begin();
-      if (last == out.size()) out.push_back({o.indicator});
+      if (last == out.size()) out.push_back({o.indicator, item.row});
     }
     IndicatorSummary& s = out[last];
     s.statuses |= 1u << static_cast<int>(o.status);
@@ -93,9 +94,10 @@ std::vector<IndicatorSummary> Summarize(const Dataset& d,
 
 // Statuses and qualifiers mixed within one indicator.
 void MixedWithinIndicators(const Dataset& d, const std::vector<Item>& items,
+                           const std::vector<IndicatorSummary>& summaries,
                            SentWarnings* sent,
                            std::vector<ComparabilityWarning>* out) {
-  for (const IndicatorSummary& s : Summarize(d, items)) {
+  for (const IndicatorSummary& s : summaries) {
     const std::string& id = d.indicators()[s.indicator].id;
     if ((s.statuses & (s.statuses - 1)) != 0 &&  // More than one bit.
         Wanted(sent, WarningCode::kMixedStatus, s.indicator)) {
@@ -164,9 +166,19 @@ void SourceChanges(const Dataset& d, const std::vector<Item>& items,
   std::vector<Changes> by_indicator;
   const Observation* previous = nullptr;
   uint32_t previous_row = 0;
+  // An indicator whose change this stream has reported is not looked at.
+  uint32_t skipped = SentWarnings::kNoIndicator;
   for (const Item& item : items) {
     if (item.derived) continue;
     const Observation& o = d.observations()[item.row];
+    if (o.indicator == skipped) continue;
+    if (sent != nullptr && (previous == nullptr ||
+                            previous->indicator != o.indicator) &&
+        sent->Contains(WarningCode::kSourceChange, o.indicator)) {
+      skipped = o.indicator;
+      previous = nullptr;
+      continue;
+    }
     const bool same_series = previous != nullptr &&
                              previous->indicator == o.indicator &&
                              previous->region == o.region;
@@ -200,9 +212,12 @@ std::string UnitText(absl::string_view unit, int32_t multiplier) {
                          : absl::StrCat(unit, " x 10^", multiplier);
 }
 
-// Same unit at two powers of ten, or money in two currencies.
+// Same unit at two powers of ten, or money in two currencies. As published,
+// an indicator has one unit, so its summary's first row stands for it.
 void MixedUnits(const Dataset& d, const std::vector<Item>& items,
-                SentWarnings* sent, std::vector<ComparabilityWarning>* out) {
+                const std::vector<IndicatorSummary>& summaries,
+                bool expressed, SentWarnings* sent,
+                std::vector<ComparabilityWarning>* out) {
   // The first row of each (unit, multiplier), in response order.
   struct Unit {
     absl::string_view unit;
@@ -210,22 +225,24 @@ void MixedUnits(const Dataset& d, const std::vector<Item>& items,
     uint32_t row;
   };
   std::vector<Unit> units;
-  for (const Item& item : items) {
-    Unit u{"", 0, item.row};
-    if (item.expressed != nullptr) {
-      u.unit = item.expressed->unit;
-      u.multiplier = item.expressed->unit_multiplier;
-    } else {
-      const Indicator& i = d.indicators()[d.observations()[item.row].indicator];
-      u.unit = i.unit;
-      u.multiplier = i.unit_multiplier;
-    }
+  auto add = [&](Unit u) {
     if (std::none_of(units.begin(), units.end(), [&](const Unit& x) {
           return x.unit == u.unit && x.multiplier == u.multiplier;
         })) {
       units.push_back(u);
     }
+  };
+  if (expressed) {
+    for (const Item& item : items) {
+      add({item.expressed->unit, item.expressed->unit_multiplier, item.row});
+    }
+  } else {
+    for (const IndicatorSummary& s : summaries) {
+      const Indicator& i = d.indicators()[s.indicator];
+      add({i.unit, i.unit_multiplier, s.first_row});
+    }
   }
+  if (units.size() < 2) return;
   std::vector<uint32_t> rows;
   std::vector<std::string> names;
   for (const Unit& a : units) {
@@ -337,6 +354,12 @@ FigureRef FigureOf(const Dataset& d, uint32_t row) {
   return f;
 }
 
+bool SentWarnings::Contains(WarningCode code, uint32_t indicator) const {
+  return std::find(sent_.begin(), sent_.end(),
+                   std::pair<WarningCode, uint32_t>{code, indicator}) !=
+         sent_.end();
+}
+
 bool SentWarnings::FirstTime(WarningCode code, uint32_t indicator) {
   const std::pair<WarningCode, uint32_t> key{code, indicator};
   if (std::find(sent_.begin(), sent_.end(), key) != sent_.end()) return false;
@@ -362,11 +385,12 @@ std::vector<ComparabilityWarning> FindWarnings(
   }
   std::vector<ComparabilityWarning> out;
   if (items.size() > 1) {
-    MixedWithinIndicators(d, items, sent, &out);
+    const std::vector<IndicatorSummary> summaries = Summarize(d, items);
+    MixedWithinIndicators(d, items, summaries, sent, &out);
     SourceChanges(d, items, sent, &out);
-    MixedUnits(d, items, sent, &out);
+    MixedUnits(d, items, summaries, expressed != nullptr, sent, &out);
     DerivedWithPublished(d, items, sent, &out);
-    DifferentRates(d, items, sent, &out);
+    if (expressed != nullptr) DifferentRates(d, items, sent, &out);
   }
   auto listed = [&](WarningCode code, const char* what,
                     const std::vector<uint32_t>& all) {

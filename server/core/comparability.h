@@ -63,6 +63,7 @@ class SentWarnings {
   // Returns true the first time for `code` and `indicator` (kNoIndicator
   // for warnings about the response as a whole).
   bool FirstTime(WarningCode code, uint32_t indicator);
+  bool Contains(WarningCode code, uint32_t indicator) const;
   static constexpr uint32_t kNoIndicator = UINT32_MAX;
 
  private:

@@ -381,21 +381,27 @@ std::string EncodedDataset::Warnings(
       body = Int32Field(W::kCodeFieldNumber, static_cast<int32_t>(w.code)) +
              StringField(W::kMessageFieldNumber, w.message);
       for (uint32_t row : w.rows) {
+        // Each key: tag, length, then its fields from the fragments.
         const Observation& o = dataset_->observations()[row];
-        std::string key;
-        auto append = [&](const Fragment& f) {
-          key.append(f.size_class <= Fragment::kInline
-                         ? reinterpret_cast<const char*>(f.bytes)
-                         : f.long_bytes.data(),
-                     f.size());
-        };
-        append(indicator_ids_[o.indicator]);
-        append(region_codes_[o.region]);
-        uint8_t period[9];
-        key.append(reinterpret_cast<char*>(period),
-                   WritePeriod(o.period, period) - period);
-        for (uint32_t s : dataset_->sources_of(o)) append(key_source_ids_[s]);
-        body += StringField(W::kFiguresFieldNumber, key);
+        size_t size = indicator_ids_[o.indicator].size() +
+                      region_codes_[o.region].size() + 2 +
+                      PeriodLength(o.period);
+        for (uint32_t s : dataset_->sources_of(o)) {
+          size += key_source_ids_[s].size();
+        }
+        const size_t at = body.size();
+        body.resize(at + 1 + 5 + size + kSlack);
+        uint8_t* p = reinterpret_cast<uint8_t*>(body.data()) + at;
+        *p++ = Tag(W::kFiguresFieldNumber, kLengthDelimited);
+        p = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(size),
+                                                    p);
+        p = Write(indicator_ids_[o.indicator], p);
+        p = Write(region_codes_[o.region], p);
+        p = WritePeriod(o.period, p);
+        for (uint32_t s : dataset_->sources_of(o)) {
+          p = Write(key_source_ids_[s], p);
+        }
+        body.resize(p - reinterpret_cast<uint8_t*>(body.data()));
       }
       if (w.figure_count != 0) {
         uint8_t buffer[16];

@@ -40,8 +40,8 @@ void Run(const uint8_t* data, size_t size, Handler handler) {
   if (!request.ParseFromArray(data, static_cast<int>(size))) return;
   DatasetManager& datasets = Datasets();
   const auto snapshot = datasets.Current();
-  const indicators::rpc::Call call{*snapshot, datasets, 1000,
-                                   [] { return false; }};
+  const auto never_cancelled = [] { return false; };
+  const indicators::rpc::Call call{*snapshot, datasets, 1000, never_cancelled};
   auto bytes = handler(call, request);
   if (!bytes.ok()) {
     const absl::StatusCode code = bytes.status().code();

@@ -15,12 +15,7 @@ namespace {
 // The most figures a message names (the warning lists more).
 constexpr size_t kNamedInMessage = 3;
 
-// One row of the response with the unit it is shown in.
-struct Item {
-  uint32_t row;
-  const ExpressedValue* expressed;  // Null when shown as published.
-  bool derived;                     // Computed by the service.
-};
+using Item = WarningItem;
 
 // What one indicator's items mix. A response holds few indicators, and its
 // rows come grouped by indicator, so a short list with the last one cached
@@ -370,7 +365,9 @@ bool SentWarnings::FirstTime(WarningCode code, uint32_t indicator) {
 std::vector<ComparabilityWarning> FindWarnings(
     const Dataset& d, absl::Span<const uint32_t> rows,
     const ExpressedValues* expressed, SentWarnings* sent) {
-  std::vector<Item> items;
+  std::vector<Item> local;
+  std::vector<Item>& items = sent != nullptr ? sent->scratch() : local;
+  items.clear();
   if (expressed != nullptr) {
     items.reserve(expressed->values.size());
     for (const ExpressedValue& v : expressed->values) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/types/span.h"
@@ -56,10 +57,21 @@ struct ComparabilityWarning {
 // Returns the figure of observation `row`.
 FigureRef FigureOf(const Dataset& dataset, uint32_t row);
 
+// One row of a response as the warnings see it, with the unit it is shown
+// in.
+struct WarningItem {
+  uint32_t row;
+  const ExpressedValue* expressed;  // Null when shown as published.
+  bool derived;                     // Computed by the service.
+};
+
 // What a stream has warned about already: a stream sends each warning (code
-// and indicator) once, in the first message it applies to.
+// and indicator) once, in the first message it applies to. It also keeps the
+// per-message scratch, so that a stream allocates it once.
 class SentWarnings {
  public:
+  std::vector<WarningItem>& scratch() { return scratch_; }
+
   // Returns true the first time for `code` and `indicator` (kNoIndicator
   // for warnings about the response as a whole).
   bool FirstTime(WarningCode code, uint32_t indicator);
@@ -68,6 +80,7 @@ class SentWarnings {
 
  private:
   std::vector<std::pair<WarningCode, uint32_t>> sent_;
+  std::vector<WarningItem> scratch_;
 };
 
 // Returns the warnings about observation `rows` (one response, in query

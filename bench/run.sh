@@ -33,7 +33,7 @@ if ((build)); then
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DINDICATORS_BUILD_TESTS=OFF >/dev/null
   cmake --build "$build_dir" -j "$(nproc)" --target indicators-server \
     indicators-floor-server indicators-loadgen indicators-datagen indicators-admin \
-    indicators-metrics-cost >/dev/null
+    indicators-metrics-cost indicators-warnings-cost >/dev/null
 fi
 server=$build_dir/server/indicators-server
 floor=$build_dir/bench/indicators-floor-server
@@ -161,6 +161,20 @@ if [ -x "$cost" ]; then
   if [ -n "$ns" ] && [ -n "$point_rate" ]; then
     echo "Counting one call costs $ns ns of CPU: $(awk -v n="$ns" -v r="$point_rate" 'BEGIN{printf "%.2f", n*r/1e7}')% of a point query's time per call on the server's core."
   fi
+fi
+# What comparability warnings cost a 100-row page, in process: a page that
+# mixes nothing and one that mixes everything (the synthetic data's), beside
+# encoding the page.
+warnings_cost=$build_dir/bench/indicators-warnings-cost
+if [ -x "$warnings_cost" ]; then
+  for data in innovation "${sizes[0]}"; do
+    if [ "$data" = innovation ]; then env=(); label="innovation test data"
+    else env=(INDICATORS_BENCH_DATA="$data_dir/$data"); label="synthetic $data"; fi
+    env "${env[@]}" $cpu_server "$warnings_cost" --benchmark_min_time=0.2 2>/dev/null |
+      awk -v label="$label" '/^BM_/ {t[$1]=$4} END {
+        printf "Warnings of a 100-row page (%s): %s ns clean, %s ns mixed; encoding the page %s ns.\n",
+          label, t["BM_WarningsOfACleanPage"], t["BM_WarningsOfAMixedPage"], t["BM_EncodePage"]}'
+  done
 fi
 echo
 echo "## Loading and memory"

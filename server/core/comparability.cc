@@ -138,6 +138,12 @@ void MixedWithinIndicators(const Dataset& d, const std::vector<Item>& items,
   }
 }
 
+// The kind of source a grade stands for: an official text (the body's own
+// page or a mirror of it), an aggregator's transcription, news, or unverified.
+Reliability KindOf(Reliability grade) {
+  return std::min(grade, Reliability::kOfficialMirror);
+}
+
 bool ShareASource(const Dataset& d, uint32_t a, uint32_t b) {
   absl::Span<const uint32_t> x = d.sources_of(d.observations()[a]);
   absl::Span<const uint32_t> y = d.sources_of(d.observations()[b]);
@@ -148,8 +154,9 @@ bool ShareASource(const Dataset& d, uint32_t a, uint32_t b) {
 }
 
 // Within each series, the preferred (first) published figure of consecutive
-// periods moves to a source of another grade with no source in common. One
-// warning per indicator, naming the first figure after each change.
+// periods moves to another kind of source (`KindOf`) with no source in
+// common. One warning per indicator, naming the first figure after each
+// change.
 void SourceChanges(const Dataset& d, const std::vector<Item>& items,
                    SentWarnings* sent,
                    std::vector<ComparabilityWarning>* out) {
@@ -178,7 +185,7 @@ void SourceChanges(const Dataset& d, const std::vector<Item>& items,
                              previous->indicator == o.indicator &&
                              previous->region == o.region;
     if (same_series && previous->period == o.period) continue;  // Not first.
-    if (same_series && previous->reliability != o.reliability &&
+    if (same_series && KindOf(previous->reliability) != KindOf(o.reliability) &&
         !ShareASource(d, previous_row, item.row)) {
       if (by_indicator.empty() || by_indicator.back().indicator != o.indicator) {
         by_indicator.push_back({o.indicator, {}, 0});
@@ -194,8 +201,8 @@ void SourceChanges(const Dataset& d, const std::vector<Item>& items,
     if (!Wanted(sent, WarningCode::kSourceChange, c.indicator)) continue;
     std::string message = absl::StrCat(
         d.indicators()[c.indicator].id,
-        ": the preferred figure of a series moves to a source of another "
-        "kind (reliability grade) at ",
+        ": the preferred figure of a series moves to another kind of source "
+        "(official text, aggregator, news, unverified) at ",
         Listed(d, c.rows, c.count));
     out->push_back(Make(WarningCode::kSourceChange, std::move(message),
                         std::move(c.rows), c.count));
@@ -355,6 +362,12 @@ bool SentWarnings::Contains(WarningCode code, uint32_t indicator) const {
          sent_.end();
 }
 
+bool SentWarnings::Covers(uint32_t indicator) const {
+  return Contains(WarningCode::kMixedStatus, indicator) &&
+         Contains(WarningCode::kInexactQualifier, indicator) &&
+         Contains(WarningCode::kSourceChange, indicator);
+}
+
 bool SentWarnings::FirstTime(WarningCode code, uint32_t indicator) {
   const std::pair<WarningCode, uint32_t> key{code, indicator};
   if (std::find(sent_.begin(), sent_.end(), key) != sent_.end()) return false;
@@ -376,7 +389,18 @@ std::vector<ComparabilityWarning> FindWarnings(
     }
   } else {
     items.reserve(rows.size());
+    // In a stream, an indicator whose own warnings have all gone is
+    // represented by the first row of each run (for the response-wide
+    // checks: units, derived beside published); its other rows are skipped.
+    uint32_t indicator = SentWarnings::kNoIndicator;
+    bool covered = false;
     for (uint32_t row : rows) {
+      const uint32_t i = d.observations()[row].indicator;
+      if (i == indicator && covered) continue;
+      if (i != indicator) {
+        indicator = i;
+        covered = sent != nullptr && sent->Covers(i);
+      }
       items.push_back({row, nullptr, d.is_derived_row(row)});
     }
   }

@@ -76,6 +76,10 @@ class SentWarnings {
   // for warnings about the response as a whole).
   bool FirstTime(WarningCode code, uint32_t indicator);
   bool Contains(WarningCode code, uint32_t indicator) const;
+  // True once every warning about one indicator's own figures (statuses,
+  // qualifiers, source changes) has been sent: its rows need no more looking
+  // at.
+  bool Covers(uint32_t indicator) const;
   static constexpr uint32_t kNoIndicator = UINT32_MAX;
 
  private:

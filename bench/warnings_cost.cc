@@ -29,11 +29,11 @@ struct Fixture {
 const Fixture& Data() {
   static const Fixture* fixture = [] {
     const char* dir = std::getenv("INDICATORS_BENCH_DATA");
-    auto d = indicators::LoadDataset(dir != nullptr ? dir
-                                                    : INDICATORS_TEST_DATA);
+    auto d =
+        indicators::LoadDataset(dir != nullptr ? dir : INDICATORS_TEST_DATA);
     if (!d.ok()) std::abort();
-    auto* f = new Fixture{*d, std::make_unique<indicators::rpc::EncodedDataset>(*d),
-                          {}, {}};
+    auto* f = new Fixture{
+        *d, std::make_unique<indicators::rpc::EncodedDataset>(*d), {}, {}};
     indicators::ServiceCore core(*d, indicators::PageTokenCodec("k"));
     const bool synthetic = dir != nullptr;
     ObservationFilter mixed;

@@ -265,9 +265,9 @@ int main(int argc, char** argv) {
       "%zu regions, %zu sources, %zu observations; loaded in %.3fs, serving "
       "%.3fs after start\n",
       (*server)->address().c_str(), d.version().c_str(),
-      (*source)->Describe().c_str(), size_t{d.published_indicator_count()}, d.regions().size(),
-      d.sources().size(), size_t{d.published_observation_count()},
-      absl::ToDoubleSeconds(load_time),
+      (*source)->Describe().c_str(), size_t{d.published_indicator_count()},
+      d.regions().size(), d.sources().size(),
+      size_t{d.published_observation_count()}, absl::ToDoubleSeconds(load_time),
       absl::ToDoubleSeconds(absl::Now() - start));
   if ((*server)->metrics_port() != 0) {
     const std::string& listen = options.metrics_listen;

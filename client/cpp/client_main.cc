@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <optional>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -132,13 +132,15 @@ constexpr char kUsage[] =
     "first\n"
     "  info                       dataset version, counts and coverage\n"
     "  reload                     reload the server's dataset (admin token)\n"
-    "  watch                      print changes as they are loaded (filter flags,\n"
+    "  watch                      print changes as they are loaded (filter "
+    "flags,\n"
     "                             --from_revision, --snapshot); stop with ^C\n"
     "  ingest FILE                add or revise the observations of FILE (the\n"
     "                             bundled observations.csv layout; write "
     "token)\n"
     "  search TEXT                find indicators, regions and sources\n"
-    "  aggregate                  sum (or ratio of sums) of --indicators=ID over\n"
+    "  aggregate                  sum (or ratio of sums) of --indicators=ID "
+    "over\n"
     "                             --parent's regions or --regions, per period\n"
     "Example: indicators-client query --regions=CN-GD --from=2023 --to=2023\n"
     "         indicators-client query --indicators=rd_expenditure "
@@ -710,7 +712,8 @@ int RunCommand(const std::vector<char*>& args, const IndicatorClient& client,
     *request.mutable_filter() = FilterFromFlags();
     request.set_start_revision(absl::GetFlag(FLAGS_from_revision));
     request.set_initial_snapshot(absl::GetFlag(FLAGS_snapshot));
-    if (out.format == Format::kCsv) os << indicators::client::ObservationCsvHeader();
+    if (out.format == Format::kCsv)
+      os << indicators::client::ObservationCsvHeader();
     absl::Status status = client.WatchObservations(
         request, [&](const v1::WatchObservationsResponse& message) {
           switch (out.format) {

@@ -120,8 +120,8 @@ std::string ObservationLine(const v1::Observation& o) {
                     " ",
                     c.original_unit_multiplier() == 0
                         ? c.original_unit()
-                        : absl::StrCat("10^", c.original_unit_multiplier(),
-                                       " ", c.original_unit()));
+                        : absl::StrCat("10^", c.original_unit_multiplier(), " ",
+                                       c.original_unit()));
     if (c.has_rate()) {
       absl::StrAppend(&line, " at ", NumberText(c.rate().value()), " ",
                       c.rate().unit(), " (", c.rate().indicator_id(), " ",
@@ -137,8 +137,8 @@ std::string SearchResultLine(const v1::SearchResult& r) {
   std::string kind, id, name;
   switch (r.item_case()) {
     case v1::SearchResult::kIndicator:
-      kind = r.indicator().has_derivation() ? "indicator (derived)"
-                                            : "indicator";
+      kind =
+          r.indicator().has_derivation() ? "indicator (derived)" : "indicator";
       id = r.indicator().id();
       name = r.indicator().name();
       break;

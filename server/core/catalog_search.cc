@@ -61,8 +61,8 @@ int EditDistance(absl::string_view a, absl::string_view b) {
     current[0] = static_cast<int>(i);
     for (size_t j = 1; j <= b.size(); ++j) {
       const int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1,
-                             previous[j - 1] + cost});
+      current[j] = std::min(
+          {previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost});
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
         current[j] = std::min(current[j], before[j - 2] + 1);
       }
@@ -134,9 +134,9 @@ absl::StatusOr<std::vector<SearchHit>> SearchCatalog(const Dataset& d,
     return InvalidField(reason::kMissingField, "query",
                         "has no words to search for");
   }
-  const size_t limit =
-      max_results == 0 ? kDefaultSearchResults
-                       : std::min(max_results, kMaxSearchResults);
+  const size_t limit = max_results == 0
+                           ? kDefaultSearchResults
+                           : std::min(max_results, kMaxSearchResults);
   std::vector<SearchHit> hits;
   auto consider = [&](CatalogKind kind, uint32_t index,
                       const std::vector<Field>& fields) {
@@ -165,10 +165,9 @@ absl::StatusOr<std::vector<SearchHit>> SearchCatalog(const Dataset& d,
               {Words(x.publisher), 1},
               {Words(x.title), 1}});
   }
-  std::stable_sort(hits.begin(), hits.end(),
-                   [](const SearchHit& a, const SearchHit& b) {
-                     return a.score > b.score;
-                   });
+  std::stable_sort(
+      hits.begin(), hits.end(),
+      [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; });
   if (hits.size() > limit) hits.resize(limit);
   return hits;
 }

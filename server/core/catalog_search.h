@@ -31,8 +31,8 @@ struct SearchHit {
 // Returns the best `max_results` entries (0: the default; above the maximum:
 // clamped) for `query`, best first; ties in table order (indicators, regions,
 // sources). Each query word scores its best match in an entry: the same word
-// (or a synonym: "r&d", "rd", "research and development") 1, a word it begins 0.8, one
-// or two letters off 0.6, weighted 3 in ids, codes and names and 1 in
+// (or a synonym: "r&d", "rd", "research and development") 1, a word it begins
+// 0.8, one or two letters off 0.6, weighted 3 in ids, codes and names and 1 in
 // descriptions, publishers and titles; an entry that matches every word
 // scores half again. An entry must match at least one word. INVALID_ARGUMENT
 // for an empty or too long query or a negative `max_results`.

@@ -98,14 +98,14 @@ void MixedWithinIndicators(const Dataset& d, const std::vector<Item>& items,
         Wanted(sent, WarningCode::kMixedStatus, s.indicator)) {
       std::vector<std::string> names;
       ObservationStatus best = ObservationStatus::kEstimate;
-      for (auto status : {ObservationStatus::kEstimate,
-                          ObservationStatus::kPreliminary,
-                          ObservationStatus::kFinal}) {
+      for (auto status :
+           {ObservationStatus::kEstimate, ObservationStatus::kPreliminary,
+            ObservationStatus::kFinal}) {
         if (s.statuses & (1u << static_cast<int>(status))) best = status;
       }
-      for (auto status : {ObservationStatus::kFinal,
-                          ObservationStatus::kPreliminary,
-                          ObservationStatus::kEstimate}) {
+      for (auto status :
+           {ObservationStatus::kFinal, ObservationStatus::kPreliminary,
+            ObservationStatus::kEstimate}) {
         if (s.statuses & (1u << static_cast<int>(status))) {
           names.push_back(std::string(StatusName(status)));
         }
@@ -114,10 +114,9 @@ void MixedWithinIndicators(const Dataset& d, const std::vector<Item>& items,
         const Observation& o = d.observations()[item.row];
         return o.indicator == s.indicator && o.status != best;
       });
-      std::string message =
-          absl::StrCat(id, " mixes ", absl::StrJoin(names, ", "),
-                       " figures; not ", StatusName(best), ": ",
-                       Listed(d, rows, count));
+      std::string message = absl::StrCat(
+          id, " mixes ", absl::StrJoin(names, ", "), " figures; not ",
+          StatusName(best), ": ", Listed(d, rows, count));
       out->push_back(Make(WarningCode::kMixedStatus, std::move(message),
                           std::move(rows), count));
     }
@@ -158,8 +157,7 @@ bool ShareASource(const Dataset& d, uint32_t a, uint32_t b) {
 // common. One warning per indicator, naming the first figure after each
 // change.
 void SourceChanges(const Dataset& d, const std::vector<Item>& items,
-                   SentWarnings* sent,
-                   std::vector<ComparabilityWarning>* out) {
+                   SentWarnings* sent, std::vector<ComparabilityWarning>* out) {
   struct Changes {
     uint32_t indicator;
     std::vector<uint32_t> rows;
@@ -174,8 +172,8 @@ void SourceChanges(const Dataset& d, const std::vector<Item>& items,
     if (item.derived) continue;
     const Observation& o = d.observations()[item.row];
     if (o.indicator == skipped) continue;
-    if (sent != nullptr && (previous == nullptr ||
-                            previous->indicator != o.indicator) &&
+    if (sent != nullptr &&
+        (previous == nullptr || previous->indicator != o.indicator) &&
         sent->Contains(WarningCode::kSourceChange, o.indicator)) {
       skipped = o.indicator;
       previous = nullptr;
@@ -187,7 +185,8 @@ void SourceChanges(const Dataset& d, const std::vector<Item>& items,
     if (same_series && previous->period == o.period) continue;  // Not first.
     if (same_series && KindOf(previous->reliability) != KindOf(o.reliability) &&
         !ShareASource(d, previous_row, item.row)) {
-      if (by_indicator.empty() || by_indicator.back().indicator != o.indicator) {
+      if (by_indicator.empty() ||
+          by_indicator.back().indicator != o.indicator) {
         by_indicator.push_back({o.indicator, {}, 0});
       }
       Changes& c = by_indicator.back();
@@ -217,9 +216,8 @@ std::string UnitText(absl::string_view unit, int32_t multiplier) {
 // Same unit at two powers of ten, or money in two currencies. As published,
 // an indicator has one unit, so its summary's first row stands for it.
 void MixedUnits(const Dataset& d, const std::vector<Item>& items,
-                const std::vector<IndicatorSummary>& summaries,
-                bool expressed, SentWarnings* sent,
-                std::vector<ComparabilityWarning>* out) {
+                const std::vector<IndicatorSummary>& summaries, bool expressed,
+                SentWarnings* sent, std::vector<ComparabilityWarning>* out) {
   // The first row of each (unit, multiplier), in response order.
   struct Unit {
     absl::string_view unit;
@@ -266,8 +264,8 @@ void MixedUnits(const Dataset& d, const std::vector<Item>& items,
   std::string message = absl::StrCat(
       "values of the same kind in different units: ",
       absl::StrJoin(names, ", "), " (", Listed(d, rows, count), ")");
-  out->push_back(
-      Make(WarningCode::kMixedUnits, std::move(message), std::move(rows), count));
+  out->push_back(Make(WarningCode::kMixedUnits, std::move(message),
+                      std::move(rows), count));
 }
 
 void DerivedWithPublished(const Dataset& d, const std::vector<Item>& items,
@@ -283,10 +281,10 @@ void DerivedWithPublished(const Dataset& d, const std::vector<Item>& items,
     return;
   }
   auto [rows, count] = Select(items, [](const Item& i) { return i.derived; });
-  std::string message =
-      absl::StrCat("derived values (computed by the service, not published) "
-                   "beside published ones: ",
-                   Listed(d, rows, count));
+  std::string message = absl::StrCat(
+      "derived values (computed by the service, not published) "
+      "beside published ones: ",
+      Listed(d, rows, count));
   out->push_back(Make(WarningCode::kDerivedWithPublished, std::move(message),
                       std::move(rows), count));
 }
@@ -316,9 +314,9 @@ void DifferentRates(const Dataset& d, const std::vector<Item>& items,
     for (const Item* other : published) {
       const Observation& p = d.observations()[other->row];
       const Indicator& to = d.indicators()[p.indicator];
-      if (to.id != published_id || to.unit != v.unit ||
-          p.region != o.region || p.period != o.period ||
-          !ShareASource(d, item.row, other->row) || p.value == 0) {
+      if (to.id != published_id || to.unit != v.unit || p.region != o.region ||
+          p.period != o.period || !ShareASource(d, item.row, other->row) ||
+          p.value == 0) {
         continue;
       }
       const double used = d.observations()[*v.rate_row].value;
@@ -350,8 +348,10 @@ void DifferentRates(const Dataset& d, const std::vector<Item>& items,
 
 FigureRef FigureOf(const Dataset& d, uint32_t row) {
   const Observation& o = d.observations()[row];
-  FigureRef f{d.indicators()[o.indicator].id, d.regions()[o.region].code,
-              o.period.ToString(), {}};
+  FigureRef f{d.indicators()[o.indicator].id,
+              d.regions()[o.region].code,
+              o.period.ToString(),
+              {}};
   for (uint32_t s : d.sources_of(o)) f.source_ids.push_back(d.sources()[s].id);
   return f;
 }
@@ -375,17 +375,18 @@ bool SentWarnings::FirstTime(WarningCode code, uint32_t indicator) {
   return true;
 }
 
-std::vector<ComparabilityWarning> FindWarnings(
-    const Dataset& d, absl::Span<const uint32_t> rows,
-    const ExpressedValues* expressed, SentWarnings* sent) {
+std::vector<ComparabilityWarning> FindWarnings(const Dataset& d,
+                                               absl::Span<const uint32_t> rows,
+                                               const ExpressedValues* expressed,
+                                               SentWarnings* sent) {
   std::vector<Item> local;
   std::vector<Item>& items = sent != nullptr ? sent->scratch() : local;
   items.clear();
   if (expressed != nullptr) {
     items.reserve(expressed->values.size());
     for (const ExpressedValue& v : expressed->values) {
-      items.push_back({v.row, &v,
-                       d.is_derived_row(v.row) || v.previous_row.has_value()});
+      items.push_back(
+          {v.row, &v, d.is_derived_row(v.row) || v.previous_row.has_value()});
     }
   } else {
     items.reserve(rows.size());

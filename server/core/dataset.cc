@@ -126,8 +126,9 @@ std::optional<uint32_t> Dataset::preferred_row(uint32_t indicator,
                                                uint32_t region,
                                                Period period) const {
   absl::Span<const Series> series = series_of(indicator);
-  auto s = std::partition_point(series.begin(), series.end(),
-                                [&](const Series& x) { return x.region < region; });
+  auto s =
+      std::partition_point(series.begin(), series.end(),
+                           [&](const Series& x) { return x.region < region; });
   if (s == series.end() || s->region != region) return std::nullopt;
   const Observation* first = t_.observations.data() + s->begin;
   const Observation* last = t_.observations.data() + s->end;
@@ -146,8 +147,8 @@ absl::Span<const Series> Dataset::series_of(uint32_t indicator) const {
 std::string DescribeRow(const Dataset& d, uint32_t row) {
   const Observation& o = d.observations()[row];
   std::string out =
-      absl::StrCat(d.indicators()[o.indicator].id, " ", d.regions()[o.region].code,
-                   " ", o.period.ToString(), " (");
+      absl::StrCat(d.indicators()[o.indicator].id, " ",
+                   d.regions()[o.region].code, " ", o.period.ToString(), " (");
   absl::string_view sep;
   for (uint32_t s : d.sources_of(o)) {
     absl::StrAppend(&out, sep, d.sources()[s].id);

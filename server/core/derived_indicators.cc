@@ -34,8 +34,7 @@ constexpr RatioRule kRatioRules[] = {
      "service from the preferred figures of the same region and year.",
      "gdp", "population", 1, "gdp / population", ""},
     {"valid_invention_patents_per_10k_persons",
-     "Invention patents in force per 10,000 residents (derived)", "patents",
-     0,
+     "Invention patents in force per 10,000 residents (derived)", "patents", 0,
      "Valid invention patents per 10,000 year-end residents, computed by the "
      "service from the preferred figures of the same region and year.",
      "valid_invention_patents", "population", 1e4,
@@ -50,8 +49,7 @@ std::vector<uint32_t> PreferredRows(const std::vector<Observation>& rows,
       rows.begin(), rows.end(),
       [&](const Observation& o) { return o.indicator < indicator; });
   std::vector<uint32_t> out;
-  for (auto it = begin; it != rows.end() && it->indicator == indicator;
-       ++it) {
+  for (auto it = begin; it != rows.end() && it->indicator == indicator; ++it) {
     if (it != begin && (it - 1)->region == it->region &&
         (it - 1)->period == it->period) {
       continue;
@@ -74,9 +72,9 @@ const RatioRule* RatioRuleFor(absl::string_view indicator_id) {
   return nullptr;
 }
 
-std::optional<double> RatioValue(double num, int32_t num_multiplier,
-                                 double den, int32_t den_multiplier,
-                                 double scale, int32_t out_multiplier) {
+std::optional<double> RatioValue(double num, int32_t num_multiplier, double den,
+                                 int32_t den_multiplier, double scale,
+                                 int32_t out_multiplier) {
   if (den == 0) return std::nullopt;
   const double value =
       num / den * scale *
@@ -129,20 +127,20 @@ DerivedTables AddDerivedIndicators(DatasetTables* t) {
         (n_first ? i : j)++;
         continue;
       }
-      std::optional<double> value = RatioValue(
-          n.value, num_indicator.unit_multiplier, m.value,
-          den_indicator.unit_multiplier, d.rule->scale,
-          d.rule->unit_multiplier);
+      std::optional<double> value =
+          RatioValue(n.value, num_indicator.unit_multiplier, m.value,
+                     den_indicator.unit_multiplier, d.rule->scale,
+                     d.rule->unit_multiplier);
       if (value) {
         Observation o;
         o.value = *value;
         o.indicator = indicator;
         o.region = n.region;
         o.period = n.period;
-        o.qualifier = n.qualifier == Qualifier::kExact &&
-                              m.qualifier == Qualifier::kExact
-                          ? Qualifier::kExact
-                          : Qualifier::kAbout;
+        o.qualifier =
+            n.qualifier == Qualifier::kExact && m.qualifier == Qualifier::kExact
+                ? Qualifier::kExact
+                : Qualifier::kAbout;
         o.status = std::max(n.status, m.status);
         o.reliability = std::min(n.reliability, m.reliability);
         // Every source of both inputs, in id order (source indexes are).
@@ -156,8 +154,7 @@ DerivedTables AddDerivedIndicators(DatasetTables* t) {
         cited.erase(std::unique(cited.begin(), cited.end()), cited.end());
         o.sources_begin = static_cast<uint32_t>(t->source_refs.size());
         o.sources_count = static_cast<uint16_t>(cited.size());
-        t->source_refs.insert(t->source_refs.end(), cited.begin(),
-                              cited.end());
+        t->source_refs.insert(t->source_refs.end(), cited.begin(), cited.end());
         out.inputs.push_back({nums[i], dens[j]});
         rows.push_back(o);
       }

@@ -25,7 +25,7 @@ struct RatioRule {
   const char* unit;
   int32_t unit_multiplier;
   const char* description;
-  const char* numerator;    // Indicator ids.
+  const char* numerator;  // Indicator ids.
   const char* denominator;
   double scale;
   const char* formula;
@@ -43,9 +43,9 @@ const RatioRule* RatioRuleFor(absl::string_view indicator_id);
 // Returns num x 10^num_multiplier / (den x 10^den_multiplier) x scale,
 // expressed in units of 10^out_multiplier; nullopt if it is not a finite
 // number (a zero denominator).
-std::optional<double> RatioValue(double num, int32_t num_multiplier,
-                                 double den, int32_t den_multiplier,
-                                 double scale, int32_t out_multiplier);
+std::optional<double> RatioValue(double num, int32_t num_multiplier, double den,
+                                 int32_t den_multiplier, double scale,
+                                 int32_t out_multiplier);
 
 // A derived indicator of one dataset version.
 struct DerivedIndicator {
@@ -58,7 +58,7 @@ struct DerivedIndicator {
 struct DerivedTables {
   uint32_t published_indicators = 0;  // Indicators before the derived ones.
   uint32_t published_rows = 0;        // Observation rows before them.
-  std::vector<DerivedIndicator> indicators;  // By indicator - published.
+  std::vector<DerivedIndicator> indicators;     // By indicator - published.
   std::vector<std::array<uint32_t, 2>> inputs;  // By row - published: rows.
 };
 

@@ -49,9 +49,9 @@ absl::StatusOr<std::optional<Period>> ParseBound(const std::string& text,
 
 bool HasSeries(const Dataset& d, uint32_t indicator, uint32_t region) {
   absl::Span<const Series> series = d.series_of(indicator);
-  auto it = std::partition_point(
-      series.begin(), series.end(),
-      [&](const Series& s) { return s.region < region; });
+  auto it =
+      std::partition_point(series.begin(), series.end(),
+                           [&](const Series& s) { return s.region < region; });
   return it != series.end() && it->region == region;
 }
 
@@ -66,9 +66,9 @@ absl::StatusOr<Aggregates> AggregateRegions(
   }
   std::optional<uint32_t> indicator = d.FindIndicator(request.indicator_id);
   if (!indicator) {
-    return UnknownId(reason::kUnknownIndicator, "indicator_id",
-                     absl::StrCat("unknown indicator ",
-                                  Quoted(request.indicator_id)));
+    return UnknownId(
+        reason::kUnknownIndicator, "indicator_id",
+        absl::StrCat("unknown indicator ", Quoted(request.indicator_id)));
   }
   const bool by_parent = !request.parent_region_code.empty();
   if (by_parent == !request.region_codes.empty()) {
@@ -96,16 +96,15 @@ absl::StatusOr<Aggregates> AggregateRegions(
   if (by_parent) {
     out.parent = d.FindRegion(request.parent_region_code);
     if (!out.parent) {
-      return UnknownId(reason::kUnknownRegion, "parent_region_code",
-                       absl::StrCat("unknown region ",
-                                    Quoted(request.parent_region_code)));
+      return UnknownId(
+          reason::kUnknownRegion, "parent_region_code",
+          absl::StrCat("unknown region ", Quoted(request.parent_region_code)));
     }
     // The children that report every input in some period.
     for (uint32_t child : d.children(*out.parent)) {
-      if (std::all_of(rule.inputs.begin(), rule.inputs.end(),
-                      [&](const auto& in) {
-                        return HasSeries(d, in.second, child);
-                      })) {
+      if (std::all_of(
+              rule.inputs.begin(), rule.inputs.end(),
+              [&](const auto& in) { return HasSeries(d, in.second, child); })) {
         expected.push_back(child);
       }
     }
@@ -113,10 +112,9 @@ absl::StatusOr<Aggregates> AggregateRegions(
     for (size_t k = 0; k < request.region_codes.size(); ++k) {
       std::optional<uint32_t> r = d.FindRegion(request.region_codes[k]);
       if (!r) {
-        return UnknownId(reason::kUnknownRegion,
-                         absl::StrCat("region_codes[", k, "]"),
-                         absl::StrCat("unknown region ",
-                                      Quoted(request.region_codes[k])));
+        return UnknownId(
+            reason::kUnknownRegion, absl::StrCat("region_codes[", k, "]"),
+            absl::StrCat("unknown region ", Quoted(request.region_codes[k])));
       }
       expected.push_back(*r);
     }
@@ -165,7 +163,8 @@ absl::StatusOr<Aggregates> AggregateRegions(
     for (uint32_t region : expected) {
       std::vector<uint32_t> rows;
       for (const auto& [role, ind] : rule.inputs) {
-        if (std::optional<uint32_t> row = d.preferred_row(ind, region, period)) {
+        if (std::optional<uint32_t> row =
+                d.preferred_row(ind, region, period)) {
           rows.push_back(*row);
         }
       }
@@ -214,8 +213,10 @@ absl::StatusOr<Aggregates> AggregateRegions(
                                         a.expected_regions, ")"));
       if (incomplete_figures.size() < kMaxWarningFigures) {
         incomplete_figures.push_back(
-            {target.id, out.parent ? d.regions()[*out.parent].code : "",
-             period.ToString(), {}});
+            {target.id,
+             out.parent ? d.regions()[*out.parent].code : "",
+             period.ToString(),
+             {}});
       }
     }
   }

@@ -32,7 +32,7 @@ struct AggregateRequest {
 struct RegionalAggregate {
   Period period = Period::Year(1000);
   double value = 0;
-  Qualifier qualifier = Qualifier::kExact;         // kAbout if any input hedged.
+  Qualifier qualifier = Qualifier::kExact;  // kAbout if any input hedged.
   ObservationStatus status = ObservationStatus::kFinal;  // The weakest.
   Reliability reliability = Reliability::kOfficial;      // The weakest.
   std::vector<uint32_t> sources;  // Every input's, by index (id order).

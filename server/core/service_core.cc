@@ -140,8 +140,8 @@ absl::StatusOr<ShownRows> ShowRows(const Dataset& dataset,
   if (!options.empty()) {
     ASSIGN_OR_RETURN(out.expressed, ExpressValues(dataset, rows, options));
   }
-  out.warnings = FindWarnings(
-      dataset, rows, out.expressed ? &*out.expressed : nullptr, sent);
+  out.warnings = FindWarnings(dataset, rows,
+                              out.expressed ? &*out.expressed : nullptr, sent);
   return out;
 }
 
@@ -250,8 +250,7 @@ absl::StatusOr<Aggregates> ServiceCore::AggregateObservations(
 }
 
 absl::StatusOr<std::vector<SearchHit>> ServiceCore::SearchCatalog(
-    absl::string_view query, int32_t max_results,
-    bool include_derived) const {
+    absl::string_view query, int32_t max_results, bool include_derived) const {
   return indicators::SearchCatalog(*dataset_, query, max_results,
                                    include_derived);
 }

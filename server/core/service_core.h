@@ -12,10 +12,10 @@
 #include "server/core/comparability.h"
 #include "server/core/dataset.h"
 #include "server/core/observation_query.h"
-#include "server/core/regional_aggregate.h"
-#include "server/core/value_conversion.h"
 #include "server/core/page_token.h"
+#include "server/core/regional_aggregate.h"
 #include "server/core/unchecked_enum.h"
+#include "server/core/value_conversion.h"
 
 namespace indicators {
 
@@ -154,8 +154,7 @@ class ServiceCore {
 
   // Catalog search (see `SearchCatalog`).
   absl::StatusOr<std::vector<SearchHit>> SearchCatalog(
-      absl::string_view query, int32_t max_results,
-      bool include_derived) const;
+      absl::string_view query, int32_t max_results, bool include_derived) const;
 
  private:
   // Returns the page of `matches` (a sorted candidate list) selected by

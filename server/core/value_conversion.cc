@@ -51,8 +51,8 @@ bool IsAmount(absl::string_view unit) {
 std::string CanonicalText(const ValueOptions& o) {
   if (o.empty() && !o.skip_unconvertible) return "";
   return absl::StrCat(
-      ";cur=", o.currency, ";mult=",
-      o.unit_multiplier ? absl::StrCat(*o.unit_multiplier) : "-",
+      ";cur=", o.currency,
+      ";mult=", o.unit_multiplier ? absl::StrCat(*o.unit_multiplier) : "-",
       ";tr=", o.transform.value(), ";skip=", o.skip_unconvertible);
 }
 
@@ -106,9 +106,9 @@ absl::StatusOr<ExpressedValues> ExpressValues(const Dataset& d,
                                 indicator.id, " is a ratio")};
       } else {
         const Period earlier =
-            o.period.is_year() ? Period::Year(o.period.year() - 1)
-                               : Period::Month(o.period.year() - 1,
-                                               o.period.month());
+            o.period.is_year()
+                ? Period::Year(o.period.year() - 1)
+                : Period::Month(o.period.year() - 1, o.period.month());
         std::optional<uint32_t> previous =
             o.period.year() > 1000
                 ? d.preferred_row(o.indicator, o.region, earlier)
@@ -143,14 +143,13 @@ absl::StatusOr<ExpressedValues> ExpressValues(const Dataset& d,
         options.currency != indicator.unit) {
       if (!IsCurrency(indicator.unit)) {
         refusal = {"value_options.currency",
-                   absl::StrCat("its unit ", indicator.unit,
-                                " is not money")};
+                   absl::StrCat("its unit ", indicator.unit, " is not money")};
       } else if (!rate_indicator || !rate_region) {
         refusal = {"value_options.currency",
                    absl::StrCat("the dataset has no ", kRateIndicator)};
-      } else if (std::optional<uint32_t> rate = d.preferred_row(
-                     *rate_indicator, *rate_region,
-                     Period::Year(o.period.year()));
+      } else if (std::optional<uint32_t> rate =
+                     d.preferred_row(*rate_indicator, *rate_region,
+                                     Period::Year(o.period.year()));
                  !rate) {
         refusal = {"value_options.currency",
                    absl::StrCat("the dataset has no ", kRateIndicator, " of ",
@@ -164,8 +163,8 @@ absl::StatusOr<ExpressedValues> ExpressValues(const Dataset& d,
                      absl::StrCat("the rate of ", o.period.year(),
                                   " is not a positive number")};
         } else {
-          v.value = options.currency == "USD" ? v.value / per_usd
-                                              : v.value * per_usd;
+          v.value =
+              options.currency == "USD" ? v.value / per_usd : v.value * per_usd;
           v.unit = options.currency;
           v.rate_row = rate;
           v.converted = true;
@@ -175,9 +174,9 @@ absl::StatusOr<ExpressedValues> ExpressValues(const Dataset& d,
     if (refusal.why.empty() && options.unit_multiplier &&
         *options.unit_multiplier != v.unit_multiplier) {
       if (!IsAmount(v.unit)) {
-        refusal = {"value_options.unit_multiplier",
-                   absl::StrCat("its unit ", v.unit,
-                                " is a ratio, not an amount")};
+        refusal = {
+            "value_options.unit_multiplier",
+            absl::StrCat("its unit ", v.unit, " is a ratio, not an amount")};
       } else {
         v.value *= std::pow(10.0, v.unit_multiplier - *options.unit_multiplier);
         v.unit_multiplier = *options.unit_multiplier;
@@ -192,8 +191,8 @@ absl::StatusOr<ExpressedValues> ExpressValues(const Dataset& d,
       if (!options.skip_unconvertible) {
         return InvalidField(
             reason::kUnconvertibleValue, refusal.field,
-            absl::StrCat(DescribeRow(d, row), " cannot be converted: ",
-                         refusal.why,
+            absl::StrCat(DescribeRow(d, row),
+                         " cannot be converted: ", refusal.why,
                          " (set value_options.skip_unconvertible to return "
                          "it unconverted with a warning)"));
       }

@@ -33,8 +33,7 @@ struct ValueOptions {
   bool skip_unconvertible = false;
 
   bool empty() const {
-    return currency.empty() && !unit_multiplier &&
-           transform.value() == 0;
+    return currency.empty() && !unit_multiplier && transform.value() == 0;
   }
 };
 
@@ -64,7 +63,7 @@ struct ExpressedValue {
 };
 
 struct ExpressedValues {
-  std::vector<ExpressedValue> values;  // In the order of the rows given.
+  std::vector<ExpressedValue> values;   // In the order of the rows given.
   std::vector<uint32_t> not_converted;  // Returned as they are (skipped).
   std::vector<uint32_t> no_previous;    // Left out of a growth transform.
 };

@@ -60,7 +60,8 @@ std::vector<MetricFamily> DatasetMetrics::Collect() const {
   out.push_back(Family("indicators_dataset_observations",
                        "Observations in the served dataset.",
                        MetricType::Gauge));
-  AddSample(out.back(), static_cast<double>(dataset.published_observation_count()));
+  AddSample(out.back(),
+            static_cast<double>(dataset.published_observation_count()));
 
   const DatasetManager::ReloadCounts reloads = datasets_->Reloads();
   out.push_back(Family("indicators_dataset_reloads_total",

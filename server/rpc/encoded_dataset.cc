@@ -413,8 +413,8 @@ std::string EncodedDataset::Warnings(
       }
     }
     // Never empty (a warning has a code), so StringField writes it.
-    out += StringField(v1::QueryObservationsResponse::kWarningsFieldNumber,
-                       body);
+    out +=
+        StringField(v1::QueryObservationsResponse::kWarningsFieldNumber, body);
   }
   return out;
 }

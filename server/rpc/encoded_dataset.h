@@ -52,9 +52,9 @@ class EncodedDataset {
 
   // Returns a serialized QueryObservationsResponse of observation `rows`,
   // ending with `tail` (encoded fields numbered after the others: warnings).
-  absl::StatusOr<grpc::ByteBuffer> QueryPage(
-      absl::Span<const uint32_t> rows, absl::string_view next_page_token,
-      absl::string_view tail = "") const;
+  absl::StatusOr<grpc::ByteBuffer> QueryPage(absl::Span<const uint32_t> rows,
+                                             absl::string_view next_page_token,
+                                             absl::string_view tail = "") const;
   // Returns `warnings` as the `warnings` field (4) of a
   // QueryObservationsResponse or StreamObservationsResponse, to pass as
   // `tail`; "" for none. Figures named by row are written from fragments.
@@ -112,11 +112,11 @@ class EncodedDataset {
   std::vector<std::string> indicators_, regions_, sources_;  // Messages.
   // Observation fields 1 (indicator_id) and 5-6 (unit, unit_multiplier).
   std::vector<Fragment> indicator_ids_, indicator_units_;
-  std::vector<Fragment> region_codes_;  // Field 2.
-  std::vector<Fragment> source_ids_;    // Field 9, one entry.
-  std::vector<Fragment> key_source_ids_;  // ObservationKey field 4.
-  std::vector<Fragment> notes_;         // Field 10; empty for "".
-  std::vector<uint32_t> body_sizes_;    // Of each observation row.
+  std::vector<Fragment> region_codes_;      // Field 2.
+  std::vector<Fragment> source_ids_;        // Field 9, one entry.
+  std::vector<Fragment> key_source_ids_;    // ObservationKey field 4.
+  std::vector<Fragment> notes_;             // Field 10; empty for "".
+  std::vector<uint32_t> body_sizes_;        // Of each observation row.
   std::vector<std::string> derived_tails_;  // By derived row.
 };
 

@@ -72,9 +72,9 @@ class ObservationBatches final : public MessageSource {
     sent_any_ = true;
     ASSIGN_OR_RETURN(ShownRows shown,
                      ShowRows(encoded_->dataset(), rows_, options_, &sent_));
-    ASSIGN_OR_RETURN(*message, EncodeRows<v1::StreamObservationsResponse>(
-                                   *encoded_, rows_, shown,
-                                   stream_.ResumeToken()));
+    ASSIGN_OR_RETURN(*message,
+                     EncodeRows<v1::StreamObservationsResponse>(
+                         *encoded_, rows_, shown, stream_.ResumeToken()));
     return Pull::kMessage;
   }
 
@@ -94,8 +94,8 @@ namespace handlers {
 
 Bytes ListIndicators(const Call& call, const v1::ListIndicatorsRequest& r) {
   const Snapshot& s = call.snapshot;
-  ASSIGN_OR_RETURN(Page page, s.core->ListIndicators(PageRequestOf(r),
-                                                     r.include_derived()));
+  ASSIGN_OR_RETURN(
+      Page page, s.core->ListIndicators(PageRequestOf(r), r.include_derived()));
   return s.encoded->IndicatorPage(page.items, page.next_page_token);
 }
 
@@ -150,8 +150,8 @@ Messages StreamObservations(const Call& call,
   ASSIGN_OR_RETURN(ObservationStream stream,
                    s.core->StreamObservations(FromProto(r.filter()),
                                               r.resume_token(), options));
-  return std::make_unique<ObservationBatches>(
-      std::move(stream), s.encoded, call.stream_batch_size, options);
+  return std::make_unique<ObservationBatches>(std::move(stream), s.encoded,
+                                              call.stream_batch_size, options);
 }
 
 Messages WatchObservations(const Call& call,

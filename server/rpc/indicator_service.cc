@@ -80,8 +80,8 @@ Svc::Unary* Svc::AggregateObservations(Context* c, const Buffer* in,
 }
 
 Svc::Unary* Svc::SearchCatalog(Context* c, const Buffer* in, Buffer* out) {
-  return adapter_.Unary("SearchCatalog", kRead, &handlers::SearchCatalog, c,
-                        in, out);
+  return adapter_.Unary("SearchCatalog", kRead, &handlers::SearchCatalog, c, in,
+                        out);
 }
 
 }  // namespace indicators::rpc

@@ -16,16 +16,16 @@ using Svc = v1::IndicatorService;
 using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
     Svc::WithRawCallbackMethod_GetIndicator<Svc::WithRawCallbackMethod_ListRegions<
         Svc::WithRawCallbackMethod_GetRegion<Svc::WithRawCallbackMethod_ListSources<
-            Svc::WithRawCallbackMethod_GetSource<
-                Svc::WithRawCallbackMethod_QueryObservations<
-                    Svc::WithRawCallbackMethod_StreamObservations<
-                        Svc::WithRawCallbackMethod_GetDatasetInfo<
-                            Svc::WithRawCallbackMethod_ReloadDataset<
-                                Svc::WithRawCallbackMethod_GetObservationHistory<
-                                    Svc::WithRawCallbackMethod_IngestObservations<
-                                        Svc::WithRawCallbackMethod_WatchObservations<
-                                            Svc::WithRawCallbackMethod_AggregateObservations<
-                                                Svc::WithRawCallbackMethod_SearchCatalog<
+            Svc::WithRawCallbackMethod_GetSource<Svc::WithRawCallbackMethod_QueryObservations<
+                Svc::WithRawCallbackMethod_StreamObservations<
+                    Svc::WithRawCallbackMethod_GetDatasetInfo<
+                        Svc::WithRawCallbackMethod_ReloadDataset<
+                            Svc::WithRawCallbackMethod_GetObservationHistory<
+                                Svc::WithRawCallbackMethod_IngestObservations<
+                                    Svc::WithRawCallbackMethod_WatchObservations<
+                                        Svc::WithRawCallbackMethod_AggregateObservations<
+                                            Svc::
+                                                WithRawCallbackMethod_SearchCatalog<
                                                     Svc::Service>>>>>>>>>>>>>>>;
 }  // namespace internal
 

@@ -30,7 +30,9 @@ class AnalysisTest : public ::testing::Test {
   static void TearDownTestSuite() { delete dataset_; }
 
   const Dataset& d() const { return **dataset_; }
-  ServiceCore core() const { return ServiceCore(*dataset_, PageTokenCodec("k")); }
+  ServiceCore core() const {
+    return ServiceCore(*dataset_, PageTokenCodec("k"));
+  }
 
   // The one row of a figure from one source.
   uint32_t RowOf(const std::string& indicator, const std::string& region,
@@ -76,7 +78,8 @@ TEST_F(AnalysisTest, DollarsAtTheDatasetsAnnualRateWithTheRateAttached) {
   EXPECT_EQ(v.unit_multiplier, 9);
   ASSERT_TRUE(v.rate_row.has_value());
   EXPECT_EQ(*v.rate_row, RateRow(2023));
-  EXPECT_EQ(DescribeRow(d(), *v.rate_row), "exchange_rate_cny_per_usd CN 2023 (S62)");
+  EXPECT_EQ(DescribeRow(d(), *v.rate_row),
+            "exchange_rate_cny_per_usd CN 2023 (S62)");
   EXPECT_TRUE(shown->warnings.empty());
 
   // The same figure in 10^8 yuan (亿元, as the communiqué prints it).
@@ -89,9 +92,11 @@ TEST_F(AnalysisTest, DollarsAtTheDatasetsAnnualRateWithTheRateAttached) {
   EXPECT_FALSE(scaled->expressed->values[0].rate_row.has_value());
 }
 
-TEST_F(AnalysisTest, TheSeedsConversionBesideItsOwnPublishedOneWarnsOfTwoRates) {
+TEST_F(AnalysisTest,
+       TheSeedsConversionBesideItsOwnPublishedOneWarnsOfTwoRates) {
   const uint32_t seed = RowOf("rd_expenditure", "CN-GD", "2023", "SEED");
-  const uint32_t seed_usd = RowOf("rd_expenditure_usd", "CN-GD", "2023", "SEED");
+  const uint32_t seed_usd =
+      RowOf("rd_expenditure_usd", "CN-GD", "2023", "SEED");
   ValueOptions usd;
   usd.currency = "USD";
   auto shown = ShowRows(d(), {seed, seed_usd}, usd);
@@ -204,7 +209,8 @@ TEST_F(AnalysisTest, DerivedIntensityAgainstThePublishedOne) {
   const uint32_t published = *d().FindIndicator("rd_intensity");
   for (uint32_t row : page->items) {
     const Observation& o = Row(row);
-    std::optional<uint32_t> p = d().preferred_row(published, o.region, o.period);
+    std::optional<uint32_t> p =
+        d().preferred_row(published, o.region, o.period);
     if (!p) continue;
     ++compared;
     double& w = worst[o.period.year()];
@@ -212,8 +218,9 @@ TEST_F(AnalysisTest, DerivedIntensityAgainstThePublishedOne) {
   }
   EXPECT_GE(compared, 31 * 12);
   for (const auto& [year, gap] : worst) {
-    std::printf("derived vs published rd_intensity %d: largest gap %.3f points\n",
-                year, gap);
+    std::printf(
+        "derived vs published rd_intensity %d: largest gap %.3f points\n", year,
+        gap);
     // The dataset's README: within about 0.12 points for 2019-2023.
     if (year >= 2019 && year <= 2023) {
       EXPECT_LE(gap, 0.13) << year;
@@ -247,7 +254,8 @@ TEST_F(AnalysisTest, GrowthUsesThePreferredFiguresOfBothYearsAndNamesThem) {
   auto first = core().QueryObservations(f, {}, growth);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->shown.expressed->values.size(), 1u);
-  EXPECT_TRUE(HasWarning(first->shown.warnings, WarningCode::kNoPreviousPeriod));
+  EXPECT_TRUE(
+      HasWarning(first->shown.warnings, WarningCode::kNoPreviousPeriod));
   // A ratio has no growth here.
   f.indicator_ids = {"rd_intensity"};
   EXPECT_EQ(core().QueryObservations(f, {}, growth).status().code(),
@@ -338,7 +346,8 @@ TEST_F(AnalysisTest, MixedStatusesWarnAndACleanQueryDoesNot) {
   f.indicator_ids = {"rd_intensity", "rd_intensity_derived"};
   auto both = core().QueryObservations(f, {});
   ASSERT_TRUE(both.ok());
-  EXPECT_TRUE(HasWarning(both->shown.warnings, WarningCode::kDerivedWithPublished));
+  EXPECT_TRUE(
+      HasWarning(both->shown.warnings, WarningCode::kDerivedWithPublished));
 }
 
 TEST_F(AnalysisTest, SearchToleratesATypoAndAMissingWord) {
@@ -364,7 +373,8 @@ TEST_F(AnalysisTest, SearchToleratesATypoAndAMissingWord) {
   ASSERT_TRUE(both.ok());
   std::set<std::string> found;
   for (const SearchHit& h : *both) {
-    if (h.kind == CatalogKind::kRegion) found.insert(d().regions()[h.index].code);
+    if (h.kind == CatalogKind::kRegion)
+      found.insert(d().regions()[h.index].code);
     if (h.kind == CatalogKind::kIndicator) {
       found.insert(d().indicators()[h.index].id);
     }
@@ -384,7 +394,8 @@ TEST_F(AnalysisTest, SearchToleratesATypoAndAMissingWord) {
 // A warning about many figures names the first kMaxWarningFigures and counts
 // them all, so that it stays small beside the rows; a stream sends each
 // warning (code and indicator) once.
-TEST(ComparabilityTest, AWarningNamesAFewFiguresCountsThemAllAndGoesOncePerStream) {
+TEST(ComparabilityTest,
+     AWarningNamesAFewFiguresCountsThemAllAndGoesOncePerStream) {
   testing::TempDataset data;
   std::string text = data.Read("observations.csv");
   for (int year = 1800; year < 1950; ++year) {
@@ -401,14 +412,14 @@ TEST(ComparabilityTest, AWarningNamesAFewFiguresCountsThemAllAndGoesOncePerStrea
   auto page = core.QueryObservations(f, {1000, ""});
   ASSERT_TRUE(page.ok()) << page.status();
   const auto& warnings = page->shown.warnings;
-  auto mixed = std::find_if(warnings.begin(), warnings.end(), [](const auto& w) {
-    return w.code == WarningCode::kMixedStatus;
-  });
+  auto mixed = std::find_if(
+      warnings.begin(), warnings.end(),
+      [](const auto& w) { return w.code == WarningCode::kMixedStatus; });
   ASSERT_NE(mixed, warnings.end());
   EXPECT_EQ(mixed->rows.size(), kMaxWarningFigures);
   EXPECT_GE(mixed->figure_count, 150);
-  EXPECT_NE(mixed->message.find(absl::StrCat(" and ", mixed->figure_count - 3,
-                                             " more")),
+  EXPECT_NE(mixed->message.find(
+                absl::StrCat(" and ", mixed->figure_count - 3, " more")),
             std::string::npos)
       << mixed->message;
 

@@ -201,16 +201,18 @@ TEST_F(EndToEndTest, ClientConvertsAggregatesSearchesAndWarns) {
                    &out),
             0)
       << out;
-  EXPECT_TRUE(HasLine(out, "^rd_expenditure +CN-GD +2022 .* 4411\\.9 +10\\^8 CNY "
-                           ".*\\[converted from 441\\.19 10\\^9 CNY\\]$"))
+  EXPECT_TRUE(HasLine(out,
+                      "^rd_expenditure +CN-GD +2022 .* 4411\\.9 +10\\^8 CNY "
+                      ".*\\[converted from 441\\.19 10\\^9 CNY\\]$"))
       << out;
   ASSERT_EQ(Client({"query", "--indicators=rd_expenditure", "--regions=CN-GD",
                     "--from=2023", "--to=2023"},
                    &out),
             0)
       << out;
-  EXPECT_TRUE(HasLine(out, "^warning MIXED_STATUS: rd_expenditure mixes final, "
-                           "preliminary, estimate figures"))
+  EXPECT_TRUE(HasLine(out,
+                      "^warning MIXED_STATUS: rd_expenditure mixes final, "
+                      "preliminary, estimate figures"))
       << out;
   ASSERT_EQ(Client({"aggregate", "--indicators=rd_expenditure",
                     "--regions=CN-GD,CN-BJ", "--from=2022", "--to=2022"},
@@ -218,7 +220,8 @@ TEST_F(EndToEndTest, ClientConvertsAggregatesSearchesAndWarns) {
             0)
       << out;
   EXPECT_TRUE(HasLine(out, "^2022 +725\\.52.* 2/2 ")) << out;
-  EXPECT_TRUE(HasLine(out, "^formula: sum\\(rd_expenditure\\) over CN-GD, CN-BJ$"))
+  EXPECT_TRUE(
+      HasLine(out, "^formula: sum\\(rd_expenditure\\) over CN-GD, CN-BJ$"))
       << out;
   ASSERT_EQ(Client({"search", "guangdon"}, &out), 0) << out;
   EXPECT_TRUE(HasLine(out, "region +CN-GD +Guangdong$")) << out;

@@ -73,8 +73,9 @@ TEST_F(EncodedDatasetTest, QueryPageMatchesProtobufSerialization) {
   for (const ComparabilityWarning& w : warnings) {
     ToProto(*dataset_, w, expected.add_warnings());
   }
-  EXPECT_EQ(Bytes(encoded_->QueryPage(rows, "token", encoded_->Warnings(warnings))),
-            expected.SerializeAsString());
+  EXPECT_EQ(
+      Bytes(encoded_->QueryPage(rows, "token", encoded_->Warnings(warnings))),
+      expected.SerializeAsString());
 }
 
 TEST_F(EncodedDatasetTest, StreamBatchMatchesProtobufSerialization) {

@@ -6,11 +6,12 @@ aggregates, search, to_pandas and the ranked-intensity plot.
 
 import os
 import pathlib
-import re
 import subprocess
 import sys
 import tempfile
 import unittest
+
+from live_server import start_server, stop_server
 
 from indicators_client import (Filter, IndicatorClient, IndicatorServiceError,
                                ValueOptions, to_pandas, warning_name)
@@ -21,24 +22,14 @@ EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 class AnalysisTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = subprocess.Popen(
-            [os.environ["INDICATORS_SERVER"], "--listen=127.0.0.1:0",
-             f"--data={os.environ['INDICATORS_INNOVATION_DATA']}"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = cls.server.stdout.readline()
-        match = re.search(r"listening on (127\.0\.0\.1:\d+);", line)
-        if not match:
-            cls.server.kill()
-            raise RuntimeError(f"server did not start: {line}")
-        cls.target = match.group(1)
+        cls.server, cls.target = start_server(
+            f"--data={os.environ['INDICATORS_INNOVATION_DATA']}")
         cls.client = IndicatorClient(cls.target)
 
     @classmethod
     def tearDownClass(cls):
         cls.client.close()
-        cls.server.terminate()
-        cls.server.wait(timeout=15)
-        cls.server.stdout.close()
+        stop_server(cls.server)
 
     def rate(self, year):
         [rate] = self.client.query(Filter(

@@ -9,13 +9,14 @@ import dataclasses
 import hashlib
 import os
 import pathlib
-import re
 import subprocess
 import sys
 import tempfile
 import unittest
 
 import grpc
+
+from live_server import start_server, stop_server
 
 from indicators.v1 import resources_pb2
 from indicators_client import (Filter, IndicatorClient, IndicatorServiceError,
@@ -28,25 +29,13 @@ BATCH = 7  # Observations per stream message: many messages for any query.
 class ClientTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = subprocess.Popen(
-            [os.environ["INDICATORS_SERVER"], "--listen=127.0.0.1:0",
-             f"--data={os.environ['INDICATORS_TEST_DATA']}",
-             f"--stream_batch_size={BATCH}"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = cls.server.stdout.readline()
-        match = re.search(r"listening on (127\.0\.0\.1:\d+);", line)
-        if not match:
-            cls.server.kill()
-            raise RuntimeError(f"server did not start: {line}")
-        cls.target = match.group(1)
+        cls.server, cls.target = start_test_server(f"--stream_batch_size={BATCH}")
         cls.client = IndicatorClient(cls.target)
 
     @classmethod
     def tearDownClass(cls):
         cls.client.close()
-        cls.server.terminate()
-        cls.server.wait(timeout=15)
-        cls.server.stdout.close()
+        stop_server(cls.server)
 
     def test_what_was_known_when(self):
         flt = Filter(indicator_ids=["rd_expenditure"], region_codes=["CN-GD"],
@@ -173,18 +162,9 @@ if __name__ == "__main__":
     unittest.main()
 
 
-def start_server(*flags):
-    """Starts indicators-server on 127.0.0.1:0; returns (process, address)."""
-    server = subprocess.Popen(
-        [os.environ["INDICATORS_SERVER"], "--listen=127.0.0.1:0",
-         f"--data={os.environ['INDICATORS_TEST_DATA']}", *flags],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    line = server.stdout.readline()
-    match = re.search(r"listening on (127\.0\.0\.1:\d+);", line)
-    if not match:
-        server.kill()
-        raise RuntimeError(f"server did not start: {line}")
-    return server, match.group(1)
+def start_test_server(*flags):
+    """Starts indicators-server on the test dataset; returns (process, address)."""
+    return start_server(f"--data={os.environ['INDICATORS_TEST_DATA']}", *flags)
 
 
 class ReplicasTest(unittest.TestCase):
@@ -194,15 +174,13 @@ class ReplicasTest(unittest.TestCase):
         self.scratch = tempfile.TemporaryDirectory()
         key = pathlib.Path(self.scratch.name) / "page_token.key"
         key.write_bytes(b"0123456789abcdef0123456789abcdef")
-        self.servers = [start_server(f"--page_token_key_file={key}",
+        self.servers = [start_test_server(f"--page_token_key_file={key}",
                                      f"--stream_batch_size={BATCH}")
                         for _ in range(2)]
 
     def tearDown(self):
         for server, _ in self.servers:
-            server.kill()
-            server.wait(timeout=15)
-            server.stdout.close()
+            stop_server(server, kill=True)
         self.scratch.cleanup()
 
     def test_the_package_ships_the_documented_service_configs(self):
@@ -260,7 +238,7 @@ class TlsAndTokenTest(unittest.TestCase):
                     "-extfile", d / f"{name}.ext", "-out", d / f"{name}.pem")
         token_hash = hashlib.sha256(b"reader-token").hexdigest()
         (d / "tokens").write_text(f"{token_hash} read\n")
-        cls.server, cls.target = start_server(
+        cls.server, cls.target = start_test_server(
             f"--tls_cert_file={d / 'server.pem'}", f"--tls_key_file={d / 'server.key'}",
             f"--tls_client_ca_file={d / 'ca.pem'}", f"--tokens_file={d / 'tokens'}",
             "--require_read_token")
@@ -268,9 +246,7 @@ class TlsAndTokenTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.kill()
-        cls.server.wait(timeout=15)
-        cls.server.stdout.close()
+        stop_server(cls.server, kill=True)
         cls.dir.cleanup()
 
     def client(self, token="reader-token", cert=True):

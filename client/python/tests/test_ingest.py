@@ -10,7 +10,6 @@ import hashlib
 import os
 import pathlib
 import pwd
-import re
 import shutil
 import subprocess
 import tempfile
@@ -19,6 +18,8 @@ import time
 import unittest
 
 import grpc
+
+from live_server import start_server, stop_server
 
 from indicators.v1 import indicator_service_pb2 as service_pb2
 from indicators.v1 import resources_pb2
@@ -75,24 +76,15 @@ class IngestTest(unittest.TestCase):
         cls.scratch = tempfile.TemporaryDirectory()
         tokens = pathlib.Path(cls.scratch.name) / "tokens"
         tokens.write_text(hashlib.sha256(TOKEN.encode()).hexdigest() + " write\n")
-        cls.server = subprocess.Popen(
-            [os.environ["INDICATORS_SERVER"], "--listen=127.0.0.1:0",
-             f"--database={cls.postgres.conninfo}", f"--tokens_file={tokens}",
-             "--watch_progress_interval=100ms",
-             # Connections close after a second: watches break and resume.
-             "--max_connection_age=1s", "--max_connection_age_grace=100ms"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = cls.server.stdout.readline()
-        match = re.search(r"listening on (127\.0\.0\.1:\d+);", line)
-        if not match:
-            raise RuntimeError(f"server did not start: {line}")
-        cls.address = match.group(1)
+        cls.server, cls.address = start_server(
+            f"--database={cls.postgres.conninfo}", f"--tokens_file={tokens}",
+            "--watch_progress_interval=100ms",
+            # Connections close after a second: watches break and resume.
+            "--max_connection_age=1s", "--max_connection_age_grace=100ms")
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.kill()
-        cls.server.wait(timeout=15)
-        cls.server.stdout.close()
+        stop_server(cls.server, kill=True)
         cls.scratch.cleanup()
         cls.postgres.close()
 

@@ -151,6 +151,28 @@ TEST_F(AnalysisTest, AValueThatCannotBeConvertedIsAnErrorOrASkippedWarning) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// A page token is bound to the value options as to the filter.
+TEST_F(AnalysisTest, APageTokenIsBoundToTheValueOptions) {
+  ObservationFilter f;
+  f.indicator_ids = {"rd_expenditure"};
+  ValueOptions usd;
+  usd.currency = "USD";
+  usd.skip_unconvertible = true;
+  auto first = core().QueryObservations(f, {5, ""}, usd);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_FALSE(first->next_page_token.empty());
+  EXPECT_TRUE(
+      core().QueryObservations(f, {5, first->next_page_token}, usd).ok());
+  ValueOptions cny;
+  cny.currency = "CNY";
+  for (const ValueOptions& other : {ValueOptions(), cny}) {
+    auto reused =
+        core().QueryObservations(f, {5, first->next_page_token}, other);
+    ASSERT_FALSE(reused.ok());
+    EXPECT_EQ(GetErrorDetail(reused.status())->reason, "PAGE_TOKEN_MISMATCH");
+  }
+}
+
 TEST_F(AnalysisTest, DerivedIntensityIsExpenditureOverGdpFromTheNamedInputs) {
   auto found = core().GetIndicator("rd_intensity_derived");
   ASSERT_TRUE(found.ok()) << found.status();

@@ -176,6 +176,45 @@ TEST_F(WatchTest, TheMatchesThenEachReloadsChangesUnderOneRevision) {
   EXPECT_EQ(progress->revision(), 2);
 }
 
+// A derived figure changes with its inputs: a watch that names it sees the
+// change; a watch of everything (published figures only) does not.
+TEST_F(WatchTest, DerivedFiguresAreWatchedWhenNamedOnly) {
+  Start();
+  v1::WatchObservationsRequest everything;
+  everything.set_progress(true);
+  v1::WatchObservationsRequest derived;
+  derived.mutable_filter()->add_indicator_ids("rd_expenditure_per_fte_derived");
+  derived.set_progress(true);
+  Watcher all(*client_, everything);
+  Watcher named(*client_, derived);
+  for (Watcher* w : {&all, &named}) {
+    ASSERT_TRUE(w->Await([](const auto& m) {
+                   return Is(v1::WATCH_EVENT_PROGRESS, m);
+                 }).has_value());
+  }
+  Edit("rd_expenditure,CN,2023,3335.71,exact,final,S12,",
+       "rd_expenditure,CN,2023,3400,exact,final,S12,");
+  ASSERT_TRUE(server_->Reload("test").ok());
+  auto published =
+      all.Await([](const auto& m) { return Is(v1::WATCH_EVENT_CHANGES, m); });
+  ASSERT_TRUE(published.has_value());
+  ASSERT_EQ(published->changes_size(), 1);
+  EXPECT_EQ(published->changes(0).observation().indicator_id(),
+            "rd_expenditure");
+  auto computed =
+      named.Await([](const auto& m) { return Is(v1::WATCH_EVENT_CHANGES, m); });
+  ASSERT_TRUE(computed.has_value());
+  ASSERT_EQ(computed->changes_size(), 1);
+  const v1::ObservationChange& change = computed->changes(0);
+  EXPECT_EQ(change.kind(), v1::CHANGE_KIND_REVISED);
+  EXPECT_EQ(change.observation().region_code(), "CN");
+  EXPECT_EQ(change.observation().period(), "2023");
+  EXPECT_TRUE(change.observation().derived());
+  EXPECT_DOUBLE_EQ(change.observation().value(), 3400e9 / 7240000);
+  EXPECT_EQ(change.observation().derivation().inputs(0).observation().value(),
+            3400);
+}
+
 TEST_F(WatchTest, TooOldARevisionIsOutOfRangeNamingTheOldest) {
   Start(/*max_changes=*/1);
   Edit("rd_expenditure,CN-GD,2023,480.26,", "rd_expenditure,CN-GD,2023,481,");

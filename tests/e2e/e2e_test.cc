@@ -580,6 +580,32 @@ TEST(ServerLifecycleTest, SighupReloadsAndABadReloadKeepsTheOldVersion) {
   EXPECT_EQ(version(), after);
 }
 
+// The shipped service config's 10 s timeout is for unary calls: an export
+// read slowly for longer than that completes (it takes the caller's
+// deadline), through the replica and the proxy configs alike.
+TEST(ServerLifecycleTest, AnExportLongerThanTheUnaryTimeoutCompletes) {
+  ServerProcess server({"--stream_batch_size=10"});
+  ASSERT_FALSE(server.address().empty()) << server.process().output();
+  for (auto config : {client::ClientOptions::ServiceConfig::kReplicas,
+                      client::ClientOptions::ServiceConfig::kProxy}) {
+    client::ClientOptions options;
+    options.service_config = config;
+    options.deadline = absl::Seconds(60);
+    auto client = client::IndicatorClient::Connect(server.address(), options);
+    int rows = 0;
+    const absl::Time start = absl::Now();
+    absl::Status status = client.StreamObservations({}, [&](const auto& m) {
+      rows += m.observations_size();
+      // 42 messages of 10: about 10.5 s, longer than the unary timeout.
+      absl::SleepFor(absl::Milliseconds(250));
+      return true;
+    });
+    EXPECT_TRUE(status.ok()) << status;
+    EXPECT_EQ(rows, 416);
+    EXPECT_GT(absl::Now() - start, absl::Seconds(10));
+  }
+}
+
 // A slow reader of a large export must hold the server at about one batch:
 // without backpressure the server would buffer the whole export (60 MB).
 TEST(ServerLifecycleTest, ASlowReaderKeepsServerMemoryFlat) {

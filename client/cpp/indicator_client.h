@@ -44,8 +44,9 @@ struct ConnectOptions {
 
 // Returns the recommended service config for several replicas (the JSON of
 // `client/config/service_config.json`): round_robin over every address,
-// health checking (a draining replica is left at once), a 10 s deadline and
-// up to 4 attempts on UNAVAILABLE only (never on INTERNAL: a stream that has
+// health checking (a draining replica is left at once), a 10 s deadline for
+// unary calls (exports and watches take the caller's) and up to 4 attempts
+// on UNAVAILABLE only (never on INTERNAL: a stream that has
 // started is not retried by gRPC; `StreamObservations` resumes instead).
 const char* ReplicaServiceConfig();
 

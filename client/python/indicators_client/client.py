@@ -33,7 +33,8 @@ T = TypeVar("T")
 
 # The recommended service config for several replicas (the same JSON as
 # client/config/service_config.json): round_robin, health checking, a 10 s
-# deadline and up to 4 attempts on UNAVAILABLE only.
+# deadline for unary calls (exports and watches take the caller's) and up to
+# 4 attempts on UNAVAILABLE only.
 SERVICE_CONFIG = (pathlib.Path(__file__).with_name("service_config.json")).read_text()
 # For one address that balances several replicas, such as nginx (the same as
 # client/config/service_config_proxy.json): the deadline and retry policy

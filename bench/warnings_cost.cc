@@ -64,27 +64,25 @@ void BM_EncodePage(benchmark::State& state) {
 }
 BENCHMARK(BM_EncodePage);
 
-void BM_WarningsOfAMixedPage(benchmark::State& state) {
+// Finds and writes the warnings of one page's rows.
+void Warnings(benchmark::State& state, const std::vector<uint32_t>& rows) {
   const Fixture& f = Data();
   size_t count = 0;
   for (auto _ : state) {
-    auto warnings = indicators::FindWarnings(*f.dataset, f.mixed);
+    auto warnings = indicators::FindWarnings(*f.dataset, rows);
     count = warnings.size();
     benchmark::DoNotOptimize(f.encoded->Warnings(warnings));
   }
   state.counters["warnings"] = static_cast<double>(count);
 }
+
+void BM_WarningsOfAMixedPage(benchmark::State& state) {
+  Warnings(state, Data().mixed);
+}
 BENCHMARK(BM_WarningsOfAMixedPage);
 
 void BM_WarningsOfACleanPage(benchmark::State& state) {
-  const Fixture& f = Data();
-  size_t count = 0;
-  for (auto _ : state) {
-    auto warnings = indicators::FindWarnings(*f.dataset, f.clean);
-    count = warnings.size();
-    benchmark::DoNotOptimize(f.encoded->Warnings(warnings));
-  }
-  state.counters["warnings"] = static_cast<double>(count);
+  Warnings(state, Data().clean);
 }
 BENCHMARK(BM_WarningsOfACleanPage);
 

@@ -131,17 +131,10 @@ void ToProto(const Dataset& dataset, const ComparabilityWarning& in,
              v1::ComparabilityWarning* out) {
   out->set_code(static_cast<v1::WarningCode>(in.code));
   out->set_message(in.message);
-  for (uint32_t row : in.rows) {
-    const Observation& o = dataset.observations()[row];
-    v1::ObservationKey* key = out->add_figures();
-    key->set_indicator_id(dataset.indicators()[o.indicator].id);
-    key->set_region_code(dataset.regions()[o.region].code);
-    key->set_period(o.period.ToString());
-    for (uint32_t s : dataset.sources_of(o)) {
-      key->add_source_ids(dataset.sources()[s].id);
-    }
-  }
-  for (const FigureRef& f : in.figures) {
+  std::vector<FigureRef> figures;
+  for (uint32_t row : in.rows) figures.push_back(FigureOf(dataset, row));
+  figures.insert(figures.end(), in.figures.begin(), in.figures.end());
+  for (const FigureRef& f : figures) {
     v1::ObservationKey* key = out->add_figures();
     key->set_indicator_id(f.indicator_id);
     key->set_region_code(f.region_code);

@@ -101,10 +101,9 @@ std::string ContentVersion(const DatasetTables& tables) {
     out.Number(BitsOf(o.value), 8);
     out.Number(static_cast<uint8_t>(o.qualifier), 1);
     out.Number(static_cast<uint8_t>(o.status), 1);
-    out.Number(o.sources_count, 2);
-    for (uint32_t k = 0; k < o.sources_count; ++k) {
-      out.Number(tables.source_refs[o.sources_begin + k], 4);
-    }
+    const absl::Span<const uint32_t> sources = tables.source_sets[o.source_set];
+    out.Number(sources.size(), 2);
+    for (uint32_t s : sources) out.Number(s, 4);
     out.Text(tables.notes[o.note]);
   }
   return out.HexDigest();

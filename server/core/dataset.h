@@ -104,9 +104,10 @@ class Dataset {
   absl::Span<const Series> series_of(uint32_t indicator) const;
   // Returns the source indexes of an observation, ordered by id.
   absl::Span<const uint32_t> sources_of(const Observation& o) const {
-    return absl::MakeConstSpan(t_.source_refs)
-        .subspan(o.sources_begin, o.sources_count);
+    return t_.source_sets[o.source_set];
   }
+  // Returns the distinct source sets that observations cite.
+  const SourceSets& source_sets() const { return t_.source_sets; }
   // Returns the day (as YYYYMMDD) from which observation `o` was known: the
   // earliest publication date among its sources, where a date given only as
   // YYYY-MM or YYYY counts from the last day of that month or year (the

@@ -381,11 +381,15 @@ class TableParser {
     const size_t max_rows = tables_in_[3]->MaxRecords();
     tables_.observations.reserve(max_rows);
     lines_.reserve(max_rows);
-    tables_.source_refs.reserve(max_rows);
     absl::flat_hash_map<std::string, uint32_t> note_index;
     tables_.notes.assign(1, "");
     note_index.emplace("", 0);
     std::vector<uint32_t> refs;
+    struct SourceCell {
+      uint32_t set;
+      Reliability reliability;
+    };
+    absl::flat_hash_map<std::string, SourceCell> source_cells;
 
     auto lookup = [](const auto& index, const RowContext& row, size_t column,
                      absl::string_view id,
@@ -428,34 +432,41 @@ class TableParser {
           if (q) o.qualifier = *q;
           if (st) o.status = *st;
 
-          refs.clear();
-          if (f[6].empty()) {
-            row.Error(6, "is empty; every observation needs a source");
-            ok = false;
-          }
-          for (absl::string_view id : absl::StrSplit(f[6], ';')) {
-            if (f[6].empty()) break;
-            auto s = lookup(sources, row, 6, id, "sources.csv");
-            if (!s) {
-              ok = false;
-              continue;
-            }
-            if (std::find(refs.begin(), refs.end(), *s) != refs.end()) {
-              row.Error(6, absl::StrCat(Quoted(id), " is listed twice"));
+          // Most rows repeat a few source lists: the cell's text finds its
+          // set and the row's best grade without splitting it again.
+          if (auto known = source_cells.find(f[6]);
+              known != source_cells.end()) {
+            o.source_set = known->second.set;
+            o.reliability = known->second.reliability;
+          } else {
+            refs.clear();
+            if (f[6].empty()) {
+              row.Error(6, "is empty; every observation needs a source");
               ok = false;
             }
-            refs.push_back(*s);
+            for (absl::string_view id : absl::StrSplit(f[6], ';')) {
+              if (f[6].empty()) break;
+              auto s = lookup(sources, row, 6, id, "sources.csv");
+              if (!s) {
+                ok = false;
+                continue;
+              }
+              if (std::find(refs.begin(), refs.end(), *s) != refs.end()) {
+                row.Error(6, absl::StrCat(Quoted(id), " is listed twice"));
+                ok = false;
+              }
+              refs.push_back(*s);
+            }
+            if (!ok) return;
+            std::sort(refs.begin(), refs.end());
+            o.source_set = tables_.source_sets.Intern(refs);
+            for (uint32_t s : refs) {
+              o.reliability =
+                  std::max(o.reliability, tables_.sources[s].reliability);
+            }
+            source_cells.emplace(f[6], SourceCell{o.source_set, o.reliability});
           }
           if (!ok) return;
-          std::sort(refs.begin(), refs.end());
-
-          o.sources_begin = static_cast<uint32_t>(tables_.source_refs.size());
-          o.sources_count = static_cast<uint16_t>(refs.size());
-          for (uint32_t s : refs) {
-            tables_.source_refs.push_back(s);
-            o.reliability =
-                std::max(o.reliability, tables_.sources[s].reliability);
-          }
           auto note = note_index.find(f[7]);
           if (note == note_index.end()) {
             note =
@@ -477,12 +488,9 @@ class TableParser {
     const std::vector<Observation>& rows = tables_.observations;
     const std::string file = "observations.csv";
     const std::vector<std::string> header = {"indicator_id"};
-    auto same_sources = [&](const Observation& a, const Observation& b) {
-      return a.sources_count == b.sources_count &&
-             std::equal(tables_.source_refs.begin() + a.sources_begin,
-                        tables_.source_refs.begin() + a.sources_begin +
-                            a.sources_count,
-                        tables_.source_refs.begin() + b.sources_begin);
+    // Equal sets have one index (`SourceSets::Intern`).
+    auto same_sources = [](const Observation& a, const Observation& b) {
+      return a.source_set == b.source_set;
     };
     for (size_t begin = 0; begin < rows.size();) {
       size_t end = begin + 1;

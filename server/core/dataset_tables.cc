@@ -24,8 +24,7 @@ void SortIntoQueryOrder(DatasetTables* tables, std::vector<uint32_t>* lines) {
   for (size_t i = 0; i < rows.size(); ++i) {
     const Observation& o = rows[i];
     int32_t newest = 0;
-    for (uint32_t k = 0; k < o.sources_count; ++k) {
-      const uint32_t s = tables->source_refs[o.sources_begin + k];
+    for (uint32_t s : tables->source_sets[o.source_set]) {
       newest = std::max(newest, tables->sources[s].published.sort_key);
     }
     keys[i].hi = uint64_t{o.indicator} << 47 | uint64_t{o.region} << 23 |

@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "server/core/model.h"
+#include "server/core/source_sets.h"
 
 namespace indicators {
 
@@ -20,8 +21,8 @@ struct DatasetTables {
   std::vector<Region> regions;
   std::vector<Source> sources;
   std::vector<Observation> observations;
-  std::vector<uint32_t> source_refs;  // Source indexes, ranges per observation.
-  std::vector<std::string> notes;     // notes[0] must be "".
+  SourceSets source_sets;          // What `Observation::source_set` indexes.
+  std::vector<std::string> notes;  // notes[0] must be "".
 };
 
 // Limits of one dataset, from how rows are keyed for sorting.

@@ -144,17 +144,13 @@ DerivedTables AddDerivedIndicators(DatasetTables* t) {
         o.status = std::max(n.status, m.status);
         o.reliability = std::min(n.reliability, m.reliability);
         // Every source of both inputs, in id order (source indexes are).
-        std::vector<uint32_t> cited(
-            t->source_refs.begin() + n.sources_begin,
-            t->source_refs.begin() + n.sources_begin + n.sources_count);
-        cited.insert(
-            cited.end(), t->source_refs.begin() + m.sources_begin,
-            t->source_refs.begin() + m.sources_begin + m.sources_count);
+        const absl::Span<const uint32_t> of_n = t->source_sets[n.source_set];
+        const absl::Span<const uint32_t> of_m = t->source_sets[m.source_set];
+        std::vector<uint32_t> cited(of_n.begin(), of_n.end());
+        cited.insert(cited.end(), of_m.begin(), of_m.end());
         std::sort(cited.begin(), cited.end());
         cited.erase(std::unique(cited.begin(), cited.end()), cited.end());
-        o.sources_begin = static_cast<uint32_t>(t->source_refs.size());
-        o.sources_count = static_cast<uint16_t>(cited.size());
-        t->source_refs.insert(t->source_refs.end(), cited.begin(), cited.end());
+        o.source_set = t->source_sets.Intern(cited);
         out.inputs.push_back({nums[i], dens[j]});
         rows.push_back(o);
       }

@@ -86,11 +86,10 @@ struct Source {
 // One observation row, compact: ids are indexes into the dataset's tables.
 struct Observation {
   double value = 0;
-  uint32_t indicator = 0;      // Index into `Dataset::indicators()`.
-  uint32_t region = 0;         // Index into `Dataset::regions()`.
-  uint32_t sources_begin = 0;  // Range in `Dataset::source_refs()`.
-  uint32_t note = 0;           // Index into `Dataset::notes()`; 0 is "".
-  uint16_t sources_count = 0;
+  uint32_t indicator = 0;   // Index into `Dataset::indicators()`.
+  uint32_t region = 0;      // Index into `Dataset::regions()`.
+  uint32_t source_set = 0;  // Index into `Dataset::source_sets()`.
+  uint32_t note = 0;        // Index into `Dataset::notes()`; 0 is "".
   Period period = Period::Year(1000);
   Qualifier qualifier = Qualifier::kExact;
   ObservationStatus status = ObservationStatus::kFinal;

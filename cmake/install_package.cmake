@@ -17,7 +17,7 @@ install(EXPORT indicatorsTargets NAMESPACE indicators::
   DESTINATION ${INDICATORS_INSTALL_CMAKEDIR})
 
 # The client's header, and the generated headers it and its users include.
-install(FILES client/cpp/indicator_client.h
+install(FILES client/cpp/indicator_client.h client/cpp/observation_columns.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/indicators/client)
 install(DIRECTORY ${PROJECT_BINARY_DIR}/proto/indicators
                   ${PROJECT_BINARY_DIR}/proto/google

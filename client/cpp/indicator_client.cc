@@ -269,21 +269,21 @@ IndicatorClient::IngestObservations(
       request, &v1::IndicatorService::StubInterface::IngestObservations);
 }
 
-absl::Status IndicatorClient::StreamObservations(
-    const v1::StreamObservationsRequest& request,
-    absl::FunctionRef<bool(const v1::StreamObservationsResponse&)> on_message)
-    const {
+template <typename Response, typename Request, typename Start>
+absl::Status IndicatorClient::ResumingStream(
+    const Request& request, Start start,
+    absl::FunctionRef<bool(const Response&)> on_message) const {
   const auto deadline = absl::ToChronoTime(absl::Now() + options_.deadline);
-  v1::StreamObservationsRequest next = request;
+  Request next = request;
   std::string version;
   absl::Status broken;
   for (int resumes = 0;; ++resumes) {
     grpc::ClientContext context;
     Prepare(&context);
     context.set_deadline(deadline);
-    std::unique_ptr<grpc::ClientReaderInterface<v1::StreamObservationsResponse>>
-        reader = stub_->StreamObservations(&context, next);
-    v1::StreamObservationsResponse message;
+    std::unique_ptr<grpc::ClientReaderInterface<Response>> reader =
+        start(&context, next);
+    Response message;
     while (reader->Read(&message)) {
       version = message.dataset_version();
       next.set_resume_token(message.resume_token());
@@ -309,6 +309,32 @@ absl::Status IndicatorClient::StreamObservations(
     broken = status;
     absl::SleepFor(absl::Milliseconds(50) * (1 << resumes));
   }
+}
+
+absl::Status IndicatorClient::StreamObservations(
+    const v1::StreamObservationsRequest& request,
+    absl::FunctionRef<bool(const v1::StreamObservationsResponse&)> on_message)
+    const {
+  return ResumingStream<v1::StreamObservationsResponse>(
+      request,
+      [&](grpc::ClientContext* context,
+          const v1::StreamObservationsRequest& r) {
+        return stub_->StreamObservations(context, r);
+      },
+      on_message);
+}
+
+absl::Status IndicatorClient::StreamObservationColumns(
+    const v1::StreamObservationColumnsRequest& request,
+    absl::FunctionRef<bool(const v1::StreamObservationColumnsResponse&)>
+        on_message) const {
+  return ResumingStream<v1::StreamObservationColumnsResponse>(
+      request,
+      [&](grpc::ClientContext* context,
+          const v1::StreamObservationColumnsRequest& r) {
+        return stub_->StreamObservationColumns(context, r);
+      },
+      on_message);
 }
 
 absl::Status IndicatorClient::WatchObservations(

@@ -145,6 +145,13 @@ class IndicatorClient {
       absl::FunctionRef<bool(const v1::StreamObservationsResponse&)> on_message)
       const;
 
+  // The same export as columns (`StreamObservationColumns`), resuming the
+  // same way; `ObservationColumnsDecoder` turns each message into rows.
+  absl::Status StreamObservationColumns(
+      const v1::StreamObservationColumnsRequest& request,
+      absl::FunctionRef<bool(const v1::StreamObservationColumnsResponse&)>
+          on_message) const;
+
   // Watches the changes to the observations `request.filter()` selects and
   // calls `on_message` with each message, with no deadline, until it returns
   // false (then CANCELLED is returned) or the watch fails for good. When the
@@ -168,6 +175,12 @@ class IndicatorClient {
   template <typename Response, typename Request, typename Method>
   absl::StatusOr<Response> Unary(const Request& request, Method method) const;
   bool BalancesReplicas() const;
+  // Reads a server stream of `start(context, request)`, resuming after the
+  // last message received as `StreamObservations` says.
+  template <typename Response, typename Request, typename Start>
+  absl::Status ResumingStream(
+      const Request& request, Start start,
+      absl::FunctionRef<bool(const Response&)> on_message) const;
 
   std::unique_ptr<v1::IndicatorService::StubInterface> stub_;
   ClientOptions options_;

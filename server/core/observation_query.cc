@@ -56,7 +56,7 @@ std::string SortedJoin(std::vector<T> items) {
 class SeriesScanner {
  public:
   SeriesScanner(const Dataset& dataset, const CompiledFilter& filter,
-                absl::FunctionRef<bool(uint32_t, uint64_t)> emit)
+                absl::FunctionRef<bool(uint32_t, uint32_t, uint64_t)> emit)
       : rows_(dataset.observations()),
         dataset_(dataset),
         filter_(filter),
@@ -88,9 +88,9 @@ class SeriesScanner {
     const bool preferred = filter_.source_mode == SourceMode::kPreferred;
     if (filter_.latest_only) return ScanLatest(s, lo, hi, preferred);
     if (!preferred) {
+      if (matches_every_row_) return emit_(lo, hi, hi);
       for (uint32_t r = lo; r < hi; ++r) {
-        if ((matches_every_row_ || Matches(r)) && !emit_(r, r + 1))
-          return false;
+        if (Matches(r) && !emit_(r, r + 1, r + 1)) return false;
       }
       return true;
     }
@@ -98,7 +98,7 @@ class SeriesScanner {
       const uint32_t end = GroupEnd(begin, hi);
       for (uint32_t r = begin; r < end; ++r) {
         if (Matches(r)) {
-          if (!emit_(r, end)) return false;
+          if (!emit_(r, r + 1, end)) return false;
           break;
         }
       }
@@ -120,7 +120,7 @@ class SeriesScanner {
         if (!Matches(r)) continue;
         found = true;
         // The preferred row is the series' only one: resume past the series.
-        if (!emit_(r, preferred ? s.end : r + 1)) return false;
+        if (!emit_(r, r + 1, preferred ? s.end : r + 1)) return false;
         if (preferred) break;
       }
       if (found) return true;
@@ -155,7 +155,7 @@ class SeriesScanner {
   const std::vector<Observation>& rows_;
   const Dataset& dataset_;
   const CompiledFilter& filter_;
-  absl::FunctionRef<bool(uint32_t, uint64_t)> emit_;
+  absl::FunctionRef<bool(uint32_t, uint32_t, uint64_t)> emit_;
   // No filter on status, grade, source or date: every row in range matches.
   const bool matches_every_row_;
 };
@@ -284,6 +284,21 @@ bool ScanObservations(const Dataset& dataset, const CompiledFilter& filter,
                       uint64_t start,
                       absl::FunctionRef<bool(uint32_t, uint64_t)> emit,
                       absl::FunctionRef<bool()> cancelled) {
+  return ScanObservationRuns(
+      dataset, filter, start,
+      [&](uint32_t begin, uint32_t end, uint64_t resume) {
+        for (uint32_t r = begin; r < end; ++r) {
+          if (!emit(r, r + 1 == end ? resume : r + 1)) return false;
+        }
+        return true;
+      },
+      cancelled);
+}
+
+bool ScanObservationRuns(
+    const Dataset& dataset, const CompiledFilter& filter, uint64_t start,
+    absl::FunctionRef<bool(uint32_t, uint32_t, uint64_t)> emit,
+    absl::FunctionRef<bool()> cancelled) {
   SeriesScanner scanner(dataset, filter, emit);
   bool was_cancelled = false;
   // Scans one series unless the caller has gone; false stops the walk.
@@ -329,17 +344,35 @@ bool ScanObservations(const Dataset& dataset, const CompiledFilter& filter,
   return !was_cancelled;
 }
 
+bool ObservationStream::NextRuns(size_t max_rows, std::vector<RowRun>* runs) {
+  runs->clear();
+  if (done_ || max_rows == 0) return false;
+  size_t left = max_rows;
+  ScanObservationRuns(*dataset_, filter_, position_,
+                      [&](uint32_t begin, uint32_t end, uint64_t resume) {
+                        const uint32_t take = static_cast<uint32_t>(
+                            std::min<size_t>(end - begin, left));
+                        if (!runs->empty() && runs->back().end == begin) {
+                          runs->back().end = begin + take;
+                        } else {
+                          runs->push_back({begin, begin + take});
+                        }
+                        left -= take;
+                        // Inside a run, the row after r resumes at r + 1.
+                        position_ = take == end - begin ? resume : begin + take;
+                        return left > 0;
+                      });
+  done_ = left > 0;
+  return !runs->empty();
+}
+
 bool ObservationStream::Next(size_t max_rows, std::vector<uint32_t>* rows) {
   rows->clear();
-  if (done_ || max_rows == 0) return false;
-  ScanObservations(*dataset_, filter_, position_,
-                   [&](uint32_t row, uint64_t resume) {
-                     rows->push_back(row);
-                     position_ = resume;
-                     return rows->size() < max_rows;
-                   });
-  done_ = rows->size() < max_rows;
-  return !rows->empty();
+  if (!NextRuns(max_rows, &runs_)) return false;
+  for (const RowRun& run : runs_) {
+    for (uint32_t r = run.begin; r < run.end; ++r) rows->push_back(r);
+  }
+  return true;
 }
 
 }  // namespace indicators

@@ -69,6 +69,21 @@ bool ScanObservations(
     absl::FunctionRef<bool(uint32_t row, uint64_t resume)> emit,
     absl::FunctionRef<bool()> cancelled = [] { return false; });
 
+// Consecutive rows [begin, end) of `Dataset::observations()`.
+struct RowRun {
+  uint32_t begin;
+  uint32_t end;
+};
+
+// The same scan, by runs: calls `emit(begin, end, resume)` for runs of
+// consecutive matching rows; `resume` continues right after row `end - 1`,
+// and inside a run the scan continues after row r at r + 1. Stops when `emit`
+// returns false.
+bool ScanObservationRuns(
+    const Dataset& dataset, const CompiledFilter& filter, uint64_t start,
+    absl::FunctionRef<bool(uint32_t begin, uint32_t end, uint64_t resume)> emit,
+    absl::FunctionRef<bool()> cancelled = [] { return false; });
+
 // Reads the matches of one filter in batches, for a streaming export. Holds
 // its dataset version alive for as long as it lives.
 class ObservationStream {
@@ -87,6 +102,9 @@ class ObservationStream {
   // Replaces `rows` with up to `max_rows` next matching rows; returns false
   // when none are left (then `rows` is empty).
   bool Next(size_t max_rows, std::vector<uint32_t>* rows);
+  // The same as runs of consecutive rows (a whole series is one run when
+  // the filter keeps every row of it), `max_rows` rows in all at most.
+  bool NextRuns(size_t max_rows, std::vector<RowRun>* runs);
 
   // Returns a token that continues right after the rows returned so far.
   std::string ResumeToken() const {
@@ -102,6 +120,7 @@ class ObservationStream {
   std::string request_text_;
   uint64_t position_ = 0;
   bool done_ = false;
+  std::vector<RowRun> runs_;  // Scratch for `Next`.
 };
 
 }  // namespace indicators

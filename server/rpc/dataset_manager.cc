@@ -26,10 +26,12 @@ thread_local ThreadCache cache;
 std::shared_ptr<const Snapshot> MakeSnapshot(
     std::shared_ptr<const ServiceCore> core,
     std::shared_ptr<ResponseBudget> budget, int64_t revision) {
-  auto encoded = std::make_shared<const EncodedDataset>(core->dataset(),
+  auto encoded =
+      std::make_shared<const EncodedDataset>(core->dataset(), budget);
+  auto columns = std::make_shared<const EncodedColumns>(core->dataset(),
                                                         std::move(budget));
-  return std::make_shared<const Snapshot>(
-      Snapshot{std::move(core), std::move(encoded), revision});
+  return std::make_shared<const Snapshot>(Snapshot{
+      std::move(core), std::move(encoded), std::move(columns), revision});
 }
 
 // Returns the changes from `before` to `after`, as watchers get them.

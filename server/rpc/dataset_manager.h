@@ -17,6 +17,7 @@
 #include "server/core/reload_outcome.h"
 #include "server/core/service_core.h"
 #include "server/rpc/change_log.h"
+#include "server/rpc/encoded_columns.h"
 #include "server/rpc/encoded_dataset.h"
 
 namespace indicators::rpc {
@@ -27,6 +28,7 @@ namespace indicators::rpc {
 struct Snapshot {
   std::shared_ptr<const ServiceCore> core;
   std::shared_ptr<const EncodedDataset> encoded;
+  std::shared_ptr<const EncodedColumns> columns;
   // Its position in the change log (`ChangeLog`): the database's revision,
   // or for files the count of loads that changed something, from 1.
   int64_t revision = 0;

@@ -88,6 +88,36 @@ class ObservationBatches final : public MessageSource {
   bool sent_any_ = false;
 };
 
+// The batches of one observation stream as StreamObservationColumnsResponse
+// bytes.
+class ObservationColumnBatches final : public MessageSource {
+ public:
+  ObservationColumnBatches(ObservationStream stream,
+                           std::shared_ptr<const EncodedColumns> columns,
+                           size_t batch_size)
+      : stream_(std::move(stream)),
+        columns_(std::move(columns)),
+        batch_size_(batch_size),
+        sent_(*columns_) {}
+
+  absl::StatusOr<Pull> Next(grpc::ByteBuffer* message) override {
+    // An empty result still sends one message, with the dataset version.
+    if (!stream_.NextRuns(batch_size_, &runs_) && sent_any_) return Pull::kEnd;
+    sent_any_ = true;
+    ASSIGN_OR_RETURN(*message,
+                     columns_->Batch(runs_, &sent_, stream_.ResumeToken()));
+    return Pull::kMessage;
+  }
+
+ private:
+  ObservationStream stream_;
+  std::shared_ptr<const EncodedColumns> columns_;
+  const size_t batch_size_;
+  EncodedColumns::SentEntries sent_;  // Each entry goes once per stream.
+  std::vector<RowRun> runs_;
+  bool sent_any_ = false;
+};
+
 }  // namespace
 
 namespace handlers {
@@ -152,6 +182,18 @@ Messages StreamObservations(const Call& call,
                                               r.resume_token(), options));
   return std::make_unique<ObservationBatches>(std::move(stream), s.encoded,
                                               call.stream_batch_size, options);
+}
+
+Messages StreamObservationColumns(
+    const Call& call, const v1::StreamObservationColumnsRequest& r) {
+  const Snapshot& s = call.snapshot;
+  ASSIGN_OR_RETURN(
+      ObservationStream stream,
+      s.core->StreamObservations(FromProto(r.filter()), r.resume_token(),
+                                 ValueOptions()));
+  return std::make_unique<ObservationColumnBatches>(
+      std::move(stream), s.columns,
+      kColumnBatchFactor * call.stream_batch_size);
 }
 
 Messages WatchObservations(const Call& call,

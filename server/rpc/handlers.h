@@ -32,6 +32,10 @@ struct Call {
   absl::FunctionRef<bool()> cancelled;
 };
 
+// A column batch holds this many times `stream_batch_size` rows: at about 17
+// bytes a row against about 60, its messages are the row stream's size.
+inline constexpr size_t kColumnBatchFactor = 4;
+
 using Bytes = absl::StatusOr<grpc::ByteBuffer>;
 using Messages = absl::StatusOr<std::unique_ptr<MessageSource>>;
 
@@ -49,6 +53,10 @@ Bytes QueryObservations(const Call& call,
 // an empty result is one message with no observations.
 Messages StreamObservations(const Call& call,
                             const v1::StreamObservationsRequest& r);
+// The same matches as columns, `kColumnBatchFactor` x `stream_batch_size`
+// rows per message; an empty result is one message with no rows.
+Messages StreamObservationColumns(const Call& call,
+                                  const v1::StreamObservationColumnsRequest& r);
 // The changes to the filter's observations from a revision on, as this server
 // loads them (see the contract), through the server's change log.
 Messages WatchObservations(const Call& call,

@@ -46,6 +46,12 @@ grpc::ServerWriteReactor<Svc::Buffer>* Svc::StreamObservations(
                          &handlers::StreamObservations, c, in);
 }
 
+grpc::ServerWriteReactor<Svc::Buffer>* Svc::StreamObservationColumns(
+    Context* c, const Buffer* in) {
+  return adapter_.Stream("StreamObservationColumns", kRead,
+                         &handlers::StreamObservationColumns, c, in);
+}
+
 Svc::Unary* Svc::GetDatasetInfo(Context* c, const Buffer* in, Buffer* out) {
   return adapter_.Unary("GetDatasetInfo", kRead, &handlers::GetDatasetInfo, c,
                         in, out);

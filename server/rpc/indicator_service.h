@@ -18,15 +18,16 @@ using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
         Svc::WithRawCallbackMethod_GetRegion<Svc::WithRawCallbackMethod_ListSources<
             Svc::WithRawCallbackMethod_GetSource<Svc::WithRawCallbackMethod_QueryObservations<
                 Svc::WithRawCallbackMethod_StreamObservations<
-                    Svc::WithRawCallbackMethod_GetDatasetInfo<
-                        Svc::WithRawCallbackMethod_ReloadDataset<
-                            Svc::WithRawCallbackMethod_GetObservationHistory<
-                                Svc::WithRawCallbackMethod_IngestObservations<
-                                    Svc::WithRawCallbackMethod_WatchObservations<
-                                        Svc::WithRawCallbackMethod_AggregateObservations<
-                                            Svc::
-                                                WithRawCallbackMethod_SearchCatalog<
-                                                    Svc::Service>>>>>>>>>>>>>>>;
+                    Svc::WithRawCallbackMethod_StreamObservationColumns<
+                        Svc::WithRawCallbackMethod_GetDatasetInfo<
+                            Svc::WithRawCallbackMethod_ReloadDataset<
+                                Svc::WithRawCallbackMethod_GetObservationHistory<
+                                    Svc::WithRawCallbackMethod_IngestObservations<
+                                        Svc::WithRawCallbackMethod_WatchObservations<
+                                            Svc::WithRawCallbackMethod_AggregateObservations<
+                                                Svc::WithRawCallbackMethod_SearchCatalog<
+                                                    Svc::
+                                                        Service>>>>>>>>>>>>>>>>;
 }  // namespace internal
 
 // The `indicators.v1.IndicatorService` on gRPC's callback API: each method
@@ -49,6 +50,8 @@ class IndicatorService final : public internal::ServiceBase {
   Unary* GetSource(Context* c, const Buffer* in, Buffer* out) override;
   Unary* QueryObservations(Context* c, const Buffer* in, Buffer* out) override;
   grpc::ServerWriteReactor<Buffer>* StreamObservations(
+      Context* c, const Buffer* in) override;
+  grpc::ServerWriteReactor<Buffer>* StreamObservationColumns(
       Context* c, const Buffer* in) override;
   Unary* GetDatasetInfo(Context* c, const Buffer* in, Buffer* out) override;
   Unary* ReloadDataset(Context* c, const Buffer* in, Buffer* out) override;

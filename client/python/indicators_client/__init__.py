@@ -14,8 +14,11 @@ from indicators_client.client import (
     observation_from_csv,
     source_from_csv,
 )
+from indicators_client.columns import ColumnDataError, ColumnDecoder
 
 __all__ = [
+    "ColumnDataError",
+    "ColumnDecoder",
     "SERVICE_CONFIG",
     "Filter",
     "IndicatorClient",

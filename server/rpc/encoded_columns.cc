@@ -1,0 +1,411 @@
+#include "server/rpc/encoded_columns.h"
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "indicators/v1/indicator_service.pb.h"
+
+namespace indicators::rpc {
+namespace {
+
+using google::protobuf::io::CodedOutputStream;
+using Response = v1::StreamObservationColumnsResponse;
+using Columns = v1::ObservationColumns;
+using Dictionaries = v1::ObservationDictionaries;
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "columns are laid out in the machine's byte order");
+
+constexpr uint32_t kVarint = 0;
+constexpr uint32_t kLengthDelimited = 2;
+
+constexpr uint32_t Tag(int field, uint32_t wire_type) {
+  return static_cast<uint32_t>(field) << 3 | wire_type;
+}
+
+size_t VarintSize(size_t n) {
+  return CodedOutputStream::VarintSize64(static_cast<uint64_t>(n));
+}
+
+// The size of a length-delimited field with a one-byte tag, or 0 when empty
+// and `omit_empty` (proto3 omits empty bytes and strings, not messages).
+size_t FieldSize(size_t body, bool omit_empty = true) {
+  if (body == 0 && omit_empty) return 0;
+  return 1 + VarintSize(body) + body;
+}
+
+// Bytes per code for a dictionary of `entries`.
+uint32_t WidthFor(size_t entries) {
+  return entries <= (1u << 8) ? 1 : entries <= (1u << 16) ? 2 : 4;
+}
+
+// Writes the codes `code_of(row)` of every row at `width` bytes each.
+template <typename CodeOf>
+std::vector<uint8_t> LayCodes(size_t rows, uint32_t width, CodeOf code_of) {
+  std::vector<uint8_t> out(rows * width);
+  for (size_t r = 0; r < rows; ++r) {
+    const uint32_t code = code_of(r);
+    std::memcpy(out.data() + r * width, &code, width);  // Little-endian.
+  }
+  return out;
+}
+
+// The entry of dictionary field `field` as a field of ObservationDictionaries.
+std::string EntryField(int field, const google::protobuf::Message& entry) {
+  const std::string body = entry.SerializeAsString();
+  std::string out;
+  uint8_t head[16];
+  uint8_t* p = CodedOutputStream::WriteVarint32ToArray(
+      Tag(field, kLengthDelimited), head);
+  p = CodedOutputStream::WriteVarint32ToArray(
+      static_cast<uint32_t>(body.size()), p);
+  out.append(reinterpret_cast<const char*>(head), p - head);
+  out.append(body);
+  return out;
+}
+
+std::string StringEntry(int field, uint32_t code, absl::string_view value) {
+  v1::DictionaryEntry entry;
+  entry.set_code(code);
+  entry.set_value(std::string(value));
+  return EntryField(field, entry);
+}
+
+// Where a batch's bytes go: one buffer (copied), or slices that reference
+// the columns for runs and hold the other bytes (tags, lengths, entries).
+class CopySink {
+ public:
+  explicit CopySink(uint8_t* out) : out_(out) {}
+  void Put(absl::string_view bytes) {
+    std::memcpy(out_, bytes.data(), bytes.size());
+    out_ += bytes.size();
+  }
+  void Tag(int field, uint32_t wire_type) {
+    out_ = CodedOutputStream::WriteVarint32ToArray(
+        indicators::rpc::Tag(field, wire_type), out_);
+  }
+  void Varint(size_t n) {
+    out_ = CodedOutputStream::WriteVarint64ToArray(n, out_);
+  }
+  void Runs(const grpc::Slice&, const uint8_t* data, uint32_t width,
+            absl::Span<const RowRun> runs) {
+    for (const RowRun& run : runs) {
+      const size_t n = size_t{run.end - run.begin} * width;
+      std::memcpy(out_, data + size_t{run.begin} * width, n);
+      out_ += n;
+    }
+  }
+
+ private:
+  uint8_t* out_;
+};
+
+class SliceSink {
+ public:
+  void Put(absl::string_view bytes) {
+    pending_.append(bytes.data(), bytes.size());
+  }
+  void Tag(int field, uint32_t wire_type) {
+    Varint(indicators::rpc::Tag(field, wire_type));
+  }
+  void Varint(size_t n) {
+    uint8_t bytes[10];
+    uint8_t* end = CodedOutputStream::WriteVarint64ToArray(n, bytes);
+    pending_.append(reinterpret_cast<const char*>(bytes), end - bytes);
+  }
+  void Runs(const grpc::Slice& column, const uint8_t*, uint32_t width,
+            absl::Span<const RowRun> runs) {
+    Flush();
+    for (const RowRun& run : runs) {
+      slices_.push_back(
+          column.sub(size_t{run.begin} * width, size_t{run.end} * width));
+    }
+  }
+  grpc::ByteBuffer Finish() {
+    Flush();
+    return grpc::ByteBuffer(slices_.data(), slices_.size());
+  }
+
+ private:
+  void Flush() {
+    if (pending_.empty()) return;
+    slices_.emplace_back(pending_);
+    pending_.clear();
+  }
+  std::string pending_;
+  std::vector<grpc::Slice> slices_;
+};
+
+// A batch of at most this many runs references the columns; one of more
+// runs (short ones: a filter that keeps some rows of each series) is copied,
+// since a slice costs more than copying a few bytes.
+constexpr size_t kMaxReferencedRuns = 16;
+
+}  // namespace
+
+EncodedColumns::Column EncodedColumns::MakeColumn(uint32_t width,
+                                                  std::vector<uint8_t> bytes) {
+  Column c;
+  c.width = width;
+  auto* owned = new std::vector<uint8_t>(std::move(bytes));
+  c.data = owned->data();
+  // The slice owns the bytes: they go when the last slice of them does.
+  c.slice = grpc::Slice(
+      owned->data(), owned->size(),
+      [](void* p) { delete static_cast<std::vector<uint8_t>*>(p); }, owned);
+  return c;
+}
+
+uint32_t EncodedColumns::CodeAt(const Column& c, uint32_t row) {
+  uint32_t code = 0;
+  std::memcpy(&code, c.data + size_t{row} * c.width, c.width);
+  return code;
+}
+
+EncodedColumns::EncodedColumns(std::shared_ptr<const Dataset> dataset,
+                               std::shared_ptr<ResponseBudget> budget)
+    : dataset_(std::move(dataset)), budget_(std::move(budget)) {
+  const Dataset& d = *dataset_;
+  const std::vector<Observation>& rows = d.observations();
+  const size_t n = rows.size();
+
+  // Periods: the distinct ones in order, coded through a table indexed by
+  // sort key (at most 9000 years of months).
+  int32_t min_key = 0, max_key = -1;
+  for (const Observation& o : rows) {
+    const int32_t k = o.period.sort_key();
+    if (max_key < min_key) {
+      min_key = max_key = k;
+    } else {
+      min_key = std::min(min_key, k);
+      max_key = std::max(max_key, k);
+    }
+  }
+  std::vector<uint32_t> period_code(
+      max_key >= min_key ? max_key - min_key + 1 : 0, UINT32_MAX);
+  std::vector<Period> periods;
+  for (const Observation& o : rows) {
+    period_code[o.period.sort_key() - min_key] = 0;
+  }
+  for (size_t k = 0; k < period_code.size(); ++k) {
+    if (period_code[k] == UINT32_MAX) continue;
+    period_code[k] = static_cast<uint32_t>(periods.size());
+    periods.push_back(Period::Year(1000));  // Named below, from a row.
+  }
+  for (const Observation& o : rows) {
+    periods[period_code[o.period.sort_key() - min_key]] = o.period;
+  }
+
+  const size_t sizes[kDictionaries] = {
+      d.indicators().size(), d.regions().size(), periods.size(),
+      d.source_sets().size(), d.notes().size()};
+  uint32_t widths[kDictionaries];
+  for (int k = 0; k < kDictionaries; ++k) widths[k] = WidthFor(sizes[k]);
+  codes_[kIndicators] = MakeColumn(
+      widths[kIndicators], LayCodes(n, widths[kIndicators], [&](size_t r) {
+        return rows[r].indicator;
+      }));
+  codes_[kRegions] = MakeColumn(
+      widths[kRegions],
+      LayCodes(n, widths[kRegions], [&](size_t r) { return rows[r].region; }));
+  codes_[kPeriods] =
+      MakeColumn(widths[kPeriods], LayCodes(n, widths[kPeriods], [&](size_t r) {
+                   return period_code[rows[r].period.sort_key() - min_key];
+                 }));
+  codes_[kSourceSets] = MakeColumn(
+      widths[kSourceSets], LayCodes(n, widths[kSourceSets], [&](size_t r) {
+        return rows[r].source_set;
+      }));
+  codes_[kNotes] = MakeColumn(
+      widths[kNotes],
+      LayCodes(n, widths[kNotes], [&](size_t r) { return rows[r].note; }));
+
+  std::vector<uint8_t> values(n * sizeof(double));
+  std::vector<uint8_t> qualifiers(n), statuses(n), reliabilities(n);
+  for (size_t r = 0; r < n; ++r) {
+    std::memcpy(values.data() + r * sizeof(double), &rows[r].value,
+                sizeof(double));
+    // The core's enums have the contract's numbers.
+    qualifiers[r] = static_cast<uint8_t>(rows[r].qualifier);
+    statuses[r] = static_cast<uint8_t>(rows[r].status);
+    reliabilities[r] = static_cast<uint8_t>(rows[r].reliability);
+  }
+  values_ = MakeColumn(sizeof(double), std::move(values));
+  qualifiers_ = MakeColumn(1, std::move(qualifiers));
+  statuses_ = MakeColumn(1, std::move(statuses));
+  reliabilities_ = MakeColumn(1, std::move(reliabilities));
+
+  for (uint32_t i = 0; i < d.indicators().size(); ++i) {
+    const Indicator& indicator = d.indicators()[i];
+    v1::IndicatorEntry entry;
+    entry.set_code(i);
+    entry.set_id(indicator.id);
+    entry.set_unit(indicator.unit);
+    entry.set_unit_multiplier(indicator.unit_multiplier);
+    entry.set_derived(d.is_derived_indicator(i));
+    entries_[kIndicators].push_back(
+        EntryField(Dictionaries::kIndicatorsFieldNumber, entry));
+  }
+  for (uint32_t i = 0; i < d.regions().size(); ++i) {
+    entries_[kRegions].push_back(
+        StringEntry(Dictionaries::kRegionsFieldNumber, i, d.regions()[i].code));
+  }
+  for (uint32_t i = 0; i < periods.size(); ++i) {
+    entries_[kPeriods].push_back(StringEntry(Dictionaries::kPeriodsFieldNumber,
+                                             i, periods[i].ToString()));
+  }
+  for (uint32_t i = 0; i < d.source_sets().size(); ++i) {
+    v1::SourceSetEntry entry;
+    entry.set_code(i);
+    for (uint32_t s : d.source_sets()[i]) {
+      entry.add_source_ids(d.sources()[s].id);
+    }
+    entries_[kSourceSets].push_back(
+        EntryField(Dictionaries::kSourceSetsFieldNumber, entry));
+  }
+  for (uint32_t i = 0; i < d.notes().size(); ++i) {
+    entries_[kNotes].push_back(
+        StringEntry(Dictionaries::kNotesFieldNumber, i, d.notes()[i]));
+  }
+}
+
+EncodedColumns::SentEntries::SentEntries(const EncodedColumns& columns) {
+  for (int k = 0; k < kDictionaries; ++k) {
+    entries_[k].sent.assign(columns.entries_[k].size(), false);
+    entries_[k].unsent = columns.entries_[k].size();
+  }
+}
+
+void EncodedColumns::MarkUsed(Dictionary dictionary,
+                              absl::Span<const RowRun> runs,
+                              SentEntries::Entries* sent) const {
+  sent->added.clear();
+  if (sent->unsent == 0) return;  // A long export stops looking early.
+  const Column& c = codes_[dictionary];
+  uint32_t last = UINT32_MAX;
+  for (const RowRun& run : runs) {
+    for (uint32_t r = run.begin; r < run.end; ++r) {
+      const uint32_t code = CodeAt(c, r);
+      if (code == last) continue;  // Runs of one code: series, periods.
+      last = code;
+      if (sent->sent[code]) continue;
+      sent->sent[code] = true;
+      sent->added.push_back(code);
+      if (--sent->unsent == 0) return;
+    }
+  }
+}
+
+template <typename Sink>
+void EncodedColumns::Write(absl::Span<const RowRun> runs, uint32_t rows,
+                           const SentEntries& sent, size_t dictionaries_size,
+                           absl::string_view resume_token, Sink* out) const {
+  if (dictionaries_size > 0) {
+    out->Tag(Response::kDictionariesFieldNumber, kLengthDelimited);
+    out->Varint(dictionaries_size);
+    for (int k = 0; k < kDictionaries; ++k) {
+      for (uint32_t code : sent.entries_[k].added) out->Put(entries_[k][code]);
+    }
+  }
+  // ObservationColumns: row_count, the code columns, then the others.
+  auto code_column_size = [&](const Column& c) {
+    return 2 + FieldSize(size_t{rows} * c.width);
+  };
+  size_t columns_size = rows > 0 ? 1 + VarintSize(rows) : 0;
+  for (const Column& c : codes_) {
+    columns_size += FieldSize(code_column_size(c), false);
+  }
+  for (const Column* c :
+       {&values_, &qualifiers_, &statuses_, &reliabilities_}) {
+    columns_size += FieldSize(size_t{rows} * c->width);
+  }
+  out->Tag(Response::kColumnsFieldNumber, kLengthDelimited);
+  out->Varint(columns_size);
+  if (rows > 0) {
+    out->Tag(Columns::kRowCountFieldNumber, kVarint);
+    out->Varint(rows);
+  }
+  int field = Columns::kIndicatorsFieldNumber;
+  for (const Column& c : codes_) {
+    out->Tag(field++, kLengthDelimited);
+    out->Varint(code_column_size(c));
+    out->Tag(v1::CodeColumn::kWidthFieldNumber, kVarint);
+    out->Varint(c.width);
+    if (rows > 0) {
+      out->Tag(v1::CodeColumn::kCodesFieldNumber, kLengthDelimited);
+      out->Varint(size_t{rows} * c.width);
+      out->Runs(c.slice, c.data, c.width, runs);
+    }
+  }
+  static_assert(Columns::kNotesFieldNumber + 1 == Columns::kValuesFieldNumber);
+  field = Columns::kValuesFieldNumber;
+  for (const Column* c :
+       {&values_, &qualifiers_, &statuses_, &reliabilities_}) {
+    if (rows > 0) {
+      out->Tag(field, kLengthDelimited);
+      out->Varint(size_t{rows} * c->width);
+      out->Runs(c->slice, c->data, c->width, runs);
+    }
+    ++field;
+  }
+  const std::string& version = dataset_->version();
+  if (!version.empty()) {
+    out->Tag(Response::kDatasetVersionFieldNumber, kLengthDelimited);
+    out->Varint(version.size());
+    out->Put(version);
+  }
+  if (!resume_token.empty()) {
+    out->Tag(Response::kResumeTokenFieldNumber, kLengthDelimited);
+    out->Varint(resume_token.size());
+    out->Put(resume_token);
+  }
+}
+
+absl::StatusOr<grpc::ByteBuffer> EncodedColumns::Batch(
+    absl::Span<const RowRun> runs, SentEntries* sent,
+    absl::string_view resume_token) const {
+  uint32_t rows = 0;
+  for (const RowRun& run : runs) rows += run.end - run.begin;
+  size_t dictionaries_size = 0;
+  for (int k = 0; k < kDictionaries; ++k) {
+    MarkUsed(static_cast<Dictionary>(k), runs, &sent->entries_[k]);
+    for (uint32_t code : sent->entries_[k].added) {
+      dictionaries_size += entries_[k][code].size();
+    }
+  }
+  if (runs.size() <= kMaxReferencedRuns) {
+    SliceSink sink;
+    Write(runs, rows, *sent, dictionaries_size, resume_token, &sink);
+    return sink.Finish();
+  }
+  // The copied message's size: what the slices would hold.
+  size_t size = FieldSize(dictionaries_size);
+  size_t columns_size = 1 + VarintSize(rows);
+  for (const Column& c : codes_) {
+    columns_size += FieldSize(2 + FieldSize(size_t{rows} * c.width), false);
+  }
+  for (const Column* c :
+       {&values_, &qualifiers_, &statuses_, &reliabilities_}) {
+    columns_size += FieldSize(size_t{rows} * c->width);
+  }
+  size += FieldSize(columns_size, false);
+  size += FieldSize(dataset_->version().size());
+  size += FieldSize(resume_token.size());
+  grpc_slice raw;
+  if (budget_ != nullptr) {
+    absl::StatusOr<grpc_slice> charged = budget_->Allocate(size, 0);
+    if (!charged.ok()) return charged.status();
+    raw = *charged;
+  } else {
+    raw = grpc_slice_malloc(size);
+  }
+  CopySink sink(GRPC_SLICE_START_PTR(raw));
+  Write(runs, rows, *sent, dictionaries_size, resume_token, &sink);
+  grpc::Slice slice(raw, grpc::Slice::STEAL_REF);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+}  // namespace indicators::rpc

@@ -35,7 +35,8 @@
 ABSL_FLAG(std::string, service, "", "indicators-server address.");
 ABSL_FLAG(std::string, floor, "", "indicators-floor-server address.");
 ABSL_FLAG(std::string, scenario, "point_query",
-          "get_indicator, list_indicators, point_query, page100, stream, or "
+          "get_indicator, list_indicators, point_query, page100, stream, "
+          "columns (the export as column batches), or "
           "wait_serving (polls health until SERVING, prints the time since "
           "--since_unix_ns).");
 ABSL_FLAG(std::string, indicator, "ind_000", "Indicator the queries use.");
@@ -56,6 +57,9 @@ namespace {
 
 namespace v1 = indicators::v1;
 constexpr char kService[] = "/indicators.v1.IndicatorService/";
+// Whether the scenario is the column export (its messages count rows in
+// `row_count`).
+bool columns_scenario = false;
 
 grpc::ByteBuffer Serialize(const google::protobuf::Message& m) {
   std::string bytes = m.SerializeAsString();
@@ -73,15 +77,27 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
   return out;
 }
 
-// Counts the top-level field-1 entries of a message: the observations of a
-// query or stream response, without parsing them.
+// Counts the observations of a message without parsing it: the top-level
+// field-1 entries of a query or row stream response, or the `row_count` of a
+// column batch (field 1 of its field 2).
 int64_t CountObservations(grpc::ByteBuffer* buffer) {
   grpc::ProtoBufferReader reader(buffer);
   google::protobuf::io::CodedInputStream in(&reader);
   in.SetTotalBytesLimit(INT32_MAX);
   int64_t count = 0;
   while (uint32_t tag = in.ReadTag()) {
-    if (tag == ((1 << 3) | 2)) ++count;
+    if (tag == ((1 << 3) | 2) && !columns_scenario) ++count;
+    if (tag == ((2 << 3) | 2) && columns_scenario) {
+      uint32_t length = 0, rows = 0;
+      if (!in.ReadVarint32(&length)) break;
+      const auto limit = in.PushLimit(static_cast<int>(length));
+      if (in.ReadTag() == ((1 << 3) | 0) && in.ReadVarint32(&rows)) {
+        count += rows;
+      }
+      in.Skip(in.BytesUntilLimit());
+      in.PopLimit(limit);
+      continue;
+    }
     if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) break;
   }
   return count;
@@ -401,7 +417,8 @@ int main(int argc, char** argv) {
   v1::ObservationFilter filter;
   filter.add_indicator_ids(absl::GetFlag(FLAGS_indicator));
   filter.add_region_codes(absl::GetFlag(FLAGS_region));
-  const bool streaming = scenario == "stream";
+  columns_scenario = scenario == "columns";
+  const bool streaming = scenario == "stream" || columns_scenario;
   if (scenario == "get_indicator") {
     v1::GetIndicatorRequest r;
     r.set_id(absl::GetFlag(FLAGS_indicator));
@@ -423,6 +440,9 @@ int main(int argc, char** argv) {
     r.set_page_size(100);
     service.method = absl::StrCat(kService, "QueryObservations");
     service.request = Serialize(r);
+  } else if (columns_scenario) {
+    service.method = absl::StrCat(kService, "StreamObservationColumns");
+    service.request = Serialize(v1::StreamObservationColumnsRequest());
   } else if (streaming) {
     service.method = absl::StrCat(kService, "StreamObservations");
     service.request = Serialize(v1::StreamObservationsRequest());

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -11,19 +12,30 @@
 namespace indicators {
 namespace {
 
-// Feeds SHA-256 through a buffer: a few large updates, not one per field.
+// Feeds SHA-256 through a fixed buffer: fields are written into it with a
+// pointer, and it is hashed in a few large updates.
 class HashWriter {
  public:
+  HashWriter() : buffer_(new char[kSize]), end_(buffer_.get()) {}
+
   // Adds `text` as its length (4 bytes, little-endian) and its bytes.
   void Text(absl::string_view text) {
     Number(text.size(), 4);
-    Bytes(text);
+    if (text.size() > kSize - kRoom) {
+      Flush();
+      hash_.Update(text);
+      return;
+    }
+    Reserve(text.size());
+    std::memcpy(end_, text.data(), text.size());
+    end_ += text.size();
   }
   // Adds the low `bytes` bytes of `n`, little-endian.
   void Number(uint64_t n, int bytes) {
-    char out[8];
-    for (int i = 0; i < bytes; ++i, n >>= 8) out[i] = static_cast<char>(n);
-    Bytes(absl::string_view(out, bytes));
+    Reserve(sizeof(n));
+    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
+    std::memcpy(end_, &n, sizeof(n));  // Writes 8; keeps `bytes`.
+    end_ += bytes;
   }
   // Starts a table: its name and how many records follow.
   void Table(absl::string_view name, size_t records) {
@@ -31,26 +43,26 @@ class HashWriter {
     Number(records, 8);
   }
   std::string HexDigest() {
-    hash_.Update(buffer_);
+    Flush();
     return hash_.HexDigest();
   }
 
  private:
-  void Bytes(absl::string_view bytes) {
-    if (buffer_.size() + bytes.size() > kFlushAt) {
-      hash_.Update(buffer_);
-      buffer_.clear();
-    }
-    if (bytes.size() > kFlushAt) {
-      hash_.Update(bytes);
-    } else {
-      buffer_.append(bytes.data(), bytes.size());
+  static constexpr size_t kSize = 1 << 16;
+  static constexpr size_t kRoom = 64;  // Always free after `Reserve`.
+  void Reserve(size_t bytes) {
+    if (static_cast<size_t>(buffer_.get() + kSize - end_) < bytes + kRoom) {
+      Flush();
     }
   }
+  void Flush() {
+    hash_.Update(absl::string_view(buffer_.get(), end_ - buffer_.get()));
+    end_ = buffer_.get();
+  }
 
-  static constexpr size_t kFlushAt = 1 << 16;
   Sha256 hash_;
-  std::string buffer_;
+  std::unique_ptr<char[]> buffer_;
+  char* end_;
 };
 
 uint64_t BitsOf(double value) {

@@ -1,9 +1,22 @@
 #include "server/core/csv_reader.h"
 
+#include <array>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace indicators {
+namespace {
+
+// The bytes that end an unquoted field: a comma, a newline, or a quote (an
+// error there).
+constexpr std::array<bool, 256> kEndsField = [] {
+  std::array<bool, 256> ends{};
+  ends[','] = ends['\n'] = ends['"'] = true;
+  return ends;
+}();
+
+}  // namespace
 
 CsvReader::CsvReader(absl::string_view file_name, absl::string_view text,
                      int first_line)
@@ -59,12 +72,11 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<absl::string_view>* fields) {
         return Error(column, "unexpected character after a closing quote");
       }
     } else {
-      // A plain loop: far faster than find_first_of for short fields.
+      // A plain loop over a table of the bytes that end a field: far faster
+      // than find_first_of for short fields.
       size_t end = pos_;
-      while (end < n && text_[end] != ',' && text_[end] != '\n' &&
-             text_[end] != '"') {
-        ++end;
-      }
+      const char* text = text_.data();
+      while (end < n && !kEndsField[static_cast<uint8_t>(text[end])]) ++end;
       if (end < n && text_[end] == '"') {
         return Error(column, "quote inside an unquoted field");
       }

@@ -1,6 +1,7 @@
 #include "server/core/csv_records.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "server/core/utf8.h"
@@ -12,6 +13,12 @@ namespace {
 // up to and including the last newline outside quotes (`text` starts at a
 // record's start, outside quotes). 0 if there is none.
 size_t WholeRecordsLength(absl::string_view text) {
+  // Without quotes (most chunks), records end at the last newline.
+  if (std::memchr(text.data(), '"', text.size()) == nullptr) {
+    const void* last = memrchr(text.data(), '\n', text.size());
+    return last == nullptr ? 0
+                           : static_cast<const char*>(last) - text.data() + 1;
+  }
   bool quoted = false;
   size_t whole = 0;
   for (size_t i = 0; i < text.size(); ++i) {

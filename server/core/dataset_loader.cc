@@ -108,11 +108,15 @@ std::optional<T> CheckEnum(const RowContext& row, size_t column,
 
 // Parses a plain decimal (`-12`, `480.26`): no exponent, sign only '-'.
 std::optional<double> ParseDecimal(absl::string_view text) {
-  size_t i = text.empty() || text[0] != '-' ? 0 : 1;
-  size_t digits = 0, dots = 0;
+  const bool negative = !text.empty() && text[0] == '-';
+  size_t i = negative ? 1 : 0;
+  size_t digits = 0, dots = 0, fraction = 0;
+  uint64_t mantissa = 0;
   for (size_t j = i; j < text.size(); ++j) {
     if (absl::ascii_isdigit(static_cast<unsigned char>(text[j]))) {
       ++digits;
+      fraction += dots;
+      mantissa = mantissa * 10 + static_cast<uint64_t>(text[j] - '0');
     } else if (text[j] == '.' && j > i && j + 1 < text.size()) {
       ++dots;
     } else {
@@ -120,6 +124,16 @@ std::optional<double> ParseDecimal(absl::string_view text) {
     }
   }
   if (digits == 0 || dots > 1) return std::nullopt;
+  // Up to 15 digits, the mantissa and the power of ten are exact doubles, so
+  // one division rounds correctly (Clinger's fast path): what from_chars
+  // returns, without its general algorithm.
+  if (digits <= 15) {
+    static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3, 1e4,  1e5,
+                                        1e6,  1e7,  1e8,  1e9, 1e10, 1e11,
+                                        1e12, 1e13, 1e14, 1e15};
+    const double value = static_cast<double>(mantissa) / kPow10[fraction];
+    return negative ? -value : value;
+  }
   double value = 0;
   auto [end, ec] =
       std::from_chars(text.data(), text.data() + text.size(), value);
@@ -399,19 +413,51 @@ class TableParser {
       row.Error(column, absl::StrCat(Quoted(id), " is not defined in ", table));
       return std::nullopt;
     };
+    // Files are usually grouped by indicator, region and period: a row that
+    // repeats the previous row's text reuses what it resolved to.
+    struct Last {
+      std::string text;
+      uint32_t index = 0;
+      bool valid = false;
+      std::optional<uint32_t> Find(absl::string_view id) const {
+        if (valid && id == text) return index;
+        return std::nullopt;
+      }
+      void Set(absl::string_view id, uint32_t i) {
+        text.assign(id.data(), id.size());
+        index = i;
+        valid = true;
+      }
+    };
+    Last last_indicator, last_region;
+    std::string last_period_text;
+    std::optional<Period> last_period;
+    auto cached = [&](Last* last, const auto& index, const RowContext& row,
+                      size_t column, absl::string_view id,
+                      absl::string_view table) -> std::optional<uint32_t> {
+      if (auto i = last->Find(id)) return i;
+      auto found = lookup(index, row, column, id, table);
+      if (found) last->Set(id, *found);
+      return found;
+    };
 
     return ForEachRecord(
         file, *tables_in_[3], header, &errors_,
         [&](const RowContext& row, const std::vector<absl::string_view>& f) {
           Observation o;
           bool ok = true;
-          auto ind = lookup(indicators, row, 0, f[0], "indicators.csv");
-          auto reg = lookup(regions, row, 1, f[1], "regions.csv");
+          auto ind = cached(&last_indicator, indicators, row, 0, f[0],
+                            "indicators.csv");
+          auto reg = cached(&last_region, regions, row, 1, f[1], "regions.csv");
           ok &= ind.has_value() && reg.has_value();
           if (ind) o.indicator = *ind;
           if (reg) o.region = *reg;
-          if (auto p = Period::Parse(f[2]); p.ok()) {
+          if (last_period && f[2] == last_period_text) {
+            o.period = *last_period;
+          } else if (auto p = Period::Parse(f[2]); p.ok()) {
             o.period = *p;
+            last_period = *p;
+            last_period_text.assign(f[2].data(), f[2].size());
           } else {
             row.Error(2, p.status().message());
             ok = false;
@@ -467,15 +513,17 @@ class TableParser {
             source_cells.emplace(f[6], SourceCell{o.source_set, o.reliability});
           }
           if (!ok) return;
-          auto note = note_index.find(f[7]);
-          if (note == note_index.end()) {
-            note =
-                note_index
-                    .emplace(f[7], static_cast<uint32_t>(tables_.notes.size()))
-                    .first;
-            tables_.notes.emplace_back(f[7]);
+          if (!f[7].empty()) {  // Most rows have none: note 0.
+            auto note = note_index.find(f[7]);
+            if (note == note_index.end()) {
+              note = note_index
+                         .emplace(f[7],
+                                  static_cast<uint32_t>(tables_.notes.size()))
+                         .first;
+              tables_.notes.emplace_back(f[7]);
+            }
+            o.note = note->second;
           }
-          o.note = note->second;
           tables_.observations.push_back(o);
           lines_.push_back(static_cast<uint32_t>(row.line));
         });

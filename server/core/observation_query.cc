@@ -67,22 +67,29 @@ class SeriesScanner {
                            filter.sources.empty() && filter.known_on == 0) {}
 
   bool Scan(const Series& s, uint64_t start) {
-    // Rows are ordered by period, so the period range is a sub-range.
+    // Rows are ordered by period, so the period range is a sub-range (found
+    // without touching the rows when the filter has no period bounds).
     const Observation* base = rows_.data();
-    uint32_t lo = static_cast<uint32_t>(
-        std::partition_point(base + s.begin, base + s.end,
-                             [&](const Observation& o) {
-                               return o.period.last_month_index() <
-                                      filter_.first_month;
-                             }) -
-        base);
-    const uint32_t hi = static_cast<uint32_t>(
-        std::partition_point(base + lo, base + s.end,
-                             [&](const Observation& o) {
-                               return o.period.last_month_index() <=
-                                      filter_.last_month;
-                             }) -
-        base);
+    uint32_t lo = s.begin;
+    uint32_t hi = s.end;
+    if (filter_.first_month != INT32_MIN) {
+      lo = static_cast<uint32_t>(
+          std::partition_point(base + s.begin, base + s.end,
+                               [&](const Observation& o) {
+                                 return o.period.last_month_index() <
+                                        filter_.first_month;
+                               }) -
+          base);
+    }
+    if (filter_.last_month != INT32_MAX) {
+      hi = static_cast<uint32_t>(
+          std::partition_point(base + lo, base + s.end,
+                               [&](const Observation& o) {
+                                 return o.period.last_month_index() <=
+                                        filter_.last_month;
+                               }) -
+          base);
+    }
     lo = static_cast<uint32_t>(std::max<uint64_t>(lo, start));
     if (lo >= hi) return true;
     const bool preferred = filter_.source_mode == SourceMode::kPreferred;

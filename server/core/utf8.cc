@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace indicators {
 namespace {
@@ -39,7 +40,15 @@ size_t SequenceLength(absl::string_view text) {
 size_t FirstInvalidUtf8(absl::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
-    // Runs of ASCII are the common case.
+    // Runs of ASCII are the common case: eight bytes at a time.
+    uint64_t word;
+    if (i + sizeof(word) <= text.size()) {
+      std::memcpy(&word, text.data() + i, sizeof(word));
+      if ((word & 0x8080808080808080ull) == 0) {
+        i += sizeof(word);
+        continue;
+      }
+    }
     if (static_cast<uint8_t>(text[i]) < 0x80) {
       ++i;
       continue;

@@ -42,15 +42,20 @@ uint32_t WidthFor(size_t entries) {
   return entries <= (1u << 8) ? 1 : entries <= (1u << 16) ? 2 : 4;
 }
 
-// Writes the codes `code_of(row)` of every row at `width` bytes each.
-template <typename CodeOf>
-std::vector<uint8_t> LayCodes(size_t rows, uint32_t width, CodeOf code_of) {
-  std::vector<uint8_t> out(rows * width);
-  for (size_t r = 0; r < rows; ++r) {
-    const uint32_t code = code_of(r);
-    std::memcpy(out.data() + r * width, &code, width);  // Little-endian.
+// Writes `code` at `out` as a little-endian integer of `width` bytes.
+inline void PutCode(uint32_t code, uint32_t width, uint8_t* out) {
+  switch (width) {
+    case 1:
+      *out = static_cast<uint8_t>(code);
+      return;
+    case 2: {
+      const uint16_t narrow = static_cast<uint16_t>(code);
+      std::memcpy(out, &narrow, 2);
+      return;
+    }
+    default:
+      std::memcpy(out, &code, 4);
   }
-  return out;
 }
 
 // The entry of dictionary field `field` as a field of ObservationDictionaries.
@@ -159,12 +164,6 @@ EncodedColumns::Column EncodedColumns::MakeColumn(uint32_t width,
   return c;
 }
 
-uint32_t EncodedColumns::CodeAt(const Column& c, uint32_t row) {
-  uint32_t code = 0;
-  std::memcpy(&code, c.data + size_t{row} * c.width, c.width);
-  return code;
-}
-
 EncodedColumns::EncodedColumns(std::shared_ptr<const Dataset> dataset,
                                std::shared_ptr<ResponseBudget> budget)
     : dataset_(std::move(dataset)), budget_(std::move(budget)) {
@@ -186,52 +185,46 @@ EncodedColumns::EncodedColumns(std::shared_ptr<const Dataset> dataset,
   }
   std::vector<uint32_t> period_code(
       max_key >= min_key ? max_key - min_key + 1 : 0, UINT32_MAX);
-  std::vector<Period> periods;
+  std::vector<Period> period_of_key(period_code.size(), Period::Year(1000));
   for (const Observation& o : rows) {
     period_code[o.period.sort_key() - min_key] = 0;
+    period_of_key[o.period.sort_key() - min_key] = o.period;
   }
+  std::vector<Period> periods;
   for (size_t k = 0; k < period_code.size(); ++k) {
     if (period_code[k] == UINT32_MAX) continue;
     period_code[k] = static_cast<uint32_t>(periods.size());
-    periods.push_back(Period::Year(1000));  // Named below, from a row.
-  }
-  for (const Observation& o : rows) {
-    periods[period_code[o.period.sort_key() - min_key]] = o.period;
+    periods.push_back(period_of_key[k]);
   }
 
   const size_t sizes[kDictionaries] = {
       d.indicators().size(), d.regions().size(), periods.size(),
       d.source_sets().size(), d.notes().size()};
+  // One pass over the rows writes every column.
+  std::array<std::vector<uint8_t>, kDictionaries> codes;
   uint32_t widths[kDictionaries];
-  for (int k = 0; k < kDictionaries; ++k) widths[k] = WidthFor(sizes[k]);
-  codes_[kIndicators] = MakeColumn(
-      widths[kIndicators], LayCodes(n, widths[kIndicators], [&](size_t r) {
-        return rows[r].indicator;
-      }));
-  codes_[kRegions] = MakeColumn(
-      widths[kRegions],
-      LayCodes(n, widths[kRegions], [&](size_t r) { return rows[r].region; }));
-  codes_[kPeriods] =
-      MakeColumn(widths[kPeriods], LayCodes(n, widths[kPeriods], [&](size_t r) {
-                   return period_code[rows[r].period.sort_key() - min_key];
-                 }));
-  codes_[kSourceSets] = MakeColumn(
-      widths[kSourceSets], LayCodes(n, widths[kSourceSets], [&](size_t r) {
-        return rows[r].source_set;
-      }));
-  codes_[kNotes] = MakeColumn(
-      widths[kNotes],
-      LayCodes(n, widths[kNotes], [&](size_t r) { return rows[r].note; }));
-
+  for (int k = 0; k < kDictionaries; ++k) {
+    widths[k] = WidthFor(sizes[k]);
+    codes[k].resize(n * widths[k]);
+  }
   std::vector<uint8_t> values(n * sizeof(double));
   std::vector<uint8_t> qualifiers(n), statuses(n), reliabilities(n);
   for (size_t r = 0; r < n; ++r) {
-    std::memcpy(values.data() + r * sizeof(double), &rows[r].value,
-                sizeof(double));
+    const Observation& o = rows[r];
+    const uint32_t row_codes[kDictionaries] = {
+        o.indicator, o.region, period_code[o.period.sort_key() - min_key],
+        o.source_set, o.note};
+    for (int k = 0; k < kDictionaries; ++k) {
+      PutCode(row_codes[k], widths[k], codes[k].data() + r * widths[k]);
+    }
+    std::memcpy(values.data() + r * sizeof(double), &o.value, sizeof(double));
     // The core's enums have the contract's numbers.
-    qualifiers[r] = static_cast<uint8_t>(rows[r].qualifier);
-    statuses[r] = static_cast<uint8_t>(rows[r].status);
-    reliabilities[r] = static_cast<uint8_t>(rows[r].reliability);
+    qualifiers[r] = static_cast<uint8_t>(o.qualifier);
+    statuses[r] = static_cast<uint8_t>(o.status);
+    reliabilities[r] = static_cast<uint8_t>(o.reliability);
+  }
+  for (int k = 0; k < kDictionaries; ++k) {
+    codes_[k] = MakeColumn(widths[k], std::move(codes[k]));
   }
   values_ = MakeColumn(sizeof(double), std::move(values));
   qualifiers_ = MakeColumn(1, std::move(qualifiers));
@@ -279,23 +272,61 @@ EncodedColumns::SentEntries::SentEntries(const EncodedColumns& columns) {
   }
 }
 
+namespace {
+
+// Adds to `sent` the codes of `runs` in a column of `Width`-byte codes that
+// it lacks. Consecutive rows mostly repeat a code (a series' indicator and
+// region, a period's sources), so repeats are skipped eight bytes at a time.
+template <typename Width>
+void MarkCodes(const uint8_t* data, absl::Span<const RowRun> runs,
+               std::vector<bool>* sent, size_t* unsent,
+               std::vector<uint32_t>* added) {
+  constexpr uint32_t kPerWord = sizeof(uint64_t) / sizeof(Width);
+  for (const RowRun& run : runs) {
+    const Width* codes = reinterpret_cast<const Width*>(data) + run.begin;
+    const uint32_t n = run.end - run.begin;
+    for (uint32_t i = 0; i < n;) {
+      const Width code = codes[i];
+      if (!(*sent)[code]) {
+        (*sent)[code] = true;
+        added->push_back(code);
+        if (--*unsent == 0) return;
+      }
+      // Skip the rows that repeat `code`: a word of them, then one by one.
+      uint64_t repeated = 0;
+      for (uint32_t k = 0; k < kPerWord; ++k) {
+        repeated |= uint64_t{code} << (k * 8 * sizeof(Width));
+      }
+      ++i;
+      while (i + kPerWord <= n) {
+        uint64_t word;
+        std::memcpy(&word, codes + i, sizeof(word));
+        if (word != repeated) break;
+        i += kPerWord;
+      }
+      while (i < n && codes[i] == code) ++i;
+    }
+  }
+}
+
+}  // namespace
+
 void EncodedColumns::MarkUsed(Dictionary dictionary,
                               absl::Span<const RowRun> runs,
                               SentEntries::Entries* sent) const {
   sent->added.clear();
   if (sent->unsent == 0) return;  // A long export stops looking early.
   const Column& c = codes_[dictionary];
-  uint32_t last = UINT32_MAX;
-  for (const RowRun& run : runs) {
-    for (uint32_t r = run.begin; r < run.end; ++r) {
-      const uint32_t code = CodeAt(c, r);
-      if (code == last) continue;  // Runs of one code: series, periods.
-      last = code;
-      if (sent->sent[code]) continue;
-      sent->sent[code] = true;
-      sent->added.push_back(code);
-      if (--sent->unsent == 0) return;
-    }
+  switch (c.width) {
+    case 1:
+      return MarkCodes<uint8_t>(c.data, runs, &sent->sent, &sent->unsent,
+                                &sent->added);
+    case 2:
+      return MarkCodes<uint16_t>(c.data, runs, &sent->sent, &sent->unsent,
+                                 &sent->added);
+    default:
+      return MarkCodes<uint32_t>(c.data, runs, &sent->sent, &sent->unsent,
+                                 &sent->added);
   }
 }
 

@@ -77,8 +77,6 @@ class EncodedColumns {
     const uint8_t* data = nullptr;
   };
   static Column MakeColumn(uint32_t width, std::vector<uint8_t> bytes);
-  // Returns the code of `row` in column `c`.
-  static uint32_t CodeAt(const Column& c, uint32_t row);
   // Adds to `sent` the entries of `dictionary` that `runs` use first.
   void MarkUsed(Dictionary dictionary, absl::Span<const RowRun> runs,
                 SentEntries::Entries* sent) const;

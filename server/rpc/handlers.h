@@ -34,7 +34,7 @@ struct Call {
 
 // A column batch holds this many times `stream_batch_size` rows: at about 17
 // bytes a row against about 60, its messages are the row stream's size.
-inline constexpr size_t kColumnBatchFactor = 4;
+inline constexpr size_t kColumnBatchFactor = 8;
 
 using Bytes = absl::StatusOr<grpc::ByteBuffer>;
 using Messages = absl::StatusOr<std::unique_ptr<MessageSource>>;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <set>
 #include <string>
 #include <vector>
@@ -78,6 +80,54 @@ TEST(DatasetLoaderTest, VersionChangesIfAndOnlyIfContentChanges) {
   auto c = LoadDataset(data.dir());
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_NE((*a)->version(), (*c)->version());
+}
+
+// Plain decimals up to 15 digits take a fast path (one exact division);
+// longer ones the general parser. Either way a value is the double nearest
+// the text, as strtod gives it.
+TEST(DatasetLoaderTest, ValuesAreTheDoublesNearestTheirText) {
+  TempDataset data;
+  std::vector<std::string> texts = {"0",
+                                    "-0",
+                                    "0.1",
+                                    "480.26",
+                                    "-1.5",
+                                    "7.0988",
+                                    "123456789012345",
+                                    "12345678901234.5",
+                                    "0.000000000000001",
+                                    "1234567890123456",
+                                    "9007199254740993",
+                                    "3.14159265358979323846",
+                                    "99999999999999.99"};
+  uint64_t state = 42;
+  for (int i = 0; i < 2000; ++i) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    const int digits = 1 + static_cast<int>(state >> 60);  // 1-16.
+    std::string text =
+        std::to_string((state >> 8) % 10000000000000000ull).substr(0, digits);
+    const size_t dot = (state >> 4) % (text.size() + 1);
+    if (dot > 0 && dot < text.size()) text.insert(dot, ".");
+    texts.push_back(text);
+  }
+  std::string csv = data.Read("observations.csv");
+  for (size_t i = 0; i < texts.size(); ++i) {
+    csv += "rd_expenditure,CN," + std::to_string(3200 + i) + "," + texts[i] +
+           ",exact,final,S1,\n";
+  }
+  data.Write("observations.csv", csv);
+  auto d = LoadDataset(data.dir());
+  ASSERT_TRUE(d.ok()) << d.status();
+  const uint32_t gdp = *(*d)->FindIndicator("rd_expenditure");
+  const uint32_t cn = *(*d)->FindRegion("CN");
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto row = (*d)->preferred_row(gdp, cn, Period::Year(3200 + i));
+    ASSERT_TRUE(row.has_value()) << texts[i];
+    const double value = (*d)->observations()[*row].value;
+    const double expected = std::strtod(texts[i].c_str(), nullptr);
+    EXPECT_EQ(std::memcmp(&value, &expected, sizeof value), 0)
+        << texts[i] << ": " << value << " vs " << expected;
+  }
 }
 
 TEST(DatasetLoaderTest, VersionCoversEachOfTheFourTables) {

@@ -44,8 +44,6 @@ class ColumnDecoder:
 
     def add(self, message: service_pb2.StreamObservationColumnsResponse) -> None:
         """Adds one message: its dictionary entries, then its rows."""
-        import numpy
-
         d = message.dictionaries
         for e in d.indicators:
             self._indicators[e.code] = e
@@ -78,11 +76,12 @@ class ColumnDecoder:
     def _array(name: str, data: bytes, dtype: str, rows: int):
         import numpy
 
-        array = numpy.frombuffer(data, dtype=dtype)
-        if len(array) != rows or len(data) != rows * array.itemsize:
+        itemsize = numpy.dtype(dtype).itemsize
+        if len(data) != rows * itemsize:
             raise ColumnDataError(
-                f"columns.{name}: {len(data)} bytes for {rows} rows")
-        return array
+                f"columns.{name}: {len(data)} bytes for {rows} rows of "
+                f"{itemsize} bytes")
+        return numpy.frombuffer(data, dtype=dtype)
 
     def _joined(self, name: str):
         import numpy

@@ -3,18 +3,22 @@
 # same run, and prints one table (see docs/PERFORMANCE.md).
 #
 #   bench/run.sh            full run: release build, 10^6 and 10^7 datasets,
-#                           and loading 10^6 from PostgreSQL next to CSV
-#   bench/run.sh --smoke    seconds: tiny sizes, checks the tools and answers
+#                           three runs (medians, each run's figures shown), and
+#                           loading 10^6 from PostgreSQL next to CSV
+#   bench/run.sh --smoke    seconds: tiny sizes, one run; checks the tools and
+#                           the answers
 #
-# Options: --build-dir DIR (default build-release), --no-build, --data-dir DIR.
+# Options: --build-dir DIR (default build-release), --no-build, --data-dir DIR,
+# --runs N (default 3; 1 with --smoke).
 # The server and the floor run pinned to CPU 0, the load generator to CPU 1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-smoke=0 build=1 build_dir=build-release data_dir=""
+smoke=0 build=1 build_dir=build-release data_dir="" runs=""
 while (($#)); do
   case "$1" in
     --smoke) smoke=1 ;;
+    --runs) runs=$2; shift ;;
     --no-build) build=0 ;;
     --build-dir) build_dir=$2; shift ;;
     --data-dir) data_dir=$2; shift ;;
@@ -26,20 +30,25 @@ data_dir=${data_dir:-$build_dir/bench-data}
 
 if ((smoke)); then
   sizes=(20000) big=50000 duration=0.3s rounds=1 stream_duration=0.3s
+  runs=${runs:-1} py_repeat=1
 else
-  sizes=(1000000) big=10000000 duration=3s rounds=5 stream_duration=3s
+  sizes=(1000000) big=10000000 duration=3s rounds=3 stream_duration=3s
+  runs=${runs:-3} py_repeat=2
 fi
 if ((build)); then
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DINDICATORS_BUILD_TESTS=OFF >/dev/null
   cmake --build "$build_dir" -j "$(nproc)" --target indicators-server \
     indicators-floor-server indicators-loadgen indicators-datagen indicators-admin \
-    indicators-metrics-cost indicators-warnings-cost >/dev/null
+    indicators-metrics-cost indicators-warnings-cost indicators-export-cost \
+    python_client >/dev/null
 fi
 server=$build_dir/server/indicators-server
 floor=$build_dir/bench/indicators-floor-server
 loadgen=$build_dir/bench/indicators-loadgen
 datagen=$build_dir/bench/indicators-datagen
 
+# The Python client needs Debian's python3-grpcio (README).
+python=${INDICATORS_PYTHON:-/usr/bin/python3}
 cpu_server="taskset -c 0"
 cpu_load="taskset -c 1"
 if [ "$(nproc)" -lt 2 ]; then cpu_server="" cpu_load=""; fi
@@ -75,78 +84,86 @@ dataset() {
   echo "$dir"
 }
 
-results=()
+results=()  # "RUN<TAB>RESULT..." lines of every run
 run() {  # run SCENARIO [loadgen flags...]: one RESULT line
   local line
   line=$($cpu_load "$loadgen" --service="$svc" --floor="$floor_addr" --scenario="$1" \
     --duration="$duration" --rounds="$rounds" "${@:2}")
-  results+=("$line")
+  results+=("$r"$'\t'"$line")
+}
+# An export of the whole dataset of N observations (stream or columns), one
+# stream at a time; named "SCENARIO N".
+export_run() {  # export_run SCENARIO N
+  results+=("$r"$'\t'"$($cpu_load "$loadgen" --service="$svc" --floor="$floor_addr" \
+    --scenario="$1" --duration="$stream_duration" --rounds="$rounds" --channels=1 \
+    --expect_observations="$2" | sed "s/^RESULT\t$1\t/RESULT\t$1 $2\t/")")
+}
+pyresults=()  # "RUN<TAB>PYRESULT..." lines
+python_run() {  # python_run N FORMATS: the Python client's decode rates
+  local line
+  while IFS= read -r line; do pyresults+=("$r"$'\t'"$line"); done < <(
+    PYTHONPATH="$build_dir/python:client/python" $cpu_load "$python" bench/python_decode.py \
+      --target="$svc" --expect="$1" --formats="$2" --repeat="$py_repeat")
 }
 
 start /tmp/indicators-floor.$$.log $cpu_server "$floor" --listen=127.0.0.1:0
 floor_addr=$started_addr
 
 memory_rows=()
-for n in "${sizes[@]}" "$big"; do
-  dir=$(dataset "$n")
-  t0=$(date +%s%N)
-  start /tmp/indicators-server.$$.log $cpu_server "$server" --data="$dir" --listen=127.0.0.1:0
-  svc=$started_addr
-  pid=$started_pid
-  serving=$($cpu_load "$loadgen" --service="$svc" --scenario=wait_serving --since_unix_ns="$t0" | cut -f2)
-  ready=$(grep -o 'loaded in [0-9.]*s' /tmp/indicators-server.$$.log | grep -o '[0-9.]*' | head -1)
-  rss=$(status_kb "$pid" VmRSS) hwm=$(status_kb "$pid" VmHWM)
-  if [ "$n" = "${sizes[0]}" ]; then
-    run get_indicator
-    run list_indicators
-    run point_query
-    run point_query --paced_fraction=0.5
-    run page100 --indicator=ind_000 --region=XA-000000
-    # The same point query on a second server with the Prometheus endpoint on.
-    start /tmp/indicators-server-metrics.$$.log $cpu_server "$server" --data="$dir" \
-      --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0
-    plain_svc=$svc svc=$started_addr
-    run point_query
-    results[-1]=$(sed "s/^RESULT\tpoint_query\t/RESULT\tpoint_query, metrics on\t/" <<<"${results[-1]}")
-    kill "$started_pid"; wait "$started_pid" 2>/dev/null || true
-    svc=$plain_svc
-  fi
-  before=$(status_kb "$pid" VmRSS)
-  echo 5 >"/proc/$pid/clear_refs"  # Resets VmHWM: the export's own peak next.
-  results+=("$($cpu_load "$loadgen" --service="$svc" --floor="$floor_addr" --scenario=stream \
-    --duration="$stream_duration" --rounds="$rounds" --channels=1 --expect_observations="$n" \
-    | sed "s/^RESULT\tstream\t/RESULT\tstream $n\t/")")
-  after=$(status_kb "$pid" VmHWM)
-  memory_rows+=("$n $rss $hwm $ready $serving $before $after")
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+for r in $(seq 1 "$runs"); do
+  for n in "${sizes[@]}" "$big"; do
+    dir=$(dataset "$n")
+    t0=$(date +%s%N)
+    start /tmp/indicators-server.$$.log $cpu_server "$server" --data="$dir" --listen=127.0.0.1:0
+    svc=$started_addr
+    pid=$started_pid
+    serving=$($cpu_load "$loadgen" --service="$svc" --scenario=wait_serving --since_unix_ns="$t0" | cut -f2)
+    ready=$(grep -o 'loaded in [0-9.]*s' /tmp/indicators-server.$$.log | grep -o '[0-9.]*' | head -1)
+    rss=$(status_kb "$pid" VmRSS) hwm=$(status_kb "$pid" VmHWM)
+    if [ "$n" = "${sizes[0]}" ]; then
+      run get_indicator
+      run list_indicators
+      run point_query
+      run point_query --paced_fraction=0.5
+      run page100 --indicator=ind_000 --region=XA-000000
+      # The same point query on a second server with the Prometheus endpoint on.
+      start /tmp/indicators-server-metrics.$$.log $cpu_server "$server" --data="$dir" \
+        --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0
+      plain_svc=$svc svc=$started_addr
+      run point_query
+      results[-1]=$(sed "s/\tRESULT\tpoint_query\t/\tRESULT\tpoint_query, metrics on\t/" <<<"${results[-1]}")
+      kill "$started_pid"; wait "$started_pid" 2>/dev/null || true
+      svc=$plain_svc
+      python_run "$n" rows,columns
+    else
+      python_run "$n" columns
+    fi
+    before=$(status_kb "$pid" VmRSS)
+    echo 5 >"/proc/$pid/clear_refs"  # Resets VmHWM: the export's own peak next.
+    export_run stream "$n"
+    after=$(status_kb "$pid" VmHWM)
+    export_run columns "$n"
+    memory_rows+=("$r $n $rss $hwm $ready $serving $before $after")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+  done
 done
 
-echo "## Throughput and latency against the floor (medians of $rounds alternating rounds)"
+echo "## Throughput and latency against the floor"
 echo
-echo "| scenario | load | service | floor | ratio | response B | service p50/p90/p99 µs | floor p50/p90/p99 µs |"
-echo "|---|---|---|---|---|---|---|---|"
-for line in "${results[@]}"; do
-  IFS=$'\t' read -r _ name mode unit svc_tp floor_tp ratio bytes s50 s90 s99 f50 f90 f99 sb fb <<<"$line"
-  if [[ $name == stream* ]]; then
-    printf '| %s | %s | %s obs/s (%s MB/s) | %s obs/s (%s MB/s) | %s (bytes/s) | %s/msg | %s/%s/%s | %s/%s/%s |\n' \
-      "$name" "$mode" "$svc_tp" "$((${sb%.*} / 1000000))" "$floor_tp" "$((${fb%.*} / 1000000))" \
-      "$ratio" "$bytes" "$s50" "$s90" "$s99" "$f50" "$f90" "$f99"
-  else
-    printf '| %s | %s | %s %s | %s %s | %s | %s | %s/%s/%s | %s/%s/%s |\n' \
-      "$name" "$mode" "$svc_tp" "$unit" "$floor_tp" "$unit" "$ratio" "$bytes" \
-      "$s50" "$s90" "$s99" "$f50" "$f90" "$f99"
-  fi
-done
+echo "Each run alternates $rounds rounds of floor and service and reports their medians; the table shows"
+echo "the median of $runs run(s) for every column, and each run's ratio."
 echo
+printf '%s\n' "${results[@]}" | python3 bench/report.py throughput
+echo
+printf '%s\n' "${pyresults[@]}" | python3 bench/report.py python
+echo
+# field_of SCENARIO N: field N (as loadgen prints it) of the scenario's
+# result at max load, the median over the runs.
+field_of() {
+  printf '%s\n' "${results[@]}" | python3 bench/report.py field "$1" "$2"
+}
 # The cost of metrics: the point query's ratio with metrics on over its ratio
 # without (both against the floor of the same rounds).
-field_of() {  # field_of SCENARIO N: field N of the scenario's result at max load
-  for line in "${results[@]}"; do
-    IFS=$'\t' read -r -a fields <<<"$line"
-    [ "${fields[1]}" = "$1" ] && [ "${fields[2]}" = max ] && { echo "${fields[$2]}"; return; }
-  done
-  return 0
-}
 plain=$(field_of point_query 6) metered=$(field_of "point_query, metrics on" 6)
 if [ -n "$plain" ] && [ -n "$metered" ]; then
   echo "Metrics on: point query at $(awk -v m="$metered" -v p="$plain" 'BEGIN{printf "%.3f", m/p}')x the throughput ratio without (target: at least 0.97)."
@@ -176,18 +193,19 @@ if [ -x "$warnings_cost" ]; then
           label, t["BM_WarningsOfACleanPage"], t["BM_WarningsOfAMixedPage"], t["BM_EncodePage"]}'
   done
 fi
+# What a full export costs the server's core in process: rows against columns.
+export_cost=$build_dir/bench/indicators-export-cost
+if [ -x "$export_cost" ]; then
+  INDICATORS_BENCH_DATA="$data_dir/$big" $cpu_server "$export_cost" --benchmark_min_time=0.5 \
+    2>/dev/null | awk -v n="$big" '/^BM_/ {for (i = 1; i <= NF; i++) if ($i ~ /^ns_per_observation=/) {
+        split($i, kv, "="); t[$1] = kv[2]}} END {
+      printf "A full export of %s observations in process (scan and encode, no socket): rows %s, columns %s per observation.\n",
+        n, t["BM_RowStreamExport"], t["BM_ColumnExport"]}'
+fi
 echo
 echo "## Loading and memory"
 echo
-echo "| observations | load | load rate | first SERVING | RSS after load | bytes/observation | peak RSS (load) | RSS growth during a full export |"
-echo "|---|---|---|---|---|---|---|---|"
-for row in "${memory_rows[@]}"; do
-  read -r n rss hwm ready serving before after <<<"$row"
-  printf '| %s | %ss | %s rows/s | %ss | %s MB | %s | %s MB | %s MB |\n' \
-    "$n" "$ready" "$(awk -v n="$n" -v t="$ready" 'BEGIN{printf "%.0f", n/t}')" "$serving" \
-    "$((rss / 1024))" "$(awk -v r="$rss" -v n="$n" 'BEGIN{printf "%.0f", r*1024/n}')" \
-    "$((hwm / 1024))" "$(awk -v a="$after" -v b="$before" 'BEGIN{d=(a-b)/1024; printf "%.1f", d<0?0:d}')"
-done
+printf '%s\n' "${memory_rows[@]}" | python3 bench/report.py memory
 echo
 echo "## Loading from PostgreSQL next to CSV (bench/load_from_database.sh)"
 echo

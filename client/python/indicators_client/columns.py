@@ -96,17 +96,28 @@ class ColumnDecoder:
         import numpy
 
         known = numpy.array(sorted(entries), dtype=numpy.int64)
-        size = max(int(codes.max()) + 1 if len(codes) else 0,
-                   int(known[-1]) + 1 if len(known) else 0)
-        remap = numpy.full(size, -1, dtype=numpy.int32)
+        values = [entries[int(k)] for k in known]
+        top = int(codes.max()) if len(codes) else -1
+        if len(known) == 0 or int(known[-1]) == len(known) - 1:
+            # Codes 0..k-1 all known (an export of everything): as they are.
+            if top >= len(known):
+                self._unknown(name, codes, codes >= len(known))
+            return codes, values
+        remap = numpy.full(max(top, int(known[-1])) + 1, -1, dtype=numpy.int32)
         remap[known] = numpy.arange(len(known), dtype=numpy.int32)
         dense = remap[codes]
         if len(dense) and dense.min() < 0:
-            row = int(numpy.argmax(dense < 0))
-            raise ColumnDataError(
-                f"columns.{name}: row {row} has code {int(codes[row])} that no "
-                "dictionary entry gave")
-        return dense, [entries[int(k)] for k in known]
+            self._unknown(name, codes, dense < 0)
+        return dense, values
+
+    @staticmethod
+    def _unknown(name: str, codes, bad) -> None:
+        import numpy
+
+        row = int(numpy.argmax(bad))
+        raise ColumnDataError(
+            f"columns.{name}: row {row} has code {int(codes[row])} that no "
+            "dictionary entry gave")
 
     def arrays(self) -> Dict[str, "numpy.ndarray"]:
         """Returns every row so far as numpy arrays, one per column.
@@ -163,19 +174,27 @@ class ColumnDecoder:
         def names(enum, prefix: str, name: str):
             categories = [n.removeprefix(prefix).lower() for n in enum.keys()
                           if not n.endswith("_UNSPECIFIED")]
-            # Enum numbers count from 1; 0 (unspecified) becomes missing.
-            codes = self._joined(name).astype(numpy.int16) - 1
-            codes[(codes < 0) | (codes >= len(categories))] = -1
-            return pandas.Categorical.from_codes(codes, categories=categories,
-                                                 ordered=True)
+            # Enum numbers count from 1; 0 (unspecified) and unknown numbers
+            # become missing.
+            table = numpy.full(256, -1, dtype=numpy.int8)
+            table[1:len(categories) + 1] = numpy.arange(len(categories))
+            return pandas.Categorical.from_codes(
+                table[self._joined(name).astype(numpy.uint8, copy=False)],
+                categories=categories, ordered=True)
 
+        # Units as a categorical too: each indicator's unit, by its code.
+        units = sorted({e.unit for e in indicators})
+        unit_codes = numpy.array([units.index(e.unit) for e in indicators],
+                                 dtype=numpy.int32)
         return pandas.DataFrame({
             "indicator_id": pandas.Categorical.from_codes(
                 indicator_codes, categories=[e.id for e in indicators]),
             "region_code": categorical("regions", self._strings["regions"]),
             "period": categorical("periods", self._strings["periods"]),
             "value": self._joined("values"),
-            "unit": per_indicator("unit", object),
+            "unit": pandas.Categorical.from_codes(
+                unit_codes[indicator_codes] if len(unit_codes)
+                else numpy.zeros(0, numpy.int32), categories=units),
             "unit_multiplier": per_indicator("unit_multiplier", numpy.int32),
             "qualifier": names(resources_pb2.Qualifier, "QUALIFIER_", "qualifiers"),
             "status": names(resources_pb2.ObservationStatus,
@@ -185,4 +204,4 @@ class ColumnDecoder:
             "source_ids": categorical("source_sets", self._source_sets),
             "note": categorical("notes", self._strings["notes"]),
             "derived": per_indicator("derived", bool),
-        })
+        }, copy=False)

@@ -77,7 +77,7 @@ void BM_ColumnExport(benchmark::State& state) {
     ObservationStream stream = Everything();
     indicators::rpc::EncodedColumns::SentEntries sent(*f.columns);
     std::vector<indicators::RowRun> runs;
-    while (stream.NextRuns(4000, &runs)) {
+    while (stream.NextRuns(8000, &runs)) {
       auto bytes = f.columns->Batch(runs, &sent, stream.ResumeToken());
       benchmark::DoNotOptimize(bytes);
       for (const auto& r : runs) rows += r.end - r.begin;

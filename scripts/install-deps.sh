@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-grpcio python3-grpc-tools python3-protobuf python3-matplotlib python3-pandas
+  python3 python3-grpcio python3-grpc-tools python3-protobuf python3-matplotlib python3-pandas python3-numpy
   clang libclang-rt-14-dev openssl nginx nghttp2-client
   libpqxx-dev libpq-dev postgresql-15
   prometheus-cpp-dev

@@ -111,7 +111,7 @@ class CopySink {
 class SliceSink {
  public:
   void Put(absl::string_view bytes) {
-    pending_.append(bytes.data(), bytes.size());
+    head_.append(bytes.data(), bytes.size());
   }
   void Tag(int field, uint32_t wire_type) {
     Varint(indicators::rpc::Tag(field, wire_type));
@@ -119,29 +119,41 @@ class SliceSink {
   void Varint(size_t n) {
     uint8_t bytes[10];
     uint8_t* end = CodedOutputStream::WriteVarint64ToArray(n, bytes);
-    pending_.append(reinterpret_cast<const char*>(bytes), end - bytes);
+    head_.append(reinterpret_cast<const char*>(bytes), end - bytes);
   }
   void Runs(const grpc::Slice& column, const uint8_t*, uint32_t width,
             absl::Span<const RowRun> runs) {
-    Flush();
     for (const RowRun& run : runs) {
-      slices_.push_back(
-          column.sub(size_t{run.begin} * width, size_t{run.end} * width));
+      pieces_.push_back({head_.size(), &column, size_t{run.begin} * width,
+                         size_t{run.end} * width});
     }
   }
+  // The message: every byte the sink was given, in order, as slices: one
+  // copy of the tags, lengths and entries (sub-slices of it between the
+  // runs), and a sub-slice of a column for each run.
   grpc::ByteBuffer Finish() {
-    Flush();
-    return grpc::ByteBuffer(slices_.data(), slices_.size());
+    const grpc::Slice head(head_);
+    std::vector<grpc::Slice> slices;
+    slices.reserve(2 * pieces_.size() + 1);
+    size_t done = 0;
+    for (const Piece& p : pieces_) {
+      if (p.at > done) slices.push_back(head.sub(done, p.at));
+      done = p.at;
+      slices.push_back(p.column->sub(p.begin, p.end));
+    }
+    if (head_.size() > done) slices.push_back(head.sub(done, head_.size()));
+    return grpc::ByteBuffer(slices.data(), slices.size());
   }
 
  private:
-  void Flush() {
-    if (pending_.empty()) return;
-    slices_.emplace_back(pending_);
-    pending_.clear();
-  }
-  std::string pending_;
-  std::vector<grpc::Slice> slices_;
+  // A run of a column, after `at` bytes of `head_`.
+  struct Piece {
+    size_t at;
+    const grpc::Slice* column;
+    size_t begin, end;
+  };
+  std::string head_;
+  std::vector<Piece> pieces_;
 };
 
 // A batch of at most this many runs references the columns; one of more
@@ -330,6 +342,48 @@ void EncodedColumns::MarkUsed(Dictionary dictionary,
   }
 }
 
+void EncodedColumns::MarkSeries(absl::Span<const RowRun> runs,
+                                SentEntries* sent) const {
+  SentEntries::Entries& indicators = sent->entries_[kIndicators];
+  SentEntries::Entries& regions = sent->entries_[kRegions];
+  indicators.added.clear();
+  regions.added.clear();
+  if (indicators.unsent == 0 && regions.unsent == 0) return;
+  auto mark = [](SentEntries::Entries* e, uint32_t code) {
+    if (e->unsent == 0 || e->sent[code]) return;
+    e->sent[code] = true;
+    e->added.push_back(code);
+    --e->unsent;
+  };
+  // A series is one indicator and region: a few series cover a batch.
+  const Dataset& d = *dataset_;
+  for (const RowRun& run : runs) {
+    for (uint32_t r = run.begin; r < run.end;) {
+      const uint32_t indicator = d.observations()[r].indicator;
+      const absl::Span<const Series> series = d.series_of(indicator);
+      auto it =
+          std::partition_point(series.begin(), series.end(),
+                               [r](const Series& s) { return s.end <= r; });
+      mark(&indicators, indicator);
+      const uint32_t from = r;
+      for (; it != series.end() && it->begin < run.end; ++it) {
+        mark(&regions, it->region);
+        r = it->end;
+      }
+      if (r == from) {  // Not in a series (never so): read the codes.
+        const RowRun rest[] = {{from, run.end}};
+        for (Dictionary k : {kIndicators, kRegions}) {
+          SentEntries::Entries& e = sent->entries_[k];
+          const std::vector<uint32_t> had = std::move(e.added);
+          MarkUsed(k, rest, &e);
+          e.added.insert(e.added.begin(), had.begin(), had.end());
+        }
+        r = run.end;
+      }
+    }
+  }
+}
+
 template <typename Sink>
 void EncodedColumns::Write(absl::Span<const RowRun> runs, uint32_t rows,
                            const SentEntries& sent, size_t dictionaries_size,
@@ -401,8 +455,11 @@ absl::StatusOr<grpc::ByteBuffer> EncodedColumns::Batch(
   uint32_t rows = 0;
   for (const RowRun& run : runs) rows += run.end - run.begin;
   size_t dictionaries_size = 0;
-  for (int k = 0; k < kDictionaries; ++k) {
+  MarkSeries(runs, sent);
+  for (int k = kPeriods; k < kDictionaries; ++k) {
     MarkUsed(static_cast<Dictionary>(k), runs, &sent->entries_[k]);
+  }
+  for (int k = 0; k < kDictionaries; ++k) {
     for (uint32_t code : sent->entries_[k].added) {
       dictionaries_size += entries_[k][code].size();
     }

@@ -80,6 +80,8 @@ class EncodedColumns {
   // Adds to `sent` the entries of `dictionary` that `runs` use first.
   void MarkUsed(Dictionary dictionary, absl::Span<const RowRun> runs,
                 SentEntries::Entries* sent) const;
+  // The same for the indicators and regions, from the series the runs cover.
+  void MarkSeries(absl::Span<const RowRun> runs, SentEntries* sent) const;
   template <typename Sink>
   void Write(absl::Span<const RowRun> runs, uint32_t rows,
              const SentEntries& sent, size_t dictionaries_size,

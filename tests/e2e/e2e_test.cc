@@ -285,6 +285,16 @@ TEST_F(EndToEndTest, ClientCsvExportLoadsAgainWithTheServedVersion) {
       << ReadAll(dir / "observations.csv").substr(0, 500);
   EXPECT_TRUE(absl::StrContains(ReadAll(dir / "sources.csv"),
                                 "\"Over 75,000 High-Tech Companies"));
+  // Read as columns, the export is the same file, byte for byte.
+  ASSERT_EQ(Client({"--format=csv", "--columns",
+                    "--output=" + (dir / "columns.csv"), "stream"},
+                   &out),
+            0)
+      << out;
+  EXPECT_EQ(ReadAll(dir / "columns.csv"), ReadAll(dir / "observations.csv"));
+  // Conversions are the row stream's: refused with --columns, saying so.
+  EXPECT_EQ(Client({"--columns", "--currency=USD", "stream"}, &out), 2);
+  EXPECT_TRUE(absl::StrContains(out, "--columns")) << out;
 }
 
 // --output writes the answer to a file that appears only when complete.
@@ -459,6 +469,10 @@ TEST_F(EndToEndTest, BufCurlCallsEveryRpcByReflection) {
        R"("startPeriod":"2022","endPeriod":"2022"})",
        R"("reportingRegions": 2)"},
       {"SearchCatalog", R"({"query":"guangdon"})", R"("code": "CN-GD")"},
+      // Columns: the dictionaries say what the codes stand for.
+      {"StreamObservationColumns",
+       R"({"filter":{"indicatorIds":["rd_intensity"],"regionCodes":["CN-GD"]}})",
+       R"("value": "CN-GD")"},
   };
   for (const Case& c : cases) {
     std::string out;

@@ -384,6 +384,22 @@ void EncodedColumns::MarkSeries(absl::Span<const RowRun> runs,
   }
 }
 
+size_t EncodedColumns::CodeColumnSize(const Column& c, uint32_t rows) {
+  return 2 + FieldSize(size_t{rows} * c.width);  // Width, then the codes.
+}
+
+size_t EncodedColumns::ColumnsSize(uint32_t rows) const {
+  size_t size = rows > 0 ? 1 + VarintSize(rows) : 0;
+  for (const Column& c : codes_) {
+    size += FieldSize(CodeColumnSize(c, rows), false);
+  }
+  for (const Column* c :
+       {&values_, &qualifiers_, &statuses_, &reliabilities_}) {
+    size += FieldSize(size_t{rows} * c->width);
+  }
+  return size;
+}
+
 template <typename Sink>
 void EncodedColumns::Write(absl::Span<const RowRun> runs, uint32_t rows,
                            const SentEntries& sent, size_t dictionaries_size,
@@ -396,19 +412,8 @@ void EncodedColumns::Write(absl::Span<const RowRun> runs, uint32_t rows,
     }
   }
   // ObservationColumns: row_count, the code columns, then the others.
-  auto code_column_size = [&](const Column& c) {
-    return 2 + FieldSize(size_t{rows} * c.width);
-  };
-  size_t columns_size = rows > 0 ? 1 + VarintSize(rows) : 0;
-  for (const Column& c : codes_) {
-    columns_size += FieldSize(code_column_size(c), false);
-  }
-  for (const Column* c :
-       {&values_, &qualifiers_, &statuses_, &reliabilities_}) {
-    columns_size += FieldSize(size_t{rows} * c->width);
-  }
   out->Tag(Response::kColumnsFieldNumber, kLengthDelimited);
-  out->Varint(columns_size);
+  out->Varint(ColumnsSize(rows));
   if (rows > 0) {
     out->Tag(Columns::kRowCountFieldNumber, kVarint);
     out->Varint(rows);
@@ -416,7 +421,7 @@ void EncodedColumns::Write(absl::Span<const RowRun> runs, uint32_t rows,
   int field = Columns::kIndicatorsFieldNumber;
   for (const Column& c : codes_) {
     out->Tag(field++, kLengthDelimited);
-    out->Varint(code_column_size(c));
+    out->Varint(CodeColumnSize(c, rows));
     out->Tag(v1::CodeColumn::kWidthFieldNumber, kVarint);
     out->Varint(c.width);
     if (rows > 0) {
@@ -470,18 +475,9 @@ absl::StatusOr<grpc::ByteBuffer> EncodedColumns::Batch(
     return sink.Finish();
   }
   // The copied message's size: what the slices would hold.
-  size_t size = FieldSize(dictionaries_size);
-  size_t columns_size = 1 + VarintSize(rows);
-  for (const Column& c : codes_) {
-    columns_size += FieldSize(2 + FieldSize(size_t{rows} * c.width), false);
-  }
-  for (const Column* c :
-       {&values_, &qualifiers_, &statuses_, &reliabilities_}) {
-    columns_size += FieldSize(size_t{rows} * c->width);
-  }
-  size += FieldSize(columns_size, false);
-  size += FieldSize(dataset_->version().size());
-  size += FieldSize(resume_token.size());
+  const size_t size =
+      FieldSize(dictionaries_size) + FieldSize(ColumnsSize(rows), false) +
+      FieldSize(dataset_->version().size()) + FieldSize(resume_token.size());
   grpc_slice raw;
   if (budget_ != nullptr) {
     absl::StatusOr<grpc_slice> charged = budget_->Allocate(size, 0);

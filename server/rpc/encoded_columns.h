@@ -80,7 +80,12 @@ class EncodedColumns {
   // Adds to `sent` the entries of `dictionary` that `runs` use first.
   void MarkUsed(Dictionary dictionary, absl::Span<const RowRun> runs,
                 SentEntries::Entries* sent) const;
-  // The same for the indicators and regions, from the series the runs cover.
+  // The encoded sizes of one CodeColumn message and of an ObservationColumns
+  // message of `rows` rows.
+  static size_t CodeColumnSize(const Column& c, uint32_t rows);
+  size_t ColumnsSize(uint32_t rows) const;
+  // Adds to `sent` the indicator and region entries that `runs` use first,
+  // from the series the runs cover (a few per batch) rather than each row.
   void MarkSeries(absl::Span<const RowRun> runs, SentEntries* sent) const;
   template <typename Sink>
   void Write(absl::Span<const RowRun> runs, uint32_t rows,

@@ -87,8 +87,10 @@ class ColumnDecoder:
         import numpy
 
         batches = self._batches[name]
-        if not batches:
-            return numpy.zeros(0, dtype="<u4" if name in _CODE_COLUMNS else "<f8")
+        if not batches:  # The dtype each column has when it has rows.
+            dtype = ("<u4" if name in _CODE_COLUMNS else
+                     "<f8" if name == "values" else "u1")
+            return numpy.zeros(0, dtype=dtype)
         return numpy.concatenate(batches)
 
     def _dense(self, name: str, codes, entries: Dict):

@@ -102,6 +102,11 @@ class ColumnExportTest(unittest.TestCase):
                                                 end_period="1990"))
         self.assertEqual(len(frame), 0)
         self.assertEqual(list(frame.columns), list(to_pandas([]).columns))
+        arrays = self.client.export_arrays(Filter(start_period="1990",
+                                                  end_period="1990"))
+        self.assertEqual(arrays["value"].dtype, numpy.float64)
+        self.assertEqual(arrays["status"].dtype, numpy.uint8)
+        self.assertEqual(len(arrays["region_code"]), 0)
 
     def test_a_bad_batch_is_refused(self):
         message = next(iter(self.client.stream_column_batches()))

@@ -8,12 +8,14 @@
 
 #include <cstdlib>
 #include <memory>
+#include <string>
 
 #include "server/core/comparability.h"
 #include "server/core/dataset_loader.h"
 #include "server/core/service_core.h"
 #include "server/rpc/encoded_columns.h"
 #include "server/rpc/encoded_dataset.h"
+#include "server/rpc/handlers.h"
 
 namespace {
 
@@ -47,29 +49,42 @@ ObservationStream Everything() {
   return *std::move(stream);
 }
 
-// The row stream's batches as sent: 1000 rows, warnings, pre-encoded bytes.
+// The server's default rows per row-stream message, and per column batch.
+constexpr size_t kRowBatch = 1000;
+constexpr size_t kColumnBatch = indicators::rpc::kColumnBatchFactor * kRowBatch;
+
+void ReportPerObservation(benchmark::State& state, int64_t rows) {
+  state.counters["ns_per_observation"] = benchmark::Counter(
+      static_cast<double>(rows),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+// The row stream's batches as sent (pre-encoded bytes), with their warnings
+// (argument 1) or without (0: the encoding alone).
 void BM_RowStreamExport(benchmark::State& state) {
   const Fixture& f = Data();
+  const bool warnings = state.range(0) != 0;
   int64_t rows = 0;
   for (auto _ : state) {
     ObservationStream stream = Everything();
     indicators::SentWarnings sent;
     std::vector<uint32_t> batch;
-    while (stream.Next(1000, &batch)) {
-      auto shown = indicators::ShowRows(*f.dataset, batch, {}, &sent);
-      auto bytes = f.encoded->StreamBatch(batch, stream.ResumeToken(),
-                                          f.encoded->Warnings(shown->warnings));
+    while (stream.Next(kRowBatch, &batch)) {
+      std::string tail;
+      if (warnings) {
+        auto shown = indicators::ShowRows(*f.dataset, batch, {}, &sent);
+        tail = f.encoded->Warnings(shown->warnings);
+      }
+      auto bytes = f.encoded->StreamBatch(batch, stream.ResumeToken(), tail);
       benchmark::DoNotOptimize(bytes);
       rows += batch.size();
     }
   }
-  state.counters["ns_per_observation"] = benchmark::Counter(
-      static_cast<double>(rows),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  ReportPerObservation(state, rows);
 }
-BENCHMARK(BM_RowStreamExport)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RowStreamExport)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 
-// The column export's batches as sent: 4000 rows.
+// The column export's batches as sent.
 void BM_ColumnExport(benchmark::State& state) {
   const Fixture& f = Data();
   int64_t rows = 0;
@@ -77,36 +92,15 @@ void BM_ColumnExport(benchmark::State& state) {
     ObservationStream stream = Everything();
     indicators::rpc::EncodedColumns::SentEntries sent(*f.columns);
     std::vector<indicators::RowRun> runs;
-    while (stream.NextRuns(8000, &runs)) {
+    while (stream.NextRuns(kColumnBatch, &runs)) {
       auto bytes = f.columns->Batch(runs, &sent, stream.ResumeToken());
       benchmark::DoNotOptimize(bytes);
       for (const auto& r : runs) rows += r.end - r.begin;
     }
   }
-  state.counters["ns_per_observation"] = benchmark::Counter(
-      static_cast<double>(rows),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  ReportPerObservation(state, rows);
 }
 BENCHMARK(BM_ColumnExport)->Unit(benchmark::kMillisecond);
-
-// The row stream's encoding alone, without warnings.
-void BM_RowEncodingOnly(benchmark::State& state) {
-  const Fixture& f = Data();
-  int64_t rows = 0;
-  for (auto _ : state) {
-    ObservationStream stream = Everything();
-    std::vector<uint32_t> batch;
-    while (stream.Next(1000, &batch)) {
-      auto bytes = f.encoded->StreamBatch(batch, stream.ResumeToken(), "");
-      benchmark::DoNotOptimize(bytes);
-      rows += batch.size();
-    }
-  }
-  state.counters["ns_per_observation"] = benchmark::Counter(
-      static_cast<double>(rows),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-}
-BENCHMARK(BM_RowEncodingOnly)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

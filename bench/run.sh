@@ -200,7 +200,7 @@ if [ -x "$export_cost" ]; then
     2>/dev/null | awk -v n="$big" '/^BM_/ {for (i = 1; i <= NF; i++) if ($i ~ /^ns_per_observation=/) {
         split($i, kv, "="); t[$1] = kv[2]}} END {
       printf "A full export of %s observations in process (scan and encode, no socket): rows %s, columns %s per observation.\n",
-        n, t["BM_RowStreamExport"], t["BM_ColumnExport"]}'
+        n, t["BM_RowStreamExport/1"], t["BM_ColumnExport"]}'
 fi
 echo
 echo "## Loading and memory"

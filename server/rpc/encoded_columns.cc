@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "indicators/v1/indicator_service.pb.h"
+#include "server/rpc/wire_format.h"
 
 namespace indicators::rpc {
 namespace {
@@ -19,22 +20,15 @@ using Dictionaries = v1::ObservationDictionaries;
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "columns are laid out in the machine's byte order");
 
-constexpr uint32_t kVarint = 0;
-constexpr uint32_t kLengthDelimited = 2;
-
-constexpr uint32_t Tag(int field, uint32_t wire_type) {
-  return static_cast<uint32_t>(field) << 3 | wire_type;
-}
-
-size_t VarintSize(size_t n) {
-  return CodedOutputStream::VarintSize64(static_cast<uint64_t>(n));
-}
+using wire::kLengthDelimited;
+using wire::kVarint;
+using wire::Tag;
 
 // The size of a length-delimited field with a one-byte tag, or 0 when empty
 // and `omit_empty` (proto3 omits empty bytes and strings, not messages).
 size_t FieldSize(size_t body, bool omit_empty = true) {
   if (body == 0 && omit_empty) return 0;
-  return 1 + VarintSize(body) + body;
+  return wire::LengthDelimitedSize(1, body);
 }
 
 // Bytes per code for a dictionary of `entries`.
@@ -89,8 +83,8 @@ class CopySink {
     out_ += bytes.size();
   }
   void Tag(int field, uint32_t wire_type) {
-    out_ = CodedOutputStream::WriteVarint32ToArray(
-        indicators::rpc::Tag(field, wire_type), out_);
+    out_ = CodedOutputStream::WriteVarint32ToArray(wire::Tag(field, wire_type),
+                                                   out_);
   }
   void Varint(size_t n) {
     out_ = CodedOutputStream::WriteVarint64ToArray(n, out_);
@@ -114,7 +108,7 @@ class SliceSink {
     head_.append(bytes.data(), bytes.size());
   }
   void Tag(int field, uint32_t wire_type) {
-    Varint(indicators::rpc::Tag(field, wire_type));
+    Varint(wire::Tag(field, wire_type));
   }
   void Varint(size_t n) {
     uint8_t bytes[10];
@@ -389,7 +383,7 @@ size_t EncodedColumns::CodeColumnSize(const Column& c, uint32_t rows) {
 }
 
 size_t EncodedColumns::ColumnsSize(uint32_t rows) const {
-  size_t size = rows > 0 ? 1 + VarintSize(rows) : 0;
+  size_t size = rows > 0 ? 1 + CodedOutputStream::VarintSize32(rows) : 0;
   for (const Column& c : codes_) {
     size += FieldSize(CodeColumnSize(c, rows), false);
   }

@@ -6,6 +6,7 @@
 #include "indicators/v1/indicator_service.pb.h"
 #include "indicators/v1/resources.pb.h"
 #include "server/rpc/convert.h"
+#include "server/rpc/wire_format.h"
 
 namespace indicators::rpc {
 namespace {
@@ -13,17 +14,15 @@ namespace {
 using google::protobuf::io::CodedOutputStream;
 using Obs = v1::Observation;
 
-// Wire types.
-constexpr uint32_t kVarint = 0;
-constexpr uint32_t kFixed64 = 1;
-constexpr uint32_t kLengthDelimited = 2;
+using wire::kFixed64;
+using wire::kLengthDelimited;
+using wire::kVarint;
+using wire::LengthDelimitedSize;
+using wire::Tag;
+
 // Every page and batch carries its items (catalog entries or observations) as
 // field 1; static_asserts below check it against each response message.
 constexpr int kItemsField = 1;
-
-constexpr uint32_t Tag(int field, uint32_t wire_type) {
-  return static_cast<uint32_t>(field) << 3 | wire_type;
-}
 
 // Returns the bytes of a length-delimited field, or "" for an empty value
 // (proto3 omits empty strings).
@@ -49,11 +48,6 @@ std::string Int32Field(int field, int32_t value) {
   p = CodedOutputStream::WriteVarint64ToArray(
       static_cast<uint64_t>(static_cast<int64_t>(value)), p);
   return std::string(reinterpret_cast<char*>(buffer), p - buffer);
-}
-
-size_t LengthDelimitedSize(size_t tag_size, size_t body) {
-  return tag_size +
-         CodedOutputStream::VarintSize32(static_cast<uint32_t>(body)) + body;
 }
 
 uint8_t* WriteStringField(int field, absl::string_view value, uint8_t* out) {

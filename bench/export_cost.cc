@@ -10,12 +10,12 @@
 #include <memory>
 #include <string>
 
-#include "server/core/comparability.h"
-#include "server/core/dataset_loader.h"
+#include "server/core/analysis/comparability.h"
+#include "server/core/load/dataset_loader.h"
 #include "server/core/service_core.h"
-#include "server/rpc/encoded_columns.h"
-#include "server/rpc/encoded_dataset.h"
 #include "server/rpc/handlers.h"
+#include "server/wire/encoded_columns.h"
+#include "server/wire/encoded_dataset.h"
 
 namespace {
 

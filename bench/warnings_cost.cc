@@ -10,10 +10,10 @@
 #include <cstdlib>
 #include <memory>
 
-#include "server/core/comparability.h"
-#include "server/core/dataset_loader.h"
+#include "server/core/analysis/comparability.h"
+#include "server/core/load/dataset_loader.h"
 #include "server/core/service_core.h"
-#include "server/rpc/encoded_dataset.h"
+#include "server/wire/encoded_dataset.h"
 
 namespace {
 

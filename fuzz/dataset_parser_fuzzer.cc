@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "server/core/dataset_loader.h"
-#include "server/core/observation_query.h"
+#include "server/core/load/dataset_loader.h"
+#include "server/core/query/observation_query.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string texts[4];

@@ -6,14 +6,16 @@
 #include <cstdint>
 #include <string>
 
-#include "server/core/page_token.h"
+#include "server/core/query/page_token.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const indicators::PageTokenCodec codec("fuzzing key of thirty-two bytes!");
+  static const indicators::PageTokenCodec codec(
+      "fuzzing key of thirty-two bytes!");
   const indicators::TokenScope scope{"version", "request"};
   const std::string token(reinterpret_cast<const char*>(data), size);
   auto position = codec.Decode("page_token", token, scope);
-  if (position.ok() && codec.Encode(scope, *position) != token) __builtin_trap();
+  if (position.ok() && codec.Encode(scope, *position) != token)
+    __builtin_trap();
   // Round trip of a position taken from the input.
   uint64_t p = 0;
   for (size_t i = 0; i < size && i < 8; ++i) p = p << 8 | data[i];

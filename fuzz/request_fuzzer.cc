@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "indicators/v1/indicator_service.pb.h"
-#include "server/core/dataset_source.h"
+#include "server/core/load/dataset_source.h"
 #include "server/core/service_core.h"
 #include "server/rpc/handlers.h"
 
@@ -68,7 +68,8 @@ void RunColumnExport(const uint8_t* data, size_t size) {
   const auto never_cancelled = [] { return false; };
   // Small batches: many messages, and batches of many runs and of few.
   const indicators::rpc::Call call{*snapshot, datasets, 7, never_cancelled};
-  auto source = indicators::rpc::handlers::StreamObservationColumns(call, request);
+  auto source =
+      indicators::rpc::handlers::StreamObservationColumns(call, request);
   if (!source.ok()) {
     const absl::StatusCode code = source.status().code();
     if (code != absl::StatusCode::kInvalidArgument &&

@@ -4,8 +4,8 @@
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
-#include "server/core/errors.h"
-#include "server/core/status_macros.h"
+#include "server/core/base/errors.h"
+#include "server/core/base/status_macros.h"
 
 namespace indicators {
 namespace {

@@ -8,14 +8,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "server/core/catalog_search.h"
-#include "server/core/comparability.h"
-#include "server/core/dataset.h"
-#include "server/core/observation_query.h"
-#include "server/core/page_token.h"
-#include "server/core/regional_aggregate.h"
-#include "server/core/unchecked_enum.h"
-#include "server/core/value_conversion.h"
+#include "server/core/analysis/catalog_search.h"
+#include "server/core/analysis/comparability.h"
+#include "server/core/analysis/regional_aggregate.h"
+#include "server/core/analysis/value_conversion.h"
+#include "server/core/base/unchecked_enum.h"
+#include "server/core/dataset/dataset.h"
+#include "server/core/query/observation_query.h"
+#include "server/core/query/page_token.h"
 
 namespace indicators {
 

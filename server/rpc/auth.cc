@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "server/core/file_io.h"
-#include "server/core/sha256.h"
+#include "server/core/base/file_io.h"
+#include "server/core/base/sha256.h"
 
 namespace indicators::rpc {
 

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "server/core/errors.h"
+#include "server/core/base/errors.h"
 #include "server/rpc/call_log.h"
 #include "server/rpc/status_util.h"
 

@@ -11,8 +11,8 @@
 #include "absl/time/clock.h"
 #include "server/rpc/auth.h"
 #include "server/rpc/call_metrics.h"
-#include "server/rpc/dataset_manager.h"
 #include "server/rpc/handlers.h"
+#include "server/serving/dataset_manager.h"
 
 namespace indicators::rpc {
 

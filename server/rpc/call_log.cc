@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "server/core/errors.h"
+#include "server/core/base/errors.h"
 
 namespace indicators::rpc {
 namespace {

@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "server/core/errors.h"
-#include "server/core/status_macros.h"
-#include "server/core/watch_filter.h"
-#include "server/rpc/convert.h"
+#include "server/core/base/errors.h"
+#include "server/core/base/status_macros.h"
+#include "server/core/change/watch_filter.h"
 #include "server/rpc/watch_source.h"
+#include "server/wire/convert.h"
 
 namespace indicators::rpc {
 namespace {

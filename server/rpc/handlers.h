@@ -15,8 +15,8 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "indicators/v1/indicator_service.pb.h"
-#include "server/rpc/dataset_manager.h"
 #include "server/rpc/message_source.h"
+#include "server/serving/dataset_manager.h"
 
 namespace indicators::rpc {
 

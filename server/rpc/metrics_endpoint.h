@@ -9,8 +9,8 @@
 
 #include "absl/status/statusor.h"
 #include "server/rpc/call_metrics.h"
-#include "server/rpc/dataset_manager.h"
-#include "server/rpc/dataset_metrics.h"
+#include "server/serving/dataset_manager.h"
+#include "server/serving/dataset_metrics.h"
 
 namespace indicators::rpc {
 

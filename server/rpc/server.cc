@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
-#include "server/core/file_io.h"
+#include "server/core/base/file_io.h"
 
 namespace indicators::rpc {
 namespace {

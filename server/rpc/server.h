@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "server/core/dataset_source.h"
+#include "server/core/load/dataset_source.h"
 #include "server/core/service_core.h"
 #include "server/rpc/indicator_service.h"
 #include "server/rpc/metrics_endpoint.h"

@@ -4,7 +4,7 @@
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "server/core/errors.h"
+#include "server/core/base/errors.h"
 
 namespace indicators::rpc {
 

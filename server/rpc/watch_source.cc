@@ -11,7 +11,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/wire_format_lite.h"
-#include "server/rpc/convert.h"
+#include "server/wire/convert.h"
 
 namespace indicators::rpc {
 

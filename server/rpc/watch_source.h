@@ -9,11 +9,11 @@
 
 #include "absl/time/time.h"
 #include "indicators/v1/indicator_service.pb.h"
-#include "server/core/observation_query.h"
-#include "server/core/watch_filter.h"
-#include "server/rpc/change_log.h"
-#include "server/rpc/dataset_manager.h"
+#include "server/core/change/watch_filter.h"
+#include "server/core/query/observation_query.h"
 #include "server/rpc/message_source.h"
+#include "server/serving/change_log.h"
+#include "server/serving/dataset_manager.h"
 
 namespace indicators::rpc {
 

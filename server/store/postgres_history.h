@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "server/core/recorded_history.h"
+#include "server/core/query/recorded_history.h"
 
 namespace indicators::store {
 

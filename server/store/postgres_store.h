@@ -7,8 +7,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "server/core/dataset.h"
-#include "server/core/dataset_source.h"
+#include "server/core/dataset/dataset.h"
+#include "server/core/load/dataset_source.h"
 #include "server/store/conninfo.h"
 
 namespace indicators::store {

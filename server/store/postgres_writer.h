@@ -4,7 +4,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "server/core/ingest_batch.h"
+#include "server/core/change/ingest_batch.h"
 
 namespace indicators::store {
 

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "server/core/status_macros.h"
+#include "server/core/base/status_macros.h"
 #include "server/store/conninfo.h"
 #include "server/store/pg_status.h"
 #include "server/store/postgres_store.h"

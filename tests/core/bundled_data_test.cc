@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "server/core/dataset_loader.h"
+#include "server/core/load/dataset_loader.h"
 #include "server/core/service_core.h"
 #include "tests/testing/seed_figures.h"
 #include "tests/testing/temp_dataset.h"

@@ -1,4 +1,4 @@
-#include "server/core/csv_reader.h"
+#include "server/core/base/csv_reader.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "server/core/csv_records.h"
+#include "server/core/load/csv_records.h"
 
 namespace indicators {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/core/dataset_loader.h"
+#include "server/core/load/dataset_loader.h"
 
 #include <gtest/gtest.h>
 

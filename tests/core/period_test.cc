@@ -1,4 +1,4 @@
-#include "server/core/period.h"
+#include "server/core/dataset/period.h"
 
 #include <gtest/gtest.h>
 

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "server/core/dataset_loader.h"
-#include "server/core/errors.h"
+#include "server/core/base/errors.h"
+#include "server/core/load/dataset_loader.h"
 #include "tests/testing/temp_dataset.h"
 
 namespace indicators {

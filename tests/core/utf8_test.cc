@@ -1,10 +1,10 @@
-#include "server/core/utf8.h"
+#include "server/core/base/utf8.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "server/core/errors.h"
+#include "server/core/base/errors.h"
 
 namespace indicators {
 namespace {

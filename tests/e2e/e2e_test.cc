@@ -20,8 +20,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/cpp/indicator_client.h"
-#include "server/core/dataset_loader.h"
-#include "tests/e2e/subprocess.h"
+#include "server/core/load/dataset_loader.h"
+#include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dataset.h"
 
 namespace indicators::testing {

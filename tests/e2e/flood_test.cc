@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/cpp/indicator_client.h"
-#include "tests/e2e/subprocess.h"
+#include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dataset.h"
 
 namespace indicators::testing {

@@ -22,8 +22,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "client/cpp/indicator_client.h"
-#include "server/core/sha256.h"
-#include "tests/e2e/subprocess.h"
+#include "server/core/base/sha256.h"
+#include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dataset.h"
 #include "tests/testing/temp_postgres.h"
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/e2e/subprocess.h"
+#include "tests/testing/subprocess.h"
 #include "tests/testing/test_pki.h"
 
 namespace indicators::testing {

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/cpp/indicator_client.h"
 #include "tests/e2e/nginx_front.h"
-#include "tests/e2e/subprocess.h"
+#include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dataset.h"
 #include "tests/testing/test_pki.h"
 

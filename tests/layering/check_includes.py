@@ -26,7 +26,7 @@ above = {
     "server/store": ("server/rpc/", "grpc", "google/protobuf", "indicators/v1"),
 }
 for layer, forbidden in above.items():
-    for path in root.glob(layer + "/*.[ch]*"):
+    for path in root.glob(layer + "/**/*.[ch]*"):
         for i in include.findall(path.read_text()):
             if i.startswith(forbidden):
                 problems.append(f"{path.relative_to(root)} includes {i}: "

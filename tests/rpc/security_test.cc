@@ -8,7 +8,7 @@
 #include <future>
 
 #include "client/cpp/indicator_client.h"
-#include "server/core/dataset_loader.h"
+#include "server/core/load/dataset_loader.h"
 #include "server/rpc/auth.h"
 #include "server/rpc/server.h"
 #include "tests/testing/test_pki.h"

@@ -15,7 +15,7 @@
 #include "absl/time/clock.h"
 #include "client/cpp/indicator_client.h"
 #include "grpc/health/v1/health.pb.h"
-#include "server/core/dataset_loader.h"
+#include "server/core/load/dataset_loader.h"
 #include "server/rpc/server.h"
 #include "tests/testing/test_server.h"
 

@@ -12,7 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "server/core/dataset_loader.h"
+#include "server/core/load/dataset_loader.h"
 #include "server/store/conninfo.h"
 #include "server/store/copy_format.h"
 #include "server/store/postgres_store.h"

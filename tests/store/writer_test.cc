@@ -9,7 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "server/core/errors.h"
+#include "server/core/base/errors.h"
 #include "server/store/postgres_store.h"
 #include "server/store/postgres_writer.h"
 #include "server/store/schema.h"

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "server/core/model.h"
+#include "server/core/dataset/model.h"
 
 namespace indicators::testing {
 

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "server/core/dataset_loader.h"
+#include "server/core/load/dataset_loader.h"
 
 namespace indicators::testing {
 

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "tests/e2e/subprocess.h"
+#include "tests/testing/subprocess.h"
 
 namespace indicators::testing {
 namespace {

@@ -3,7 +3,7 @@
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
 
-#include "server/core/dataset_loader.h"
+#include "server/core/load/dataset_loader.h"
 
 namespace indicators::testing {
 

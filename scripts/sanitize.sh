@@ -1,26 +1,37 @@
 #!/usr/bin/env bash
-# Builds everything with clang, AddressSanitizer and UndefinedBehaviorSanitizer
-# into build-sanitize/, runs the C++ test suites there, then runs each libFuzzer
-# target for FUZZ_SECONDS (default 20) on a copy of its committed corpus.
+# Builds the C++ suites, the programs they start and the libFuzzer targets
+# with clang, AddressSanitizer and UndefinedBehaviorSanitizer into
+# build-sanitize/, runs the suites there (ctest label `cxx`), then runs each
+# fuzzer for FUZZ_SECONDS (default 20) on a copy of its committed corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-20}
+fuzzers=(dataset_parser page_token request)
+start=$SECONDS
+# Prints how long the step that just ended took (scripts/test.sh reports it).
+took() {
+  echo "sanitize phase: $(printf '%5d' $((SECONDS - start)))  $1"
+  start=$SECONDS
+}
 
 cmake -S . -B build-sanitize -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
   -DINDICATORS_SANITIZE=ON >/dev/null
-cmake --build build-sanitize -j "$(nproc)"
+# Only what the suites link or start (the other languages' clients, the
+# benchmarks and the package tests run in the plain build).
+cmake --build build-sanitize -j "$(nproc)" --target core_tests rpc_tests \
+  client_tests store_tests e2e_tests "${fuzzers[@]/%/_fuzzer}"
+took "configure and build"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# The C++ suites (core, rpc, end to end) under the sanitizers; the other
-# languages' clients, the benchmark smoke and the flood test (it measures
-# resident memory, which AddressSanitizer's shadow and quarantine distort) run
-# in the plain build.
+# The C++ suites under the sanitizers, but the flood test: it measures
+# resident memory, which AddressSanitizer's shadow and quarantine distort.
 (cd build-sanitize && ctest --output-on-failure -j "$(nproc)" --timeout 600 \
-  -E '^(PythonClient|NodeClient|BenchSmoke|Buf.*|FloodTest\..*)$')
+  -L '^cxx$' -E '^FloodTest\.')
+took "ctest (label cxx)"
 
 failed=0
-for target in dataset_parser page_token request; do
+for target in "${fuzzers[@]}"; do
   corpus=$(mktemp -d)
   log=$(mktemp)
   cp fuzz/corpus/"$target"/* "$corpus"/
@@ -35,5 +46,6 @@ for target in dataset_parser page_token request; do
   fi
   rm -rf "$corpus" "$log"
 done
-echo "fuzz: $((3 - failed)) passed, $failed failed"
+took "fuzzers"
+echo "fuzz: $((${#fuzzers[@]} - failed)) passed, $failed failed"
 exit $((failed > 0))

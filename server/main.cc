@@ -13,6 +13,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -64,6 +66,14 @@ ABSL_FLAG(absl::Duration, drain_timeout, kServerDefaults.drain_timeout,
 ABSL_FLAG(int, stream_batch_size,
           static_cast<int>(kServerDefaults.stream_batch_size),
           "Observations per StreamObservations message.");
+ABSL_FLAG(int, blocking_threads, kServerDefaults.blocking_threads,
+          "Threads for the calls that wait on the database or load a dataset "
+          "(history, ingest, reload); also the database connections they "
+          "share.");
+ABSL_FLAG(int, max_blocking_queue,
+          static_cast<int>(kServerDefaults.max_blocking_queue),
+          "Such calls that may wait for a thread; further ones get "
+          "RESOURCE_EXHAUSTED (SERVER_BUSY).");
 ABSL_FLAG(int64_t, max_grpc_memory_mb,
           static_cast<int64_t>(kServerDefaults.max_grpc_memory_bytes >> 20),
           "Memory gRPC itself may use for connections and calls (MiB); beyond "
@@ -193,6 +203,15 @@ std::unique_ptr<indicators::store::RevisionFollower> FollowDatabase(
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --help lists this program's own flags (Abseil's default looks for a
+  // file named after the program); Abseil gives the file name without its
+  // leading '/'.
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return !file.empty() && absl::EndsWith(__FILE__, file);
+  };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage);
   absl::SetProgramUsageMessage(
       "Serves statistical indicators over gRPC.\n"
       "Usage: indicators-server [--listen=127.0.0.1:50051] [--data=DIR | "
@@ -222,10 +241,11 @@ int main(int argc, char** argv) {
   options.source = *source;
   options.source_is_database = !absl::GetFlag(FLAGS_database).empty();
   if (options.source_is_database) {
-    options.writer = std::make_shared<indicators::store::PostgresWriter>(
-        absl::GetFlag(FLAGS_database));
-    options.history = std::make_shared<indicators::store::PostgresHistory>(
-        absl::GetFlag(FLAGS_database));
+    auto pool = std::make_shared<const indicators::store::ConnectionPool>(
+        absl::GetFlag(FLAGS_database), absl::GetFlag(FLAGS_blocking_threads));
+    options.writer = std::make_shared<indicators::store::PostgresWriter>(pool);
+    options.history =
+        std::make_shared<indicators::store::PostgresHistory>(pool);
   }
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.watch.progress_interval =
@@ -240,6 +260,9 @@ int main(int argc, char** argv) {
   options.lame_duck = absl::GetFlag(FLAGS_lame_duck);
   options.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   options.stream_batch_size = CountFlag(absl::GetFlag(FLAGS_stream_batch_size));
+  options.blocking_threads = absl::GetFlag(FLAGS_blocking_threads);
+  options.max_blocking_queue =
+      CountFlag(absl::GetFlag(FLAGS_max_blocking_queue));
   options.max_grpc_memory_bytes =
       MebibytesFlag(absl::GetFlag(FLAGS_max_grpc_memory_mb));
   options.max_response_memory_bytes =

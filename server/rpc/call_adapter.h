@@ -10,8 +10,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "server/rpc/auth.h"
+#include "server/rpc/blocking_executor.h"
 #include "server/rpc/call_metrics.h"
 #include "server/rpc/handlers.h"
+#include "server/rpc/offloaded_call.h"
 #include "server/serving/dataset_manager.h"
 
 namespace indicators::rpc {
@@ -21,8 +23,10 @@ namespace indicators::rpc {
 // unauthorized caller learns nothing), parse the request, take one snapshot,
 // call the handler, map its status once (`ToGrpcStatus`), log a failure
 // (method, code, reason, duration), count the call (`CallMetrics`, when
-// metrics are on) and finish. Handlers never block, so the
-// callback threads never wait.
+// metrics are on) and finish. The handlers of `Unary` and `Stream` only read
+// the snapshot, so they run on gRPC's callback thread; those of `Blocking`
+// wait on a database or load a dataset, so they run on the blocking executor
+// and the callback thread returns at once.
 class CallAdapter {
  public:
   template <typename Request>
@@ -32,13 +36,16 @@ class CallAdapter {
 
   // Serves the snapshots of `datasets` to the callers `authorizer` admits;
   // counts every call in `metrics` unless it is null.
+  // Runs the handlers of `Blocking` on `blocking`.
   CallAdapter(std::shared_ptr<DatasetManager> datasets,
               std::shared_ptr<const Authorizer> authorizer,
               size_t stream_batch_size,
+              std::shared_ptr<BlockingExecutor> blocking,
               std::shared_ptr<const CallMetrics> metrics = nullptr)
       : datasets_(std::move(datasets)),
         authorizer_(std::move(authorizer)),
         stream_batch_size_(stream_batch_size),
+        blocking_(std::move(blocking)),
         metrics_(std::move(metrics)) {}
 
   // Answers a unary call of `method` with `handler`.
@@ -54,6 +61,41 @@ class CallAdapter {
     Bytes bytes = Run(permission, handler, context, *request);
     if (bytes.ok()) *response = *std::move(bytes);
     return FinishUnary(method, start, bytes.status(), context, counted);
+  }
+
+  // Answers a unary call of `method` with `handler` run on the blocking
+  // executor: authorization and parsing happen here, the handler there, and
+  // the call finishes when it returns. A full queue is RESOURCE_EXHAUSTED
+  // (reason SERVER_BUSY); a call whose caller leaves or whose deadline passes
+  // first finishes then (CANCELLED or DEADLINE_EXCEEDED), and a handler not
+  // yet started is skipped.
+  template <typename Request>
+  grpc::ServerUnaryReactor* Blocking(absl::string_view method,
+                                     Permission permission,
+                                     UnaryHandler<Request> handler,
+                                     grpc::CallbackServerContext* context,
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) const {
+    const absl::Time start = absl::Now();
+    const CallMetrics::Method* counted = Started(method);
+    auto parsed = std::make_unique<Request>();
+    if (absl::Status admitted =
+            Admit(*context, permission, *request, parsed.get());
+        !admitted.ok()) {
+      return FinishUnary(method, start, admitted, context, counted);
+    }
+    auto* call = new OffloadedCall(method, start, *context, response, counted);
+    const bool queued = blocking_->TrySchedule(
+        [call, handler, request = std::move(parsed),
+         snapshot = datasets_->Current(), datasets = datasets_,
+         batch = stream_batch_size_]() mutable {
+          if (!call->Begin()) return;
+          auto cancelled = [call] { return call->cancelled(); };
+          call->Answer(
+              handler(Call{*snapshot, *datasets, batch, cancelled}, *request));
+        });
+    if (!queued) call->Refuse(blocking_->threads(), blocking_->max_queued());
+    return call;
   }
 
   // Answers a server-streaming call of `method` with `handler`'s messages.
@@ -113,6 +155,7 @@ class CallAdapter {
   std::shared_ptr<DatasetManager> datasets_;
   std::shared_ptr<const Authorizer> authorizer_;
   size_t stream_batch_size_;
+  std::shared_ptr<BlockingExecutor> blocking_;
   std::shared_ptr<const CallMetrics> metrics_;
 };
 

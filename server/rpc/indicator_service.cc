@@ -58,19 +58,19 @@ Svc::Unary* Svc::GetDatasetInfo(Context* c, const Buffer* in, Buffer* out) {
 }
 
 Svc::Unary* Svc::ReloadDataset(Context* c, const Buffer* in, Buffer* out) {
-  return adapter_.Unary("ReloadDataset", kAdmin, &handlers::ReloadDataset, c,
-                        in, out);
+  return adapter_.Blocking("ReloadDataset", kAdmin, &handlers::ReloadDataset, c,
+                           in, out);
 }
 
 Svc::Unary* Svc::GetObservationHistory(Context* c, const Buffer* in,
                                        Buffer* out) {
-  return adapter_.Unary("GetObservationHistory", kRead,
-                        &handlers::GetObservationHistory, c, in, out);
+  return adapter_.Blocking("GetObservationHistory", kRead,
+                           &handlers::GetObservationHistory, c, in, out);
 }
 
 Svc::Unary* Svc::IngestObservations(Context* c, const Buffer* in, Buffer* out) {
-  return adapter_.Unary("IngestObservations", kWrite,
-                        &handlers::IngestObservations, c, in, out);
+  return adapter_.Blocking("IngestObservations", kWrite,
+                           &handlers::IngestObservations, c, in, out);
 }
 
 grpc::ServerWriteReactor<Svc::Buffer>* Svc::WatchObservations(

@@ -74,6 +74,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         "max_grpc_memory_mb, max_response_memory_mb and max_threads must be "
         "positive");
   }
+  if (options.blocking_threads <= 0 || options.max_blocking_queue == 0) {
+    return absl::InvalidArgumentError(
+        "blocking_threads and max_blocking_queue must be positive");
+  }
   const size_t colon = options.listen.rfind(':');
   if (colon == std::string::npos || colon == 0) {
     return absl::InvalidArgumentError(
@@ -106,9 +110,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     server->metrics_ = *std::move(metrics);
     call_metrics = server->metrics_->calls();
   }
-  server->service_ = std::make_unique<IndicatorService>(
-      CallAdapter(server->manager_, *std::move(authorizer),
-                  options.stream_batch_size, std::move(call_metrics)));
+  server->service_ = std::make_unique<IndicatorService>(CallAdapter(
+      server->manager_, *std::move(authorizer), options.stream_batch_size,
+      std::make_shared<BlockingExecutor>(options.blocking_threads,
+                                         options.max_blocking_queue),
+      std::move(call_metrics)));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, *credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);

@@ -43,6 +43,12 @@ struct ServerOptions {
   // Mutual TLS: CA (PEM) that client certificates must chain to; clients
   // without a valid certificate are refused. Needs the two above.
   std::string tls_client_ca_file;
+  // Threads for the calls that wait on the database or load a dataset
+  // (GetObservationHistory, IngestObservations, ReloadDataset), so that
+  // gRPC's callback threads never wait; and how many such calls may wait
+  // for one before further ones get RESOURCE_EXHAUSTED (SERVER_BUSY).
+  int blocking_threads = 4;
+  size_t max_blocking_queue = 64;
   // Observations per `StreamObservations` message.
   size_t stream_batch_size = 1000;
   // How long `Drain` keeps answering calls after health turns NOT_SERVING

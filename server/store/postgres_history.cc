@@ -2,8 +2,6 @@
 
 #include <pqxx/pqxx>
 
-#include "server/store/conninfo.h"
-#include "server/store/pg_status.h"
 #include "server/store/schema.h"
 
 namespace indicators::store {
@@ -11,9 +9,9 @@ namespace indicators::store {
 absl::StatusOr<std::vector<RecordedValue>> PostgresHistory::Read(
     const std::string& indicator_id, const std::string& region_code,
     const std::string& period) const {
-  return Guarded(
-      "read the history", [&]() -> absl::StatusOr<std::vector<RecordedValue>> {
-        pqxx::connection connection(WithTimeLimits(conninfo_));
+  std::vector<RecordedValue> out;
+  absl::Status status = pool_->Run(
+      "read the history", [&](pqxx::connection& connection) -> absl::Status {
         pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> txn(
             connection);
         if (absl::Status schema = CheckSchema(txn); !schema.ok()) return schema;
@@ -31,7 +29,6 @@ absl::StatusOr<std::vector<RecordedValue>> PostgresHistory::Read(
                 "indicator_id = $1 AND region_code = $2 AND period = $3 "
                 "ORDER BY 10, 11",
             indicator_id, region_code, period);
-        std::vector<RecordedValue> out;
         for (const pqxx::row& row : rows) {
           RecordedValue value;
           for (int i = 0; i < 8; ++i) {
@@ -44,8 +41,10 @@ absl::StatusOr<std::vector<RecordedValue>> PostgresHistory::Read(
           out.push_back(std::move(value));
         }
         txn.commit();
-        return out;
+        return absl::OkStatus();
       });
+  if (!status.ok()) return status;
+  return out;
 }
 
 }  // namespace indicators::store

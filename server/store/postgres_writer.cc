@@ -204,18 +204,20 @@ absl::StatusOr<IngestResult> IngestOnce(pqxx::connection& connection,
 absl::StatusOr<IngestResult> PostgresWriter::Ingest(
     const IngestBatch& batch) const {
   const std::string digest = IngestBatchDigest(batch);
-  return Guarded("ingest", [&]() -> absl::StatusOr<IngestResult> {
-    pqxx::connection connection(WithTimeLimits(conninfo_));
+  absl::StatusOr<IngestResult> result;
+  absl::Status status = pool_->Run("ingest", [&](pqxx::connection& connection) {
     constexpr int kAttempts = 5;
     for (int attempt = 1;; ++attempt) {
-      absl::StatusOr<IngestResult> result = Guarded(
-          "ingest", [&] { return IngestOnce(connection, batch, digest); });
+      result = Guarded("ingest",
+                       [&] { return IngestOnce(connection, batch, digest); });
       if (result.status().code() != absl::StatusCode::kAborted ||
           attempt == kAttempts) {
-        return result;
+        return result.status();
       }
     }
   });
+  if (!status.ok()) return status;
+  return result;
 }
 
 }  // namespace indicators::store

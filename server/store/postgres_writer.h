@@ -1,10 +1,11 @@
 #ifndef INDICATORS_SERVER_STORE_POSTGRES_WRITER_H_
 #define INDICATORS_SERVER_STORE_POSTGRES_WRITER_H_
 
-#include <string>
+#include <memory>
 
 #include "absl/status/statusor.h"
 #include "server/core/change/ingest_batch.h"
+#include "server/store/connection_pool.h"
 
 namespace indicators::store {
 
@@ -19,13 +20,14 @@ namespace indicators::store {
 // or not at all. Serialization failures are retried.
 class PostgresWriter final : public DatasetWriter {
  public:
-  explicit PostgresWriter(std::string conninfo)
-      : conninfo_(std::move(conninfo)) {}
+  // Writes on connections of `pool`.
+  explicit PostgresWriter(std::shared_ptr<const ConnectionPool> pool)
+      : pool_(std::move(pool)) {}
 
   absl::StatusOr<IngestResult> Ingest(const IngestBatch& batch) const override;
 
  private:
-  std::string conninfo_;
+  std::shared_ptr<const ConnectionPool> pool_;
 };
 
 }  // namespace indicators::store

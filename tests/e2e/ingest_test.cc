@@ -10,7 +10,6 @@
 #include <memory>
 #include <optional>
 #include <random>
-#include <regex>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -23,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "client/cpp/indicator_client.h"
 #include "server/core/base/sha256.h"
+#include "tests/testing/served_database.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dataset.h"
 #include "tests/testing/temp_postgres.h"
@@ -40,15 +40,9 @@ class IngestTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(postgres_.ok()) << postgres_.error();
     db_ = postgres_.CreateDatabase();
-    std::string output;
-    ASSERT_EQ(
-        RunCommand({ADMIN_BINARY, "--database=" + db_, "migrate"}, &output), 0)
-        << output;
-    ASSERT_EQ(
-        RunCommand({ADMIN_BINARY, "--database=" + db_, "import", TestDataDir()},
-                   &output),
-        0)
-        << output;
+    const absl::Status stored =
+        MigrateAndImport(ADMIN_BINARY, db_, TestDataDir());
+    ASSERT_TRUE(stored.ok()) << stored;
     scratch_.Write("tokens", Sha256Hex(kWriteToken) + " write\n");
   }
 
@@ -63,16 +57,7 @@ class IngestTest : public ::testing::Test {
         SERVER_BINARY, "--listen=127.0.0.1:0", "--database=" + db_,
         "--tokens_file=" + scratch_.dir() + "/tokens", "--poll_interval=200ms"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    *process = std::make_unique<Subprocess>(argv);
-    std::string line;
-    std::smatch match;
-    if (!(*process)->ReadLine(&line, absl::Seconds(30)) ||
-        !std::regex_search(
-            line, match,
-            std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
-      return "";
-    }
-    return match[1];
+    return StartServerProcess(argv, process);
   }
 
   IndicatorClient Writer(const std::string& address) {

@@ -11,7 +11,6 @@
 #include <cmath>
 #include <functional>
 #include <memory>
-#include <regex>
 #include <thread>
 #include <vector>
 
@@ -20,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "client/cpp/indicator_client.h"
 #include "tests/e2e/nginx_front.h"
+#include "tests/testing/served_database.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dataset.h"
 #include "tests/testing/temp_postgres.h"
@@ -38,15 +38,9 @@ class ReplicasTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(postgres_.ok()) << postgres_.error();
     db_ = postgres_.CreateDatabase();
-    std::string output;
-    ASSERT_EQ(
-        RunCommand({ADMIN_BINARY, "--database=" + db_, "migrate"}, &output), 0)
-        << output;
-    ASSERT_EQ(
-        RunCommand({ADMIN_BINARY, "--database=" + db_, "import", TestDataDir()},
-                   &output),
-        0)
-        << output;
+    const absl::Status stored =
+        MigrateAndImport(ADMIN_BINARY, db_, TestDataDir());
+    ASSERT_TRUE(stored.ok()) << stored;
     // One page-token key for all: tokens are valid on every replica.
     key_file_ = scratch_.dir() + "/page_token.key";
     scratch_.Write("page_token.key", "0123456789abcdef0123456789abcdef");
@@ -54,18 +48,12 @@ class ReplicasTest : public ::testing::Test {
   }
 
   void Start(int i) {
-    replicas_[i] = std::make_unique<Subprocess>(std::vector<std::string>{
-        SERVER_BINARY, "--listen=127.0.0.1:0", "--database=" + db_,
-        "--poll_interval=500ms", "--lame_duck=500ms", "--drain_timeout=2s",
-        "--stream_batch_size=200", "--page_token_key_file=" + key_file_});
-    std::string line;
-    ASSERT_TRUE(replicas_[i]->ReadLine(&line, absl::Seconds(30)))
-        << replicas_[i]->output();
-    std::smatch match;
-    ASSERT_TRUE(std::regex_search(
-        line, match, std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);")))
-        << line;
-    addresses_[i] = match[1];
+    addresses_[i] = StartServerProcess(
+        {SERVER_BINARY, "--listen=127.0.0.1:0", "--database=" + db_,
+         "--poll_interval=500ms", "--lame_duck=500ms", "--drain_timeout=2s",
+         "--stream_batch_size=200", "--page_token_key_file=" + key_file_},
+        &replicas_[i]);
+    ASSERT_FALSE(addresses_[i].empty()) << replicas_[i]->output();
   }
 
   v1::GetDatasetInfoResponse Info(int i) {

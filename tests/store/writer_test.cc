@@ -4,12 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "server/core/base/errors.h"
+#include "server/store/connection_pool.h"
 #include "server/store/postgres_store.h"
 #include "server/store/postgres_writer.h"
 #include "server/store/schema.h"
@@ -40,6 +42,10 @@ class WriterTest : public ::testing::Test {
   std::string Sql(const std::string& query) {
     return postgres_->Psql(db_, query);
   }
+  // A writer on a pool of one connection to the test's database.
+  PostgresWriter Writer() const {
+    return PostgresWriter(std::make_shared<const ConnectionPool>(db_, 1));
+  }
 
   static TempPostgres* postgres_;
   std::string db_;
@@ -61,7 +67,7 @@ IngestBatch RevisionAndNewFigure() {
 
 TEST_F(WriterTest, ABatchIsOneRevisionAndARevisionKeepsTheEarlierValue) {
   const int64_t before = Revision();
-  const PostgresWriter writer(db_);
+  const PostgresWriter writer = Writer();
   auto result = writer.Ingest(RevisionAndNewFigure());
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->revision, before + 1);
@@ -93,7 +99,7 @@ TEST_F(WriterTest, AWithdrawalMovesTheValueToTheHistory) {
       "SELECT count(*) FROM observations WHERE source_ids = '{SEED}' AND "
       "indicator_id = 'rd_expenditure' AND period = '2023'";
   ASSERT_EQ(Sql(count), "1");
-  auto result = PostgresWriter(db_).Ingest(batch);
+  auto result = Writer().Ingest(batch);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->withdrawn, 1);
   EXPECT_EQ(Sql(count), "0");
@@ -101,7 +107,7 @@ TEST_F(WriterTest, AWithdrawalMovesTheValueToTheHistory) {
             "460 true");
   // Withdrawing it again names the item and changes nothing.
   const int64_t revision = Revision();
-  auto again = PostgresWriter(db_).Ingest(batch);
+  auto again = Writer().Ingest(batch);
   EXPECT_EQ(again.status().code(), absl::StatusCode::kInvalidArgument);
   ASSERT_EQ(GetFieldViolations(again.status()).size(), 1u);
   EXPECT_EQ(GetFieldViolations(again.status())[0].field, "withdrawals[0]");
@@ -116,7 +122,7 @@ TEST_F(WriterTest, OneBadItemRejectsTheWholeBatchAndNamesEachProblem) {
       {"nope", "CN-GD", "2023", "1", "exact", "final", "S13", ""});
   batch.sources.push_back({"S1", "Another publisher", "", "", "", "news", ""});
   const int64_t before = Revision();
-  auto result = PostgresWriter(db_).Ingest(batch);
+  auto result = Writer().Ingest(batch);
   ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument)
       << result.status();
   std::vector<std::string> fields;
@@ -136,7 +142,7 @@ TEST_F(WriterTest, OneBadItemRejectsTheWholeBatchAndNamesEachProblem) {
 TEST_F(WriterTest, ARetryWithTheSameKeyIsANoOpThatGivesTheFirstAnswer) {
   IngestBatch batch = RevisionAndNewFigure();
   batch.idempotency_key = "batch-1";
-  const PostgresWriter writer(db_);
+  const PostgresWriter writer = Writer();
   auto first = writer.Ingest(batch);
   ASSERT_TRUE(first.ok()) << first.status();
   auto retry = writer.Ingest(batch);
@@ -156,7 +162,7 @@ TEST_F(WriterTest, ARetryWithTheSameKeyIsANoOpThatGivesTheFirstAnswer) {
 }
 
 TEST_F(WriterTest, TheSameContentAgainChangesNothing) {
-  const PostgresWriter writer(db_);
+  const PostgresWriter writer = Writer();
   ASSERT_TRUE(writer.Ingest(RevisionAndNewFigure()).ok());
   const int64_t revision = Revision();
   auto again = writer.Ingest(RevisionAndNewFigure());

@@ -1,9 +1,14 @@
 #include "tests/testing/temp_postgres.h"
 
 #include <pwd.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -82,6 +87,34 @@ bool TempPostgres::Stop() {
                              "-m", "fast", "-w", "stop"}),
              &output) == 0;
 }
+
+bool TempPostgres::SignalAll(int signal) {
+  std::ifstream pid_file(dir_ + "/data/postmaster.pid");
+  pid_t postmaster = 0;
+  if (!(pid_file >> postmaster) || postmaster <= 0) return false;
+  std::vector<pid_t> pids = {postmaster};
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // pid (comm) state ppid ...: the name may hold spaces, so read after ')'.
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 1));
+    std::string state;
+    pid_t parent = 0;
+    if (rest >> state >> parent && parent == postmaster) {
+      pids.push_back(static_cast<pid_t>(std::stol(entry.path().filename())));
+    }
+  }
+  bool all = true;
+  for (pid_t pid : pids) all = kill(pid, signal) == 0 && all;
+  return all;
+}
+
+bool TempPostgres::Freeze() { return SignalAll(SIGSTOP); }
+
+bool TempPostgres::Thaw() { return SignalAll(SIGCONT); }
 
 std::string TempPostgres::CreateDatabase() {
   const std::string name = absl::StrCat("indicators_", ++databases_);

@@ -33,7 +33,16 @@ class TempPostgres {
   bool Stop();
   bool Start();
 
+  // Stops every process of the server (SIGSTOP to the postmaster and its
+  // children: connections stay open but nothing answers), and lets them go on
+  // (SIGCONT); returns false if the server's processes cannot be found.
+  bool Freeze();
+  bool Thaw();
+
  private:
+  // Sends `signal` to the postmaster and every process it started.
+  bool SignalAll(int signal);
+
   std::string dir_;
   std::string error_;
   int databases_ = 0;

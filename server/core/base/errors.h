@@ -38,6 +38,7 @@ inline constexpr absl::string_view kNoDatabase = "NO_DATABASE";
 inline constexpr absl::string_view kRevisionTooOld = "REVISION_TOO_OLD";
 inline constexpr absl::string_view kUnconvertibleValue = "UNCONVERTIBLE_VALUE";
 inline constexpr absl::string_view kNotAggregatable = "NOT_AGGREGATABLE";
+inline constexpr absl::string_view kServerBusy = "SERVER_BUSY";
 }  // namespace reason
 
 // The structured part of an error.

@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/strings/str_split.h"
 #include "server/store/schema.h"
 
 namespace indicators::store {
@@ -31,9 +32,15 @@ absl::StatusOr<std::vector<RecordedValue>> PostgresHistory::Read(
             indicator_id, region_code, period);
         for (const pqxx::row& row : rows) {
           RecordedValue value;
-          for (int i = 0; i < 8; ++i) {
-            value.fields.push_back(row[i].as<std::string>());
-          }
+          value.record = {
+              row[0].as<std::string>(),
+              row[1].as<std::string>(),
+              row[2].as<std::string>(),
+              row[3].as<std::string>(),
+              row[4].as<std::string>(),
+              row[5].as<std::string>(),
+              absl::StrSplit(row[6].as<std::string>(), ';', absl::SkipEmpty()),
+              row[7].as<std::string>()};
           value.recorded_at_micros = row[8].as<int64_t>();
           value.recorded_in = row[9].as<int64_t>();
           value.superseded_in = row[10].as<int64_t>();

@@ -19,18 +19,6 @@
 namespace indicators::store {
 namespace {
 
-// Observations.csv columns of an ingested record.
-enum Column {
-  kIndicator,
-  kRegion,
-  kPeriod,
-  kValue,
-  kQualifier,
-  kStatus,
-  kSources,
-  kNote
-};
-
 // Returns a text[] literal of ids (ids hold only letters, digits, '_', '-'
 // and '.', so none needs quoting).
 std::string IdArray(const std::vector<std::string>& ids) {
@@ -83,12 +71,12 @@ absl::StatusOr<IngestResult> Apply(pqxx::transaction_base& txn,
   }
   if (!missing.empty()) return InvalidFields(reason::kInvalidBatch, missing);
 
-  for (const std::vector<std::string>& source : batch.sources) {
+  for (const SourceRecord& source : batch.sources) {
     // The check let through only new sources and exact copies of stored
     // ones, which are left alone (no statement at all: a statement that
     // changes no row would still raise the revision).
     if (!txn.exec_params("SELECT 1 FROM sources WHERE source_id = $1",
-                         source[0])
+                         source.id)
              .empty()) {
       continue;
     }
@@ -97,26 +85,25 @@ absl::StatusOr<IngestResult> Apply(pqxx::transaction_base& txn,
         "reliability, note, ordinal) "
         "SELECT $1, $2, $3, $4, $5, $6, $7, coalesce(max(ordinal), 0) + 1 "
         "FROM sources",
-        source[0], source[1], source[2], source[3], source[4], source[5],
-        source[6]);
+        source.id, source.publisher, source.title, source.published, source.url,
+        source.reliability, source.note);
     ++result.sources_added;
   }
 
   int64_t next_ordinal =
       txn.exec("SELECT coalesce(max(ordinal), 0) FROM observations")[0][0]
           .as<int64_t>();
-  for (const std::vector<std::string>& row : batch.observations) {
-    ObservationKey key{row[kIndicator], row[kRegion], row[kPeriod],
-                       absl::StrSplit(row[kSources], ';')};
+  for (const ObservationRecord& o : batch.observations) {
+    const ObservationKey key{o.indicator_id, o.region_code, o.period,
+                             o.source_ids};
     std::optional<int64_t> stored = FindStored(txn, key);
     if (!stored) {
       txn.exec_params0(
           "INSERT INTO observations (ordinal, indicator_id, region_code, "
           "period, value, qualifier, status, source_ids, note, recorded_in) "
           "VALUES ($1, $2, $3, $4, $5::numeric, $6, $7, $8::text[], $9, $10)",
-          ++next_ordinal, row[kIndicator], row[kRegion], row[kPeriod],
-          row[kValue], row[kQualifier], row[kStatus], IdArray(key.source_ids),
-          row[kNote], revision);
+          ++next_ordinal, o.indicator_id, o.region_code, o.period, o.value,
+          o.qualifier, o.status, IdArray(o.source_ids), o.note, revision);
       ++result.added;
       continue;
     }
@@ -125,8 +112,7 @@ absl::StatusOr<IngestResult> Apply(pqxx::transaction_base& txn,
                "SELECT value = $2::numeric AND qualifier = $3 AND "
                "status = $4 AND note = $5 FROM observations "
                "WHERE ordinal = $1",
-               *stored, row[kValue], row[kQualifier], row[kStatus],
-               row[kNote])[0][0]
+               *stored, o.value, o.qualifier, o.status, o.note)[0][0]
             .as<bool>();
     if (same) {
       ++result.unchanged;
@@ -139,8 +125,8 @@ absl::StatusOr<IngestResult> Apply(pqxx::transaction_base& txn,
         "UPDATE observations SET value = $2::numeric, qualifier = $3, "
         "status = $4, source_ids = $5::text[], note = $6, recorded_in = $7, "
         "recorded_at = now() WHERE ordinal = $1",
-        *stored, row[kValue], row[kQualifier], row[kStatus],
-        IdArray(key.source_ids), row[kNote], revision);
+        *stored, o.value, o.qualifier, o.status, IdArray(o.source_ids), o.note,
+        revision);
     ++result.revised;
   }
   return result;

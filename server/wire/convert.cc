@@ -2,17 +2,17 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstdlib>
+#include <limits>
+#include <optional>
 #include <tuple>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/core/dataset/model.h"
 
 namespace indicators::rpc {
 void ToProto(const Indicator& in, v1::Indicator* out) {
@@ -253,8 +253,8 @@ void AddRecorded(const Dataset& dataset,
   }
   for (const RecordedValue* value : ordered) {
     const RecordedValue& r = *value;
-    const std::vector<std::string> sources =
-        SortedIds(absl::StrSplit(r.fields[6], ';', absl::SkipEmpty()));
+    const ObservationRecord& record = r.record;
+    const std::vector<std::string> sources = SortedIds(record.source_ids);
     v1::ObservationVintage* vintage = nullptr;
     if (r.superseded_in == 0) {
       // A current value: the served vintage with the same sources.
@@ -269,23 +269,19 @@ void AddRecorded(const Dataset& dataset,
     } else {
       vintage = out->add_vintages();
       v1::Observation* o = vintage->mutable_observation();
-      o->set_indicator_id(r.fields[0]);
-      o->set_region_code(r.fields[1]);
-      o->set_period(r.fields[2]);
-      o->set_value(std::strtod(r.fields[3].c_str(), nullptr));
-      if (auto i = dataset.FindIndicator(r.fields[0])) {
+      o->set_indicator_id(record.indicator_id);
+      o->set_region_code(record.region_code);
+      o->set_period(record.period);
+      o->set_value(std::strtod(record.value.c_str(), nullptr));
+      if (auto i = dataset.FindIndicator(record.indicator_id)) {
         o->set_unit(dataset.indicators()[*i].unit);
         o->set_unit_multiplier(dataset.indicators()[*i].unit_multiplier);
       }
-      const auto* qualifier = v1::Qualifier_descriptor()->FindValueByName(
-          "QUALIFIER_" + absl::AsciiStrToUpper(r.fields[4]));
-      if (qualifier != nullptr) {
-        o->set_qualifier(static_cast<v1::Qualifier>(qualifier->number()));
+      if (std::optional<Qualifier> q = ParseQualifier(record.qualifier)) {
+        o->set_qualifier(static_cast<v1::Qualifier>(*q));
       }
-      const auto* status = v1::ObservationStatus_descriptor()->FindValueByName(
-          "OBSERVATION_STATUS_" + absl::AsciiStrToUpper(r.fields[5]));
-      if (status != nullptr) {
-        o->set_status(static_cast<v1::ObservationStatus>(status->number()));
+      if (std::optional<ObservationStatus> s = ParseStatus(record.status)) {
+        o->set_status(static_cast<v1::ObservationStatus>(*s));
       }
       uint32_t earliest = 0;
       Reliability best = Reliability::kUnspecified;
@@ -298,7 +294,7 @@ void AddRecorded(const Dataset& dataset,
         }
       }
       o->set_reliability(static_cast<v1::SourceReliability>(best));
-      o->set_note(r.fields[7]);
+      o->set_note(record.note);
       if (earliest != 0) vintage->set_known_from(DayText(earliest));
       vintage->set_superseded_in(r.superseded_in);
       vintage->set_withdrawn(r.withdrawn);
@@ -391,14 +387,17 @@ AggregateRequest FromProto(const v1::AggregateObservationsRequest& in) {
 
 namespace {
 
-// The CSV name of an enum value (`QUALIFIER_ABOUT` -> `about`), or the number
-// if the value has no name.
-std::string CsvEnum(int value, const google::protobuf::EnumDescriptor* type,
-                    absl::string_view prefix) {
-  const google::protobuf::EnumValueDescriptor* named =
-      type->FindValueByNumber(value);
-  if (named == nullptr) return absl::StrCat(value);
-  return absl::AsciiStrToLower(absl::StripPrefix(named->name(), prefix));
+// The CSV name of a proto enum value, as the core spells it (`about`):
+// "unspecified" for 0, the number for a value with no name (the batch check
+// then names it).
+template <typename Enum>
+std::string CsvEnum(int value, absl::string_view (*name)(Enum)) {
+  if (value == 0) return "unspecified";
+  if (value > 0 && value <= std::numeric_limits<uint8_t>::max()) {
+    const absl::string_view named = name(static_cast<Enum>(value));
+    if (!named.empty() && named != "unspecified") return std::string(named);
+  }
+  return absl::StrCat(value);
 }
 
 std::string CsvNumber(double value) {
@@ -416,10 +415,10 @@ IngestBatch FromProto(const v1::IngestObservationsRequest& in) {
   for (const v1::Observation& o : in.observations()) {
     out.observations.push_back(
         {o.indicator_id(), o.region_code(), o.period(), CsvNumber(o.value()),
-         CsvEnum(o.qualifier(), v1::Qualifier_descriptor(), "QUALIFIER_"),
-         CsvEnum(o.status(), v1::ObservationStatus_descriptor(),
-                 "OBSERVATION_STATUS_"),
-         absl::StrJoin(o.source_ids(), ";"), o.note()});
+         CsvEnum(o.qualifier(), &QualifierName),
+         CsvEnum(o.status(), &StatusName),
+         std::vector<std::string>(o.source_ids().begin(), o.source_ids().end()),
+         o.note()});
   }
   for (const v1::ObservationKey& k : in.withdrawals()) {
     out.withdrawals.push_back({k.indicator_id(), k.region_code(), k.period(),
@@ -427,11 +426,9 @@ IngestBatch FromProto(const v1::IngestObservationsRequest& in) {
                                                         k.source_ids().end())});
   }
   for (const v1::Source& s : in.sources()) {
-    out.sources.push_back(
-        {s.id(), s.publisher(), s.title(), s.published(), s.url(),
-         CsvEnum(s.reliability(), v1::SourceReliability_descriptor(),
-                 "SOURCE_RELIABILITY_"),
-         s.note()});
+    out.sources.push_back({s.id(), s.publisher(), s.title(), s.published(),
+                           s.url(), CsvEnum(s.reliability(), &ReliabilityName),
+                           s.note()});
   }
   return out;
 }

@@ -56,10 +56,22 @@ TempPostgres* WriterTest::postgres_ = nullptr;
 // new source.
 IngestBatch RevisionAndNewFigure() {
   IngestBatch batch;
-  batch.observations = {{"rd_expenditure", "CN-GD", "2023", "481.5", "exact",
-                         "final", "S13", "revised"},
-                        {"rd_expenditure", "CN-GD", "2031", "600", "about",
-                         "estimate", "ZNEW", "new"}};
+  batch.observations = {{"rd_expenditure",
+                         "CN-GD",
+                         "2023",
+                         "481.5",
+                         "exact",
+                         "final",
+                         {"S13"},
+                         "revised"},
+                        {"rd_expenditure",
+                         "CN-GD",
+                         "2031",
+                         "600",
+                         "about",
+                         "estimate",
+                         {"ZNEW"},
+                         "new"}};
   batch.sources = {
       {"ZNEW", "A publisher", "A title", "2031-01-02", "", "news", ""}};
   return batch;
@@ -116,10 +128,16 @@ TEST_F(WriterTest, AWithdrawalMovesTheValueToTheHistory) {
 
 TEST_F(WriterTest, OneBadItemRejectsTheWholeBatchAndNamesEachProblem) {
   IngestBatch batch = RevisionAndNewFigure();
+  batch.observations.push_back({"rd_expenditure",
+                                "CN-GD",
+                                "2023-13",
+                                "1",
+                                "exact",
+                                "final",
+                                {"S13"},
+                                ""});
   batch.observations.push_back(
-      {"rd_expenditure", "CN-GD", "2023-13", "1", "exact", "final", "S13", ""});
-  batch.observations.push_back(
-      {"nope", "CN-GD", "2023", "1", "exact", "final", "S13", ""});
+      {"nope", "CN-GD", "2023", "1", "exact", "final", {"S13"}, ""});
   batch.sources.push_back({"S1", "Another publisher", "", "", "", "news", ""});
   const int64_t before = Revision();
   auto result = Writer().Ingest(batch);

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -16,13 +17,6 @@
 
 namespace indicators {
 namespace {
-
-std::string Record(const std::vector<std::string>& fields) {
-  std::vector<absl::string_view> views(fields.begin(), fields.end());
-  std::string out;
-  AppendCsvRecord(views, &out);
-  return out;
-}
 
 // Returns the batch field a column of a dataset file is read from.
 std::string FieldOf(absl::string_view file, absl::string_view column) {
@@ -53,18 +47,14 @@ absl::StatusOr<std::vector<FieldViolation>> BatchProblems(
       absl::StrSplit(catalog[2], '\n');
   std::vector<size_t> appended_sources;  // Batch index of each line added.
   for (size_t i = 0; i < batch.sources.size(); ++i) {
-    const std::string record = Record(batch.sources[i]);
-    if (!(*source_ok)[i] ||
-        stored_records.contains(
-            absl::string_view(record).substr(0, record.size() - 1))) {
-      continue;
-    }
-    texts[2] += record;
+    const std::string line = CsvLine(batch.sources[i]);
+    if (!(*source_ok)[i] || stored_records.contains(line)) continue;
+    absl::StrAppend(&texts[2], line, "\n");
     appended_sources.push_back(i);
   }
   if (!sources_only) {
-    for (const auto& observation : batch.observations) {
-      texts[3] += Record(observation);
+    for (const ObservationRecord& observation : batch.observations) {
+      AppendCsvRecord(observation, &texts[3]);
     }
   }
   std::vector<FieldViolation> out;
@@ -121,6 +111,17 @@ absl::Status CheckIngestBatch(const std::string (&catalog)[3],
       violations.push_back({at + "source_ids", "is empty"});
     }
   }
+  // The file joins a row's source ids by ';', so no id may hold one.
+  for (size_t i = 0; i < batch.observations.size(); ++i) {
+    const std::vector<std::string>& ids = batch.observations[i].source_ids;
+    for (size_t j = 0; j < ids.size(); ++j) {
+      if (absl::StrContains(ids[j], ';')) {
+        violations.push_back(
+            {absl::StrCat("observations[", i, "].source_ids[", j, "]"),
+             "must not hold ';'"});
+      }
+    }
+  }
   if (!violations.empty()) {
     return InvalidFields(reason::kInvalidBatch, violations);
   }
@@ -139,16 +140,21 @@ absl::Status CheckIngestBatch(const std::string (&catalog)[3],
 
 std::string IngestBatchDigest(const IngestBatch& batch) {
   std::string text;
-  for (const auto& observation : batch.observations) {
-    text += Record(observation);
+  for (const ObservationRecord& observation : batch.observations) {
+    AppendCsvRecord(observation, &text);
   }
   text += "\x1e";
   for (const ObservationKey& key : batch.withdrawals) {
-    text += Record({key.indicator_id, key.region_code, key.period,
-                    absl::StrJoin(key.source_ids, ";")});
+    const std::string sources = absl::StrJoin(key.source_ids, ";");
+    AppendCsvRecord(
+        std::vector<absl::string_view>{key.indicator_id, key.region_code,
+                                       key.period, sources},
+        &text);
   }
   text += "\x1e";
-  for (const auto& source : batch.sources) text += Record(source);
+  for (const SourceRecord& source : batch.sources) {
+    AppendCsvRecord(source, &text);
+  }
   return Sha256Hex(text);
 }
 

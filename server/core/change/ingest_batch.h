@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "server/core/dataset/records.h"
 
 namespace indicators {
 
@@ -19,16 +20,15 @@ struct ObservationKey {
   std::vector<std::string> source_ids;
 };
 
-// A batch of changes to a stored dataset (`IngestObservations`), its items in
-// the dataset's CSV fields, so that the loader's own rules check them.
+// A batch of changes to a stored dataset (`IngestObservations`), its items as
+// the dataset files' records, so that the loader's own rules check them.
 struct IngestBatch {
-  // Records in the observations.csv layout (8 fields; source ids joined by
-  // ';'): added, or revising the stored observation with the same key.
-  std::vector<std::vector<std::string>> observations;
+  // Observations added, or revising the stored one with the same key.
+  std::vector<ObservationRecord> observations;
   // Stored observations to withdraw.
   std::vector<ObservationKey> withdrawals;
-  // Records in the sources.csv layout (7 fields): sources to add.
-  std::vector<std::vector<std::string>> sources;
+  // Sources to add.
+  std::vector<SourceRecord> sources;
   // The client's key for retries; empty: none.
   std::string idempotency_key;
 };

@@ -6,16 +6,17 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "server/core/dataset/records.h"
 
 namespace indicators {
 
 // One value of a figure as a store recorded it: current, or later revised or
 // withdrawn.
 struct RecordedValue {
-  std::vector<std::string> fields;  // The observations.csv layout.
-  int64_t recorded_at_micros = 0;   // Unix time, microseconds.
-  int64_t recorded_in = 0;          // The revision (0: an import).
-  int64_t superseded_in = 0;        // 0: current.
+  ObservationRecord record;
+  int64_t recorded_at_micros = 0;  // Unix time, microseconds.
+  int64_t recorded_in = 0;         // The revision (0: an import).
+  int64_t superseded_in = 0;       // 0: current.
   bool withdrawn = false;
 };
 

@@ -71,15 +71,23 @@ void DerivedFieldsToProto(const Dataset& dataset, uint32_t row,
   }
 }
 
+namespace {
+
+// Sets what an observation takes from its indicator: the id and the unit.
+void SetIndicatorFields(const Indicator& indicator, v1::Observation* out) {
+  out->set_indicator_id(indicator.id);
+  out->set_unit(indicator.unit);
+  out->set_unit_multiplier(indicator.unit_multiplier);
+}
+
+}  // namespace
+
 void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out) {
   const Observation& o = dataset.observations()[row];
-  const Indicator& indicator = dataset.indicators()[o.indicator];
-  out->set_indicator_id(indicator.id);
+  SetIndicatorFields(dataset.indicators()[o.indicator], out);
   out->set_region_code(dataset.regions()[o.region].code);
   out->set_period(o.period.ToString());
   out->set_value(o.value);
-  out->set_unit(indicator.unit);
-  out->set_unit_multiplier(indicator.unit_multiplier);
   out->set_qualifier(static_cast<v1::Qualifier>(o.qualifier));
   out->set_status(static_cast<v1::ObservationStatus>(o.status));
   for (uint32_t s : dataset.sources_of(o)) {
@@ -150,12 +158,10 @@ void ToProto(const Aggregates& in, v1::AggregateObservationsResponse* out) {
   for (const RegionalAggregate& a : in.periods) {
     v1::RegionalAggregate* agg = out->add_aggregates();
     v1::Observation* o = agg->mutable_observation();
-    o->set_indicator_id(indicator.id);
+    SetIndicatorFields(indicator, o);
     if (in.parent) o->set_region_code(d.regions()[*in.parent].code);
     o->set_period(a.period.ToString());
     o->set_value(a.value);
-    o->set_unit(indicator.unit);
-    o->set_unit_multiplier(indicator.unit_multiplier);
     o->set_qualifier(static_cast<v1::Qualifier>(a.qualifier));
     o->set_status(static_cast<v1::ObservationStatus>(a.status));
     for (uint32_t s : a.sources) o->add_source_ids(d.sources()[s].id);
@@ -270,13 +276,12 @@ void AddRecorded(const Dataset& dataset,
       vintage = out->add_vintages();
       v1::Observation* o = vintage->mutable_observation();
       o->set_indicator_id(record.indicator_id);
+      if (auto i = dataset.FindIndicator(record.indicator_id)) {
+        SetIndicatorFields(dataset.indicators()[*i], o);
+      }
       o->set_region_code(record.region_code);
       o->set_period(record.period);
       o->set_value(std::strtod(record.value.c_str(), nullptr));
-      if (auto i = dataset.FindIndicator(record.indicator_id)) {
-        o->set_unit(dataset.indicators()[*i].unit);
-        o->set_unit_multiplier(dataset.indicators()[*i].unit_multiplier);
-      }
       if (std::optional<Qualifier> q = ParseQualifier(record.qualifier)) {
         o->set_qualifier(static_cast<v1::Qualifier>(*q));
       }

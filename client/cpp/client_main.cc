@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -124,31 +125,8 @@ using indicators::client::RegionTable;
 using indicators::client::SourceTable;
 namespace v1 = indicators::v1;
 
-constexpr char kUsage[] =
-    "Usage: indicators-client [flags] COMMAND [ARG]\n"
-    "Commands:\n"
-    "  list-indicators            list indicators\n"
-    "  get-indicator ID           one indicator\n"
-    "  list-regions               list regions (--parent, --type)\n"
-    "  get-region CODE            one region\n"
-    "  list-sources               list sources\n"
-    "  get-source ID              one source\n"
-    "  query                      one page of observations (filter flags)\n"
-    "  stream                     every matching observation, as it arrives\n"
-    "  history IND REGION PERIOD  every value given for one figure, oldest "
-    "first\n"
-    "  info                       dataset version, counts and coverage\n"
-    "  reload                     reload the server's dataset (admin token)\n"
-    "  watch                      print changes as they are loaded (filter "
-    "flags,\n"
-    "                             --from_revision, --snapshot); stop with ^C\n"
-    "  ingest FILE                add or revise the observations of FILE (the\n"
-    "                             bundled observations.csv layout; write "
-    "token)\n"
-    "  search TEXT                find indicators, regions and sources\n"
-    "  aggregate                  sum (or ratio of sums) of --indicators=ID "
-    "over\n"
-    "                             --parent's regions or --regions, per period\n"
+// Examples printed after the commands in the usage message.
+constexpr char kExamples[] =
     "Example: indicators-client query --regions=CN-GD --from=2023 --to=2023\n"
     "         indicators-client query --indicators=rd_expenditure "
     "--regions=CN-GD --currency=USD\n"
@@ -404,16 +382,6 @@ std::string ReadToken() {
   return std::string(absl::StripAsciiWhitespace(token));
 }
 
-const std::string& RequireArg(const std::vector<char*>& args,
-                              const std::string& what) {
-  static std::string value;
-  if (args.size() != 3) {
-    throw UsageError{absl::StrCat(args[1], " takes one argument: ", what)};
-  }
-  value = args[2];
-  return value;
-}
-
 IndicatorClient ConnectFromFlags() {
   indicators::client::ClientOptions options;
   options.deadline = absl::GetFlag(FLAGS_deadline);
@@ -443,408 +411,549 @@ IndicatorClient ConnectFromFlags() {
   return *std::move(connected);
 }
 
-// Runs `command` and writes its answer to `out`; returns the exit code.
-int RunCommand(const std::vector<char*>& args, const IndicatorClient& client,
-               const Out& out) {
-  const std::string command = args[1];
-  std::ostream& os = out.stream;
-  const int page_size = absl::GetFlag(FLAGS_page_size);
-  const std::string page_token = absl::GetFlag(FLAGS_page_token);
-  const bool csv = out.format == Format::kCsv;
+// What a command is given: its arguments (after the command's name), the
+// client, and where to write its answer.
+struct Invocation {
+  const std::vector<std::string>& args;
+  const IndicatorClient& client;
+  const Out& out;
+};
 
-  if (command == "list-indicators") {
-    v1::ListIndicatorsRequest request;
-    request.set_include_derived(absl::GetFlag(FLAGS_include_derived));
-    request.set_page_size(page_size);
-    request.set_page_token(page_token);
-    auto call = [&](const auto& r) { return client.ListIndicators(r); };
-    if (csv) {
-      return WriteAllPagesAsCsv(
-          out, request, indicators::client::IndicatorCsvHeader(), call,
-          [&](const auto& r) {
-            for (const auto& i : r.indicators())
-              os << indicators::client::IndicatorCsvRecord(i);
-          });
-    }
-    return Print(
-        out, call(request),
-        [&](const auto& r) {
-          IndicatorTable(Pointers(r.indicators())).Print(os);
-          PrintNextPage(os, r.next_page_token());
-        },
-        nullptr);
-  }
-  if (command == "get-indicator") {
-    return Print(
-        out, client.GetIndicator(RequireArg(args, "an indicator id")),
-        [&](const v1::Indicator& i) {
-          IndicatorTable({&i}).Print(os);
-          os << "\n" << i.description() << "\n";
-        },
-        [&](const v1::Indicator& i) {
-          os << indicators::client::IndicatorCsvHeader()
-             << indicators::client::IndicatorCsvRecord(i);
-        });
-  }
-  if (command == "list-regions") {
-    v1::ListRegionsRequest request;
-    request.set_parent_code(absl::GetFlag(FLAGS_parent));
-    if (const std::string t = absl::GetFlag(FLAGS_type); !t.empty()) {
-      request.set_type(ParseEnum<v1::RegionType>("type", t, "REGION_TYPE_",
-                                                 v1::RegionType_Parse));
-    }
-    request.set_page_size(page_size);
-    request.set_page_token(page_token);
-    auto call = [&](const auto& r) { return client.ListRegions(r); };
-    if (csv) {
-      return WriteAllPagesAsCsv(
-          out, request, indicators::client::RegionCsvHeader(), call,
-          [&](const auto& r) {
-            for (const auto& region : r.regions())
-              os << indicators::client::RegionCsvRecord(region);
-          });
-    }
-    return Print(
-        out, call(request),
-        [&](const auto& r) {
-          RegionTable(Pointers(r.regions())).Print(os);
-          PrintNextPage(os, r.next_page_token());
-        },
-        nullptr);
-  }
-  if (command == "get-region") {
-    return Print(
-        out, client.GetRegion(RequireArg(args, "a region code")),
-        [&](const v1::Region& r) { RegionTable({&r}).Print(os); },
-        [&](const v1::Region& r) {
-          os << indicators::client::RegionCsvHeader()
-             << indicators::client::RegionCsvRecord(r);
-        });
-  }
-  if (command == "list-sources") {
-    v1::ListSourcesRequest request;
-    request.set_page_size(page_size);
-    request.set_page_token(page_token);
-    auto call = [&](const auto& r) { return client.ListSources(r); };
-    if (csv) {
-      return WriteAllPagesAsCsv(
-          out, request, indicators::client::SourceCsvHeader(), call,
-          [&](const auto& r) {
-            for (const auto& s : r.sources())
-              os << indicators::client::SourceCsvRecord(s);
-          });
-    }
-    return Print(
-        out, call(request),
-        [&](const auto& r) {
-          SourceTable(Pointers(r.sources())).Print(os);
-          PrintNextPage(os, r.next_page_token());
-        },
-        nullptr);
-  }
-  if (command == "get-source") {
-    return Print(
-        out, client.GetSource(RequireArg(args, "a source id")),
-        [&](const v1::Source& s) {
-          SourceTable({&s}).Print(os);
-          os << "\nurl:  " << s.url() << "\nnote: " << s.note() << "\n";
-        },
-        [&](const v1::Source& s) {
-          os << indicators::client::SourceCsvHeader()
-             << indicators::client::SourceCsvRecord(s);
-        });
-  }
-  if (command == "history") {
-    return Print(
-        out, client.GetObservationHistory(args[2], args[3], args[4]),
-        [&](const auto& r) {
-          for (const v1::ObservationVintage& v : r.vintages()) {
-            os << (v.known_from().empty() ? "(undated) " : v.known_from())
-               << "  " << indicators::client::ObservationLine(v.observation())
-               << "\n";
-          }
-          os << "(" << r.vintages_size() << " values)\n";
-        },
-        [&](const auto& r) {
-          os << indicators::client::ObservationCsvHeader();
-          for (const v1::ObservationVintage& v : r.vintages())
-            os << indicators::client::ObservationCsvRecord(v.observation());
-        });
-  }
-  if (command == "query") {
-    v1::QueryObservationsRequest request;
-    *request.mutable_filter() = FilterFromFlags();
-    if (auto options = ValueOptionsFromFlags()) {
-      *request.mutable_value_options() = *options;
-    }
-    request.set_page_size(page_size);
-    request.set_page_token(page_token);
-    return Print(
-        out, client.QueryObservations(request),
-        [&](const auto& r) {
-          os << indicators::client::ObservationHeader() << "\n";
-          for (const auto& o : r.observations()) {
-            os << indicators::client::ObservationLine(o) << "\n";
-          }
-          os << "(" << r.observations_size() << " observations, dataset "
-             << r.dataset_version().substr(0, 12) << ")\n";
-          PrintWarnings(os, r.warnings());
-          PrintNextPage(os, r.next_page_token());
-        },
-        [&](const auto& r) {
-          os << indicators::client::ObservationCsvHeader();
-          for (const auto& o : r.observations())
-            os << indicators::client::ObservationCsvRecord(o);
-          // The CSV holds rows only; the rest goes to the terminal.
-          PrintWarnings(std::cerr, r.warnings());
-          PrintNextPage(std::cerr, r.next_page_token());
-        });
-  }
-  if (command == "search") {
-    return Print(
-        out,
-        client.SearchCatalog(RequireArg(args, "the text to search for"),
-                             absl::GetFlag(FLAGS_max_results),
-                             absl::GetFlag(FLAGS_include_derived)),
-        [&](const v1::SearchCatalogResponse& r) {
-          for (const v1::SearchResult& result : r.results()) {
-            os << indicators::client::SearchResultLine(result) << "\n";
-          }
-          os << "(" << r.results_size() << " results)\n";
-        },
-        nullptr);
-  }
-  if (command == "aggregate") {
-    v1::AggregateObservationsRequest request;
-    const std::vector<std::string> ids = absl::GetFlag(FLAGS_indicators);
-    if (ids.size() != 1) {
-      throw UsageError{"aggregate takes one indicator: --indicators=ID"};
-    }
-    request.set_indicator_id(ids[0]);
-    request.set_parent_region_code(absl::GetFlag(FLAGS_parent));
-    for (const auto& code : absl::GetFlag(FLAGS_regions)) {
-      request.add_region_codes(code);
-    }
-    request.set_start_period(absl::GetFlag(FLAGS_from));
-    request.set_end_period(absl::GetFlag(FLAGS_to));
-    return Print(
-        out, client.AggregateObservations(request),
-        [&](const v1::AggregateObservationsResponse& r) {
-          os << indicators::client::AggregateHeader() << "\n";
-          for (const v1::RegionalAggregate& a : r.aggregates()) {
-            os << indicators::client::AggregateLine(a) << "\n";
-          }
-          if (r.aggregates_size() > 0) {
-            os << "formula: "
-               << r.aggregates(0).observation().derivation().formula() << "\n";
-          }
-          PrintWarnings(os, r.warnings());
-        },
-        nullptr);
-  }
-  if (command == "stream") {
-    v1::StreamObservationsRequest request;
-    *request.mutable_filter() = FilterFromFlags();
-    if (auto options = ValueOptionsFromFlags()) {
-      *request.mutable_value_options() = *options;
-    }
-    switch (out.format) {
-      case Format::kTable:
-        os << indicators::client::ObservationHeader() << "\n";
-        break;
-      case Format::kCsv:
-        os << indicators::client::ObservationCsvHeader();
-        break;
-      case Format::kJson:
-        break;
-    }
-    indicators::client::ProgressLine progress;
-    int64_t count = 0;
-    auto print = [&](const v1::StreamObservationsResponse& message) {
-      switch (out.format) {
-        case Format::kJson:
-          os << ToJson(message, false);
-          break;
-        case Format::kCsv:
-          for (const auto& o : message.observations())
-            os << indicators::client::ObservationCsvRecord(o);
-          PrintWarnings(std::cerr, message.warnings());
-          break;
-        case Format::kTable:
-          for (const auto& o : message.observations())
-            os << indicators::client::ObservationLine(o) << "\n";
-          PrintWarnings(os, message.warnings());
-          os.flush();
-          break;
-      }
-      count += message.observations_size();
-      progress.Add(message.observations_size());
-      return true;
-    };
-    absl::Status status;
-    if (absl::GetFlag(FLAGS_columns)) {
-      if (request.has_value_options()) {
-        std::cerr << "--columns: the column export sends values as "
-                     "published; drop --currency, --unit_multiplier and "
-                     "--growth, or drop --columns\n";
-        return 2;
-      }
-      v1::StreamObservationColumnsRequest columns_request;
-      *columns_request.mutable_filter() = request.filter();
-      indicators::client::ObservationColumnsDecoder decoder;
-      std::vector<v1::Observation> rows;
-      absl::Status decoded;
-      status = client.StreamObservationColumns(
-          columns_request,
-          [&](const v1::StreamObservationColumnsResponse& message) {
-            rows.clear();
-            decoded = decoder.Decode(message, &rows);
-            if (!decoded.ok()) return false;
-            v1::StreamObservationsResponse batch;
-            for (v1::Observation& o : rows) {
-              *batch.add_observations() = std::move(o);
-            }
-            batch.set_dataset_version(message.dataset_version());
-            batch.set_resume_token(message.resume_token());
-            return print(batch);
-          });
-      if (!decoded.ok()) status = decoded;
-    } else {
-      status = client.StreamObservations(request, print);
-    }
-    progress.Finish();
-    if (!status.ok()) return PrintError(status);
-    if (out.format == Format::kTable) os << "(" << count << " observations)\n";
-    return 0;
-  }
-  if (command == "info") {
-    return Print(
-        out, client.GetDatasetInfo(),
-        [&](const auto& r) {
-          const v1::DatasetInfo& d = r.dataset();
-          os << "version:      " << d.version() << "\n"
-             << "loaded:       "
-             << google::protobuf::util::TimeUtil::ToString(d.load_time())
-             << "\n"
-             << "indicators:   " << d.indicator_count() << "\n"
-             << "regions:      " << d.region_count() << "\n"
-             << "sources:      " << d.source_count() << "\n"
-             << "observations: " << d.observation_count() << "\n"
-             << "source:       " << r.source() << "\n";
-          if (d.revision() != 0) {
-            os << "revision:     " << d.revision() << "\n";
-          }
-          if (r.has_stale_since()) {
-            os << "stale since:  "
-               << google::protobuf::util::TimeUtil::ToString(r.stale_since())
-               << " (the database cannot be reached)\n";
-          }
-          os << "\n";
-          CoverageTable(d).Print(os);
-        },
-        nullptr);
-  }
-  if (command == "watch") {
-    v1::WatchObservationsRequest request;
-    *request.mutable_filter() = FilterFromFlags();
-    request.set_start_revision(absl::GetFlag(FLAGS_from_revision));
-    request.set_initial_snapshot(absl::GetFlag(FLAGS_snapshot));
-    if (out.format == Format::kCsv)
-      os << indicators::client::ObservationCsvHeader();
-    absl::Status status = client.WatchObservations(
-        request, [&](const v1::WatchObservationsResponse& message) {
-          switch (out.format) {
-            case Format::kJson:
-              os << ToJson(message, false);
-              break;
-            case Format::kCsv:
-              for (const auto& c : message.changes()) {
-                if (c.kind() != v1::CHANGE_KIND_WITHDRAWN) {
-                  os << indicators::client::ObservationCsvRecord(
-                      c.observation());
-                }
-              }
-              break;
-            case Format::kTable:
-              for (const auto& c : message.changes()) {
-                const std::string kind = v1::ChangeKind_Name(c.kind());
-                os << absl::AsciiStrToLower(kind.substr(12)) << " r"
-                   << c.revision() << "  "
-                   << indicators::client::ObservationLine(c.observation())
-                   << "\n";
-              }
-              if (message.event() == v1::WATCH_EVENT_SNAPSHOT_END) {
-                os << "(current matches above; changes after revision "
-                   << message.revision() << " follow)\n";
-              }
-              break;
-          }
-          os.flush();
-          return true;
-        });
-    return PrintError(status);
-  }
-  if (command == "ingest") {
-    return Print(
-        out, client.IngestObservations(IngestRequest(args[2])),
-        [&](const v1::IngestObservationsResponse& r) {
-          os << (r.replayed() ? "already ingested (the first answer): "
-                              : "ingested: ")
-             << "revision " << r.revision() << ", " << r.added() << " added, "
-             << r.revised() << " revised, " << r.withdrawn() << " withdrawn, "
-             << r.unchanged() << " unchanged, " << r.sources_added()
-             << " sources added\n";
-          if (!r.dataset_version().empty()) {
-            os << "serving dataset " << r.dataset_version() << "\n";
-          }
-        },
-        nullptr);
-  }
-  if (command == "reload") {
-    return Print(
-        out, client.ReloadDataset(),
-        [&](const auto& r) {
-          os << "reloaded: serving dataset " << r.outcome().version() << "\n";
-        },
-        nullptr);
-  }
-  throw UsageError{absl::StrCat("unknown command \"", command, "\"")};
+// Sets the page flags of a List or Query request.
+template <typename Request>
+void SetPageFromFlags(Request* request) {
+  request->set_page_size(absl::GetFlag(FLAGS_page_size));
+  request->set_page_token(absl::GetFlag(FLAGS_page_token));
 }
 
-int Run(const std::vector<char*>& args) {
-  if (args.size() < 2) throw UsageError{"no command given"};
-  const std::string command = args[1];
-  if (command == "history" && args.size() != 5) {
-    throw UsageError{"history takes three arguments: INDICATOR REGION PERIOD"};
+int ListIndicators(const Invocation& in) {
+  std::ostream& os = in.out.stream;
+  v1::ListIndicatorsRequest request;
+  request.set_include_derived(absl::GetFlag(FLAGS_include_derived));
+  SetPageFromFlags(&request);
+  auto call = [&](const auto& r) { return in.client.ListIndicators(r); };
+  if (in.out.format == Format::kCsv) {
+    return WriteAllPagesAsCsv(
+        in.out, request, indicators::client::IndicatorCsvHeader(), call,
+        [&](const auto& r) {
+          for (const auto& i : r.indicators())
+            os << indicators::client::IndicatorCsvRecord(i);
+        });
   }
-  if (command == "ingest" && args.size() != 3) {
-    throw UsageError{"ingest takes one argument: an observations.csv file"};
+  return Print(
+      in.out, call(request),
+      [&](const auto& r) {
+        IndicatorTable(Pointers(r.indicators())).Print(os);
+        PrintNextPage(os, r.next_page_token());
+      },
+      nullptr);
+}
+
+int GetIndicator(const Invocation& in) {
+  std::ostream& os = in.out.stream;
+  return Print(
+      in.out, in.client.GetIndicator(in.args[0]),
+      [&](const v1::Indicator& i) {
+        IndicatorTable({&i}).Print(os);
+        os << "\n" << i.description() << "\n";
+      },
+      [&](const v1::Indicator& i) {
+        os << indicators::client::IndicatorCsvHeader()
+           << indicators::client::IndicatorCsvRecord(i);
+      });
+}
+
+int ListRegions(const Invocation& in) {
+  std::ostream& os = in.out.stream;
+  v1::ListRegionsRequest request;
+  request.set_parent_code(absl::GetFlag(FLAGS_parent));
+  if (const std::string t = absl::GetFlag(FLAGS_type); !t.empty()) {
+    request.set_type(ParseEnum<v1::RegionType>("type", t, "REGION_TYPE_",
+                                               v1::RegionType_Parse));
   }
-  if (command == "search" && args.size() != 3) {
-    throw UsageError{"search takes one argument: the text (quote it)"};
+  SetPageFromFlags(&request);
+  auto call = [&](const auto& r) { return in.client.ListRegions(r); };
+  if (in.out.format == Format::kCsv) {
+    return WriteAllPagesAsCsv(
+        in.out, request, indicators::client::RegionCsvHeader(), call,
+        [&](const auto& r) {
+          for (const auto& region : r.regions())
+            os << indicators::client::RegionCsvRecord(region);
+        });
   }
-  if (args.size() > 2 && command.rfind("get-", 0) != 0 &&
-      command != "history" && command != "ingest" && command != "search") {
-    throw UsageError{absl::StrCat(command, " takes no argument")};
+  return Print(
+      in.out, call(request),
+      [&](const auto& r) {
+        RegionTable(Pointers(r.regions())).Print(os);
+        PrintNextPage(os, r.next_page_token());
+      },
+      nullptr);
+}
+
+int GetRegion(const Invocation& in) {
+  std::ostream& os = in.out.stream;
+  return Print(
+      in.out, in.client.GetRegion(in.args[0]),
+      [&](const v1::Region& r) { RegionTable({&r}).Print(os); },
+      [&](const v1::Region& r) {
+        os << indicators::client::RegionCsvHeader()
+           << indicators::client::RegionCsvRecord(r);
+      });
+}
+
+int ListSources(const Invocation& in) {
+  std::ostream& os = in.out.stream;
+  v1::ListSourcesRequest request;
+  SetPageFromFlags(&request);
+  auto call = [&](const auto& r) { return in.client.ListSources(r); };
+  if (in.out.format == Format::kCsv) {
+    return WriteAllPagesAsCsv(in.out, request,
+                              indicators::client::SourceCsvHeader(), call,
+                              [&](const auto& r) {
+                                for (const auto& s : r.sources())
+                                  os << indicators::client::SourceCsvRecord(s);
+                              });
   }
-  const Format format = FormatFromFlags();
-  if (format == Format::kCsv &&
-      (command == "info" || command == "reload" || command == "search" ||
-       command == "aggregate")) {
+  return Print(
+      in.out, call(request),
+      [&](const auto& r) {
+        SourceTable(Pointers(r.sources())).Print(os);
+        PrintNextPage(os, r.next_page_token());
+      },
+      nullptr);
+}
+
+int GetSource(const Invocation& in) {
+  std::ostream& os = in.out.stream;
+  return Print(
+      in.out, in.client.GetSource(in.args[0]),
+      [&](const v1::Source& s) {
+        SourceTable({&s}).Print(os);
+        os << "\nurl:  " << s.url() << "\nnote: " << s.note() << "\n";
+      },
+      [&](const v1::Source& s) {
+        os << indicators::client::SourceCsvHeader()
+           << indicators::client::SourceCsvRecord(s);
+      });
+}
+
+int History(const Invocation& in) {
+  std::ostream& os = in.out.stream;
+  return Print(
+      in.out,
+      in.client.GetObservationHistory(in.args[0], in.args[1], in.args[2]),
+      [&](const auto& r) {
+        for (const v1::ObservationVintage& v : r.vintages()) {
+          os << (v.known_from().empty() ? "(undated) " : v.known_from()) << "  "
+             << indicators::client::ObservationLine(v.observation()) << "\n";
+        }
+        os << "(" << r.vintages_size() << " values)\n";
+      },
+      [&](const auto& r) {
+        os << indicators::client::ObservationCsvHeader();
+        for (const v1::ObservationVintage& v : r.vintages())
+          os << indicators::client::ObservationCsvRecord(v.observation());
+      });
+}
+
+int Query(const Invocation& in) {
+  std::ostream& os = in.out.stream;
+  v1::QueryObservationsRequest request;
+  *request.mutable_filter() = FilterFromFlags();
+  if (auto options = ValueOptionsFromFlags()) {
+    *request.mutable_value_options() = *options;
+  }
+  SetPageFromFlags(&request);
+  return Print(
+      in.out, in.client.QueryObservations(request),
+      [&](const auto& r) {
+        os << indicators::client::ObservationHeader() << "\n";
+        for (const auto& o : r.observations()) {
+          os << indicators::client::ObservationLine(o) << "\n";
+        }
+        os << "(" << r.observations_size() << " observations, dataset "
+           << r.dataset_version().substr(0, 12) << ")\n";
+        PrintWarnings(os, r.warnings());
+        PrintNextPage(os, r.next_page_token());
+      },
+      [&](const auto& r) {
+        os << indicators::client::ObservationCsvHeader();
+        for (const auto& o : r.observations())
+          os << indicators::client::ObservationCsvRecord(o);
+        // The CSV holds rows only; the rest goes to the terminal.
+        PrintWarnings(std::cerr, r.warnings());
+        PrintNextPage(std::cerr, r.next_page_token());
+      });
+}
+
+int Search(const Invocation& in) {
+  std::ostream& os = in.out.stream;
+  return Print(
+      in.out,
+      in.client.SearchCatalog(in.args[0], absl::GetFlag(FLAGS_max_results),
+                              absl::GetFlag(FLAGS_include_derived)),
+      [&](const v1::SearchCatalogResponse& r) {
+        for (const v1::SearchResult& result : r.results()) {
+          os << indicators::client::SearchResultLine(result) << "\n";
+        }
+        os << "(" << r.results_size() << " results)\n";
+      },
+      nullptr);
+}
+
+int Aggregate(const Invocation& in) {
+  std::ostream& os = in.out.stream;
+  v1::AggregateObservationsRequest request;
+  const std::vector<std::string> ids = absl::GetFlag(FLAGS_indicators);
+  if (ids.size() != 1) {
+    throw UsageError{"aggregate takes one indicator: --indicators=ID"};
+  }
+  request.set_indicator_id(ids[0]);
+  request.set_parent_region_code(absl::GetFlag(FLAGS_parent));
+  for (const auto& code : absl::GetFlag(FLAGS_regions)) {
+    request.add_region_codes(code);
+  }
+  request.set_start_period(absl::GetFlag(FLAGS_from));
+  request.set_end_period(absl::GetFlag(FLAGS_to));
+  return Print(
+      in.out, in.client.AggregateObservations(request),
+      [&](const v1::AggregateObservationsResponse& r) {
+        os << indicators::client::AggregateHeader() << "\n";
+        for (const v1::RegionalAggregate& a : r.aggregates()) {
+          os << indicators::client::AggregateLine(a) << "\n";
+        }
+        if (r.aggregates_size() > 0) {
+          os << "formula: "
+             << r.aggregates(0).observation().derivation().formula() << "\n";
+        }
+        PrintWarnings(os, r.warnings());
+      },
+      nullptr);
+}
+
+// Writes one message of an export in the output's format; adds its rows to
+// `count` and `progress`.
+void PrintStreamed(const Out& out, const v1::StreamObservationsResponse& m,
+                   int64_t* count, indicators::client::ProgressLine* progress) {
+  std::ostream& os = out.stream;
+  switch (out.format) {
+    case Format::kJson:
+      os << ToJson(m, false);
+      break;
+    case Format::kCsv:
+      for (const auto& o : m.observations())
+        os << indicators::client::ObservationCsvRecord(o);
+      PrintWarnings(std::cerr, m.warnings());
+      break;
+    case Format::kTable:
+      for (const auto& o : m.observations())
+        os << indicators::client::ObservationLine(o) << "\n";
+      PrintWarnings(os, m.warnings());
+      os.flush();
+      break;
+  }
+  *count += m.observations_size();
+  progress->Add(m.observations_size());
+}
+
+// Runs the column export of `filter`, handing each batch to `print` as rows.
+absl::Status StreamColumns(
+    const IndicatorClient& client, const v1::ObservationFilter& filter,
+    const std::function<bool(const v1::StreamObservationsResponse&)>& print) {
+  v1::StreamObservationColumnsRequest request;
+  *request.mutable_filter() = filter;
+  indicators::client::ObservationColumnsDecoder decoder;
+  std::vector<v1::Observation> rows;
+  absl::Status decoded;
+  absl::Status status = client.StreamObservationColumns(
+      request, [&](const v1::StreamObservationColumnsResponse& message) {
+        rows.clear();
+        decoded = decoder.Decode(message, &rows);
+        if (!decoded.ok()) return false;
+        v1::StreamObservationsResponse batch;
+        for (v1::Observation& o : rows) {
+          *batch.add_observations() = std::move(o);
+        }
+        batch.set_dataset_version(message.dataset_version());
+        batch.set_resume_token(message.resume_token());
+        return print(batch);
+      });
+  return decoded.ok() ? status : decoded;
+}
+
+int Stream(const Invocation& in) {
+  std::ostream& os = in.out.stream;
+  v1::StreamObservationsRequest request;
+  *request.mutable_filter() = FilterFromFlags();
+  if (auto options = ValueOptionsFromFlags()) {
+    *request.mutable_value_options() = *options;
+  }
+  const bool columns = absl::GetFlag(FLAGS_columns);
+  if (columns && request.has_value_options()) {
+    std::cerr << "--columns: the column export sends values as "
+                 "published; drop --currency, --unit_multiplier and "
+                 "--growth, or drop --columns\n";
+    return 2;
+  }
+  if (in.out.format == Format::kTable) {
+    os << indicators::client::ObservationHeader() << "\n";
+  } else if (in.out.format == Format::kCsv) {
+    os << indicators::client::ObservationCsvHeader();
+  }
+  indicators::client::ProgressLine progress;
+  int64_t count = 0;
+  auto print = [&](const v1::StreamObservationsResponse& message) {
+    PrintStreamed(in.out, message, &count, &progress);
+    return true;
+  };
+  const absl::Status status =
+      columns ? StreamColumns(in.client, request.filter(), print)
+              : in.client.StreamObservations(request, print);
+  progress.Finish();
+  if (!status.ok()) return PrintError(status);
+  if (in.out.format == Format::kTable) {
+    os << "(" << count << " observations)\n";
+  }
+  return 0;
+}
+
+// Writes the dataset's state and coverage as text.
+void PrintInfo(std::ostream& os, const v1::GetDatasetInfoResponse& r) {
+  const v1::DatasetInfo& d = r.dataset();
+  os << "version:      " << d.version() << "\n"
+     << "loaded:       "
+     << google::protobuf::util::TimeUtil::ToString(d.load_time()) << "\n"
+     << "indicators:   " << d.indicator_count() << "\n"
+     << "regions:      " << d.region_count() << "\n"
+     << "sources:      " << d.source_count() << "\n"
+     << "observations: " << d.observation_count() << "\n"
+     << "source:       " << r.source() << "\n";
+  if (d.revision() != 0) os << "revision:     " << d.revision() << "\n";
+  if (r.has_stale_since()) {
+    os << "stale since:  "
+       << google::protobuf::util::TimeUtil::ToString(r.stale_since())
+       << " (the database cannot be reached)\n";
+  }
+  os << "\n";
+  CoverageTable(d).Print(os);
+}
+
+int Info(const Invocation& in) {
+  return Print(
+      in.out, in.client.GetDatasetInfo(),
+      [&](const auto& r) { PrintInfo(in.out.stream, r); }, nullptr);
+}
+
+// Writes one message of a watch in the output's format.
+void PrintWatched(const Out& out, const v1::WatchObservationsResponse& m) {
+  std::ostream& os = out.stream;
+  switch (out.format) {
+    case Format::kJson:
+      os << ToJson(m, false);
+      break;
+    case Format::kCsv:
+      for (const auto& c : m.changes()) {
+        if (c.kind() != v1::CHANGE_KIND_WITHDRAWN) {
+          os << indicators::client::ObservationCsvRecord(c.observation());
+        }
+      }
+      break;
+    case Format::kTable:
+      for (const auto& c : m.changes()) {
+        const std::string kind = v1::ChangeKind_Name(c.kind());
+        os << absl::AsciiStrToLower(kind.substr(12)) << " r" << c.revision()
+           << "  " << indicators::client::ObservationLine(c.observation())
+           << "\n";
+      }
+      if (m.event() == v1::WATCH_EVENT_SNAPSHOT_END) {
+        os << "(current matches above; changes after revision " << m.revision()
+           << " follow)\n";
+      }
+      break;
+  }
+  os.flush();
+}
+
+int Watch(const Invocation& in) {
+  v1::WatchObservationsRequest request;
+  *request.mutable_filter() = FilterFromFlags();
+  request.set_start_revision(absl::GetFlag(FLAGS_from_revision));
+  request.set_initial_snapshot(absl::GetFlag(FLAGS_snapshot));
+  if (in.out.format == Format::kCsv) {
+    in.out.stream << indicators::client::ObservationCsvHeader();
+  }
+  return PrintError(in.client.WatchObservations(
+      request, [&](const v1::WatchObservationsResponse& message) {
+        PrintWatched(in.out, message);
+        return true;
+      }));
+}
+
+int Ingest(const Invocation& in) {
+  std::ostream& os = in.out.stream;
+  return Print(
+      in.out, in.client.IngestObservations(IngestRequest(in.args[0])),
+      [&](const v1::IngestObservationsResponse& r) {
+        os << (r.replayed() ? "already ingested (the first answer): "
+                            : "ingested: ")
+           << "revision " << r.revision() << ", " << r.added() << " added, "
+           << r.revised() << " revised, " << r.withdrawn() << " withdrawn, "
+           << r.unchanged() << " unchanged, " << r.sources_added()
+           << " sources added\n";
+        if (!r.dataset_version().empty()) {
+          os << "serving dataset " << r.dataset_version() << "\n";
+        }
+      },
+      nullptr);
+}
+
+int Reload(const Invocation& in) {
+  return Print(
+      in.out, in.client.ReloadDataset(),
+      [&](const auto& r) {
+        in.out.stream << "reloaded: serving dataset " << r.outcome().version()
+                      << "\n";
+      },
+      nullptr);
+}
+
+// One subcommand: its name, the arguments it takes, whether it can write
+// --format=csv, its line of help, and what runs it.
+struct Command {
+  const char* name;
+  std::vector<const char*> args;  // Names of the arguments, in order.
+  bool has_csv;
+  const char* help;
+  int (*run)(const Invocation&);
+};
+
+const std::vector<Command>& Commands() {
+  static const auto* commands = new std::vector<Command>{
+      {"list-indicators", {}, true, "list indicators", &ListIndicators},
+      {"get-indicator", {"ID"}, true, "one indicator", &GetIndicator},
+      {"list-regions",
+       {},
+       true,
+       "list regions (--parent, --type)",
+       &ListRegions},
+      {"get-region", {"CODE"}, true, "one region", &GetRegion},
+      {"list-sources", {}, true, "list sources", &ListSources},
+      {"get-source", {"ID"}, true, "one source", &GetSource},
+      {"query", {}, true, "one page of observations (filter flags)", &Query},
+      {"stream",
+       {},
+       true,
+       "every matching observation, as it arrives",
+       &Stream},
+      {"history",
+       {"INDICATOR", "REGION", "PERIOD"},
+       true,
+       "every value given for one figure, oldest first",
+       &History},
+      {"info", {}, false, "dataset version, counts and coverage", &Info},
+      {"reload",
+       {},
+       false,
+       "reload the server's dataset (admin token)",
+       &Reload},
+      {"watch",
+       {},
+       true,
+       "print changes as they are loaded (filter flags, --from_revision, "
+       "--snapshot); stop with ^C",
+       &Watch},
+      {"ingest",
+       {"FILE"},
+       false,
+       "add or revise the observations of FILE (the bundled observations.csv "
+       "layout; write token)",
+       &Ingest},
+      {"search",
+       {"TEXT"},
+       false,
+       "find indicators, regions and sources",
+       &Search},
+      {"aggregate",
+       {},
+       false,
+       "sum (or ratio of sums) of --indicators=ID over --parent's regions or "
+       "--regions, per period",
+       &Aggregate},
+  };
+  return *commands;
+}
+
+// Returns the usage message: the commands from the table, each with its help
+// wrapped at 79 columns, then examples.
+std::string Usage() {
+  constexpr size_t kHelpColumn = 29, kWidth = 79;
+  std::string out =
+      "Usage: indicators-client [flags] COMMAND [ARG]\nCommands:\n";
+  for (const Command& c : Commands()) {
+    std::string line = absl::StrCat("  ", c.name);
+    for (const char* arg : c.args) absl::StrAppend(&line, " ", arg);
+    bool first = true;
+    for (absl::string_view word : absl::StrSplit(c.help, ' ')) {
+      if (first && line.size() < kHelpColumn) {
+        line.resize(kHelpColumn, ' ');
+      } else if (line.size() + 1 + word.size() > kWidth) {
+        absl::StrAppend(&out, line, "\n");
+        line.assign(kHelpColumn, ' ');
+      } else {
+        line += ' ';
+      }
+      absl::StrAppend(&line, word);
+      first = false;
+    }
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out + kExamples;
+}
+
+// Returns the command named `name`, or throws a usage error.
+const Command& FindCommand(const std::string& name) {
+  for (const Command& c : Commands()) {
+    if (name == c.name) return c;
+  }
+  throw UsageError{absl::StrCat("unknown command \"", name, "\"")};
+}
+
+// Throws a usage error if `args` (after the command's name) do not fit
+// `command`, or if the output format does not.
+void CheckInvocation(const Command& command,
+                     const std::vector<std::string>& args, Format format) {
+  if (args.size() != command.args.size()) {
     throw UsageError{
-        absl::StrCat(command, " has no CSV form; use --format=json")};
+        command.args.empty()
+            ? absl::StrCat(command.name, " takes no argument")
+            : absl::StrCat(
+                  command.name, " takes ", command.args.size(),
+                  command.args.size() == 1 ? " argument: " : " arguments: ",
+                  absl::StrJoin(command.args, " "))};
+  }
+  if (format == Format::kCsv && !command.has_csv) {
+    throw UsageError{
+        absl::StrCat(command.name, " has no CSV form; use --format=json")};
   }
   if (format == Format::kCsv && ValueOptionsFromFlags()) {
     throw UsageError{
         "converted values do not fit the dataset's CSV layout (it has no "
         "unit or rate column); use --format=json or table"};
   }
+}
+
+int Run(const std::vector<char*>& argv) {
+  if (argv.size() < 2) throw UsageError{"no command given"};
+  const Command& command = FindCommand(argv[1]);
+  const std::vector<std::string> args(argv.begin() + 2, argv.end());
+  const Format format = FormatFromFlags();
+  CheckInvocation(command, args, format);
   const IndicatorClient client = ConnectFromFlags();
   auto output =
       indicators::client::OutputFile::Open(absl::GetFlag(FLAGS_output));
   if (!output.ok()) throw UsageError{std::string(output.status().message())};
   const int exit_code =
-      RunCommand(args, client, Out{format, (*output)->stream()});
+      command.run(Invocation{args, client, Out{format, (*output)->stream()}});
   if (exit_code != 0) return exit_code;
   if (absl::Status committed = (*output)->Commit(); !committed.ok()) {
     std::cerr << "indicators-client: " << committed.message() << "\n";
@@ -865,12 +974,14 @@ int main(int argc, char** argv) {
   };
   usage.contains_helpshort_flags = usage.contains_help_flags;
   absl::SetFlagsUsageConfig(usage);
-  absl::SetProgramUsageMessage(kUsage);
+  const std::string usage_message = Usage();
+  absl::SetProgramUsageMessage(usage_message);
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   try {
     return Run(args);
   } catch (const UsageError& e) {
-    std::cerr << "indicators-client: " << e.message << "\n" << kUsage << "\n";
+    std::cerr << "indicators-client: " << e.message << "\n"
+              << usage_message << "\n";
     return 2;
   }
 }

@@ -55,12 +55,18 @@ bool HasSeries(const Dataset& d, uint32_t indicator, uint32_t region) {
   return it != series.end() && it->region == region;
 }
 
-}  // namespace
+// A request checked against the dataset: the indicator, how it aggregates,
+// and the period bounds.
+struct CheckedRequest {
+  uint32_t indicator = 0;
+  Rule rule;
+  std::optional<Period> start;
+  std::optional<Period> end;
+};
 
-absl::StatusOr<Aggregates> AggregateRegions(
-    std::shared_ptr<const Dataset> dataset, const AggregateRequest& request,
-    size_t max_ids) {
-  const Dataset& d = *dataset;
+absl::StatusOr<CheckedRequest> Check(const Dataset& d,
+                                     const AggregateRequest& request,
+                                     size_t max_ids) {
   if (request.indicator_id.empty()) {
     return InvalidField(reason::kMissingField, "indicator_id", "is required");
   }
@@ -81,71 +87,89 @@ absl::StatusOr<Aggregates> AggregateRegions(
     return InvalidField(reason::kTooManyIds, "region_codes",
                         absl::StrCat("at most ", max_ids, " regions"));
   }
-  ASSIGN_OR_RETURN(Rule rule, RuleFor(d, *indicator));
-  ASSIGN_OR_RETURN(std::optional<Period> start,
-                   ParseBound(request.start_period, "start_period"));
-  ASSIGN_OR_RETURN(std::optional<Period> end,
-                   ParseBound(request.end_period, "end_period"));
-  if (start && end && end->last_month_index() < start->first_month_index()) {
+  CheckedRequest out;
+  out.indicator = *indicator;
+  ASSIGN_OR_RETURN(out.rule, RuleFor(d, *indicator));
+  ASSIGN_OR_RETURN(out.start, ParseBound(request.start_period, "start_period"));
+  ASSIGN_OR_RETURN(out.end, ParseBound(request.end_period, "end_period"));
+  if (out.start && out.end &&
+      out.end->last_month_index() < out.start->first_month_index()) {
     return InvalidField(reason::kInvalidPeriod, "end_period",
                         "is before start_period");
   }
+  return out;
+}
 
-  Aggregates out{dataset, *indicator, std::nullopt, "", {}, {}};
+// Returns the regions expected to report: the parent's children that report
+// every input in some period (and sets `parent`), or the listed regions,
+// sorted and each once.
+absl::StatusOr<std::vector<uint32_t>> ExpectedRegions(
+    const Dataset& d, const AggregateRequest& request, const Rule& rule,
+    std::optional<uint32_t>* parent) {
   std::vector<uint32_t> expected;
-  if (by_parent) {
-    out.parent = d.FindRegion(request.parent_region_code);
-    if (!out.parent) {
+  if (!request.parent_region_code.empty()) {
+    *parent = d.FindRegion(request.parent_region_code);
+    if (!*parent) {
       return UnknownId(
           reason::kUnknownRegion, "parent_region_code",
           absl::StrCat("unknown region ", Quoted(request.parent_region_code)));
     }
-    // The children that report every input in some period.
-    for (uint32_t child : d.children(*out.parent)) {
+    for (uint32_t child : d.children(**parent)) {
       if (std::all_of(
               rule.inputs.begin(), rule.inputs.end(),
               [&](const auto& in) { return HasSeries(d, in.second, child); })) {
         expected.push_back(child);
       }
     }
-  } else {
-    for (size_t k = 0; k < request.region_codes.size(); ++k) {
-      std::optional<uint32_t> r = d.FindRegion(request.region_codes[k]);
-      if (!r) {
-        return UnknownId(
-            reason::kUnknownRegion, absl::StrCat("region_codes[", k, "]"),
-            absl::StrCat("unknown region ", Quoted(request.region_codes[k])));
-      }
-      expected.push_back(*r);
+    return expected;
+  }
+  for (size_t k = 0; k < request.region_codes.size(); ++k) {
+    std::optional<uint32_t> r = d.FindRegion(request.region_codes[k]);
+    if (!r) {
+      return UnknownId(
+          reason::kUnknownRegion, absl::StrCat("region_codes[", k, "]"),
+          absl::StrCat("unknown region ", Quoted(request.region_codes[k])));
     }
-    std::sort(expected.begin(), expected.end());
-    expected.erase(std::unique(expected.begin(), expected.end()),
-                   expected.end());
+    expected.push_back(*r);
   }
-  std::vector<std::string> input_ids;
-  for (const auto& [role, ind] : rule.inputs) {
-    input_ids.push_back(d.indicators()[ind].id);
-  }
-  const std::string over =
-      by_parent ? absl::StrCat("the regions of ", request.parent_region_code)
-                : absl::StrJoin(request.region_codes, ", ");
-  out.formula =
-      rule.ratio == nullptr
-          ? absl::StrCat("sum(", input_ids[0], ") over ", over)
-          : absl::StrCat("sum(", input_ids[0], ") / sum(", input_ids[1], ")",
-                         rule.ratio->scale == 1
-                             ? ""
-                             : absl::StrCat(" * ", rule.ratio->scale),
-                         " over ", over);
+  std::sort(expected.begin(), expected.end());
+  expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+  return expected;
+}
 
-  // Every period in range that any expected region reports, for every input.
+// Returns what the regions are aggregated over, as the formula names it.
+std::string Over(const AggregateRequest& request) {
+  return request.parent_region_code.empty()
+             ? absl::StrJoin(request.region_codes, ", ")
+             : absl::StrCat("the regions of ", request.parent_region_code);
+}
+
+// Returns the formula: "sum(x) over ..." or "sum(a) / sum(b) * k over ...".
+std::string Formula(const Dataset& d, const Rule& rule,
+                    const std::string& over) {
+  const std::string& first = d.indicators()[rule.inputs[0].second].id;
+  if (rule.ratio == nullptr)
+    return absl::StrCat("sum(", first, ") over ", over);
+  return absl::StrCat(
+      "sum(", first, ") / sum(", d.indicators()[rule.inputs[1].second].id, ")",
+      rule.ratio->scale == 1 ? "" : absl::StrCat(" * ", rule.ratio->scale),
+      " over ", over);
+}
+
+// Returns an empty aggregate for every period in range that any expected
+// region reports of the first input.
+std::map<Period, RegionalAggregate> PeriodsInRange(
+    const Dataset& d, const CheckedRequest& checked,
+    const std::vector<uint32_t>& expected) {
   std::map<Period, RegionalAggregate> periods;
+  const std::optional<Period>& start = checked.start;
+  const std::optional<Period>& end = checked.end;
   auto in_range = [&](Period p) {
     return (!start || p.last_month_index() >= start->first_month_index()) &&
            (!end || p.last_month_index() <= end->last_month_index());
   };
   for (uint32_t region : expected) {
-    for (const Series& s : d.series_of(rule.inputs[0].second)) {
+    for (const Series& s : d.series_of(checked.rule.inputs[0].second)) {
       if (s.region != region) continue;
       for (uint32_t r = s.begin; r < s.end; ++r) {
         const Period p = d.observations()[r].period;
@@ -153,60 +177,91 @@ absl::StatusOr<Aggregates> AggregateRegions(
       }
     }
   }
-  const Indicator& target = d.indicators()[*indicator];
+  return periods;
+}
+
+// Adds up the preferred figures of `a.period` of each expected region that
+// reports every input; sets the aggregate's value, inputs, weakest
+// qualifier, status and reliability, and sources. Returns false if no region
+// reports, or the denominators add up to 0.
+bool AddUp(const Dataset& d, const CheckedRequest& checked,
+           const std::vector<uint32_t>& expected, RegionalAggregate* a) {
+  const Rule& rule = checked.rule;
+  a->expected_regions = static_cast<int32_t>(expected.size());
+  std::vector<double> sums(rule.inputs.size(), 0.0);
+  for (uint32_t region : expected) {
+    std::vector<uint32_t> rows;
+    for (const auto& [role, ind] : rule.inputs) {
+      if (std::optional<uint32_t> row =
+              d.preferred_row(ind, region, a->period)) {
+        rows.push_back(*row);
+      }
+    }
+    if (rows.size() != rule.inputs.size()) {
+      a->missing.push_back(region);
+      continue;
+    }
+    a->reporting.push_back(region);
+    for (size_t k = 0; k < rows.size(); ++k) {
+      const Observation& o = d.observations()[rows[k]];
+      sums[k] += o.value;
+      a->inputs.emplace_back(rule.inputs[k].first, rows[k]);
+      if (o.qualifier != Qualifier::kExact) a->qualifier = Qualifier::kAbout;
+      a->status = std::max(a->status, o.status);
+      a->reliability = std::min(a->reliability, o.reliability);
+      for (uint32_t src : d.sources_of(o)) a->sources.push_back(src);
+    }
+  }
+  if (a->reporting.empty()) return false;
+  std::sort(a->sources.begin(), a->sources.end());
+  a->sources.erase(std::unique(a->sources.begin(), a->sources.end()),
+                   a->sources.end());
+  if (rule.ratio == nullptr) {
+    a->value = sums[0];
+    return true;
+  }
+  std::optional<double> ratio = RatioValue(
+      sums[0], d.indicators()[rule.inputs[0].second].unit_multiplier, sums[1],
+      d.indicators()[rule.inputs[1].second].unit_multiplier, rule.ratio->scale,
+      d.indicators()[checked.indicator].unit_multiplier);
+  if (!ratio) {  // The denominators add up to 0.
+    a->reporting.clear();
+    return false;
+  }
+  a->value = *ratio;
+  return true;
+}
+
+// Sets the parent's published figure of the period and the aggregate's share
+// of it.
+void SetPublishedTotal(const Dataset& d, uint32_t indicator, uint32_t parent,
+                       RegionalAggregate* a) {
+  a->published_total = d.preferred_row(indicator, parent, a->period);
+  if (!a->published_total) return;
+  const double total = d.observations()[*a->published_total].value;
+  if (total != 0) a->share_of_published_total = a->value / total;
+}
+
+}  // namespace
+
+absl::StatusOr<Aggregates> AggregateRegions(
+    std::shared_ptr<const Dataset> dataset, const AggregateRequest& request,
+    size_t max_ids) {
+  const Dataset& d = *dataset;
+  ASSIGN_OR_RETURN(const CheckedRequest checked, Check(d, request, max_ids));
+  Aggregates out{dataset, checked.indicator, std::nullopt, "", {}, {}};
+  ASSIGN_OR_RETURN(const std::vector<uint32_t> expected,
+                   ExpectedRegions(d, request, checked.rule, &out.parent));
+  const std::string over = Over(request);
+  out.formula = Formula(d, checked.rule, over);
+
+  const Indicator& target = d.indicators()[checked.indicator];
   std::vector<std::string> incomplete;
   std::vector<FigureRef> incomplete_figures;
-  for (auto& [period, a] : periods) {
+  for (auto& [period, a] : PeriodsInRange(d, checked, expected)) {
     a.period = period;
-    a.expected_regions = static_cast<int32_t>(expected.size());
-    std::vector<double> sums(rule.inputs.size(), 0.0);
-    for (uint32_t region : expected) {
-      std::vector<uint32_t> rows;
-      for (const auto& [role, ind] : rule.inputs) {
-        if (std::optional<uint32_t> row =
-                d.preferred_row(ind, region, period)) {
-          rows.push_back(*row);
-        }
-      }
-      if (rows.size() != rule.inputs.size()) {
-        a.missing.push_back(region);
-        continue;
-      }
-      a.reporting.push_back(region);
-      for (size_t k = 0; k < rows.size(); ++k) {
-        const Observation& o = d.observations()[rows[k]];
-        sums[k] += o.value;
-        a.inputs.emplace_back(rule.inputs[k].first, rows[k]);
-        if (o.qualifier != Qualifier::kExact) a.qualifier = Qualifier::kAbout;
-        a.status = std::max(a.status, o.status);
-        a.reliability = std::min(a.reliability, o.reliability);
-        for (uint32_t src : d.sources_of(o)) a.sources.push_back(src);
-      }
-    }
-    if (a.reporting.empty()) continue;
-    std::sort(a.sources.begin(), a.sources.end());
-    a.sources.erase(std::unique(a.sources.begin(), a.sources.end()),
-                    a.sources.end());
-    if (rule.ratio == nullptr) {
-      a.value = sums[0];
-    } else {
-      std::optional<double> ratio = RatioValue(
-          sums[0], d.indicators()[rule.inputs[0].second].unit_multiplier,
-          sums[1], d.indicators()[rule.inputs[1].second].unit_multiplier,
-          rule.ratio->scale, target.unit_multiplier);
-      if (!ratio) {  // The denominators add up to 0.
-        a.reporting.clear();
-        continue;
-      }
-      a.value = *ratio;
-    }
-    if (out.parent) {
-      a.published_total = d.preferred_row(*indicator, *out.parent, period);
-      if (a.published_total) {
-        const double total = d.observations()[*a.published_total].value;
-        if (total != 0) a.share_of_published_total = a.value / total;
-      }
-    }
+    if (!AddUp(d, checked, expected, &a)) continue;
+    if (out.parent) SetPublishedTotal(d, checked.indicator, *out.parent, &a);
     if (!a.missing.empty()) {
       incomplete.push_back(absl::StrCat(period.ToString(), " (",
                                         a.reporting.size(), " of ",
@@ -219,9 +274,7 @@ absl::StatusOr<Aggregates> AggregateRegions(
              {}});
       }
     }
-  }
-  for (auto& [period, a] : periods) {
-    if (!a.reporting.empty()) out.periods.push_back(std::move(a));
+    out.periods.push_back(std::move(a));
   }
   if (!incomplete.empty()) {
     out.warnings.push_back(

@@ -82,6 +82,110 @@ absl::Status CheckValueOptions(const ValueOptions& o) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Expresses `v` (row `row`) as its growth over the same period a year
+// earlier, with the weaker qualifier, status and reliability of the two and
+// the sources of both. Sets `no_previous` (and leaves `v`) when there is no
+// figure a year earlier.
+Refusal ExpressAsGrowth(const Dataset& d, uint32_t row, ExpressedValue* v,
+                        bool* no_previous) {
+  const Observation& o = d.observations()[row];
+  const Indicator& indicator = d.indicators()[o.indicator];
+  if (indicator.aggregation != Aggregation::kSum) {
+    return {"value_options.transform",
+            absl::StrCat("growth is for summable indicators; ", indicator.id,
+                         " is a ratio")};
+  }
+  const Period earlier =
+      o.period.is_year() ? Period::Year(o.period.year() - 1)
+                         : Period::Month(o.period.year() - 1, o.period.month());
+  std::optional<uint32_t> previous =
+      o.period.year() > 1000 ? d.preferred_row(o.indicator, o.region, earlier)
+                             : std::nullopt;
+  if (!previous) {
+    *no_previous = true;
+    return {};
+  }
+  const Observation& p = d.observations()[*previous];
+  if (p.value == 0) {
+    return {"value_options.transform", "the figure a year earlier is 0"};
+  }
+  v->value = (o.value / p.value - 1) * 100;
+  v->unit = "percent";
+  v->unit_multiplier = 0;
+  v->previous_row = previous;
+  v->converted = true;
+  if (p.qualifier != Qualifier::kExact) v->qualifier = Qualifier::kAbout;
+  if (v->qualifier != Qualifier::kExact) v->qualifier = Qualifier::kAbout;
+  v->status = std::max(v->status, p.status);
+  v->reliability = std::min(v->reliability, p.reliability);
+  for (uint32_t src : d.sources_of(p)) v->sources.push_back(src);
+  std::sort(v->sources.begin(), v->sources.end());
+  v->sources.erase(std::unique(v->sources.begin(), v->sources.end()),
+                   v->sources.end());
+  return {};
+}
+
+// Where the dataset keeps the yuan's dollar rate (either may be missing).
+struct RateSeries {
+  std::optional<uint32_t> indicator;
+  std::optional<uint32_t> region;
+};
+
+// Expresses `v` (row `row`, in money) in `currency` at the yuan's dollar
+// rate of its year.
+Refusal ExpressInCurrency(const Dataset& d, uint32_t row,
+                          const std::string& currency, const RateSeries& rates,
+                          ExpressedValue* v) {
+  const Observation& o = d.observations()[row];
+  const Indicator& indicator = d.indicators()[o.indicator];
+  if (!IsCurrency(indicator.unit)) {
+    return {"value_options.currency",
+            absl::StrCat("its unit ", indicator.unit, " is not money")};
+  }
+  const std::optional<uint32_t>& rate_indicator = rates.indicator;
+  const std::optional<uint32_t>& rate_region = rates.region;
+  if (!rate_indicator || !rate_region) {
+    return {"value_options.currency",
+            absl::StrCat("the dataset has no ", kRateIndicator)};
+  }
+  const std::optional<uint32_t> rate = d.preferred_row(
+      *rate_indicator, *rate_region, Period::Year(o.period.year()));
+  if (!rate) {
+    return {"value_options.currency",
+            absl::StrCat("the dataset has no ", kRateIndicator, " of ",
+                         kRateRegion, " for ", o.period.year())};
+  }
+  const double per_usd =
+      d.observations()[*rate].value *
+      std::pow(10.0, d.indicators()[*rate_indicator].unit_multiplier);
+  if (!(per_usd > 0) || !std::isfinite(per_usd)) {
+    return {"value_options.currency",
+            absl::StrCat("the rate of ", o.period.year(),
+                         " is not a positive number")};
+  }
+  v->value = currency == "USD" ? v->value / per_usd : v->value * per_usd;
+  v->unit = currency;
+  v->rate_row = rate;
+  v->converted = true;
+  return {};
+}
+
+// Expresses `v` (an amount) in units of 10^`multiplier`.
+Refusal ExpressInMultiplier(int32_t multiplier, ExpressedValue* v) {
+  if (!IsAmount(v->unit)) {
+    return {"value_options.unit_multiplier",
+            absl::StrCat("its unit ", v->unit, " is a ratio, not an amount")};
+  }
+  v->value *= std::pow(10.0, v->unit_multiplier - multiplier);
+  v->unit_multiplier = multiplier;
+  v->converted = true;
+  return {};
+}
+
+}  // namespace
+
 absl::StatusOr<ExpressedValues> ExpressValues(const Dataset& d,
                                               absl::Span<const uint32_t> rows,
                                               const ValueOptions& options) {
@@ -90,98 +194,28 @@ absl::StatusOr<ExpressedValues> ExpressValues(const Dataset& d,
   out.values.reserve(rows.size());
   const bool growth =
       options.transform.value() == static_cast<int>(ValueTransform::kGrowth);
-  const std::optional<uint32_t> rate_indicator =
-      d.FindIndicator(kRateIndicator);
-  const std::optional<uint32_t> rate_region = d.FindRegion(kRateRegion);
-
+  const RateSeries rates{d.FindIndicator(kRateIndicator),
+                         d.FindRegion(kRateRegion)};
   for (const uint32_t row : rows) {
-    const Observation& o = d.observations()[row];
-    const Indicator& indicator = d.indicators()[o.indicator];
+    const Indicator& indicator =
+        d.indicators()[d.observations()[row].indicator];
     ExpressedValue v = AsPublished(d, row);
     Refusal refusal;
     if (growth) {
-      if (indicator.aggregation != Aggregation::kSum) {
-        refusal = {"value_options.transform",
-                   absl::StrCat("growth is for summable indicators; ",
-                                indicator.id, " is a ratio")};
-      } else {
-        const Period earlier =
-            o.period.is_year()
-                ? Period::Year(o.period.year() - 1)
-                : Period::Month(o.period.year() - 1, o.period.month());
-        std::optional<uint32_t> previous =
-            o.period.year() > 1000
-                ? d.preferred_row(o.indicator, o.region, earlier)
-                : std::nullopt;
-        if (!previous) {
-          out.no_previous.push_back(row);
-          continue;
-        }
-        const double before = d.observations()[*previous].value;
-        if (before == 0) {
-          refusal = {"value_options.transform",
-                     "the figure a year earlier is 0"};
-        } else {
-          v.value = (o.value / before - 1) * 100;
-          v.unit = "percent";
-          v.unit_multiplier = 0;
-          v.previous_row = previous;
-          v.converted = true;
-          const Observation& p = d.observations()[*previous];
-          if (p.qualifier != Qualifier::kExact) v.qualifier = Qualifier::kAbout;
-          if (v.qualifier != Qualifier::kExact) v.qualifier = Qualifier::kAbout;
-          v.status = std::max(v.status, p.status);
-          v.reliability = std::min(v.reliability, p.reliability);
-          for (uint32_t src : d.sources_of(p)) v.sources.push_back(src);
-          std::sort(v.sources.begin(), v.sources.end());
-          v.sources.erase(std::unique(v.sources.begin(), v.sources.end()),
-                          v.sources.end());
-        }
+      bool no_previous = false;
+      refusal = ExpressAsGrowth(d, row, &v, &no_previous);
+      if (no_previous) {
+        out.no_previous.push_back(row);
+        continue;
       }
     }
     if (refusal.why.empty() && !options.currency.empty() &&
         options.currency != indicator.unit) {
-      if (!IsCurrency(indicator.unit)) {
-        refusal = {"value_options.currency",
-                   absl::StrCat("its unit ", indicator.unit, " is not money")};
-      } else if (!rate_indicator || !rate_region) {
-        refusal = {"value_options.currency",
-                   absl::StrCat("the dataset has no ", kRateIndicator)};
-      } else if (std::optional<uint32_t> rate =
-                     d.preferred_row(*rate_indicator, *rate_region,
-                                     Period::Year(o.period.year()));
-                 !rate) {
-        refusal = {"value_options.currency",
-                   absl::StrCat("the dataset has no ", kRateIndicator, " of ",
-                                kRateRegion, " for ", o.period.year())};
-      } else {
-        const double per_usd =
-            d.observations()[*rate].value *
-            std::pow(10.0, d.indicators()[*rate_indicator].unit_multiplier);
-        if (!(per_usd > 0) || !std::isfinite(per_usd)) {
-          refusal = {"value_options.currency",
-                     absl::StrCat("the rate of ", o.period.year(),
-                                  " is not a positive number")};
-        } else {
-          v.value =
-              options.currency == "USD" ? v.value / per_usd : v.value * per_usd;
-          v.unit = options.currency;
-          v.rate_row = rate;
-          v.converted = true;
-        }
-      }
+      refusal = ExpressInCurrency(d, row, options.currency, rates, &v);
     }
     if (refusal.why.empty() && options.unit_multiplier &&
         *options.unit_multiplier != v.unit_multiplier) {
-      if (!IsAmount(v.unit)) {
-        refusal = {
-            "value_options.unit_multiplier",
-            absl::StrCat("its unit ", v.unit, " is a ratio, not an amount")};
-      } else {
-        v.value *= std::pow(10.0, v.unit_multiplier - *options.unit_multiplier);
-        v.unit_multiplier = *options.unit_multiplier;
-        v.converted = true;
-      }
+      refusal = ExpressInMultiplier(*options.unit_multiplier, &v);
     }
     if (refusal.why.empty() && !std::isfinite(v.value)) {
       refusal = {"value_options",

@@ -200,45 +200,13 @@ std::unique_ptr<indicators::store::RevisionFollower> FollowDatabase(
       options, served_revision, std::move(callbacks));
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  // --help lists this program's own flags (Abseil's default looks for a
-  // file named after the program); Abseil gives the file name without its
-  // leading '/'.
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) {
-    return !file.empty() && absl::EndsWith(__FILE__, file);
-  };
-  usage.contains_helpshort_flags = usage.contains_help_flags;
-  absl::SetFlagsUsageConfig(usage);
-  absl::SetProgramUsageMessage(
-      "Serves statistical indicators over gRPC.\n"
-      "Usage: indicators-server [--listen=127.0.0.1:50051] [--data=DIR | "
-      "--database=CONNINFO]");
-  absl::ParseCommandLine(argc, argv);
-
-  // Block the stop signals before any thread starts, so that every thread
-  // inherits the mask and only `sigwait` below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
-  auto source = MakeSource();
-  if (!source.ok()) return Fail(source.status());
-  const absl::Time start = absl::Now();
-  auto dataset = (*source)->Load();
-  if (!dataset.ok()) return Fail(dataset.status());
-  const absl::Duration load_time = absl::Now() - start;
-  auto codec = MakeCodec(absl::GetFlag(FLAGS_page_token_key_file));
-  if (!codec.ok()) return Fail(codec.status());
-
+// Returns the server's options from the flags; with a database, its writer
+// and history share one pool of `--blocking_threads` connections.
+indicators::rpc::ServerOptions ServerOptionsFromFlags(
+    std::shared_ptr<const indicators::DatasetSource> source) {
   indicators::rpc::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
-  options.source = *source;
+  options.source = std::move(source);
   options.source_is_database = !absl::GetFlag(FLAGS_database).empty();
   if (options.source_is_database) {
     auto pool = std::make_shared<const indicators::store::ConnectionPool>(
@@ -274,51 +242,105 @@ int main(int argc, char** argv) {
   options.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
   options.max_connection_age_grace =
       absl::GetFlag(FLAGS_max_connection_age_grace);
-  indicators::CoreLimits limits;
-  limits.max_page_size = absl::GetFlag(FLAGS_max_page_size);
-  limits.max_filter_ids = CountFlag(absl::GetFlag(FLAGS_max_filter_ids));
-  const indicators::Dataset& d = **dataset;
-  auto core = std::make_shared<const indicators::ServiceCore>(
-      *dataset, *std::move(codec), limits);
-  auto server = indicators::rpc::Server::Start(options, core);
-  if (!server.ok()) return Fail(server.status());
+  return options;
+}
 
+// Prints the line tests and scripts wait for ("listening on ..."), and the
+// metrics address when metrics are on.
+void PrintListening(const indicators::rpc::Server& server,
+                    const indicators::Dataset& d,
+                    const indicators::DatasetSource& source,
+                    const std::string& metrics_listen, absl::Duration load,
+                    absl::Duration serving) {
   std::printf(
       "indicators-server listening on %s; dataset %s from %s: %zu indicators, "
       "%zu regions, %zu sources, %zu observations; loaded in %.3fs, serving "
       "%.3fs after start\n",
-      (*server)->address().c_str(), d.version().c_str(),
-      (*source)->Describe().c_str(), size_t{d.published_indicator_count()},
-      d.regions().size(), d.sources().size(),
-      size_t{d.published_observation_count()}, absl::ToDoubleSeconds(load_time),
-      absl::ToDoubleSeconds(absl::Now() - start));
-  if ((*server)->metrics_port() != 0) {
-    const std::string& listen = options.metrics_listen;
+      server.address().c_str(), d.version().c_str(), source.Describe().c_str(),
+      size_t{d.published_indicator_count()}, d.regions().size(),
+      d.sources().size(), size_t{d.published_observation_count()},
+      absl::ToDoubleSeconds(load), absl::ToDoubleSeconds(serving));
+  if (server.metrics_port() != 0) {
     std::printf("indicators-server metrics on http://%s:%d/metrics\n",
-                listen.substr(0, listen.rfind(':')).c_str(),
-                (*server)->metrics_port());
+                metrics_listen.substr(0, metrics_listen.rfind(':')).c_str(),
+                server.metrics_port());
   }
   std::fflush(stdout);
-  std::unique_ptr<indicators::store::RevisionFollower> follower =
-      FollowDatabase(**server, d.revision());
+}
 
-  // SIGHUP reloads the dataset from its source; SIGINT and SIGTERM stop.
+// Waits for signals: SIGHUP reloads the dataset from its source (and says
+// whether it was served); returns the stop signal (SIGINT or SIGTERM).
+int ServeUntilStopped(indicators::rpc::Server& server,
+                      const sigset_t& signals) {
   int signal_number = 0;
-  while (sigwait(&stop_signals, &signal_number) == 0 &&
-         signal_number == SIGHUP) {
-    const absl::Status reloaded = (*server)->Reload("SIGHUP");
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    const absl::Status reloaded = server.Reload("SIGHUP");
     if (reloaded.ok()) {
       std::fprintf(stderr, "indicators-server: reloaded: serving dataset %s\n",
-                   (*server)->dataset_version().c_str());
+                   server.dataset_version().c_str());
     } else {
       std::fprintf(stderr,
                    "indicators-server: reload rejected, still serving %s: %s\n",
-                   (*server)->dataset_version().c_str(),
+                   server.dataset_version().c_str(),
                    std::string(reloaded.message()).c_str());
     }
   }
+  return signal_number;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // --help lists this program's own flags (Abseil's default looks for a
+  // file named after the program); Abseil gives the file name without its
+  // leading '/'.
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return !file.empty() && absl::EndsWith(__FILE__, file);
+  };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage);
+  absl::SetProgramUsageMessage(
+      "Serves statistical indicators over gRPC.\n"
+      "Usage: indicators-server [--listen=127.0.0.1:50051] [--data=DIR | "
+      "--database=CONNINFO]");
+  absl::ParseCommandLine(argc, argv);
+
+  // Block the stop signals before any thread starts, so that every thread
+  // inherits the mask and only `sigwait` below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto source = MakeSource();
+  if (!source.ok()) return Fail(source.status());
+  const absl::Time start = absl::Now();
+  auto dataset = (*source)->Load();
+  if (!dataset.ok()) return Fail(dataset.status());
+  const absl::Duration load_time = absl::Now() - start;
+  auto codec = MakeCodec(absl::GetFlag(FLAGS_page_token_key_file));
+  if (!codec.ok()) return Fail(codec.status());
+
+  const indicators::rpc::ServerOptions options =
+      ServerOptionsFromFlags(*source);
+  indicators::CoreLimits limits;
+  limits.max_page_size = absl::GetFlag(FLAGS_max_page_size);
+  limits.max_filter_ids = CountFlag(absl::GetFlag(FLAGS_max_filter_ids));
+  auto core = std::make_shared<const indicators::ServiceCore>(
+      *dataset, *std::move(codec), limits);
+  auto server = indicators::rpc::Server::Start(options, core);
+  if (!server.ok()) return Fail(server.status());
+  PrintListening(**server, **dataset, **source, options.metrics_listen,
+                 load_time, absl::Now() - start);
+  std::unique_ptr<indicators::store::RevisionFollower> follower =
+      FollowDatabase(**server, (*dataset)->revision());
+
+  const int stop = ServeUntilStopped(**server, signals);
   std::fprintf(stderr, "indicators-server: %s received, draining\n",
-               strsignal(signal_number));
+               strsignal(stop));
   follower.reset();
   (*server)->Drain();
   std::fprintf(stderr, "indicators-server: stopped\n");

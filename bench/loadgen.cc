@@ -13,9 +13,11 @@
 #include <grpcpp/support/proto_buffer_reader.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -379,203 +381,239 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  // --help lists this program's own flags (Abseil's default looks for a
-  // file named after the program); Abseil gives the file name without its
-  // leading '/'.
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) {
-    return !file.empty() && absl::EndsWith(__FILE__, file);
-  };
-  usage.contains_helpshort_flags = usage.contains_help_flags;
-  absl::SetFlagsUsageConfig(usage);
-  absl::ParseCommandLine(argc, argv);
-  const std::string scenario = absl::GetFlag(FLAGS_scenario);
-  const int channels = absl::GetFlag(FLAGS_channels);
-  Target service{"service", {}, "", {}};
-  Target floor{"floor", {}, "", {}};
-  for (auto& ch : MakeChannels(absl::GetFlag(FLAGS_service), channels)) {
-    service.stubs.push_back(std::make_unique<grpc::GenericStub>(ch));
-  }
-  if (scenario != "wait_serving") {
-    if (absl::GetFlag(FLAGS_floor).empty()) return Fail("--floor is required");
-    for (auto& ch : MakeChannels(absl::GetFlag(FLAGS_floor), channels)) {
-      floor.stubs.push_back(std::make_unique<grpc::GenericStub>(ch));
+// Polls the service's health until SERVING and prints the time since
+// --since_unix_ns; gives up after 120 s.
+int WaitServing(grpc::GenericStub* probe) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(120);
+  while (absl::Now() < give_up) {
+    // An empty HealthCheckRequest: the whole server.
+    auto health = CallOnce(probe, "/grpc.health.v1.Health/Check",
+                           Serialize(bench::v1::Payload()));
+    if (health.ok() && Flatten(*health) == std::string("\x08\x01", 2)) {
+      std::printf("SERVING\t%.3f\n",
+                  absl::ToDoubleSeconds(
+                      absl::Now() -
+                      absl::FromUnixNanos(absl::GetFlag(FLAGS_since_unix_ns))));
+      return 0;
     }
+    absl::SleepFor(absl::Milliseconds(5));
   }
-  grpc::GenericStub* probe = service.stubs[0].get();
-  if (scenario == "wait_serving") {
-    const absl::Time give_up = absl::Now() + absl::Seconds(120);
-    while (absl::Now() < give_up) {
-      // An empty HealthCheckRequest: the whole server.
-      auto health = CallOnce(probe, "/grpc.health.v1.Health/Check",
-                             Serialize(bench::v1::Payload()));
-      if (health.ok() && Flatten(*health) == std::string("\x08\x01", 2)) {
-        std::printf("SERVING\t%.3f\n",
-                    absl::ToDoubleSeconds(
-                        absl::Now() - absl::FromUnixNanos(
-                                          absl::GetFlag(FLAGS_since_unix_ns))));
-        return 0;
-      }
-      absl::SleepFor(absl::Milliseconds(5));
-    }
-    return Fail("the server never reported SERVING");
-  }
+  return Fail("the server never reported SERVING");
+}
 
-  // The request of the scenario, and a check of the service's answer.
+// One scenario: the method it calls, its request, and for a unary one the
+// check of the service's answer.
+struct Scenario {
+  const char* name;
+  const char* method;
+  bool streaming;
+  std::function<grpc::ByteBuffer(const v1::ObservationFilter&)> request;
+  std::function<bool(const std::string&)> check;
+};
+
+// The filter the queries use: --indicator in --region.
+v1::ObservationFilter ScenarioFilter() {
   v1::ObservationFilter filter;
   filter.add_indicator_ids(absl::GetFlag(FLAGS_indicator));
   filter.add_region_codes(absl::GetFlag(FLAGS_region));
-  columns_scenario = scenario == "columns";
-  const bool streaming = scenario == "stream" || columns_scenario;
-  if (scenario == "get_indicator") {
-    v1::GetIndicatorRequest r;
-    r.set_id(absl::GetFlag(FLAGS_indicator));
-    service.method = absl::StrCat(kService, "GetIndicator");
-    service.request = Serialize(r);
-  } else if (scenario == "list_indicators") {
-    service.method = absl::StrCat(kService, "ListIndicators");
-    service.request = Serialize(v1::ListIndicatorsRequest());
-  } else if (scenario == "point_query") {
-    v1::QueryObservationsRequest r;
-    *r.mutable_filter() = filter;
-    r.mutable_filter()->set_latest_only(true);
-    r.mutable_filter()->set_source_mode(v1::SOURCE_MODE_PREFERRED);
-    service.method = absl::StrCat(kService, "QueryObservations");
-    service.request = Serialize(r);
-  } else if (scenario == "page100") {
-    v1::QueryObservationsRequest r;
-    *r.mutable_filter() = filter;
-    r.set_page_size(100);
-    service.method = absl::StrCat(kService, "QueryObservations");
-    service.request = Serialize(r);
-  } else if (columns_scenario) {
-    service.method = absl::StrCat(kService, "StreamObservationColumns");
-    service.request = Serialize(v1::StreamObservationColumnsRequest());
-  } else if (streaming) {
-    service.method = absl::StrCat(kService, "StreamObservations");
-    service.request = Serialize(v1::StreamObservationsRequest());
-  } else {
-    return Fail(absl::StrCat("unknown scenario ", scenario));
-  }
+  return filter;
+}
 
-  // Probe the service once: check the answer, and prime the floor with
-  // exactly the bytes the service sends.
-  grpc::GenericStub* floor_probe = floor.stubs[0].get();
+// Returns true if `bytes` are a page of `n` observations with a version.
+bool IsPageOf(const std::string& bytes, int n) {
+  v1::QueryObservationsResponse parsed;
+  return parsed.ParseFromString(bytes) && parsed.observations_size() == n &&
+         !parsed.dataset_version().empty();
+}
+
+const std::vector<Scenario>& Scenarios() {
+  static const auto* scenarios = new std::vector<Scenario>{
+      {"get_indicator", "GetIndicator", false,
+       [](const v1::ObservationFilter&) {
+         v1::GetIndicatorRequest r;
+         r.set_id(absl::GetFlag(FLAGS_indicator));
+         return Serialize(r);
+       },
+       [](const std::string& bytes) {
+         v1::Indicator parsed;
+         return parsed.ParseFromString(bytes) &&
+                parsed.id() == absl::GetFlag(FLAGS_indicator);
+       }},
+      {"list_indicators", "ListIndicators", false,
+       [](const v1::ObservationFilter&) {
+         return Serialize(v1::ListIndicatorsRequest());
+       },
+       [](const std::string& bytes) {
+         v1::ListIndicatorsResponse parsed;
+         return parsed.ParseFromString(bytes) && parsed.indicators_size() > 0;
+       }},
+      {"point_query", "QueryObservations", false,
+       [](const v1::ObservationFilter& filter) {
+         v1::QueryObservationsRequest r;
+         *r.mutable_filter() = filter;
+         r.mutable_filter()->set_latest_only(true);
+         r.mutable_filter()->set_source_mode(v1::SOURCE_MODE_PREFERRED);
+         return Serialize(r);
+       },
+       [](const std::string& bytes) { return IsPageOf(bytes, 1); }},
+      {"page100", "QueryObservations", false,
+       [](const v1::ObservationFilter& filter) {
+         v1::QueryObservationsRequest r;
+         *r.mutable_filter() = filter;
+         r.set_page_size(100);
+         return Serialize(r);
+       },
+       [](const std::string& bytes) { return IsPageOf(bytes, 100); }},
+      {"stream", "StreamObservations", true,
+       [](const v1::ObservationFilter&) {
+         return Serialize(v1::StreamObservationsRequest());
+       },
+       nullptr},
+      {"columns", "StreamObservationColumns", true,
+       [](const v1::ObservationFilter&) {
+         return Serialize(v1::StreamObservationColumnsRequest());
+       },
+       nullptr},
+  };
+  return *scenarios;
+}
+
+// What the service answered once: the floor's payload and how the floor
+// repeats it, and what each call of either target must deliver.
+struct Probe {
   bench::v1::PrimeRequest prime;
   bench::v1::EchoRequest echo;
-  int64_t expected_observations = absl::GetFlag(FLAGS_expect_observations);
-  int64_t floor_observations = 0;  // What each echo stream delivers.
+  std::string floor_method;
+  int64_t service_observations = 0;  // Per stream.
+  int64_t floor_observations = 0;    // Per echo stream.
   size_t response_bytes = 0;
-  if (streaming) {
-    if (expected_observations < 0) {
-      auto info = CallOnce(probe, absl::StrCat(kService, "GetDatasetInfo"),
-                           Serialize(v1::GetDatasetInfoRequest()));
-      if (!info.ok()) return Fail(std::string(info.status().message()));
-      v1::GetDatasetInfoResponse parsed;
-      parsed.ParseFromString(Flatten(*info));
-      expected_observations = parsed.dataset().observation_count();
-    }
-    // The first message of a stream is a full batch of the export.
-    Recorder recorder;
-    std::string first;
-    int64_t messages = 0, first_rows = 0;
-    recorder.Begin();
-    new StreamCall(
-        probe, service.method, service.request, &recorder,
-        [&] { recorder.End(); },
-        [&](const grpc::ByteBuffer& message) {
-          if (messages++ == 0) {
-            first = Flatten(message);
-            grpc::ByteBuffer copy(message);
-            first_rows = CountObservations(&copy);
-          }
-        });
-    const Round probed = recorder.Finish(absl::ZeroDuration());
-    if (probed.errors > 0) {
-      return Fail(absl::StrCat("probe stream: ", probed.first_error));
-    }
-    if (probed.observations != expected_observations) {
-      return Fail(absl::StrCat("probe stream delivered ", probed.observations,
-                               " observations; expected ",
-                               expected_observations));
-    }
-    prime.set_payload(first);
-    echo.set_count(static_cast<uint32_t>(messages));
-    // The echo repeats the first message: a full batch each time.
-    floor_observations = messages * first_rows;
-    response_bytes = first.size();
-    floor.method = "/bench.v1.FloorService/Stream";
-  } else {
-    auto response = CallOnce(probe, service.method, service.request);
-    if (!response.ok()) return Fail(std::string(response.status().message()));
-    std::string bytes = Flatten(*response);
-    bool ok = true;
-    if (scenario == "point_query" || scenario == "page100") {
-      v1::QueryObservationsResponse parsed;
-      ok =
-          parsed.ParseFromString(bytes) &&
-          parsed.observations_size() == (scenario == "point_query" ? 1 : 100) &&
-          !parsed.dataset_version().empty();
-    } else if (scenario == "get_indicator") {
-      v1::Indicator parsed;
-      ok = parsed.ParseFromString(bytes) &&
-           parsed.id() == absl::GetFlag(FLAGS_indicator);
-    } else {
-      v1::ListIndicatorsResponse parsed;
-      ok = parsed.ParseFromString(bytes) && parsed.indicators_size() > 0;
-    }
-    if (!ok)
-      return Fail(
-          absl::StrCat(scenario, ": unexpected answer from the service"));
-    prime.set_payload(bytes);
-    response_bytes = bytes.size();
-    floor.method = "/bench.v1.FloorService/Unary";
+};
+
+// Streams the export once: its first message (a full batch) is what the
+// floor repeats, as many times as the export has messages.
+absl::StatusOr<Probe> ProbeStream(grpc::GenericStub* probe,
+                                  const Target& service) {
+  Probe out;
+  out.service_observations = absl::GetFlag(FLAGS_expect_observations);
+  if (out.service_observations < 0) {
+    auto info = CallOnce(probe, absl::StrCat(kService, "GetDatasetInfo"),
+                         Serialize(v1::GetDatasetInfoRequest()));
+    if (!info.ok()) return info.status();
+    v1::GetDatasetInfoResponse parsed;
+    parsed.ParseFromString(Flatten(*info));
+    out.service_observations = parsed.dataset().observation_count();
   }
-  auto primed =
-      CallOnce(floor_probe, "/bench.v1.FloorService/Prime", Serialize(prime));
-  if (!primed.ok()) return Fail(std::string(primed.status().message()));
+  Recorder recorder;
+  std::string first;
+  int64_t messages = 0, first_rows = 0;
+  recorder.Begin();
+  new StreamCall(
+      probe, service.method, service.request, &recorder,
+      [&] { recorder.End(); },
+      [&](const grpc::ByteBuffer& message) {
+        if (messages++ == 0) {
+          first = Flatten(message);
+          grpc::ByteBuffer copy(message);
+          first_rows = CountObservations(&copy);
+        }
+      });
+  const Round probed = recorder.Finish(absl::ZeroDuration());
+  if (probed.errors > 0) {
+    return absl::UnavailableError(
+        absl::StrCat("probe stream: ", probed.first_error));
+  }
+  if (probed.observations != out.service_observations) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("probe stream delivered ", probed.observations,
+                     " observations; expected ", out.service_observations));
+  }
+  out.prime.set_payload(first);
+  out.echo.set_count(static_cast<uint32_t>(messages));
+  out.floor_observations = messages * first_rows;
+  out.response_bytes = first.size();
+  out.floor_method = "/bench.v1.FloorService/Stream";
+  return out;
+}
+
+// Calls the service once and checks its answer, which the floor repeats.
+absl::StatusOr<Probe> ProbeUnary(grpc::GenericStub* probe,
+                                 const Target& service,
+                                 const Scenario& scenario) {
+  auto response = CallOnce(probe, service.method, service.request);
+  if (!response.ok()) return response.status();
+  const std::string bytes = Flatten(*response);
+  if (!scenario.check(bytes)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(scenario.name, ": unexpected answer from the service"));
+  }
+  Probe out;
+  out.prime.set_payload(bytes);
+  out.response_bytes = bytes.size();
+  out.floor_method = "/bench.v1.FloorService/Unary";
+  return out;
+}
+
+// Gives the floor the probe's payload; sets the floor's request.
+absl::Status PrimeFloor(Target& floor, Probe& probe) {
+  auto primed = CallOnce(floor.stubs[0].get(), "/bench.v1.FloorService/Prime",
+                         Serialize(probe.prime));
+  if (!primed.ok()) return primed.status();
   bench::v1::PrimeResponse key;
   key.ParseFromString(Flatten(*primed));
-  echo.set_key(key.key());
-  floor.request = Serialize(echo);
+  probe.echo.set_key(key.key());
+  floor.method = probe.floor_method;
+  floor.request = Serialize(probe.echo);
+  return absl::OkStatus();
+}
 
+// Runs --rounds rounds of the floor then the service; returns each target's
+// rounds ([0] the floor), or the first failure.
+absl::StatusOr<std::array<std::vector<Round>, 2>> RunRounds(Target& floor,
+                                                            Target& service,
+                                                            bool streaming,
+                                                            const Probe& probe,
+                                                            double* pace_rate) {
   const absl::Duration duration = absl::GetFlag(FLAGS_duration);
   const int rounds = absl::GetFlag(FLAGS_rounds);
   const int inflight = absl::GetFlag(FLAGS_inflight);
   const double paced = absl::GetFlag(FLAGS_paced_fraction);
-  double pace_rate = 0;
   if (paced > 0) {  // The floor's maximum rate sets the pace for both.
     std::vector<double> rates;
     for (int r = 0; r < rounds; ++r)
       rates.push_back(RunClosed(floor, duration, inflight).rate());
-    pace_rate = paced * Median(rates);
+    *pace_rate = paced * Median(rates);
   }
-
-  // Alternate floor and service rounds; report medians.
-  std::vector<Round> results[2];
+  std::array<std::vector<Round>, 2> results;
   for (int r = 0; r < rounds; ++r) {
     for (int which = 0; which < 2; ++which) {
       Target& t = which == 0 ? floor : service;
       Round round = streaming   ? RunStreams(t, duration)
-                    : paced > 0 ? RunPaced(t, duration, pace_rate)
+                    : paced > 0 ? RunPaced(t, duration, *pace_rate)
                                 : RunClosed(t, duration, inflight);
       if (round.errors > 0) {
-        return Fail(absl::StrCat(t.name, ": ", round.errors,
-                                 " failed calls, first: ", round.first_error));
+        return absl::UnavailableError(
+            absl::StrCat(t.name, ": ", round.errors,
+                         " failed calls, first: ", round.first_error));
       }
-      if (streaming && round.observations !=
-                           round.calls * (which == 0 ? floor_observations
-                                                     : expected_observations)) {
-        return Fail(absl::StrCat(t.name, ": streams delivered ",
-                                 round.observations, " observations in ",
-                                 round.calls, " streams"));
+      const int64_t per_call =
+          which == 0 ? probe.floor_observations : probe.service_observations;
+      if (streaming && round.observations != round.calls * per_call) {
+        return absl::DataLossError(
+            absl::StrCat(t.name, ": streams delivered ", round.observations,
+                         " observations in ", round.calls, " streams"));
       }
       results[which].push_back(std::move(round));
     }
   }
+  return results;
+}
+
+// Prints the RESULT line: scenario, mode, unit, service and floor
+// throughput, their ratio, the response's bytes, the service's and the
+// floor's latency percentiles, and both byte rates.
+void Report(const std::string& scenario, bool streaming, double pace_rate,
+            const Probe& probe,
+            const std::array<std::vector<Round>, 2>& results) {
   auto median_of = [&](int which, auto f) {
     std::vector<double> v;
     for (const Round& r : results[which]) v.push_back(f(r));
@@ -589,23 +627,75 @@ int main(int argc, char** argv) {
   const double service_tp = median_of(1, throughput);
   const double floor_bytes = median_of(0, byte_rate);
   const double service_bytes = median_of(1, byte_rate);
-  const char* unit = streaming ? "obs/s" : "req/s";
   const double ratio =
       streaming ? service_bytes / floor_bytes : service_tp / floor_tp;
-  // RESULT scenario mode unit service floor ratio bytes svc p50 p90 p99 floor
-  // p50 p90 p99
+  auto percentile = [&](int which, double q) {
+    return median_of(which, [q](const Round& r) { return r.Percentile(q); });
+  };
   std::printf(
       "RESULT\t%s\t%s\t%s\t%.0f\t%.0f\t%.3f\t%zu\t%.0f\t%.0f\t%.0f\t%.0f\t%."
       "0f\t%.0f\t%.0f\t%.0f\n",
       scenario.c_str(),
-      paced > 0 ? absl::StrFormat("paced@%.0f/s", pace_rate).c_str() : "max",
-      unit, service_tp, floor_tp, ratio, response_bytes,
-      median_of(1, [](const Round& r) { return r.Percentile(0.5); }),
-      median_of(1, [](const Round& r) { return r.Percentile(0.9); }),
-      median_of(1, [](const Round& r) { return r.Percentile(0.99); }),
-      median_of(0, [](const Round& r) { return r.Percentile(0.5); }),
-      median_of(0, [](const Round& r) { return r.Percentile(0.9); }),
-      median_of(0, [](const Round& r) { return r.Percentile(0.99); }),
-      service_bytes, floor_bytes);
+      pace_rate > 0 ? absl::StrFormat("paced@%.0f/s", pace_rate).c_str()
+                    : "max",
+      streaming ? "obs/s" : "req/s", service_tp, floor_tp, ratio,
+      probe.response_bytes, percentile(1, 0.5), percentile(1, 0.9),
+      percentile(1, 0.99), percentile(0, 0.5), percentile(0, 0.9),
+      percentile(0, 0.99), service_bytes, floor_bytes);
+}
+
+// Returns the stubs of `channels` channels to `address`.
+std::vector<std::unique_ptr<grpc::GenericStub>> Stubs(
+    const std::string& address, int channels) {
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
+  for (auto& ch : MakeChannels(address, channels)) {
+    stubs.push_back(std::make_unique<grpc::GenericStub>(ch));
+  }
+  return stubs;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // --help lists this program's own flags (Abseil's default looks for a
+  // file named after the program); Abseil gives the file name without its
+  // leading '/'.
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return !file.empty() && absl::EndsWith(__FILE__, file);
+  };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage);
+  absl::ParseCommandLine(argc, argv);
+  const std::string name = absl::GetFlag(FLAGS_scenario);
+  const int channels = absl::GetFlag(FLAGS_channels);
+  Target service{
+      "service", Stubs(absl::GetFlag(FLAGS_service), channels), "", {}};
+  grpc::GenericStub* probe = service.stubs[0].get();
+  if (name == "wait_serving") return WaitServing(probe);
+  if (absl::GetFlag(FLAGS_floor).empty()) return Fail("--floor is required");
+  Target floor{"floor", Stubs(absl::GetFlag(FLAGS_floor), channels), "", {}};
+
+  const Scenario* scenario = nullptr;
+  for (const Scenario& s : Scenarios()) {
+    if (name == s.name) scenario = &s;
+  }
+  if (scenario == nullptr) return Fail(absl::StrCat("unknown scenario ", name));
+  columns_scenario = name == "columns";
+  service.method = absl::StrCat(kService, scenario->method);
+  service.request = scenario->request(ScenarioFilter());
+
+  absl::StatusOr<Probe> probed = scenario->streaming
+                                     ? ProbeStream(probe, service)
+                                     : ProbeUnary(probe, service, *scenario);
+  if (!probed.ok()) return Fail(std::string(probed.status().message()));
+  if (absl::Status primed = PrimeFloor(floor, *probed); !primed.ok()) {
+    return Fail(std::string(primed.message()));
+  }
+  double pace_rate = 0;
+  auto results =
+      RunRounds(floor, service, scenario->streaming, *probed, &pace_rate);
+  if (!results.ok()) return Fail(std::string(results.status().message()));
+  Report(name, scenario->streaming, pace_rate, *probed, *results);
   return 0;
 }

@@ -413,6 +413,26 @@ TEST_F(AnalysisTest, SearchToleratesATypoAndAMissingWord) {
   EXPECT_EQ(d().indicators()[(*derived)[0].index].id, "rd_intensity_derived");
 }
 
+// The terms a hit matched are the query's words as the caller typed them.
+TEST_F(AnalysisTest, SearchNamesTheMatchedTermsAsTyped) {
+  auto hits = core().SearchCatalog("Guangdong R&D", 10, false);
+  ASSERT_TRUE(hits.ok()) << hits.status();
+  bool region = false;
+  for (const SearchHit& h : *hits) {
+    if (h.kind != CatalogKind::kRegion ||
+        d().regions()[h.index].code != "CN-GD")
+      continue;
+    region = true;
+    EXPECT_EQ(h.matched_terms, std::vector<std::string>{"Guangdong"});
+  }
+  EXPECT_TRUE(region);
+  for (const SearchHit& h : *hits) {
+    for (const std::string& term : h.matched_terms) {
+      EXPECT_TRUE(term == "Guangdong" || term == "R&D") << term;
+    }
+  }
+}
+
 // A warning about many figures names the first kMaxWarningFigures and counts
 // them all, so that it stays small beside the rows; a stream sends each
 // warning (code and indicator) once.

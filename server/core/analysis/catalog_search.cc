@@ -12,14 +12,14 @@ namespace indicators {
 namespace {
 
 // Words of a text: runs of letters, digits, '&' and non-ASCII bytes (so a
-// Chinese name is one word), lowercased.
-std::vector<std::string> Words(absl::string_view text) {
+// Chinese name is one word), lowercased unless `as_typed`.
+std::vector<std::string> Words(absl::string_view text, bool as_typed = false) {
   std::vector<std::string> out;
   std::string word;
   for (char c : text) {
     const unsigned char u = static_cast<unsigned char>(c);
     if (absl::ascii_isalnum(u) || c == '&' || u >= 0x80) {
-      word.push_back(absl::ascii_tolower(u));
+      word.push_back(as_typed ? c : absl::ascii_tolower(u));
     } else if (!word.empty()) {
       out.push_back(std::move(word));
       word.clear();
@@ -89,13 +89,17 @@ struct Field {
   double weight;
 };
 
-// Scores one entry's fields against the query; fills `matched`.
+// Scores one entry's fields against the query's words (lowercased; `typed`
+// as the caller wrote them, in the same order); fills `matched` with the
+// typed words that matched.
 double Score(const std::vector<std::string>& query,
+             const std::vector<std::string>& typed,
              const std::vector<Field>& fields,
              std::vector<std::string>* matched) {
   double total = 0;
   size_t hits = 0;
-  for (const std::string& q : query) {
+  for (size_t k = 0; k < query.size(); ++k) {
+    const std::string& q = query[k];
     double best = 0;
     for (const std::string& variant : Variants(q)) {
       for (const Field& f : fields) {
@@ -107,7 +111,7 @@ double Score(const std::vector<std::string>& query,
     if (best > 0) {
       total += best;
       ++hits;
-      matched->push_back(q);
+      matched->push_back(typed[k]);
     }
   }
   if (hits == query.size() && query.size() > 1) total *= 1.5;
@@ -130,6 +134,7 @@ absl::StatusOr<std::vector<SearchHit>> SearchCatalog(const Dataset& d,
                                      kMaxSearchQueryBytes));
   }
   const std::vector<std::string> words = Words(query);
+  const std::vector<std::string> typed = Words(query, /*as_typed=*/true);
   if (words.empty()) {
     return InvalidField(reason::kMissingField, "query",
                         "has no words to search for");
@@ -141,7 +146,7 @@ absl::StatusOr<std::vector<SearchHit>> SearchCatalog(const Dataset& d,
   auto consider = [&](CatalogKind kind, uint32_t index,
                       const std::vector<Field>& fields) {
     SearchHit hit{kind, index, 0, {}};
-    hit.score = Score(words, fields, &hit.matched_terms);
+    hit.score = Score(words, typed, fields, &hit.matched_terms);
     if (hit.score > 0) hits.push_back(std::move(hit));
   };
   const uint32_t indicators = include_derived

@@ -11,10 +11,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/own_flags_help.h"
 
 ABSL_FLAG(int64_t, observations, 1000000, "Number of observations to write.");
 ABSL_FLAG(std::string, out, "", "Directory to write the four CSV files to.");
@@ -56,15 +55,7 @@ class Writer {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // --help lists this program's own flags (Abseil's default looks for a
-  // file named after the program); Abseil gives the file name without its
-  // leading '/'.
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) {
-    return !file.empty() && absl::EndsWith(__FILE__, file);
-  };
-  usage.contains_helpshort_flags = usage.contains_help_flags;
-  absl::SetFlagsUsageConfig(usage);
+  indicators::ListOwnFlagsInHelp(__FILE__);
   absl::SetProgramUsageMessage(
       "Usage: indicators-datagen --observations=N --out=DIR");
   absl::ParseCommandLine(argc, argv);

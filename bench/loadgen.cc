@@ -25,13 +25,12 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/flags/usage_config.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/own_flags_help.h"
 #include "floor.grpc.pb.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "indicators/v1/indicator_service.grpc.pb.h"
@@ -657,15 +656,7 @@ std::vector<std::unique_ptr<grpc::GenericStub>> Stubs(
 }  // namespace
 
 int main(int argc, char** argv) {
-  // --help lists this program's own flags (Abseil's default looks for a
-  // file named after the program); Abseil gives the file name without its
-  // leading '/'.
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) {
-    return !file.empty() && absl::EndsWith(__FILE__, file);
-  };
-  usage.contains_helpshort_flags = usage.contains_help_flags;
-  absl::SetFlagsUsageConfig(usage);
+  indicators::ListOwnFlagsInHelp(__FILE__);
   absl::ParseCommandLine(argc, argv);
   const std::string name = absl::GetFlag(FLAGS_scenario);
   const int channels = absl::GetFlag(FLAGS_channels);

@@ -14,9 +14,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "common/own_flags_help.h"
 #include "server/store/postgres_store.h"
 #include "server/store/schema.h"
 
@@ -47,15 +46,7 @@ void PrintResult(const char* what, const indicators::store::ImportResult& r,
 }  // namespace
 
 int main(int argc, char** argv) {
-  // --help lists this program's own flags (Abseil's default looks for a
-  // file named after the program); Abseil gives the file name without its
-  // leading '/'.
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) {
-    return !file.empty() && absl::EndsWith(__FILE__, file);
-  };
-  usage.contains_helpshort_flags = usage.contains_help_flags;
-  absl::SetFlagsUsageConfig(usage);
+  indicators::ListOwnFlagsInHelp(__FILE__);
   absl::SetProgramUsageMessage(
       "Manages the indicator dataset stored in PostgreSQL.\n"
       "Usage: indicators-admin --database=CONNINFO migrate | import DIR | "

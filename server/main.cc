@@ -13,11 +13,10 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/own_flags_help.h"
 #include "server/core/base/file_io.h"
 #include "server/core/load/dataset_source.h"
 #include "server/core/service_core.h"
@@ -291,15 +290,7 @@ int ServeUntilStopped(indicators::rpc::Server& server,
 }  // namespace
 
 int main(int argc, char** argv) {
-  // --help lists this program's own flags (Abseil's default looks for a
-  // file named after the program); Abseil gives the file name without its
-  // leading '/'.
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) {
-    return !file.empty() && absl::EndsWith(__FILE__, file);
-  };
-  usage.contains_helpshort_flags = usage.contains_help_flags;
-  absl::SetFlagsUsageConfig(usage);
+  indicators::ListOwnFlagsInHelp(__FILE__);
   absl::SetProgramUsageMessage(
       "Serves statistical indicators over gRPC.\n"
       "Usage: indicators-server [--listen=127.0.0.1:50051] [--data=DIR | "

@@ -23,6 +23,8 @@ CORE_CHANGE = "server/core/change"
 CORE = "server/core"
 CORE_ALL = (CORE_BASE, CORE_DATASET, CORE_LOAD, CORE_QUERY, CORE_ANALYSIS,
             CORE_CHANGE, CORE)
+# Helpers for every program's main (Abseil only).
+COMMON = "common"
 
 # The arrows point down: each folder names the folders below it that it uses.
 MAY_INCLUDE = {
@@ -39,8 +41,9 @@ MAY_INCLUDE = {
     "server/serving": CORE_ALL + ("server/wire",),
     "server/rpc": CORE_ALL + ("server/wire", "server/serving"),
     "server": CORE_ALL + ("server/wire", "server/serving", "server/rpc",
-                          "server/store"),
-    "client/cpp": (),
+                          "server/store", COMMON),
+    "client/cpp": (COMMON,),
+    COMMON: (),
 }
 
 _NO_TRANSPORT = ("grpc", "google/protobuf", "google/rpc", "indicators/v1",
@@ -51,14 +54,15 @@ MUST_NOT_INCLUDE = {
                      "prometheus"),
     "server/wire": ("pqxx", "libpq", "prometheus"),
     "client/cpp": ("pqxx", "libpq", "prometheus"),
+    COMMON: _NO_TRANSPORT,
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+[<"]([^">]+)[">]', re.M)
 
 
 def sources(root):
-    """Yields each C++ file under server/ and client/cpp/."""
-    for pattern in ("server/**/*", "client/cpp/*"):
+    """Yields each C++ file under server/, client/cpp/ and common/."""
+    for pattern in ("server/**/*", "client/cpp/*", "common/*"):
         for path in sorted(root.glob(pattern)):
             if path.suffix in (".h", ".cc"):
                 yield path

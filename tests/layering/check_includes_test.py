@@ -18,7 +18,7 @@ class PlantedViolationTest(unittest.TestCase):
 
     def setUp(self):
         self.tmp = pathlib.Path(tempfile.mkdtemp())
-        for part in ("server", "client/cpp"):
+        for part in ("server", "client/cpp", "common"):
             shutil.copytree(ROOT / part, self.tmp / part)
 
     def tearDown(self):

@@ -17,6 +17,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "server/core/load/dataset_loader.h"
 #include "server/rpc/server.h"
+#include "tests/testing/byte_buffers.h"
 #include "tests/testing/test_server.h"
 
 namespace indicators {
@@ -47,13 +48,7 @@ std::pair<grpc::Status, std::string> CallRaw(
                  });
   std::unique_lock<std::mutex> lock(mu);
   cv.wait(lock, [&] { return done; });
-  std::vector<grpc::Slice> slices;
-  (void)response.Dump(&slices);
-  std::string bytes;
-  for (const grpc::Slice& s : slices) {
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  return {status, bytes};
+  return {status, testing::Flatten(response)};
 }
 
 class ServiceTest : public ::testing::Test {

@@ -15,6 +15,7 @@
 #include "server/core/load/dataset_loader.h"
 #include "server/rpc/handlers.h"
 #include "server/wire/encoded_columns.h"
+#include "tests/testing/byte_buffers.h"
 #include "tests/testing/temp_dataset.h"
 #include "tests/testing/test_server.h"
 
@@ -29,13 +30,7 @@ using google::protobuf::util::MessageDifferencer;
 constexpr uint32_t kBatch = rpc::kColumnBatchFactor * 7;
 
 std::string Bytes(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  EXPECT_TRUE(buffer.Dump(&slices).ok());
-  std::string out;
-  for (const grpc::Slice& s : slices) {
-    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  return out;
+  return testing::Flatten(buffer);
 }
 
 class ColumnExportTest : public ::testing::Test {

@@ -7,19 +7,14 @@
 #include "indicators/v1/indicator_service.pb.h"
 #include "server/core/load/dataset_loader.h"
 #include "server/wire/convert.h"
+#include "tests/testing/byte_buffers.h"
 #include "tests/testing/temp_dataset.h"
 
 namespace indicators::rpc {
 namespace {
 
 std::string Bytes(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  EXPECT_TRUE(buffer.Dump(&slices).ok());
-  std::string out;
-  for (const grpc::Slice& s : slices) {
-    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  return out;
+  return testing::Flatten(buffer);
 }
 
 std::string Bytes(const absl::StatusOr<grpc::ByteBuffer>& buffer) {

@@ -9,9 +9,11 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "server/core/analysis/value_conversion.h"
 #include "server/core/base/errors.h"
 #include "server/core/load/dataset_loader.h"
 #include "server/core/service_core.h"
@@ -479,6 +481,80 @@ TEST(ComparabilityTest,
   EXPECT_TRUE(has_mixed(first));
   EXPECT_FALSE(has_mixed(second));
   EXPECT_TRUE(has_mixed(FindWarnings(**d, rows)));
+}
+
+}  // namespace
+}  // namespace indicators
+
+namespace indicators {
+namespace {
+
+// A copy of the innovation data with figures of 2031-2033 for Guangdong whose
+// statuses and sources' reliabilities differ from year to year.
+class WeakestInputTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_.Write("sources.csv", data_.Read("sources.csv") +
+                                   "ZOFF,Pub,Official,2034-01-01,,official,\n"
+                                   "ZNEWS,Pub,News,2034-01-01,,news,\n");
+    data_.Write("observations.csv",
+                data_.Read("observations.csv") +
+                    "rd_expenditure,CN-GD,2031,500,exact,final,ZOFF,\n"
+                    "rd_expenditure,CN-GD,2032,520,exact,preliminary,ZNEWS,\n"
+                    "rd_expenditure,CN-GD,2033,540,exact,final,ZOFF,\n"
+                    "gdp,CN-GD,2031,14000,exact,final,ZNEWS,\n");
+    auto dataset = LoadDataset(data_.dir());
+    ASSERT_TRUE(dataset.ok()) << dataset.status();
+    dataset_ = *dataset;
+  }
+
+  // The row of the figure (one source each here).
+  uint32_t RowOf(const std::string& indicator, const std::string& period) {
+    const Dataset& d = *dataset_;
+    for (uint32_t r = 0; r < d.observations().size(); ++r) {
+      const Observation& o = d.observations()[r];
+      if (d.indicators()[o.indicator].id == indicator &&
+          d.regions()[o.region].code == "CN-GD" &&
+          o.period.ToString() == period) {
+        return r;
+      }
+    }
+    ADD_FAILURE() << indicator << " " << period;
+    return 0;
+  }
+
+  ExpressedValue Growth(const std::string& period) {
+    ValueOptions growth;
+    growth.transform = ValueTransform::kGrowth;
+    const uint32_t row = RowOf("rd_expenditure", period);
+    auto values = ExpressValues(*dataset_, {row}, growth);
+    EXPECT_TRUE(values.ok()) << values.status();
+    EXPECT_EQ(values->values.size(), 1u);
+    return values->values[0];
+  }
+
+  testing::TempDataset data_{testing::TestDataDir("innovation")};
+  std::shared_ptr<const Dataset> dataset_;
+};
+
+TEST_F(WeakestInputTest, GrowthTakesTheWeakerStatusAndReliabilityOfItsYears) {
+  const ExpressedValue after_final = Growth("2032");  // 2031 final, official.
+  EXPECT_EQ(after_final.status, ObservationStatus::kPreliminary);
+  EXPECT_EQ(after_final.reliability, Reliability::kNews);
+  const ExpressedValue after_preliminary = Growth("2033");  // From 2032.
+  EXPECT_EQ(after_preliminary.status, ObservationStatus::kPreliminary);
+  EXPECT_EQ(after_preliminary.reliability, Reliability::kNews);
+  EXPECT_DOUBLE_EQ(after_preliminary.value, (540.0 / 520.0 - 1) * 100);
+}
+
+TEST_F(WeakestInputTest, ADerivedFigureTakesTheWeakestReliabilityOfItsInputs) {
+  const uint32_t derived = RowOf("rd_intensity_derived", "2031");
+  ASSERT_TRUE(dataset_->is_derived_row(derived));
+  const Observation& o = dataset_->observations()[derived];
+  // Expenditure from an official source, GDP from the news: news.
+  EXPECT_EQ(o.reliability, Reliability::kNews);
+  EXPECT_EQ(o.status, ObservationStatus::kFinal);
+  EXPECT_DOUBLE_EQ(o.value, 500.0 / 14000.0 * 100);
 }
 
 }  // namespace

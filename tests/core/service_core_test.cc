@@ -388,6 +388,30 @@ TEST_F(ServiceCoreTest, HistoryListsEveryValueOfAFigureOldestFirst) {
 }
 
 // Resuming after any batch gives exactly the rest of the stream.
+// Values no source dates come after the dated ones, whatever the file order.
+TEST(ServiceCoreHistoryTest, UndatedValuesComeLast) {
+  testing::TempDataset data;
+  data.Write("sources.csv", data.Read("sources.csv") +
+                                "ZUND,Pub,Undated,,,news,\n"
+                                "ZOLD,Pub,Older,2031-03-01,,news,\n"
+                                "ZNEW,Pub,Newer,2032-05-01,,official,\n");
+  data.Write("observations.csv",
+             data.Read("observations.csv") +
+                 "rd_expenditure,CN-GD,2031,3,about,estimate,ZUND,\n"
+                 "rd_expenditure,CN-GD,2031,2,exact,final,ZNEW,\n"
+                 "rd_expenditure,CN-GD,2031,1,about,preliminary,ZOLD,\n");
+  auto dataset = LoadDataset(data.dir());
+  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  ServiceCore core(*dataset, PageTokenCodec("key"));
+  auto history = core.ObservationHistory("rd_expenditure", "CN-GD", "2031");
+  ASSERT_TRUE(history.ok()) << history.status();
+  std::vector<double> values;
+  for (uint32_t r : history->rows) {
+    values.push_back((*dataset)->observations()[r].value);
+  }
+  EXPECT_EQ(values, (std::vector<double>{1, 2, 3}));
+}
+
 TEST_F(ServiceCoreTest, AStreamResumedAfterAnyBatchGivesExactlyTheRest) {
   ObservationFilter f;
   f.indicator_ids = {"rd_expenditure", "high_tech_enterprises"};
@@ -541,6 +565,33 @@ TEST_F(ServiceCoreTest, ErrorsCarryAReasonAndTheField) {
   EXPECT_EQ(detail->reason, reason::kUnknownSource);
   EXPECT_EQ(detail->field, "filter.source_ids[1]");
   EXPECT_FALSE(GetErrorDetail(absl::InternalError("x")).has_value());
+}
+
+// A resume token is bound to the stream's value options as well: resuming
+// with other options (or none) is refused, with the same ones it goes on.
+TEST_F(ServiceCoreTest, AResumeTokenIsBoundToTheValueOptions) {
+  ObservationFilter f;
+  f.indicator_ids = {"rd_expenditure"};
+  f.region_codes = {"CN"};
+  f.include_subregions = true;
+  ValueOptions in_millions;
+  in_millions.unit_multiplier = 6;
+  auto stream = core_->StreamObservations(f, "", in_millions);
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  std::vector<uint32_t> batch;
+  ASSERT_TRUE(stream->Next(5, &batch));
+  const std::string token = stream->ResumeToken();
+  EXPECT_TRUE(core_->StreamObservations(f, token, in_millions).ok());
+  ValueOptions in_thousands;
+  in_thousands.unit_multiplier = 3;
+  for (const ValueOptions& other : {ValueOptions(), in_thousands}) {
+    auto resumed = core_->StreamObservations(f, token, other);
+    EXPECT_EQ(resumed.status().code(), absl::StatusCode::kInvalidArgument);
+    std::optional<ErrorDetail> detail = GetErrorDetail(resumed.status());
+    ASSERT_TRUE(detail.has_value());
+    EXPECT_EQ(detail->reason, reason::kPageTokenMismatch);
+    EXPECT_EQ(detail->field, "resume_token");
+  }
 }
 
 TEST_F(ServiceCoreTest, RejectsATokenWithAnyByteChanged) {

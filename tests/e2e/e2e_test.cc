@@ -324,6 +324,17 @@ TEST_F(EndToEndTest, ClientOutputFileAppearsOnlyWhenTheCommandSucceeds) {
   EXPECT_EQ(Client({"--format=xml", "info"}, &out), 2);
 }
 
+// --output=- is standard output (no file named "-").
+TEST_F(EndToEndTest, ClientOutputDashIsStandardOutput) {
+  std::string out;
+  ASSERT_EQ(Client({"--format=csv", "--output=-", "get-region", "CN-GD"}, &out),
+            0)
+      << out;
+  EXPECT_EQ(out,
+            "region_code,name,type,parent_code\nCN-GD,Guangdong,province,CN\n");
+  EXPECT_FALSE(std::filesystem::exists("-"));
+}
+
 // Runs the client with its stderr on a new pseudo-terminal and stdout on
 // /dev/null; returns what the terminal showed.
 std::string RunWithTerminalStderr(std::vector<std::string> argv) {

@@ -176,6 +176,29 @@ TEST_F(WatchTest, TheMatchesThenEachReloadsChangesUnderOneRevision) {
   EXPECT_EQ(progress->revision(), 2);
 }
 
+// A figure whose note alone changes is revised for its watchers.
+TEST_F(WatchTest, ANoteAloneReachesWatchersAsRevised) {
+  Start();
+  Watcher watcher(*client_, GuangdongRd());
+  ASSERT_TRUE(
+      watcher
+          .Await([](const auto& m) { return Is(v1::WATCH_EVENT_PROGRESS, m); })
+          .has_value());
+  Edit("rd_expenditure,CN-GD,2023,480.26,exact,final,S13,",
+       "rd_expenditure,CN-GD,2023,480.26,exact,final,S13,a new note");
+  ASSERT_TRUE(server_->Reload("note").ok());
+  auto changes = watcher.Await(
+      [](const auto& m) { return Is(v1::WATCH_EVENT_CHANGES, m); });
+  ASSERT_TRUE(changes.has_value());
+  ASSERT_EQ(changes->changes_size(), 1);
+  const v1::ObservationChange& c = changes->changes(0);
+  EXPECT_EQ(c.kind(), v1::CHANGE_KIND_REVISED);
+  EXPECT_EQ(c.observation().period(), "2023");
+  EXPECT_EQ(c.observation().value(), 480.26);
+  EXPECT_TRUE(absl::StartsWith(c.observation().note(), "a new note"))
+      << c.observation().note();
+}
+
 // A derived figure changes with its inputs: a watch that names it sees the
 // change; a watch of everything (published figures only) does not.
 TEST_F(WatchTest, DerivedFiguresAreWatchedWhenNamedOnly) {

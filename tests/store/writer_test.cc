@@ -179,6 +179,30 @@ TEST_F(WriterTest, ARetryWithTheSameKeyIsANoOpThatGivesTheFirstAnswer) {
             reason::kIdempotencyKeyReused);
 }
 
+// The key covers the whole batch: the same observations with other sources
+// (an added source, or another source of an observation) are another batch.
+TEST_F(WriterTest, TheSameKeyWithOtherSourcesIsRefused) {
+  IngestBatch batch = RevisionAndNewFigure();
+  batch.idempotency_key = "batch-sources";
+  const PostgresWriter writer = Writer();
+  ASSERT_TRUE(writer.Ingest(batch).ok());
+  IngestBatch more_sources = batch;
+  more_sources.sources.push_back(
+      {"ZOTHER", "Another", "Another title", "2031-02-03", "", "news", ""});
+  auto reused = writer.Ingest(more_sources);
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetErrorDetail(reused.status())->reason,
+            reason::kIdempotencyKeyReused);
+  IngestBatch cited_otherwise = batch;
+  cited_otherwise.observations[0].source_ids = {"S13", "S20"};
+  auto recited = writer.Ingest(cited_otherwise);
+  EXPECT_EQ(recited.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetErrorDetail(recited.status())->reason,
+            reason::kIdempotencyKeyReused);
+  EXPECT_EQ(Sql("SELECT count(*) FROM sources WHERE source_id = 'ZOTHER'"),
+            "0");
+}
+
 TEST_F(WriterTest, TheSameContentAgainChangesNothing) {
   const PostgresWriter writer = Writer();
   ASSERT_TRUE(writer.Ingest(RevisionAndNewFigure()).ok());

@@ -18,6 +18,7 @@
 #include "server/store/postgres_store.h"
 #include "server/store/revision_follower.h"
 #include "server/store/schema.h"
+#include "tests/testing/database_test.h"
 #include "tests/testing/temp_dataset.h"
 #include "tests/testing/temp_postgres.h"
 
@@ -25,16 +26,9 @@ namespace indicators::store {
 namespace {
 
 using testing::TempDataset;
-using testing::TempPostgres;
 
-class StoreTest : public ::testing::Test {
+class StoreTest : public testing::DatabaseTest {
  protected:
-  static void SetUpTestSuite() { postgres_ = new TempPostgres(); }
-  static void TearDownTestSuite() { delete postgres_; }
-  void SetUp() override {
-    ASSERT_TRUE(postgres_->ok()) << postgres_->error();
-    db_ = postgres_->CreateDatabase();
-  }
   // Migrates and imports `dir`; returns what the import did.
   ImportResult MigrateAndImport(const std::string& dir) {
     auto migrated = Migrate(db_);
@@ -43,17 +37,7 @@ class StoreTest : public ::testing::Test {
     EXPECT_TRUE(imported.ok()) << imported.status();
     return imported.ok() ? *imported : ImportResult{};
   }
-  int64_t StoredRevision() {
-    int64_t revision = -1;
-    EXPECT_TRUE(absl::SimpleAtoi(
-        postgres_->Psql(db_, "SELECT revision FROM dataset_state"), &revision));
-    return revision;
-  }
-
-  static TempPostgres* postgres_;
-  std::string db_;
 };
-TempPostgres* StoreTest::postgres_ = nullptr;
 
 TEST_F(StoreTest, MigrateAppliesEachMigrationOnce) {
   auto first = Migrate(db_);

@@ -15,42 +15,26 @@
 #include "server/store/postgres_store.h"
 #include "server/store/postgres_writer.h"
 #include "server/store/schema.h"
+#include "tests/testing/database_test.h"
 #include "tests/testing/temp_dataset.h"
 #include "tests/testing/temp_postgres.h"
 
 namespace indicators::store {
 namespace {
 
-using testing::TempPostgres;
-
-class WriterTest : public ::testing::Test {
+class WriterTest : public testing::DatabaseTest {
  protected:
-  static void SetUpTestSuite() { postgres_ = new TempPostgres(); }
-  static void TearDownTestSuite() { delete postgres_; }
   void SetUp() override {
-    ASSERT_TRUE(postgres_->ok()) << postgres_->error();
-    db_ = postgres_->CreateDatabase();
+    ASSERT_NO_FATAL_FAILURE(DatabaseTest::SetUp());
     ASSERT_TRUE(Migrate(db_).ok());
     ASSERT_TRUE(ImportDirectory(db_, testing::TestDataDir()).ok());
   }
-  int64_t Revision() {
-    int64_t revision = -1;
-    EXPECT_TRUE(absl::SimpleAtoi(
-        postgres_->Psql(db_, "SELECT revision FROM dataset_state"), &revision));
-    return revision;
-  }
-  std::string Sql(const std::string& query) {
-    return postgres_->Psql(db_, query);
-  }
+  int64_t Revision() const { return StoredRevision(); }
   // A writer on a pool of one connection to the test's database.
   PostgresWriter Writer() const {
     return PostgresWriter(std::make_shared<const ConnectionPool>(db_, 1));
   }
-
-  static TempPostgres* postgres_;
-  std::string db_;
 };
-TempPostgres* WriterTest::postgres_ = nullptr;
 
 // Guangdong's 2023 R&D as the communiqué gave it, and a new figure citing a
 // new source.

@@ -12,6 +12,7 @@
 #include "server/core/base/errors.h"
 #include "server/core/load/dataset_loader.h"
 #include "server/core/service_core.h"
+#include "tests/testing/pages.h"
 #include "tests/testing/temp_dataset.h"
 
 namespace indicators {
@@ -29,16 +30,10 @@ class ContractRulesTest : public ::testing::Test {
   // Returns the values of every match, following tokens with `page_size`.
   std::vector<double> Values(const ObservationFilter& f, int32_t page_size) {
     std::vector<double> values;
-    PageRequest page{page_size, ""};
-    for (int pages = 0; pages < 1000; ++pages) {
-      auto result = core_->QueryObservations(f, page);
-      EXPECT_TRUE(result.ok()) << result.status();
-      if (!result.ok()) break;
-      for (uint32_t r : result->items) {
-        values.push_back(dataset_->observations()[r].value);
-      }
-      if (result->next_page_token.empty()) break;
-      page.page_token = result->next_page_token;
+    for (uint32_t r : testing::AllItems(page_size, [&](const PageRequest& p) {
+           return core_->QueryObservations(f, p);
+         })) {
+      values.push_back(dataset_->observations()[r].value);
     }
     return values;
   }
@@ -231,13 +226,10 @@ TEST_F(ContractRulesTest, AListTokenIsBoundToParentAndType) {
 TEST_F(ContractRulesTest, ListsPageThroughEveryItemInIdOrder) {
   for (int32_t size : {1, 2, 4, 5, 100}) {
     std::vector<std::string> ids;
-    PageRequest page{size, ""};
-    while (true) {
-      auto result = core_->ListSources(page);
-      ASSERT_TRUE(result.ok()) << result.status();
-      for (uint32_t s : result->items) ids.push_back(dataset_->sources()[s].id);
-      if (result->next_page_token.empty()) break;
-      page.page_token = result->next_page_token;
+    for (uint32_t s : testing::AllItems(size, [&](const PageRequest& p) {
+           return core_->ListSources(p);
+         })) {
+      ids.push_back(dataset_->sources()[s].id);
     }
     EXPECT_EQ(ids, (std::vector<std::string>{"MIRROR", "NEWS_NEW", "OFF_NEW",
                                              "OFF_OLD", "OFF_TWIN", "UNDATED",

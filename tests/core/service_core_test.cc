@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "server/core/base/errors.h"
 #include "server/core/load/dataset_loader.h"
+#include "tests/testing/pages.h"
 #include "tests/testing/temp_dataset.h"
 
 namespace indicators {
@@ -28,18 +29,9 @@ class ServiceCoreTest : public ::testing::Test {
   // Returns every matching row, following next_page_token with `page_size`.
   std::vector<uint32_t> QueryAll(const ObservationFilter& f,
                                  int32_t page_size = kMaxPageSize) {
-    std::vector<uint32_t> rows;
-    PageRequest page{page_size, ""};
-    for (int pages = 0; pages < 1000; ++pages) {
-      auto result = core_->QueryObservations(f, page);
-      EXPECT_TRUE(result.ok()) << result.status();
-      if (!result.ok()) break;
-      EXPECT_LE(result->items.size(), static_cast<size_t>(page_size));
-      rows.insert(rows.end(), result->items.begin(), result->items.end());
-      if (result->next_page_token.empty()) break;
-      page.page_token = result->next_page_token;
-    }
-    return rows;
+    return testing::AllItems(page_size, [&](const PageRequest& p) {
+      return core_->QueryObservations(f, p);
+    });
   }
 
   const Observation& Row(uint32_t r) const {
@@ -683,14 +675,10 @@ TEST_F(ServiceCoreTest, GetsByIdAndReportsUnknownIds) {
 
 TEST_F(ServiceCoreTest, ListsRegionsByParentAndTypeAcrossPages) {
   std::vector<std::string> codes;
-  PageRequest page{5, ""};
-  while (true) {
-    auto result = core_->ListRegions("CN", RegionType::kMunicipality, page);
-    ASSERT_TRUE(result.ok()) << result.status();
-    for (uint32_t r : result->items)
-      codes.push_back(dataset_->regions()[r].code);
-    if (result->next_page_token.empty()) break;
-    page.page_token = result->next_page_token;
+  for (uint32_t r : testing::AllItems(5, [&](const PageRequest& p) {
+         return core_->ListRegions("CN", RegionType::kMunicipality, p);
+       })) {
+    codes.push_back(dataset_->regions()[r].code);
   }
   EXPECT_EQ(codes,
             (std::vector<std::string>{"CN-BJ", "CN-CQ", "CN-SH", "CN-TJ"}));

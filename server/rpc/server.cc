@@ -57,10 +57,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeCredentials(
   return grpc::SslServerCredentials(ssl);
 }
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(
-    const ServerOptions& options, std::shared_ptr<const ServiceCore> core) {
+// Returns INVALID_ARGUMENT naming the first option out of its range.
+absl::Status CheckOptions(const ServerOptions& options) {
   if (options.stream_batch_size == 0) {
     return absl::InvalidArgumentError("stream_batch_size: must be positive");
   }
@@ -82,6 +80,40 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (colon == std::string::npos || colon == 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("listen: \"", options.listen, "\" is not host:port"));
+  }
+  return absl::OkStatus();
+}
+
+// Sets the connection limits of `options` (message size, streams, pings,
+// connection age, memory and threads) on `builder`.
+void SetLimits(const ServerOptions& options, grpc::ServerBuilder* builder) {
+  auto ms = [](absl::Duration d) {
+    return static_cast<int>(absl::ToInt64Milliseconds(d));
+  };
+  builder->SetMaxReceiveMessageSize(options.max_request_bytes);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                              options.max_concurrent_streams);
+  builder->AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      ms(options.min_ping_interval));
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                              ms(options.max_connection_age));
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                              ms(options.max_connection_age_grace));
+  grpc::ResourceQuota quota("indicators-server");
+  quota.Resize(options.max_grpc_memory_bytes);
+  quota.SetMaxThreads(options.max_threads);
+  builder->SetResourceQuota(quota);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(
+    const ServerOptions& options, std::shared_ptr<const ServiceCore> core) {
+  if (absl::Status checked = CheckOptions(options); !checked.ok()) {
+    return checked;
   }
   // gRPC's built-in health service carries no descriptor; referencing ours
   // links it, so that reflection can describe grpc.health.v1.Health too.
@@ -115,42 +147,32 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       std::make_shared<BlockingExecutor>(options.blocking_threads,
                                          options.max_blocking_queue),
       std::move(call_metrics)));
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, *credentials, &server->port_);
-  builder.SetMaxReceiveMessageSize(options.max_request_bytes);
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
-                             options.max_concurrent_streams);
-  builder.AddChannelArgument(
-      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
-      static_cast<int>(absl::ToInt64Milliseconds(options.min_ping_interval)));
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
-  builder.AddChannelArgument(
-      GRPC_ARG_MAX_CONNECTION_AGE_MS,
-      static_cast<int>(absl::ToInt64Milliseconds(options.max_connection_age)));
-  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
-                             static_cast<int>(absl::ToInt64Milliseconds(
-                                 options.max_connection_age_grace)));
-  grpc::ResourceQuota quota("indicators-server");
-  quota.Resize(options.max_grpc_memory_bytes);
-  quota.SetMaxThreads(options.max_threads);
-  builder.SetResourceQuota(quota);
-  builder.RegisterService(server->service_.get());
-  server->server_ = builder.BuildAndStart();
-  if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen));
+  if (absl::Status listening = server->Listen(*credentials); !listening.ok()) {
+    return listening;
   }
-  server->address_ =
-      absl::StrCat(options.listen.substr(0, colon), ":", server->port_);
+  return server;
+}
+
+absl::Status Server::Listen(
+    const std::shared_ptr<grpc::ServerCredentials>& credentials) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.listen, credentials, &port_);
+  SetLimits(options_, &builder);
+  builder.RegisterService(service_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options_.listen));
+  }
+  address_ = absl::StrCat(options_.listen.substr(0, options_.listen.rfind(':')),
+                          ":", port_);
   // Health under the empty name (the whole server) and under the service's
   // full name, which probes and client-side health checks usually ask for.
-  grpc::HealthCheckServiceInterface* health =
-      server->server_->GetHealthCheckService();
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   health->SetServingStatus(true);
   health->SetServingStatus(
       std::string(v1::IndicatorService::service_full_name()), true);
-  return server;
+  return absl::OkStatus();
 }
 
 Server::~Server() { Drain(); }

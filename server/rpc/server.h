@@ -1,6 +1,7 @@
 #ifndef INDICATORS_SERVER_RPC_SERVER_H_
 #define INDICATORS_SERVER_RPC_SERVER_H_
 
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 
 #include <memory>
@@ -115,6 +116,11 @@ class Server {
   void Drain();
 
  private:
+  // Builds the gRPC server with the options' limits, registers the service
+  // and starts listening; sets health SERVING. UNAVAILABLE if the address
+  // cannot be bound.
+  absl::Status Listen(
+      const std::shared_ptr<grpc::ServerCredentials>& credentials);
   Server() = default;
 
   ServerOptions options_;

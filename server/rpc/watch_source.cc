@@ -11,6 +11,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/wire_format_lite.h"
+#include "server/core/base/status_macros.h"
 #include "server/wire/convert.h"
 
 namespace indicators::rpc {
@@ -67,32 +68,37 @@ void WatchSource::Encode(v1::WatchEvent event,
 
 absl::StatusOr<MessageSource::Pull> WatchSource::Next(
     grpc::ByteBuffer* message) {
-  // 1. The current matches, then the marker.
-  if (initial_.has_value()) {
-    std::vector<uint32_t> rows;
-    if (initial_->Next(batch_size_, &rows)) {
-      std::vector<std::string> encoded;
-      for (uint32_t row : rows) {
-        v1::ObservationChange change;
-        change.set_kind(v1::CHANGE_KIND_ADDED);
-        ToProto(*snapshot_->core->dataset(), row, change.mutable_observation());
-        change.set_revision(position_);
-        encoded.push_back(change.SerializeAsString());
-      }
-      std::vector<const std::string*> views;
-      for (const std::string& e : encoded) views.push_back(&e);
-      // Not a position to resume from until the marker.
-      Encode(v1::WATCH_EVENT_SNAPSHOT, views, 0, message);
-      return Pull::kMessage;
+  if (initial_.has_value()) return NextInitial(message);
+  ASSIGN_OR_RETURN(const bool changes, NextChanges(message));
+  if (changes) return Pull::kMessage;
+  return NextIdle(message);
+}
+
+MessageSource::Pull WatchSource::NextInitial(grpc::ByteBuffer* message) {
+  std::vector<uint32_t> rows;
+  if (initial_->Next(batch_size_, &rows)) {
+    std::vector<std::string> encoded;
+    for (uint32_t row : rows) {
+      v1::ObservationChange change;
+      change.set_kind(v1::CHANGE_KIND_ADDED);
+      ToProto(*snapshot_->core->dataset(), row, change.mutable_observation());
+      change.set_revision(position_);
+      encoded.push_back(change.SerializeAsString());
     }
-    initial_.reset();
-    snapshot_.reset();
-    Encode(v1::WATCH_EVENT_SNAPSHOT_END, {}, position_, message);
-    last_sent_ = absl::Now();
+    std::vector<const std::string*> views;
+    for (const std::string& e : encoded) views.push_back(&e);
+    // Not a position to resume from until the marker.
+    Encode(v1::WATCH_EVENT_SNAPSHOT, views, 0, message);
     return Pull::kMessage;
   }
+  initial_.reset();
+  snapshot_.reset();
+  Encode(v1::WATCH_EVENT_SNAPSHOT_END, {}, position_, message);
+  last_sent_ = absl::Now();
+  return Pull::kMessage;
+}
 
-  // 2. The changes after `position_`.
+absl::StatusOr<bool> WatchSource::NextChanges(grpc::ByteBuffer* message) {
   while (true) {
     if (pending_.empty()) {
       size_t unread = 0;
@@ -110,7 +116,7 @@ absl::StatusOr<MessageSource::Pull> WatchSource::Next(
       pending_.assign(after->begin(), after->end());
       next_change_ = 0;
     }
-    if (pending_.empty()) break;
+    if (pending_.empty()) return false;
     const LoggedRevision& entry = *pending_.front();
     std::vector<const std::string*> batch;
     while (next_change_ < entry.changes.size() && batch.size() < batch_size_) {
@@ -137,10 +143,12 @@ absl::StatusOr<MessageSource::Pull> WatchSource::Next(
     }
     last_sent_ = absl::Now();
     sent_any_ = true;
-    return Pull::kMessage;
+    return true;
   }
+}
 
-  // 3. Nothing new.
+absl::StatusOr<MessageSource::Pull> WatchSource::NextIdle(
+    grpc::ByteBuffer* message) {
   if (log_->closed()) {
     return absl::UnavailableError(
         absl::StrCat("the server is shutting down; resume with start_revision ",

@@ -38,6 +38,13 @@ class WatchSource final : public MessageSource {
   void StopCalling() override;
 
  private:
+  // The next message of the current matches, or their end marker.
+  Pull NextInitial(grpc::ByteBuffer* message);
+  // Writes the next message of changes after the position; returns false if
+  // there is none yet (or an error: a watcher too far behind).
+  absl::StatusOr<bool> NextChanges(grpc::ByteBuffer* message);
+  // With nothing new: the end (the log closed), a progress message, or later.
+  absl::StatusOr<Pull> NextIdle(grpc::ByteBuffer* message);
   // Sets `message` to a message of `event` with `changes` at `revision`.
   static void Encode(v1::WatchEvent event,
                      const std::vector<const std::string*>& changes,

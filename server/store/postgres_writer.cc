@@ -52,10 +52,10 @@ void KeepInHistory(pqxx::transaction_base& txn, int64_t ordinal,
       ordinal, revision, withdrawn);
 }
 
-// Applies a checked batch within `txn`; `revision` is the one it creates.
-absl::StatusOr<IngestResult> Apply(pqxx::transaction_base& txn,
-                                   const IngestBatch& batch, int64_t revision) {
-  IngestResult result;
+// Withdraws the batch's withdrawals, keeping each value in the history;
+// INVALID_ARGUMENT naming each one that matches no stored observation.
+absl::Status Withdraw(pqxx::transaction_base& txn, const IngestBatch& batch,
+                      int64_t revision, IngestResult* result) {
   std::vector<FieldViolation> missing;
   for (size_t i = 0; i < batch.withdrawals.size(); ++i) {
     std::optional<int64_t> stored = FindStored(txn, batch.withdrawals[i]);
@@ -67,10 +67,14 @@ absl::StatusOr<IngestResult> Apply(pqxx::transaction_base& txn,
     }
     KeepInHistory(txn, *stored, revision, /*withdrawn=*/true);
     txn.exec_params0("DELETE FROM observations WHERE ordinal = $1", *stored);
-    ++result.withdrawn;
+    ++result->withdrawn;
   }
-  if (!missing.empty()) return InvalidFields(reason::kInvalidBatch, missing);
+  return InvalidFields(reason::kInvalidBatch, missing);
+}
 
+// Adds the batch's new sources.
+void AddSources(pqxx::transaction_base& txn, const IngestBatch& batch,
+                IngestResult* result) {
   for (const SourceRecord& source : batch.sources) {
     // The check let through only new sources and exact copies of stored
     // ones, which are left alone (no statement at all: a statement that
@@ -87,9 +91,14 @@ absl::StatusOr<IngestResult> Apply(pqxx::transaction_base& txn,
         "FROM sources",
         source.id, source.publisher, source.title, source.published, source.url,
         source.reliability, source.note);
-    ++result.sources_added;
+    ++result->sources_added;
   }
+}
 
+// Adds each observation of the batch, leaves it (same content) or revises
+// the stored one, copying the stored value to the history first.
+void AddOrRevise(pqxx::transaction_base& txn, const IngestBatch& batch,
+                 int64_t revision, IngestResult* result) {
   int64_t next_ordinal =
       txn.exec("SELECT coalesce(max(ordinal), 0) FROM observations")[0][0]
           .as<int64_t>();
@@ -104,7 +113,7 @@ absl::StatusOr<IngestResult> Apply(pqxx::transaction_base& txn,
           "VALUES ($1, $2, $3, $4, $5::numeric, $6, $7, $8::text[], $9, $10)",
           ++next_ordinal, o.indicator_id, o.region_code, o.period, o.value,
           o.qualifier, o.status, IdArray(o.source_ids), o.note, revision);
-      ++result.added;
+      ++result->added;
       continue;
     }
     const bool same =
@@ -115,7 +124,7 @@ absl::StatusOr<IngestResult> Apply(pqxx::transaction_base& txn,
                *stored, o.value, o.qualifier, o.status, o.note)[0][0]
             .as<bool>();
     if (same) {
-      ++result.unchanged;
+      ++result->unchanged;
       continue;
     }
     // A revision: the stored value goes to the history; the row keeps its
@@ -127,8 +136,17 @@ absl::StatusOr<IngestResult> Apply(pqxx::transaction_base& txn,
         "recorded_at = now() WHERE ordinal = $1",
         *stored, o.value, o.qualifier, o.status, IdArray(o.source_ids), o.note,
         revision);
-    ++result.revised;
+    ++result->revised;
   }
+}
+
+// Applies a checked batch within `txn`; `revision` is the one it creates.
+absl::StatusOr<IngestResult> Apply(pqxx::transaction_base& txn,
+                                   const IngestBatch& batch, int64_t revision) {
+  IngestResult result;
+  RETURN_IF_ERROR(Withdraw(txn, batch, revision, &result));
+  AddSources(txn, batch, &result);
+  AddOrRevise(txn, batch, revision, &result);
   return result;
 }
 

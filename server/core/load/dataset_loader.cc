@@ -220,6 +220,185 @@ void SortById(std::vector<T>* items, std::string T::*id) {
             [&](const T& a, const T& b) { return a.*id < b.*id; });
 }
 
+// Reports `id` at `column` of `row` if `index` lacks it (`table` names the
+// file that should define it).
+std::optional<uint32_t> Lookup(
+    const absl::flat_hash_map<absl::string_view, uint32_t>& index,
+    const RowContext& row, size_t column, absl::string_view id,
+    absl::string_view table) {
+  auto it = index.find(id);
+  if (it != index.end()) return it->second;
+  row.Error(column, absl::StrCat(Quoted(id), " is not defined in ", table));
+  return std::nullopt;
+}
+
+// Reads the rows of observations.csv against the complete catalog tables of
+// `tables`, whose notes and source sets it fills. Files are usually grouped
+// by indicator, region and period, and most rows repeat a few source lists:
+// a row that repeats the previous row's text (or a known source list) reuses
+// what it resolved to, which is most of the loader's speed.
+class ObservationRowParser {
+ public:
+  explicit ObservationRowParser(DatasetTables* tables)
+      : tables_(*tables),
+        indicators_(IndexById(tables_.indicators, &Indicator::id)),
+        regions_(IndexById(tables_.regions, &Region::code)),
+        sources_(IndexById(tables_.sources, &Source::id)) {
+    tables_.notes.assign(1, "");
+    note_index_.emplace("", 0);
+  }
+
+  // Returns the observation of `f`, or nullopt after reporting each of its
+  // problems at `row`.
+  std::optional<Observation> Parse(const RowContext& row,
+                                   const std::vector<absl::string_view>& f) {
+    Observation o;
+    // Every field is checked, so that a row reports all of its problems.
+    bool ok = ResolveFigure(row, f, &o);
+    ok &= ParseValue(row, f, &o);
+    ok &= ResolveSources(row, f[6], &o);
+    if (!ok) return std::nullopt;
+    if (!f[7].empty()) o.note = NoteIndex(f[7]);  // Most rows have none: 0.
+    return o;
+  }
+
+ private:
+  // The text a column had on the previous row and what it resolved to.
+  struct Last {
+    std::string text;
+    uint32_t index = 0;
+    bool valid = false;
+    std::optional<uint32_t> Find(absl::string_view id) const {
+      if (valid && id == text) return index;
+      return std::nullopt;
+    }
+    void Set(absl::string_view id, uint32_t i) {
+      text.assign(id.data(), id.size());
+      index = i;
+      valid = true;
+    }
+  };
+  struct SourceCell {
+    uint32_t set;
+    Reliability reliability;
+  };
+
+  std::optional<uint32_t> Cached(
+      Last* last, const absl::flat_hash_map<absl::string_view, uint32_t>& index,
+      const RowContext& row, size_t column, absl::string_view id,
+      absl::string_view table) {
+    if (auto i = last->Find(id)) return i;
+    auto found = Lookup(index, row, column, id, table);
+    if (found) last->Set(id, *found);
+    return found;
+  }
+
+  // The indicator, region and period.
+  bool ResolveFigure(const RowContext& row,
+                     const std::vector<absl::string_view>& f, Observation* o) {
+    auto ind =
+        Cached(&last_indicator_, indicators_, row, 0, f[0], "indicators.csv");
+    auto reg = Cached(&last_region_, regions_, row, 1, f[1], "regions.csv");
+    bool ok = ind.has_value() && reg.has_value();
+    if (ind) o->indicator = *ind;
+    if (reg) o->region = *reg;
+    if (last_period_ && f[2] == last_period_text_) {
+      o->period = *last_period_;
+    } else if (auto p = Period::Parse(f[2]); p.ok()) {
+      o->period = *p;
+      last_period_ = *p;
+      last_period_text_.assign(f[2].data(), f[2].size());
+    } else {
+      row.Error(2, p.status().message());
+      ok = false;
+    }
+    return ok;
+  }
+
+  // The value, qualifier and status.
+  static bool ParseValue(const RowContext& row,
+                         const std::vector<absl::string_view>& f,
+                         Observation* o) {
+    bool ok = true;
+    if (auto v = ParseDecimal(f[3])) {
+      o->value = *v;
+    } else {
+      row.Error(3, absl::StrCat(Quoted(f[3]),
+                                " is not a plain decimal number "
+                                "(such as 480.26)"));
+      ok = false;
+    }
+    auto q = CheckEnum<Qualifier>(row, 4, f[4], ParseQualifier,
+                                  "exact, about, over, under, nearly");
+    auto st = CheckEnum<ObservationStatus>(row, 5, f[5], ParseStatus,
+                                           "final, preliminary, estimate");
+    ok &= q.has_value() && st.has_value();
+    if (q) o->qualifier = *q;
+    if (st) o->status = *st;
+    return ok;
+  }
+
+  // The source set of the cell `cell` and the row's best reliability grade;
+  // a known cell's text finds them without splitting it again.
+  bool ResolveSources(const RowContext& row, absl::string_view cell,
+                      Observation* o) {
+    if (auto known = source_cells_.find(cell); known != source_cells_.end()) {
+      o->source_set = known->second.set;
+      o->reliability = known->second.reliability;
+      return true;
+    }
+    if (cell.empty()) {
+      row.Error(6, "is empty; every observation needs a source");
+      return false;
+    }
+    bool ok = true;
+    refs_.clear();
+    for (absl::string_view id : absl::StrSplit(cell, ';')) {
+      auto s = Lookup(sources_, row, 6, id, "sources.csv");
+      if (!s) {
+        ok = false;
+        continue;
+      }
+      if (std::find(refs_.begin(), refs_.end(), *s) != refs_.end()) {
+        row.Error(6, absl::StrCat(Quoted(id), " is listed twice"));
+        ok = false;
+      }
+      refs_.push_back(*s);
+    }
+    if (!ok) return false;
+    std::sort(refs_.begin(), refs_.end());
+    o->source_set = tables_.source_sets.Intern(refs_);
+    for (uint32_t s : refs_) {
+      o->reliability = std::max(o->reliability, tables_.sources[s].reliability);
+    }
+    source_cells_.emplace(cell, SourceCell{o->source_set, o->reliability});
+    return true;
+  }
+
+  // The index of note `text` in the pooled notes, added if new.
+  uint32_t NoteIndex(absl::string_view text) {
+    auto note = note_index_.find(text);
+    if (note == note_index_.end()) {
+      note =
+          note_index_.emplace(text, static_cast<uint32_t>(tables_.notes.size()))
+              .first;
+      tables_.notes.emplace_back(text);
+    }
+    return note->second;
+  }
+
+  DatasetTables& tables_;
+  const absl::flat_hash_map<absl::string_view, uint32_t> indicators_;
+  const absl::flat_hash_map<absl::string_view, uint32_t> regions_;
+  const absl::flat_hash_map<absl::string_view, uint32_t> sources_;
+  Last last_indicator_, last_region_;
+  std::string last_period_text_;
+  std::optional<Period> last_period_;
+  absl::flat_hash_map<std::string, SourceCell> source_cells_;
+  absl::flat_hash_map<std::string, uint32_t> note_index_;
+  std::vector<uint32_t> refs_;
+};
+
 // Parses the four files into tables, or returns every problem found.
 class TableParser {
  public:
@@ -387,145 +566,19 @@ class TableParser {
     const std::string file = "observations.csv";
     const std::vector<std::string> header =
         absl::StrSplit(kDatasetHeaders[3], ',');
-    const auto indicators = IndexById(tables_.indicators, &Indicator::id);
-    const auto regions = IndexById(tables_.regions, &Region::code);
-    const auto sources = IndexById(tables_.sources, &Source::id);
     // Sized once: growing by doubling would hold the old and the new array
     // at once, the load's largest transient.
     const size_t max_rows = tables_in_[3]->MaxRecords();
     tables_.observations.reserve(max_rows);
     lines_.reserve(max_rows);
-    absl::flat_hash_map<std::string, uint32_t> note_index;
-    tables_.notes.assign(1, "");
-    note_index.emplace("", 0);
-    std::vector<uint32_t> refs;
-    struct SourceCell {
-      uint32_t set;
-      Reliability reliability;
-    };
-    absl::flat_hash_map<std::string, SourceCell> source_cells;
-
-    auto lookup = [](const auto& index, const RowContext& row, size_t column,
-                     absl::string_view id,
-                     absl::string_view table) -> std::optional<uint32_t> {
-      auto it = index.find(id);
-      if (it != index.end()) return it->second;
-      row.Error(column, absl::StrCat(Quoted(id), " is not defined in ", table));
-      return std::nullopt;
-    };
-    // Files are usually grouped by indicator, region and period: a row that
-    // repeats the previous row's text reuses what it resolved to.
-    struct Last {
-      std::string text;
-      uint32_t index = 0;
-      bool valid = false;
-      std::optional<uint32_t> Find(absl::string_view id) const {
-        if (valid && id == text) return index;
-        return std::nullopt;
-      }
-      void Set(absl::string_view id, uint32_t i) {
-        text.assign(id.data(), id.size());
-        index = i;
-        valid = true;
-      }
-    };
-    Last last_indicator, last_region;
-    std::string last_period_text;
-    std::optional<Period> last_period;
-    auto cached = [&](Last* last, const auto& index, const RowContext& row,
-                      size_t column, absl::string_view id,
-                      absl::string_view table) -> std::optional<uint32_t> {
-      if (auto i = last->Find(id)) return i;
-      auto found = lookup(index, row, column, id, table);
-      if (found) last->Set(id, *found);
-      return found;
-    };
-
+    ObservationRowParser rows(&tables_);
     return ForEachRecord(
         file, *tables_in_[3], header, &errors_,
         [&](const RowContext& row, const std::vector<absl::string_view>& f) {
-          Observation o;
-          bool ok = true;
-          auto ind = cached(&last_indicator, indicators, row, 0, f[0],
-                            "indicators.csv");
-          auto reg = cached(&last_region, regions, row, 1, f[1], "regions.csv");
-          ok &= ind.has_value() && reg.has_value();
-          if (ind) o.indicator = *ind;
-          if (reg) o.region = *reg;
-          if (last_period && f[2] == last_period_text) {
-            o.period = *last_period;
-          } else if (auto p = Period::Parse(f[2]); p.ok()) {
-            o.period = *p;
-            last_period = *p;
-            last_period_text.assign(f[2].data(), f[2].size());
-          } else {
-            row.Error(2, p.status().message());
-            ok = false;
+          if (std::optional<Observation> o = rows.Parse(row, f)) {
+            tables_.observations.push_back(*o);
+            lines_.push_back(static_cast<uint32_t>(row.line));
           }
-          if (auto v = ParseDecimal(f[3])) {
-            o.value = *v;
-          } else {
-            row.Error(3, absl::StrCat(Quoted(f[3]),
-                                      " is not a plain decimal number "
-                                      "(such as 480.26)"));
-            ok = false;
-          }
-          auto q = CheckEnum<Qualifier>(row, 4, f[4], ParseQualifier,
-                                        "exact, about, over, under, nearly");
-          auto st = CheckEnum<ObservationStatus>(
-              row, 5, f[5], ParseStatus, "final, preliminary, estimate");
-          ok &= q.has_value() && st.has_value();
-          if (q) o.qualifier = *q;
-          if (st) o.status = *st;
-
-          // Most rows repeat a few source lists: the cell's text finds its
-          // set and the row's best grade without splitting it again.
-          if (auto known = source_cells.find(f[6]);
-              known != source_cells.end()) {
-            o.source_set = known->second.set;
-            o.reliability = known->second.reliability;
-          } else {
-            refs.clear();
-            if (f[6].empty()) {
-              row.Error(6, "is empty; every observation needs a source");
-              ok = false;
-            }
-            for (absl::string_view id : absl::StrSplit(f[6], ';')) {
-              if (f[6].empty()) break;
-              auto s = lookup(sources, row, 6, id, "sources.csv");
-              if (!s) {
-                ok = false;
-                continue;
-              }
-              if (std::find(refs.begin(), refs.end(), *s) != refs.end()) {
-                row.Error(6, absl::StrCat(Quoted(id), " is listed twice"));
-                ok = false;
-              }
-              refs.push_back(*s);
-            }
-            if (!ok) return;
-            std::sort(refs.begin(), refs.end());
-            o.source_set = tables_.source_sets.Intern(refs);
-            for (uint32_t s : refs) {
-              o.reliability =
-                  std::max(o.reliability, tables_.sources[s].reliability);
-            }
-            source_cells.emplace(f[6], SourceCell{o.source_set, o.reliability});
-          }
-          if (!ok) return;
-          if (!f[7].empty()) {  // Most rows have none: note 0.
-            auto note = note_index.find(f[7]);
-            if (note == note_index.end()) {
-              note = note_index
-                         .emplace(f[7],
-                                  static_cast<uint32_t>(tables_.notes.size()))
-                         .first;
-              tables_.notes.emplace_back(f[7]);
-            }
-            o.note = note->second;
-          }
-          tables_.observations.push_back(o);
-          lines_.push_back(static_cast<uint32_t>(row.line));
         });
   }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "server/core/base/errors.h"
+#include "server/core/base/status_macros.h"
 
 namespace indicators {
 namespace {
@@ -167,11 +168,8 @@ class SeriesScanner {
   const bool matches_every_row_;
 };
 
-}  // namespace
-
-absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
-                                             const ObservationFilter& filter,
-                                             size_t max_ids) {
+// INVALID_ARGUMENT (TOO_MANY_IDS) for a list longer than `max_ids`.
+absl::Status CheckListSizes(const ObservationFilter& filter, size_t max_ids) {
   for (const auto& [field, count] :
        {std::pair<const char*, size_t>{"indicator_ids",
                                        filter.indicator_ids.size()},
@@ -185,87 +183,120 @@ absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
                        max_ids, " per list"));
     }
   }
-  CompiledFilter out;
-  auto indicators = Resolve(filter.indicator_ids, "indicator_ids", "indicator",
-                            reason::kUnknownIndicator, [&](auto& id) {
-                              return dataset.FindIndicator(id);
-                            });
-  if (!indicators.ok()) return indicators.status();
-  out.indicators = *std::move(indicators);
-  SortUnique(&out.indicators);
+  return absl::OkStatus();
+}
 
-  auto regions = Resolve(filter.region_codes, "region_codes", "region",
-                         reason::kUnknownRegion,
-                         [&](auto& id) { return dataset.FindRegion(id); });
-  if (!regions.ok()) return regions.status();
-  out.regions = *std::move(regions);
+// Resolves the indicator ids and region codes (with the regions'
+// subregions when asked) to sorted indexes.
+absl::Status CompileIds(const Dataset& dataset, const ObservationFilter& filter,
+                        CompiledFilter* out) {
+  ASSIGN_OR_RETURN(out->indicators,
+                   Resolve(filter.indicator_ids, "indicator_ids", "indicator",
+                           reason::kUnknownIndicator, [&](auto& id) {
+                             return dataset.FindIndicator(id);
+                           }));
+  SortUnique(&out->indicators);
+  ASSIGN_OR_RETURN(out->regions,
+                   Resolve(filter.region_codes, "region_codes", "region",
+                           reason::kUnknownRegion,
+                           [&](auto& id) { return dataset.FindRegion(id); }));
   if (filter.include_subregions) {
-    for (size_t i = 0; i < out.regions.size(); ++i) {  // Grows as it goes.
-      for (uint32_t child : dataset.children(out.regions[i])) {
-        if (std::find(out.regions.begin(), out.regions.end(), child) ==
-            out.regions.end()) {
-          out.regions.push_back(child);
+    for (size_t i = 0; i < out->regions.size(); ++i) {  // Grows as it goes.
+      for (uint32_t child : dataset.children(out->regions[i])) {
+        if (std::find(out->regions.begin(), out->regions.end(), child) ==
+            out->regions.end()) {
+          out->regions.push_back(child);
         }
       }
     }
   }
-  SortUnique(&out.regions);
+  SortUnique(&out->regions);
+  return absl::OkStatus();
+}
 
-  auto start = ParsePeriodField("start_period", filter.start_period);
-  if (!start.ok()) return start.status();
-  if (*start) out.first_month = (*start)->first_month_index();
-  auto end = ParsePeriodField("end_period", filter.end_period);
-  if (!end.ok()) return end.status();
-  if (*end) out.last_month = (*end)->last_month_index();
-  if (*start && *end && out.first_month > out.last_month) {
+// Resolves the source ids to a mark per source (none: every source).
+absl::Status CompileSources(const Dataset& dataset,
+                            const ObservationFilter& filter,
+                            CompiledFilter* out) {
+  ASSIGN_OR_RETURN(
+      std::vector<uint32_t> sources,
+      Resolve(filter.source_ids, "source_ids", "source", reason::kUnknownSource,
+              [&](auto& id) { return dataset.FindSource(id); }));
+  if (!sources.empty()) {
+    out->sources.assign(dataset.sources().size(), false);
+    for (uint32_t s : sources) out->sources[s] = true;
+  }
+  return absl::OkStatus();
+}
+
+// Turns the period bounds into month bounds; the end may not come first.
+absl::Status CompilePeriods(const ObservationFilter& filter,
+                            CompiledFilter* out) {
+  ASSIGN_OR_RETURN(std::optional<Period> start,
+                   ParsePeriodField("start_period", filter.start_period));
+  if (start) out->first_month = start->first_month_index();
+  ASSIGN_OR_RETURN(std::optional<Period> end,
+                   ParsePeriodField("end_period", filter.end_period));
+  if (end) out->last_month = end->last_month_index();
+  if (start && end && out->first_month > out->last_month) {
     return InvalidField(reason::kPeriodOutOfRange, "filter.end_period",
                         absl::StrCat("\"", filter.end_period,
                                      "\" ends before filter.start_period \"",
                                      filter.start_period, "\" begins"));
   }
+  return absl::OkStatus();
+}
 
-  auto sources =
-      Resolve(filter.source_ids, "source_ids", "source", reason::kUnknownSource,
-              [&](auto& id) { return dataset.FindSource(id); });
-  if (!sources.ok()) return sources.status();
-  if (!sources->empty()) {
-    out.sources.assign(dataset.sources().size(), false);
-    for (uint32_t s : *sources) out.sources[s] = true;
-  }
-
-  auto min_reliability =
-      CheckEnum(filter.min_reliability, Reliability::kUnspecified,
-                Reliability::kOfficial, "filter.min_reliability");
-  if (!min_reliability.ok()) return min_reliability.status();
-  out.min_reliability = *min_reliability;
+// Checks the enum fields (reliability, statuses, source mode) and the
+// `known_on` date.
+absl::Status CompileChoices(const ObservationFilter& filter,
+                            CompiledFilter* out) {
+  ASSIGN_OR_RETURN(out->min_reliability,
+                   CheckEnum(filter.min_reliability, Reliability::kUnspecified,
+                             Reliability::kOfficial, "filter.min_reliability"));
   if (!filter.statuses.empty()) {
-    out.status_mask = 0;
+    out->status_mask = 0;
     for (size_t i = 0; i < filter.statuses.size(); ++i) {
-      auto status = CheckEnum(filter.statuses[i], ObservationStatus::kFinal,
-                              ObservationStatus::kEstimate,
-                              absl::StrCat("filter.statuses[", i, "]"));
-      if (!status.ok()) return status.status();
-      out.status_mask |= 1u << static_cast<int>(*status);
+      ASSIGN_OR_RETURN(ObservationStatus status,
+                       CheckEnum(filter.statuses[i], ObservationStatus::kFinal,
+                                 ObservationStatus::kEstimate,
+                                 absl::StrCat("filter.statuses[", i, "]")));
+      out->status_mask |= 1u << static_cast<int>(status);
     }
   }
-  auto source_mode = CheckEnum(filter.source_mode, SourceMode::kUnspecified,
-                               SourceMode::kPreferred, "filter.source_mode");
-  if (!source_mode.ok()) return source_mode.status();
-  out.source_mode = *source_mode == SourceMode::kUnspecified ? SourceMode::kAll
-                                                             : *source_mode;
-  out.latest_only = filter.latest_only;
-  if (!filter.known_on.empty()) {
-    absl::CivilDay day;
-    if (filter.known_on.size() != 10 ||
-        !absl::ParseCivilTime(filter.known_on, &day) || day.year() < 1000 ||
-        day.year() > 9999) {
-      return InvalidField(
-          reason::kInvalidDate, "filter.known_on",
-          absl::StrCat(Quoted(filter.known_on), " is not a date (YYYY-MM-DD)"));
-    }
-    out.known_on = static_cast<uint32_t>(day.year() * 10000 +
-                                         day.month() * 100 + day.day());
+  ASSIGN_OR_RETURN(SourceMode source_mode,
+                   CheckEnum(filter.source_mode, SourceMode::kUnspecified,
+                             SourceMode::kPreferred, "filter.source_mode"));
+  out->source_mode =
+      source_mode == SourceMode::kUnspecified ? SourceMode::kAll : source_mode;
+  out->latest_only = filter.latest_only;
+  if (filter.known_on.empty()) return absl::OkStatus();
+  absl::CivilDay day;
+  if (filter.known_on.size() != 10 ||
+      !absl::ParseCivilTime(filter.known_on, &day) || day.year() < 1000 ||
+      day.year() > 9999) {
+    return InvalidField(
+        reason::kInvalidDate, "filter.known_on",
+        absl::StrCat(Quoted(filter.known_on), " is not a date (YYYY-MM-DD)"));
   }
+  out->known_on =
+      static_cast<uint32_t>(day.year() * 10000 + day.month() * 100 + day.day());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
+                                             const ObservationFilter& filter,
+                                             size_t max_ids) {
+  RETURN_IF_ERROR(CheckListSizes(filter, max_ids));
+  CompiledFilter out;
+  // In the order the fields are checked, so that the first error reported
+  // stays the same: ids, periods, sources, the rest.
+  RETURN_IF_ERROR(CompileIds(dataset, filter, &out));
+  RETURN_IF_ERROR(CompilePeriods(filter, &out));
+  RETURN_IF_ERROR(CompileSources(dataset, filter, &out));
+  RETURN_IF_ERROR(CompileChoices(filter, &out));
   return out;
 }
 

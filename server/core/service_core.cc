@@ -70,9 +70,18 @@ absl::StatusOr<Found<Source>> ServiceCore::GetSource(
 
 absl::StatusOr<Page> ServiceCore::ListIndicators(const PageRequest& page,
                                                  bool include_derived) const {
-  return SliceIntoPage(
+  std::vector<uint32_t> all =
       AllIndexes(include_derived ? dataset_->indicators().size()
-                                 : dataset_->published_indicator_count()),
+                                 : dataset_->published_indicator_count());
+  // The derived indicators follow the published ones in the table; the list
+  // is in id order all the same.
+  if (include_derived) {
+    std::sort(all.begin(), all.end(), [&](uint32_t a, uint32_t b) {
+      return dataset_->indicators()[a].id < dataset_->indicators()[b].id;
+    });
+  }
+  return SliceIntoPage(
+      std::move(all),
       include_derived ? "ListIndicators;derived" : "ListIndicators", page);
 }
 

@@ -415,6 +415,26 @@ TEST_F(AnalysisTest, SearchToleratesATypoAndAMissingWord) {
   EXPECT_EQ(d().indicators()[(*derived)[0].index].id, "rd_intensity_derived");
 }
 
+// With the derived indicators, the catalog is still in id order, on every
+// page.
+TEST_F(AnalysisTest, ListingDerivedIndicatorsKeepsIdOrder) {
+  for (int32_t size : {1, 3, 100}) {
+    std::vector<std::string> ids;
+    PageRequest page{size, ""};
+    for (int pages = 0; pages < 100; ++pages) {
+      auto result = core().ListIndicators(page, /*include_derived=*/true);
+      ASSERT_TRUE(result.ok()) << result.status();
+      for (uint32_t i : result->items) ids.push_back(d().indicators()[i].id);
+      if (result->next_page_token.empty()) break;
+      page.page_token = result->next_page_token;
+    }
+    EXPECT_EQ(ids.size(), d().indicators().size());
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end())) << size;
+    EXPECT_NE(std::find(ids.begin(), ids.end(), "rd_intensity_derived"),
+              ids.end());
+  }
+}
+
 // The terms a hit matched are the query's words as the caller typed them.
 TEST_F(AnalysisTest, SearchNamesTheMatchedTermsAsTyped) {
   auto hits = core().SearchCatalog("Guangdong R&D", 10, false);

@@ -53,6 +53,32 @@ void ObservationColumnsDecoder::Dictionary<T>::Add(uint32_t code, T entry) {
   known[code] = true;
 }
 
+namespace {
+
+// Checks that every column of `c` holds `n` rows of its width.
+absl::Status CheckColumns(const v1::ObservationColumns& c, uint32_t n) {
+  for (const auto& [name, column] :
+       {std::pair<const char*, const v1::CodeColumn*>{"indicators",
+                                                      &c.indicators()},
+        {"regions", &c.regions()},
+        {"periods", &c.periods()},
+        {"source_sets", &c.source_sets()},
+        {"notes", &c.notes()}}) {
+    if (absl::Status s = CheckCodes(name, *column, n); !s.ok()) return s;
+  }
+  for (const auto& [name, bytes, width] :
+       {std::tuple<const char*, const std::string*, size_t>{
+            "values", &c.values(), sizeof(double)},
+        {"qualifiers", &c.qualifiers(), 1},
+        {"statuses", &c.statuses(), 1},
+        {"reliabilities", &c.reliabilities(), 1}}) {
+    if (absl::Status s = CheckBytes(name, *bytes, n, width); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ObservationColumnsDecoder::Decode(
     const v1::StreamObservationColumnsResponse& message,
     std::vector<v1::Observation>* rows) {
@@ -76,23 +102,7 @@ absl::Status ObservationColumnsDecoder::Decode(
 
   const v1::ObservationColumns& c = message.columns();
   const uint32_t n = c.row_count();
-  for (const auto& [name, column] :
-       {std::pair<const char*, const v1::CodeColumn*>{"indicators",
-                                                      &c.indicators()},
-        {"regions", &c.regions()},
-        {"periods", &c.periods()},
-        {"source_sets", &c.source_sets()},
-        {"notes", &c.notes()}}) {
-    if (absl::Status s = CheckCodes(name, *column, n); !s.ok()) return s;
-  }
-  for (const auto& [name, bytes, width] :
-       {std::tuple<const char*, const std::string*, size_t>{
-            "values", &c.values(), sizeof(double)},
-        {"qualifiers", &c.qualifiers(), 1},
-        {"statuses", &c.statuses(), 1},
-        {"reliabilities", &c.reliabilities(), 1}}) {
-    if (absl::Status s = CheckBytes(name, *bytes, n, width); !s.ok()) return s;
-  }
+  if (absl::Status checked = CheckColumns(c, n); !checked.ok()) return checked;
   const size_t before = rows->size();
   auto unknown = [&](const char* name, uint32_t row, uint32_t code) {
     rows->resize(before);  // Nothing of a bad batch.

@@ -14,6 +14,9 @@ int HexDigit(char c) {
 
 }  // namespace
 
+// One loop over the bytes of a line, escapes decoded as they come: kept as
+// one function, like the CSV reader, since it runs on every byte a replica
+// loads from PostgreSQL.
 absl::Status DecodeCopyLine(absl::string_view line,
                             std::vector<std::string>* fields) {
   size_t count = 0;

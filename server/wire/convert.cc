@@ -245,6 +245,64 @@ std::vector<std::string> SortedIds(std::vector<std::string> ids) {
 
 }  // namespace
 
+namespace {
+
+// Returns the served vintage among the first `served` of `out` that cites
+// exactly `sources`, or null.
+v1::ObservationVintage* ServedVintage(const std::vector<std::string>& sources,
+                                      int served,
+                                      v1::GetObservationHistoryResponse* out) {
+  v1::ObservationVintage* found = nullptr;
+  for (int i = 0; i < served; ++i) {
+    v1::ObservationVintage& v = *out->mutable_vintages(i);
+    if (SortedIds({v.observation().source_ids().begin(),
+                   v.observation().source_ids().end()}) == sources) {
+      found = &v;
+    }
+  }
+  return found;
+}
+
+// Sets the observation of a superseded value `r` (citing `sources`) and when
+// it was known from the served catalog: its unit, its sources' best
+// reliability and earliest publication.
+void SetSuperseded(const Dataset& dataset, const RecordedValue& r,
+                   const std::vector<std::string>& sources,
+                   v1::ObservationVintage* vintage) {
+  const ObservationRecord& record = r.record;
+  v1::Observation* o = vintage->mutable_observation();
+  o->set_indicator_id(record.indicator_id);
+  if (auto i = dataset.FindIndicator(record.indicator_id)) {
+    SetIndicatorFields(dataset.indicators()[*i], o);
+  }
+  o->set_region_code(record.region_code);
+  o->set_period(record.period);
+  o->set_value(std::strtod(record.value.c_str(), nullptr));
+  if (std::optional<Qualifier> q = ParseQualifier(record.qualifier)) {
+    o->set_qualifier(static_cast<v1::Qualifier>(*q));
+  }
+  if (std::optional<ObservationStatus> s = ParseStatus(record.status)) {
+    o->set_status(static_cast<v1::ObservationStatus>(*s));
+  }
+  uint32_t earliest = 0;
+  Reliability best = Reliability::kUnspecified;
+  for (const std::string& id : sources) {
+    o->add_source_ids(id);
+    if (auto s = dataset.FindSource(id)) {
+      best = std::max(best, dataset.sources()[*s].reliability);
+      const uint32_t day = dataset.source_known_from(*s);
+      if (day != 0 && (earliest == 0 || day < earliest)) earliest = day;
+    }
+  }
+  o->set_reliability(static_cast<v1::SourceReliability>(best));
+  o->set_note(record.note);
+  if (earliest != 0) vintage->set_known_from(DayText(earliest));
+  vintage->set_superseded_in(r.superseded_in);
+  vintage->set_withdrawn(r.withdrawn);
+}
+
+}  // namespace
+
 void AddRecorded(const Dataset& dataset,
                  const std::vector<RecordedValue>& recorded,
                  v1::GetObservationHistoryResponse* out) {
@@ -259,50 +317,15 @@ void AddRecorded(const Dataset& dataset,
   }
   for (const RecordedValue* value : ordered) {
     const RecordedValue& r = *value;
-    const ObservationRecord& record = r.record;
-    const std::vector<std::string> sources = SortedIds(record.source_ids);
+    const std::vector<std::string> sources = SortedIds(r.record.source_ids);
     v1::ObservationVintage* vintage = nullptr;
     if (r.superseded_in == 0) {
       // A current value: the served vintage with the same sources.
-      for (int i = 0; i < served; ++i) {
-        v1::ObservationVintage& v = *out->mutable_vintages(i);
-        if (SortedIds({v.observation().source_ids().begin(),
-                       v.observation().source_ids().end()}) == sources) {
-          vintage = &v;
-        }
-      }
+      vintage = ServedVintage(sources, served, out);
       if (vintage == nullptr) continue;  // Recorded after this version.
     } else {
       vintage = out->add_vintages();
-      v1::Observation* o = vintage->mutable_observation();
-      o->set_indicator_id(record.indicator_id);
-      if (auto i = dataset.FindIndicator(record.indicator_id)) {
-        SetIndicatorFields(dataset.indicators()[*i], o);
-      }
-      o->set_region_code(record.region_code);
-      o->set_period(record.period);
-      o->set_value(std::strtod(record.value.c_str(), nullptr));
-      if (std::optional<Qualifier> q = ParseQualifier(record.qualifier)) {
-        o->set_qualifier(static_cast<v1::Qualifier>(*q));
-      }
-      if (std::optional<ObservationStatus> s = ParseStatus(record.status)) {
-        o->set_status(static_cast<v1::ObservationStatus>(*s));
-      }
-      uint32_t earliest = 0;
-      Reliability best = Reliability::kUnspecified;
-      for (const std::string& id : sources) {
-        o->add_source_ids(id);
-        if (auto s = dataset.FindSource(id)) {
-          best = std::max(best, dataset.sources()[*s].reliability);
-          const uint32_t day = dataset.source_known_from(*s);
-          if (day != 0 && (earliest == 0 || day < earliest)) earliest = day;
-        }
-      }
-      o->set_reliability(static_cast<v1::SourceReliability>(best));
-      o->set_note(record.note);
-      if (earliest != 0) vintage->set_known_from(DayText(earliest));
-      vintage->set_superseded_in(r.superseded_in);
-      vintage->set_withdrawn(r.withdrawn);
+      SetSuperseded(dataset, r, sources, vintage);
     }
     *vintage->mutable_recorded_at() =
         google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(

@@ -173,9 +173,7 @@ EncodedColumns::Column EncodedColumns::MakeColumn(uint32_t width,
 EncodedColumns::EncodedColumns(std::shared_ptr<const Dataset> dataset,
                                std::shared_ptr<ResponseBudget> budget)
     : dataset_(std::move(dataset)), budget_(std::move(budget)) {
-  const Dataset& d = *dataset_;
-  const std::vector<Observation>& rows = d.observations();
-  const size_t n = rows.size();
+  const std::vector<Observation>& rows = dataset_->observations();
 
   // Periods: the distinct ones in order, coded through a table indexed by
   // sort key (at most 9000 years of months).
@@ -203,8 +201,17 @@ EncodedColumns::EncodedColumns(std::shared_ptr<const Dataset> dataset,
     periods.push_back(period_of_key[k]);
   }
 
+  WriteColumns(period_code, min_key, periods.size());
+  EncodeEntries(periods);
+}
+
+void EncodedColumns::WriteColumns(const std::vector<uint32_t>& period_code,
+                                  int32_t min_key, size_t period_count) {
+  const Dataset& d = *dataset_;
+  const std::vector<Observation>& rows = d.observations();
+  const size_t n = rows.size();
   const size_t sizes[kDictionaries] = {
-      d.indicators().size(), d.regions().size(), periods.size(),
+      d.indicators().size(), d.regions().size(), period_count,
       d.source_sets().size(), d.notes().size()};
   // One pass over the rows writes every column.
   std::array<std::vector<uint8_t>, kDictionaries> codes;
@@ -236,7 +243,10 @@ EncodedColumns::EncodedColumns(std::shared_ptr<const Dataset> dataset,
   qualifiers_ = MakeColumn(1, std::move(qualifiers));
   statuses_ = MakeColumn(1, std::move(statuses));
   reliabilities_ = MakeColumn(1, std::move(reliabilities));
+}
 
+void EncodedColumns::EncodeEntries(const std::vector<Period>& periods) {
+  const Dataset& d = *dataset_;
   for (uint32_t i = 0; i < d.indicators().size(); ++i) {
     const Indicator& indicator = d.indicators()[i];
     v1::IndicatorEntry entry;

@@ -77,6 +77,13 @@ class EncodedColumns {
     const uint8_t* data = nullptr;
   };
   static Column MakeColumn(uint32_t width, std::vector<uint8_t> bytes);
+  // Writes every row's columns in one pass; a row's period is coded as
+  // `period_code[sort key - min_key]`, one of `period_count` codes.
+  void WriteColumns(const std::vector<uint32_t>& period_code, int32_t min_key,
+                    size_t period_count);
+  // Encodes every dictionary entry; `periods` are the distinct periods in
+  // code order.
+  void EncodeEntries(const std::vector<Period>& periods);
   // Adds to `sent` the entries of `dictionary` that `runs` use first.
   void MarkUsed(Dictionary dictionary, absl::Span<const RowRun> runs,
                 SentEntries::Entries* sent) const;

@@ -29,6 +29,9 @@ absl::Status CsvReader::Error(int column, absl::string_view what) const {
       absl::StrCat(file_name_, ":", line_, ": column ", column, ": ", what));
 }
 
+// One loop over the bytes of a record, as one state machine (field start,
+// unquoted, quoted, quote seen): split into functions, the states would have
+// to be passed between them on every byte of the load.
 absl::StatusOr<bool> CsvReader::Next(std::vector<absl::string_view>* fields) {
   fields->clear();
   unescaped_.clear();

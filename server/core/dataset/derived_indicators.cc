@@ -83,10 +83,11 @@ std::optional<double> RatioValue(double num, int32_t num_multiplier, double den,
   return value;
 }
 
-DerivedTables AddDerivedIndicators(DatasetTables* t) {
-  DerivedTables out;
-  out.published_indicators = static_cast<uint32_t>(t->indicators.size());
-  out.published_rows = static_cast<uint32_t>(t->observations.size());
+namespace {
+
+// Appends to `t` the derived indicators whose inputs it has (and that it
+// does not publish itself), recording each in `out`.
+void AddDerivedCatalog(DatasetTables* t, DerivedTables* out) {
   absl::flat_hash_map<absl::string_view, uint32_t> published =
       IndexById(t->indicators, &Indicator::id);
   std::vector<Indicator> added;
@@ -102,61 +103,82 @@ DerivedTables AddDerivedIndicators(DatasetTables* t) {
         eq != published.end()) {
       d.published_equivalent = eq->second;
     }
-    out.indicators.push_back(d);
+    out->indicators.push_back(d);
     added.push_back({rule.id, rule.name, rule.unit, rule.unit_multiplier,
                      rule.description, Aggregation::kNone});
   }
   for (Indicator& i : added) t->indicators.push_back(std::move(i));
+}
 
+// Returns the derived row of `indicator` with `value` from inputs `n` and
+// `m`: hedged if either is, the weaker status and reliability, and every
+// source of both (in id order, as source indexes are).
+Observation DerivedRow(DatasetTables* t, uint32_t indicator, double value,
+                       const Observation& n, const Observation& m) {
+  Observation o;
+  o.value = value;
+  o.indicator = indicator;
+  o.region = n.region;
+  o.period = n.period;
+  o.qualifier =
+      n.qualifier == Qualifier::kExact && m.qualifier == Qualifier::kExact
+          ? Qualifier::kExact
+          : Qualifier::kAbout;
+  o.status = std::max(n.status, m.status);
+  o.reliability = std::min(n.reliability, m.reliability);
+  const absl::Span<const uint32_t> of_n = t->source_sets[n.source_set];
+  const absl::Span<const uint32_t> of_m = t->source_sets[m.source_set];
+  std::vector<uint32_t> cited(of_n.begin(), of_n.end());
+  cited.insert(cited.end(), of_m.begin(), of_m.end());
+  std::sort(cited.begin(), cited.end());
+  cited.erase(std::unique(cited.begin(), cited.end()), cited.end());
+  o.source_set = t->source_sets.Intern(cited);
+  return o;
+}
+
+// Appends the rows of derived indicator `k` of `out`: one per region and
+// period where both inputs have a preferred figure and the ratio is defined.
+void AddDerivedRows(DatasetTables* t, size_t k, DerivedTables* out) {
+  const DerivedIndicator& d = out->indicators[k];
+  const uint32_t indicator = out->published_indicators + k;
+  const Indicator& num_indicator = t->indicators[d.inputs[0]];
+  const Indicator& den_indicator = t->indicators[d.inputs[1]];
   std::vector<Observation>& rows = t->observations;
-  for (size_t k = 0; k < out.indicators.size(); ++k) {
-    const DerivedIndicator& d = out.indicators[k];
-    const uint32_t indicator = out.published_indicators + k;
-    const Indicator& num_indicator = t->indicators[d.inputs[0]];
-    const Indicator& den_indicator = t->indicators[d.inputs[1]];
-    const std::vector<uint32_t> nums = PreferredRows(rows, d.inputs[0]);
-    const std::vector<uint32_t> dens = PreferredRows(rows, d.inputs[1]);
-    // Both lists are ordered by region, then period: a merge join.
-    size_t i = 0, j = 0;
-    while (i < nums.size() && j < dens.size()) {
-      const Observation& n = rows[nums[i]];
-      const Observation& m = rows[dens[j]];
-      if (n.region != m.region || n.period != m.period) {
-        const bool n_first = n.region < m.region ||
-                             (n.region == m.region && n.period < m.period);
-        (n_first ? i : j)++;
-        continue;
-      }
-      std::optional<double> value =
-          RatioValue(n.value, num_indicator.unit_multiplier, m.value,
-                     den_indicator.unit_multiplier, d.rule->scale,
-                     d.rule->unit_multiplier);
-      if (value) {
-        Observation o;
-        o.value = *value;
-        o.indicator = indicator;
-        o.region = n.region;
-        o.period = n.period;
-        o.qualifier =
-            n.qualifier == Qualifier::kExact && m.qualifier == Qualifier::kExact
-                ? Qualifier::kExact
-                : Qualifier::kAbout;
-        o.status = std::max(n.status, m.status);
-        o.reliability = std::min(n.reliability, m.reliability);
-        // Every source of both inputs, in id order (source indexes are).
-        const absl::Span<const uint32_t> of_n = t->source_sets[n.source_set];
-        const absl::Span<const uint32_t> of_m = t->source_sets[m.source_set];
-        std::vector<uint32_t> cited(of_n.begin(), of_n.end());
-        cited.insert(cited.end(), of_m.begin(), of_m.end());
-        std::sort(cited.begin(), cited.end());
-        cited.erase(std::unique(cited.begin(), cited.end()), cited.end());
-        o.source_set = t->source_sets.Intern(cited);
-        out.inputs.push_back({nums[i], dens[j]});
-        rows.push_back(o);
-      }
-      ++i;
-      ++j;
+  const std::vector<uint32_t> nums = PreferredRows(rows, d.inputs[0]);
+  const std::vector<uint32_t> dens = PreferredRows(rows, d.inputs[1]);
+  // Both lists are ordered by region, then period: a merge join.
+  size_t i = 0, j = 0;
+  while (i < nums.size() && j < dens.size()) {
+    const Observation& n = rows[nums[i]];
+    const Observation& m = rows[dens[j]];
+    if (n.region != m.region || n.period != m.period) {
+      const bool n_first =
+          n.region < m.region || (n.region == m.region && n.period < m.period);
+      (n_first ? i : j)++;
+      continue;
     }
+    std::optional<double> value = RatioValue(
+        n.value, num_indicator.unit_multiplier, m.value,
+        den_indicator.unit_multiplier, d.rule->scale, d.rule->unit_multiplier);
+    if (value) {
+      Observation o = DerivedRow(t, indicator, *value, n, m);
+      out->inputs.push_back({nums[i], dens[j]});
+      rows.push_back(o);
+    }
+    ++i;
+    ++j;
+  }
+}
+
+}  // namespace
+
+DerivedTables AddDerivedIndicators(DatasetTables* t) {
+  DerivedTables out;
+  out.published_indicators = static_cast<uint32_t>(t->indicators.size());
+  out.published_rows = static_cast<uint32_t>(t->observations.size());
+  AddDerivedCatalog(t, &out);
+  for (size_t k = 0; k < out.indicators.size(); ++k) {
+    AddDerivedRows(t, k, &out);
   }
   return out;
 }

@@ -425,27 +425,42 @@ void SetPageFromFlags(Request* request) {
   request->set_page_token(absl::GetFlag(FLAGS_page_token));
 }
 
-int ListIndicators(const Invocation& in) {
+// Prints a list: with --format=csv every page from --page_token on, as
+// `csv_header` and a `csv_record` per item; otherwise the one page as a
+// table (`print_table` of the items) and its next-page token. `items` gives
+// a response's repeated field.
+template <typename Request, typename Call, typename Items, typename Record,
+          typename PrintTable>
+int PrintList(const Invocation& in, const Request& request, Call call,
+              Items items, const std::string& csv_header, Record csv_record,
+              PrintTable print_table) {
   std::ostream& os = in.out.stream;
-  v1::ListIndicatorsRequest request;
-  request.set_include_derived(absl::GetFlag(FLAGS_include_derived));
-  SetPageFromFlags(&request);
-  auto call = [&](const auto& r) { return in.client.ListIndicators(r); };
   if (in.out.format == Format::kCsv) {
-    return WriteAllPagesAsCsv(
-        in.out, request, indicators::client::IndicatorCsvHeader(), call,
-        [&](const auto& r) {
-          for (const auto& i : r.indicators())
-            os << indicators::client::IndicatorCsvRecord(i);
-        });
+    return WriteAllPagesAsCsv(in.out, request, csv_header, call,
+                              [&](const auto& r) {
+                                for (const auto& item : items(r))
+                                  os << csv_record(item);
+                              });
   }
   return Print(
       in.out, call(request),
       [&](const auto& r) {
-        IndicatorTable(Pointers(r.indicators())).Print(os);
+        print_table(Pointers(items(r)));
         PrintNextPage(os, r.next_page_token());
       },
       nullptr);
+}
+
+int ListIndicators(const Invocation& in) {
+  v1::ListIndicatorsRequest request;
+  request.set_include_derived(absl::GetFlag(FLAGS_include_derived));
+  SetPageFromFlags(&request);
+  return PrintList(
+      in, request, [&](const auto& r) { return in.client.ListIndicators(r); },
+      [](const auto& r) -> const auto& { return r.indicators(); },
+      indicators::client::IndicatorCsvHeader(),
+      [](const auto& i) { return indicators::client::IndicatorCsvRecord(i); },
+      [&](const auto& items) { IndicatorTable(items).Print(in.out.stream); });
 }
 
 int GetIndicator(const Invocation& in) {
@@ -463,7 +478,6 @@ int GetIndicator(const Invocation& in) {
 }
 
 int ListRegions(const Invocation& in) {
-  std::ostream& os = in.out.stream;
   v1::ListRegionsRequest request;
   request.set_parent_code(absl::GetFlag(FLAGS_parent));
   if (const std::string t = absl::GetFlag(FLAGS_type); !t.empty()) {
@@ -471,22 +485,12 @@ int ListRegions(const Invocation& in) {
                                                v1::RegionType_Parse));
   }
   SetPageFromFlags(&request);
-  auto call = [&](const auto& r) { return in.client.ListRegions(r); };
-  if (in.out.format == Format::kCsv) {
-    return WriteAllPagesAsCsv(
-        in.out, request, indicators::client::RegionCsvHeader(), call,
-        [&](const auto& r) {
-          for (const auto& region : r.regions())
-            os << indicators::client::RegionCsvRecord(region);
-        });
-  }
-  return Print(
-      in.out, call(request),
-      [&](const auto& r) {
-        RegionTable(Pointers(r.regions())).Print(os);
-        PrintNextPage(os, r.next_page_token());
-      },
-      nullptr);
+  return PrintList(
+      in, request, [&](const auto& r) { return in.client.ListRegions(r); },
+      [](const auto& r) -> const auto& { return r.regions(); },
+      indicators::client::RegionCsvHeader(),
+      [](const auto& r) { return indicators::client::RegionCsvRecord(r); },
+      [&](const auto& items) { RegionTable(items).Print(in.out.stream); });
 }
 
 int GetRegion(const Invocation& in) {
@@ -501,25 +505,14 @@ int GetRegion(const Invocation& in) {
 }
 
 int ListSources(const Invocation& in) {
-  std::ostream& os = in.out.stream;
   v1::ListSourcesRequest request;
   SetPageFromFlags(&request);
-  auto call = [&](const auto& r) { return in.client.ListSources(r); };
-  if (in.out.format == Format::kCsv) {
-    return WriteAllPagesAsCsv(in.out, request,
-                              indicators::client::SourceCsvHeader(), call,
-                              [&](const auto& r) {
-                                for (const auto& s : r.sources())
-                                  os << indicators::client::SourceCsvRecord(s);
-                              });
-  }
-  return Print(
-      in.out, call(request),
-      [&](const auto& r) {
-        SourceTable(Pointers(r.sources())).Print(os);
-        PrintNextPage(os, r.next_page_token());
-      },
-      nullptr);
+  return PrintList(
+      in, request, [&](const auto& r) { return in.client.ListSources(r); },
+      [](const auto& r) -> const auto& { return r.sources(); },
+      indicators::client::SourceCsvHeader(),
+      [](const auto& s) { return indicators::client::SourceCsvRecord(s); },
+      [&](const auto& items) { SourceTable(items).Print(in.out.stream); });
 }
 
 int GetSource(const Invocation& in) {

@@ -9,8 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "server/core/base/errors.h"
-#include "server/rpc/call_log.h"
-#include "server/rpc/status_util.h"
+#include "server/rpc/call_end.h"
 
 namespace indicators::rpc {
 namespace {
@@ -118,11 +117,9 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   // Logs, counts and finishes; the reactor may be gone once `Finish` returns.
   void FinishWith(const absl::Status& status) {
-    const absl::Duration elapsed = absl::Now() - start_;
-    if (!status.ok()) LogFailedCall(method_, status, elapsed);
-    grpc::Status answer = ToGrpcStatus(status);
-    if (counted_ != nullptr) counted_->Handled(answer.error_code(), elapsed);
-    Finish(answer);
+    // Each message was counted as it was sent.
+    Finish(EndCall(method_, start_, status, counted_,
+                   /*counts_response=*/false));
   }
 
   const absl::string_view method_;
@@ -158,15 +155,9 @@ absl::Status CallAdapter::Admit(const grpc::CallbackServerContext& context,
 grpc::ServerUnaryReactor* CallAdapter::FinishUnary(
     absl::string_view method, absl::Time start, const absl::Status& status,
     grpc::CallbackServerContext* context, const CallMetrics::Method* counted) {
-  const absl::Duration elapsed = absl::Now() - start;
-  if (!status.ok()) LogFailedCall(method, status, elapsed);
-  grpc::Status answer = ToGrpcStatus(status);
-  if (counted != nullptr) {
-    if (answer.ok()) counted->Sent();
-    counted->Handled(answer.error_code(), elapsed);
-  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(answer);
+  reactor->Finish(
+      EndCall(method, start, status, counted, /*counts_response=*/true));
   return reactor;
 }
 

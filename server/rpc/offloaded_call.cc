@@ -3,10 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "server/core/base/errors.h"
-#include "server/rpc/call_log.h"
-#include "server/rpc/status_util.h"
+#include "server/rpc/call_end.h"
 
 namespace indicators::rpc {
 
@@ -64,14 +62,7 @@ void OffloadedCall::FinishOnce(const absl::Status& status,
     cancelled_.store(true, std::memory_order_release);
     if (bytes != nullptr) *response_ = std::move(*bytes);
   }
-  const absl::Duration elapsed = absl::Now() - start_;
-  if (!status.ok()) LogFailedCall(method_, status, elapsed);
-  grpc::Status answer = ToGrpcStatus(status);
-  if (counted_ != nullptr) {
-    if (answer.ok()) counted_->Sent();
-    counted_->Handled(answer.error_code(), elapsed);
-  }
-  Finish(answer);
+  Finish(EndCall(method_, start_, status, counted_, /*counts_response=*/true));
 }
 
 void OffloadedCall::Release() {

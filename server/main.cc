@@ -21,6 +21,7 @@
 #include "server/core/load/dataset_source.h"
 #include "server/core/service_core.h"
 #include "server/rpc/server.h"
+#include "server/store/postgres_changes.h"
 #include "server/store/postgres_history.h"
 #include "server/store/postgres_store.h"
 #include "server/store/postgres_writer.h"
@@ -213,6 +214,8 @@ indicators::rpc::ServerOptions ServerOptionsFromFlags(
     options.writer = std::make_shared<indicators::store::PostgresWriter>(pool);
     options.history =
         std::make_shared<indicators::store::PostgresHistory>(pool);
+    options.changes =
+        std::make_shared<indicators::store::PostgresChanges>(pool);
   }
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.watch.progress_interval =

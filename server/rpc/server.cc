@@ -132,7 +132,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->manager_ = std::make_shared<DatasetManager>(
       std::move(core), options.source,
       std::make_shared<ResponseBudget>(options.max_response_memory_bytes),
-      options.writer, options.watch, options.history);
+      options.writer, options.watch, options.history, options.changes);
   std::shared_ptr<const CallMetrics> call_metrics;
   if (!options.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<MetricsEndpoint>> metrics =

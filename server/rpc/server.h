@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/core/change/recorded_changes.h"
 #include "server/core/load/dataset_source.h"
 #include "server/core/service_core.h"
 #include "server/rpc/indicator_service.h"
@@ -31,6 +32,9 @@ struct ServerOptions {
   // Where the recorded values of a figure are read (the database); null for
   // files.
   std::shared_ptr<const RecordedHistory> history;
+  // Where the changes of later revisions are read (the database), so that a
+  // catch-up applies them instead of loading everything; null for files.
+  std::shared_ptr<const ChangeSource> changes;
   // Whether `source` is a database (its connection state is a metric).
   bool source_is_database = false;
   // host:port of the Prometheus endpoint (GET /metrics); empty: no metrics.

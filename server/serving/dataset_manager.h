@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/core/change/ingest_batch.h"
+#include "server/core/change/recorded_changes.h"
 #include "server/core/change/reload_outcome.h"
 #include "server/core/load/dataset_source.h"
 #include "server/core/query/recorded_history.h"
@@ -57,7 +58,8 @@ class DatasetManager {
                  std::shared_ptr<ResponseBudget> budget = nullptr,
                  std::shared_ptr<const DatasetWriter> writer = nullptr,
                  WatchOptions watch = {},
-                 std::shared_ptr<const RecordedHistory> history = nullptr);
+                 std::shared_ptr<const RecordedHistory> history = nullptr,
+                 std::shared_ptr<const ChangeSource> changes = nullptr);
 
   // Returns the snapshot to serve a call from.
   std::shared_ptr<const Snapshot> Current() const;
@@ -73,18 +75,26 @@ class DatasetManager {
   // throughout.
   absl::Status Reload(const std::string& trigger);
 
-  // Reloads unless the dataset served is already at `revision` (a store's
-  // revision: an ingest and the revision follower both ask for the same one,
-  // and only the first loads it).
+  // Brings the dataset served to `revision` (a store's revision: an ingest
+  // and the revision follower both ask for the same one, and only the first
+  // does the work) unless it is there already. With a change source, applies
+  // the changes recorded since the revision served to it, each revision
+  // logged for watchers under its own number; it loads the whole dataset
+  // only when they are not all recorded (a catalog change, compacted), when
+  // they are more than `MaxAppliedChanges` or when applying them fails.
   absl::Status CatchUp(int64_t revision, const std::string& trigger);
+
+  // The most changes one catch-up applies; more load the whole dataset.
+  size_t MaxAppliedChanges() const;
 
   // Returns the outcome of the last reload, if there was one.
   std::optional<ReloadOutcome> LastReload() const;
 
   // How many reloads succeeded and failed since the start.
   struct ReloadCounts {
-    int64_t succeeded = 0;
+    int64_t succeeded = 0;  // Whole loads.
     int64_t failed = 0;
+    int64_t applied = 0;  // Catch-ups that applied recorded changes.
   };
   ReloadCounts Reloads() const;
 
@@ -115,12 +125,20 @@ class DatasetManager {
   void Publish(std::shared_ptr<const Snapshot> snapshot);
   absl::Status ReloadLocked(const std::string& trigger)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
+  // Applies the recorded changes after the revision served, or reloads.
+  absl::Status ApplyLocked(const std::string& trigger)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
+  // Fills the log with the recorded changes up to the revision served, so
+  // that watches resume from before this server started.
+  void LogRecordedHistory(const Dataset& served);
 
   const std::shared_ptr<const DatasetSource> source_;
   const std::shared_ptr<ResponseBudget> budget_;
   const std::shared_ptr<const DatasetWriter> writer_;
   std::shared_ptr<ChangeLog> changes_;
   const std::shared_ptr<const RecordedHistory> history_;
+  const std::shared_ptr<const ChangeSource> change_source_;
+  const WatchOptions watch_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
   std::optional<ReloadOutcome> last_reload_ ABSL_GUARDED_BY(mu_);

@@ -65,13 +65,18 @@ std::vector<MetricFamily> DatasetMetrics::Collect() const {
 
   const DatasetManager::ReloadCounts reloads = datasets_->Reloads();
   out.push_back(Family("indicators_dataset_reloads_total",
-                       "Reloads of the dataset by result (a failed reload "
-                       "keeps the old version serving).",
+                       "Whole loads of the dataset after the first, by result "
+                       "(a failed one keeps the old version serving).",
                        MetricType::Counter));
   AddSample(out.back(), static_cast<double>(reloads.succeeded),
             {{"result", "success"}});
   AddSample(out.back(), static_cast<double>(reloads.failed),
             {{"result", "failure"}});
+  out.push_back(Family("indicators_dataset_changes_applied_total",
+                       "Catch-ups that applied a store's recorded changes to "
+                       "the version served instead of loading it whole.",
+                       MetricType::Counter));
+  AddSample(out.back(), static_cast<double>(reloads.applied));
 
   if (source_is_database_) {
     out.push_back(Family("indicators_database_up",

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -57,9 +58,11 @@ constexpr int kObservations = 3;
 constexpr int kParentCodeColumn = 3;
 constexpr int kSourceIdsColumn = 6;
 
-// Appends the rows of `query` to `text` as CSV records.
+// Appends the rows of `query` to `text` as CSV records. With `ordinals`,
+// the query's last column is each row's ordinal, appended there instead.
 absl::Status AppendQueryAsCsv(pqxx::transaction_base& txn,
-                              const std::string& query, std::string* text) {
+                              const std::string& query, std::string* text,
+                              std::vector<int64_t>* ordinals = nullptr) {
   std::string line;
   std::vector<std::string> fields;
   std::vector<absl::string_view> views;
@@ -68,6 +71,18 @@ absl::Status AppendQueryAsCsv(pqxx::transaction_base& txn,
   pqxx::stream_from stream(txn, absl::StrCat("(", query, ")"));
   while (stream.get_raw_line(line)) {
     if (!line.empty() && line.back() == '\n') line.pop_back();
+    if (ordinals != nullptr) {
+      const size_t tab = line.rfind('\t');
+      int64_t ordinal = 0;
+      if (tab == std::string::npos ||
+          !absl::SimpleAtoi(absl::string_view(line).substr(tab + 1),
+                            &ordinal)) {
+        return absl::DataLossError(
+            absl::StrCat("a stored observation has no ordinal: ", line));
+      }
+      ordinals->push_back(ordinal);
+      line.resize(tab);
+    }
     // Most rows have no escapes and nothing CSV must quote: their CSV
     // record is the line with commas for tabs.
     if (line.find_first_of("\\,\"\r") == std::string::npos) {
@@ -97,18 +112,28 @@ absl::Status ReadCatalog(pqxx::transaction_base& txn, std::string (&texts)[3]) {
 
 namespace {
 
+// The query of the observations `where` (such as " WHERE ordinal <= 10"),
+// in stored order, with `ordinal` as a last column if `with_ordinals`.
+std::string ObservationsQuery(absl::string_view where, bool with_ordinals) {
+  absl::string_view select = kTables[kObservations].select;
+  const size_t from = select.rfind(" FROM ");
+  return absl::StrCat(select.substr(0, from), with_ordinals ? ", ordinal" : "",
+                      select.substr(from), where, kInStoredOrder);
+}
+
 // Reads the four tables as CSV texts within `txn`; `observations_where`
-// (such as " WHERE ordinal <= 10") limits the observations read.
+// (such as " WHERE ordinal <= 10") limits the observations read. With
+// `ordinals`, appends the ordinal of each observation read there.
 absl::Status ReadTables(pqxx::transaction_base& txn, std::string (&texts)[4],
-                        absl::string_view observations_where = "") {
+                        absl::string_view observations_where = "",
+                        std::vector<int64_t>* ordinals = nullptr) {
   std::string catalog[3];
   RETURN_IF_ERROR(ReadCatalog(txn, catalog));
   for (int t = 0; t < 3; ++t) texts[t] = std::move(catalog[t]);
   texts[kObservations] = absl::StrCat(kDatasetHeaders[kObservations], "\n");
-  return AppendQueryAsCsv(txn,
-                          absl::StrCat(kTables[kObservations].select,
-                                       observations_where, kInStoredOrder),
-                          &texts[kObservations]);
+  return AppendQueryAsCsv(
+      txn, ObservationsQuery(observations_where, ordinals != nullptr),
+      &texts[kObservations], ordinals);
 }
 
 }  // namespace
@@ -129,16 +154,15 @@ using ReadOnlySnapshot =
 // in the snapshot `snapshot` exported by another transaction.
 absl::Status ReadLaterObservations(const std::string& conninfo,
                                    const std::string& snapshot, int64_t after,
-                                   std::string* text) {
+                                   std::string* text,
+                                   std::vector<int64_t>* ordinals) {
   return Guarded("read the dataset", [&] {
     pqxx::connection connection(WithTimeLimits(conninfo));
     ReadOnlySnapshot txn(connection);
     txn.exec0("SET TRANSACTION SNAPSHOT " + txn.quote(snapshot));
     RETURN_IF_ERROR(AppendQueryAsCsv(
-        txn,
-        absl::StrCat(kTables[kObservations].select, " WHERE ordinal > ", after,
-                     kInStoredOrder),
-        text));
+        txn, ObservationsQuery(absl::StrCat(" WHERE ordinal > ", after), true),
+        text, ordinals));
     txn.commit();
     return absl::OkStatus();
   });
@@ -203,6 +227,9 @@ absl::StatusOr<ImportResult> ReplaceIfChanged(pqxx::connection& connection,
       LoadDatasetFromTexts("the database", stored);
   result.version = version;
   if (current.ok() && (*current)->version() == version) return result;
+  // A bulk replace is a whole revision: replicas load it whole, and its rows
+  // are not recorded one by one (migration 0003).
+  txn.exec("SELECT dataset_revision_of_transaction(true)");
   for (const char* table :
        {"observations", "sources", "regions", "indicators"}) {
     txn.exec0(absl::StrCat("DELETE FROM ", table));
@@ -221,7 +248,7 @@ absl::StatusOr<ImportResult> ReplaceIfChanged(pqxx::connection& connection,
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadStored(
     const std::string& conninfo, const StoredTexts& stored) {
   return LoadDatasetFromTexts(DescribeDatabase(conninfo), stored.texts,
-                              stored.revision);
+                              stored.revision, stored.ordinals);
 }
 
 }  // namespace
@@ -245,20 +272,25 @@ absl::StatusOr<StoredTexts> ReadStoredTexts(const std::string& conninfo) {
                "FROM observations")[0][0]
             .as<int64_t>();
     std::string later;
+    std::vector<int64_t> later_ordinals;
     absl::Status later_status;
     std::thread helper([&] {
-      later_status = ReadLaterObservations(conninfo, snapshot, middle, &later);
+      later_status = ReadLaterObservations(conninfo, snapshot, middle, &later,
+                                           &later_ordinals);
     });
     // Guarded here too: the helper must be joined even if this read throws.
     const absl::Status status = Guarded("read the dataset", [&] {
       return ReadTables(txn, stored.texts,
-                        absl::StrCat(" WHERE ordinal <= ", middle));
+                        absl::StrCat(" WHERE ordinal <= ", middle),
+                        &stored.ordinals);
     });
     helper.join();  // The snapshot lives until this transaction ends.
     RETURN_IF_ERROR(status);
     RETURN_IF_ERROR(later_status);
     txn.commit();
     stored.texts[kObservations] += later;
+    stored.ordinals.insert(stored.ordinals.end(), later_ordinals.begin(),
+                           later_ordinals.end());
     return stored;
   });
 }

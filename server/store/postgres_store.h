@@ -5,6 +5,7 @@
 #include <memory>
 #include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/core/dataset/dataset.h"
@@ -19,6 +20,8 @@ namespace indicators::store {
 struct StoredTexts {
   std::string texts[4];
   int64_t revision = 0;
+  // The ordinal of each observation row of `texts[3]`, in order.
+  std::vector<int64_t> ordinals;
 };
 
 // Reads the stored dataset from the database at `conninfo` in one

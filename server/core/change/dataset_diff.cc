@@ -34,12 +34,14 @@ bool SameContent(const Dataset& a, const Observation& oa, const Dataset& b,
 
 }  // namespace
 
-std::vector<RowChange> DiffDatasets(const Dataset& before,
-                                    const Dataset& after) {
+namespace {
+
+// The changes between rows [i, end) of `before` and [j, end) of `after`.
+std::vector<RowChange> DiffRows(const Dataset& before, const Dataset& after,
+                                size_t i, size_t j) {
   std::vector<RowChange> out;
   const auto& old_rows = before.observations();
   const auto& new_rows = after.observations();
-  size_t i = 0, j = 0;
   std::vector<bool> matched;
   while (i < old_rows.size() || j < new_rows.size()) {
     // The next figure in either version, and its rows in each.
@@ -83,6 +85,19 @@ std::vector<RowChange> DiffDatasets(const Dataset& before,
     j = j_end;
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<RowChange> DiffDatasets(const Dataset& before,
+                                    const Dataset& after) {
+  return DiffRows(before, after, 0, 0);
+}
+
+std::vector<RowChange> DiffDerivedRows(const Dataset& before,
+                                       const Dataset& after) {
+  return DiffRows(before, after, before.published_observation_count(),
+                  after.published_observation_count());
 }
 
 }  // namespace indicators

@@ -25,6 +25,11 @@ struct RowChange {
 std::vector<RowChange> DiffDatasets(const Dataset& before,
                                     const Dataset& after);
 
+// The same for the derived rows only (what a version's recorded changes do
+// to the figures computed from them).
+std::vector<RowChange> DiffDerivedRows(const Dataset& before,
+                                       const Dataset& after);
+
 }  // namespace indicators
 
 #endif  // INDICATORS_SERVER_CORE_CHANGE_DATASET_DIFF_H_

@@ -63,6 +63,10 @@ class Dataset {
     return t_.observations;
   }
 
+  // Each published row's place in its store (a database's ordinal), by row;
+  // empty when the dataset came from files.
+  const std::vector<int64_t>& positions() const { return t_.positions; }
+
   // The published indicators are [0, published_indicator_count()) and the
   // published observations [0, published_observation_count()); what follows
   // is derived (`derived_indicators.h`).

@@ -23,18 +23,37 @@ struct DatasetTables {
   std::vector<Observation> observations;
   SourceSets source_sets;          // What `Observation::source_set` indexes.
   std::vector<std::string> notes;  // notes[0] must be "".
+  // Each observation's place in its store's order (a database's ordinal),
+  // kept in step with `observations` by the sort; empty when the rows came
+  // from files, whose order is their position.
+  std::vector<int64_t> positions;
 };
 
 // Limits of one dataset, from how rows are keyed for sorting.
 inline constexpr size_t kMaxIndicators = (size_t{1} << 16) - 1;
 inline constexpr size_t kMaxRegions = (size_t{1} << 24) - 1;
 
+// Where a row goes in query order, but for its position: two keys compare
+// as the rows do by everything `SortIntoQueryOrder` orders by before it.
+struct QueryOrderKey {
+  uint64_t hi;
+  uint64_t lo;  // The low 32 bits are 0.
+  bool operator<(const QueryOrderKey& o) const {
+    return hi < o.hi || (hi == o.hi && lo < o.lo);
+  }
+  bool operator==(const QueryOrderKey& o) const {
+    return hi == o.hi && lo == o.lo;
+  }
+};
+QueryOrderKey QueryOrderKeyOf(const DatasetTables& tables,
+                              const Observation& o);
+
 // Sorts `tables->observations` into query order: indicator, region, period,
 // then preference: status (final, preliminary, estimate), then the row's best
 // source grade, then an exact figure before a hedged one (about, over, under,
 // nearly), then the newest publication among the row's sources (an unknown
 // date is the oldest), then position in the file. Applies the same permutation
-// to `lines` unless it is null. Requires at most kMaxIndicators indicators and
+// to `lines` unless it is null, and to `tables->positions` unless empty. Requires at most kMaxIndicators indicators and
 // kMaxRegions regions. Returns at once if the rows are already in order.
 void SortIntoQueryOrder(DatasetTables* tables, std::vector<uint32_t>* lines);
 

@@ -244,8 +244,12 @@ class ObservationRowParser {
         indicators_(IndexById(tables_.indicators, &Indicator::id)),
         regions_(IndexById(tables_.regions, &Region::code)),
         sources_(IndexById(tables_.sources, &Source::id)) {
-    tables_.notes.assign(1, "");
-    note_index_.emplace("", 0);
+    // A load starts with no notes; rows parsed into a loaded version's
+    // tables (`ParseObservationRecords`) reuse its notes.
+    if (tables_.notes.empty()) tables_.notes.assign(1, "");
+    for (uint32_t i = 0; i < tables_.notes.size(); ++i) {
+      note_index_.emplace(tables_.notes[i], i);
+    }
   }
 
   // Returns the observation of `f`, or nullopt after reporting each of its
@@ -402,9 +406,14 @@ class ObservationRowParser {
 // Parses the four files into tables, or returns every problem found.
 class TableParser {
  public:
+  // `positions`, if not empty, has one entry per observation record, in
+  // file order: the rows' places in their store.
   TableParser(const std::string& dir,
-              std::array<std::unique_ptr<CsvRecords>, 4> tables)
-      : dir_(dir), tables_in_(std::move(tables)) {}
+              std::array<std::unique_ptr<CsvRecords>, 4> tables,
+              std::vector<int64_t> positions)
+      : dir_(dir),
+        tables_in_(std::move(tables)),
+        positions_(std::move(positions)) {}
 
   // The problems found by `Parse`.
   const std::vector<DatasetProblem>& problems() const {
@@ -426,6 +435,15 @@ class TableParser {
     }
     RETURN_IF_ERROR(ParseObservations());
     if (!errors_.empty()) return errors_.ToStatus(dir_);
+    if (!positions_.empty()) {
+      // Without errors, every record is one observation.
+      if (positions_.size() != tables_.observations.size()) {
+        return absl::InternalError(
+            absl::StrCat(dir_, ": ", positions_.size(), " positions for ",
+                         tables_.observations.size(), " observations"));
+      }
+      tables_.positions = std::move(positions_);
+    }
     SortIntoQueryOrder(&tables_, &lines_);
     CheckDuplicates();
     if (!errors_.empty()) return errors_.ToStatus(dir_);
@@ -622,13 +640,14 @@ class TableParser {
   ErrorList errors_;
   DatasetTables tables_;
   std::vector<uint32_t> lines_;  // File line of each observation row.
+  std::vector<int64_t> positions_;
 };
 
 // Parses and checks the four tables' records into one dataset version.
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadTables(
     const std::string& label, std::array<std::unique_ptr<CsvRecords>, 4> tables,
-    int64_t revision) {
-  TableParser parser(label, std::move(tables));
+    int64_t revision, std::vector<int64_t> positions = {}) {
+  TableParser parser(label, std::move(tables), std::move(positions));
   ASSIGN_OR_RETURN(DatasetTables parsed, parser.Parse());
   std::string version = ContentVersion(parsed);
   return Dataset::Create(std::move(parsed), std::move(version), absl::Now(),
@@ -656,7 +675,7 @@ std::vector<DatasetProblem> FindDatasetProblems(const std::string (&texts)[4]) {
     tables[i] = std::make_unique<TextCsvRecords>(kDatasetFiles[i], texts[i]);
   }
   const std::string label = "texts";
-  TableParser parser(label, std::move(tables));
+  TableParser parser(label, std::move(tables), {});
   absl::StatusOr<DatasetTables> parsed = parser.Parse();
   std::vector<DatasetProblem> problems = parser.problems();
   if (!parsed.ok() && problems.empty()) {
@@ -666,12 +685,47 @@ std::vector<DatasetProblem> FindDatasetProblems(const std::string (&texts)[4]) {
 }
 
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDatasetFromTexts(
-    const std::string& label, const std::string (&texts)[4], int64_t revision) {
+    const std::string& label, const std::string (&texts)[4], int64_t revision,
+    std::vector<int64_t> positions) {
   std::array<std::unique_ptr<CsvRecords>, 4> tables;
   for (size_t i = 0; i < 4; ++i) {
     tables[i] = std::make_unique<TextCsvRecords>(kDatasetFiles[i], texts[i]);
   }
-  return LoadTables(label, std::move(tables), revision);
+  return LoadTables(label, std::move(tables), revision, std::move(positions));
+}
+
+absl::StatusOr<std::vector<Observation>> ParseObservationRecords(
+    DatasetTables* tables, absl::Span<const ObservationRecord> records,
+    const std::string& label, std::vector<bool>* valid_records) {
+  const std::vector<std::string> header =
+      absl::StrSplit(kDatasetHeaders[3], ',');
+  ErrorList errors;
+  ObservationRowParser parser(tables);
+  std::vector<Observation> out;
+  out.reserve(records.size());
+  std::vector<absl::string_view> f(8);
+  std::string sources;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const ObservationRecord& r = records[i];
+    sources = absl::StrJoin(r.source_ids, ";");
+    f = {r.indicator_id, r.region_code, r.period, r.value,
+         r.qualifier,    r.status,      sources,  r.note};
+    RowContext row{&label, &header, static_cast<int>(i + 1), &errors};
+    bool valid = true;
+    for (size_t c = 0; c < f.size(); ++c) {
+      if (FirstInvalidUtf8(f[c]) == f[c].size()) continue;
+      row.Error(c, "is not valid UTF-8");
+      valid = false;
+    }
+    std::optional<Observation> o;
+    if (valid) o = parser.Parse(row, f);
+    if (valid_records != nullptr) valid_records->push_back(o.has_value());
+    if (o || valid_records != nullptr) out.push_back(o.value_or(Observation()));
+  }
+  if (!errors.empty() && valid_records == nullptr) {
+    return errors.ToStatus(label);
+  }
+  return out;
 }
 
 }  // namespace indicators

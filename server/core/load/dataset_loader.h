@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "server/core/dataset/dataset.h"
+#include "server/core/dataset/records.h"
 
 namespace indicators {
 
@@ -49,9 +51,22 @@ std::vector<DatasetProblem> FindDatasetProblems(const std::string (&texts)[4]);
 // Same as `LoadDataset`, from the four files' contents already in memory (in
 // `kDatasetFiles` order); `label` names the dataset in error messages and
 // `revision` is the store's change counter the texts were read at.
+// `positions`, if not empty, gives each observation record's place in its
+// store (one per record, in order), kept in `DatasetTables::positions`.
 absl::StatusOr<std::shared_ptr<const Dataset>> LoadDatasetFromTexts(
     const std::string& label, const std::string (&texts)[4],
-    int64_t revision = 0);
+    int64_t revision = 0, std::vector<int64_t> positions = {});
+
+// Checks `records` by the rules of observations.csv against the catalog of
+// `tables` (sorted by id, as a load leaves them) and returns them as rows of
+// those tables, adding their notes and source sets to `tables`; or
+// INVALID_ARGUMENT listing the problems as `label:N: column ...` (N counts
+// the records from 1). Duplicates are not checked. With `valid_records`,
+// invalid records do not fail the call: each record gets a row (a default one
+// if invalid) and an entry there saying whether it is valid.
+absl::StatusOr<std::vector<Observation>> ParseObservationRecords(
+    DatasetTables* tables, absl::Span<const ObservationRecord> records,
+    const std::string& label, std::vector<bool>* valid_records = nullptr);
 
 }  // namespace indicators
 

@@ -2,12 +2,8 @@
 // after known calls, its counters move by exactly those calls, under the
 // names and labels of go-grpc-prometheus; the dataset's state is there too.
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <map>
 #include <memory>
@@ -20,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "client/cpp/indicator_client.h"
+#include "tests/testing/metrics_scrape.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dataset.h"
 #include "tests/testing/temp_postgres.h"
@@ -28,52 +25,6 @@ namespace indicators::testing {
 namespace {
 
 using client::IndicatorClient;
-
-// Returns the body of GET /metrics on 127.0.0.1:`port` ("" on failure).
-std::string HttpGetMetrics(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    close(fd);
-    return "";
-  }
-  const std::string request =
-      "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  if (write(fd, request.data(), request.size()) !=
-      static_cast<ssize_t>(request.size())) {
-    close(fd);
-    return "";
-  }
-  std::string response;
-  char buffer[65536];
-  for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) {
-    response.append(buffer, n);
-  }
-  close(fd);
-  const size_t body = response.find("\r\n\r\n");
-  return body == std::string::npos ? "" : response.substr(body + 4);
-}
-
-// A scrape: each sample's name with its labels -> its value.
-using Samples = std::map<std::string, double>;
-
-Samples Scrape(int port) {
-  Samples samples;
-  for (absl::string_view line : absl::StrSplit(HttpGetMetrics(port), '\n')) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t space = line.rfind(' ');
-    double value = 0;
-    if (space == absl::string_view::npos ||
-        !absl::SimpleAtod(line.substr(space + 1), &value)) {
-      continue;
-    }
-    samples[std::string(line.substr(0, space))] = value;
-  }
-  return samples;
-}
 
 // The series of a method of the service, as go-grpc-prometheus labels it
 // (labels in prometheus-cpp's order: by name).

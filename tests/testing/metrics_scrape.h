@@ -1,0 +1,18 @@
+#ifndef INDICATORS_TESTS_TESTING_METRICS_SCRAPE_H_
+#define INDICATORS_TESTS_TESTING_METRICS_SCRAPE_H_
+
+#include <map>
+#include <string>
+
+namespace indicators::testing {
+
+// Returns the body of GET /metrics on 127.0.0.1:`port` ("" on failure).
+std::string HttpGetMetrics(int port);
+
+// A scrape: each sample's name with its labels -> its value.
+using Samples = std::map<std::string, double>;
+Samples Scrape(int port);
+
+}  // namespace indicators::testing
+
+#endif  // INDICATORS_TESTS_TESTING_METRICS_SCRAPE_H_

@@ -18,6 +18,12 @@ absl::Status StatusFromCurrentException(absl::string_view what) {
     throw;
   } catch (const pqxx::broken_connection& e) {
     return absl::UnavailableError(message(e));
+  } catch (const pqxx::serialization_failure& e) {
+    // libpqxx 6.4 derives these from `pqxx::failure`, not `sql_error`: a
+    // concurrent writer won; the transaction can be run again.
+    return absl::AbortedError(message(e));
+  } catch (const pqxx::deadlock_detected& e) {
+    return absl::AbortedError(message(e));
   } catch (const pqxx::undefined_table& e) {
     return absl::FailedPreconditionError(
         absl::StrCat(message(e),

@@ -154,12 +154,16 @@ absl::StatusOr<IngestResult> Apply(pqxx::transaction_base& txn,
 absl::StatusOr<IngestResult> IngestOnce(pqxx::connection& connection,
                                         const IngestBatch& batch,
                                         const std::string& digest) {
-  pqxx::transaction<pqxx::repeatable_read> txn(connection);
-  RETURN_IF_ERROR(CheckSchema(txn));
-  // The writers' turn: held until commit. In repeatable read, a writer that
-  // committed since this snapshot makes the lock fail with a serialization
-  // error (ABORTED), and the batch starts again.
+  // Read committed, the counter locked first: the writers' turn, held until
+  // commit. Every later statement sees what the writers before committed,
+  // and nobody else can commit a change of the dataset meanwhile (a change
+  // raises the counter, so it waits for the lock), so the batch runs as if
+  // alone without being started again. (In repeatable read, the snapshot
+  // taken before the lock is granted would make a waiting writer fail with a
+  // serialization error and retry, which eight concurrent writers exhaust.)
+  pqxx::transaction<pqxx::read_committed> txn(connection);
   const int64_t before = RevisionIn(txn, /*for_update=*/true);
+  RETURN_IF_ERROR(CheckSchema(txn));
   if (!batch.idempotency_key.empty()) {
     const pqxx::result known = txn.exec_params(
         "SELECT digest, revision, added, revised, withdrawn, unchanged, "

@@ -52,9 +52,8 @@ class LiveChangesTest : public ::testing::Test {
   std::string StartServer() {
     const std::string address = StartServerProcess(
         {SERVER_BINARY, "--listen=127.0.0.1:0", "--database=" + db_,
-         "--tokens_file=" + scratch_.dir() + "/tokens",
-         "--poll_interval=200ms", "--watch_progress_interval=200ms",
-         "--metrics_listen=127.0.0.1:0"},
+         "--tokens_file=" + scratch_.dir() + "/tokens", "--poll_interval=200ms",
+         "--watch_progress_interval=200ms", "--metrics_listen=127.0.0.1:0"},
         &server_);
     std::string line;
     std::smatch match;
@@ -70,10 +69,12 @@ class LiveChangesTest : public ::testing::Test {
   // Commits `sql` (one transaction); returns the revision after it.
   int64_t Commit(const std::string& sql) {
     int code = 0;
-    const std::string out = postgres_.Psql(
-        db_, absl::StrCat("BEGIN; ", sql, "; COMMIT; SELECT revision FROM "
-                          "dataset_state"),
-        &code);
+    const std::string out =
+        postgres_.Psql(db_,
+                       absl::StrCat("BEGIN; ", sql,
+                                    "; COMMIT; SELECT revision FROM "
+                                    "dataset_state"),
+                       &code);
     EXPECT_EQ(code, 0) << out;
     const std::vector<std::string> lines = absl::StrSplit(out, '\n');
     return std::stoll(lines.back());
@@ -176,10 +177,10 @@ TEST_F(LiveChangesTest, AOneRowChangeIsAppliedWithoutLoadingTheDatasetAgain) {
   // 100,000 observations: a whole load of them would be seen in the metric.
   const std::string dir = scratch_.dir() + "/generated";
   std::string output;
-  ASSERT_EQ(RunCommand({DATAGEN_BINARY, "--observations=100000",
-                        "--out=" + dir},
-                       &output),
-            0)
+  ASSERT_EQ(
+      RunCommand({DATAGEN_BINARY, "--observations=100000", "--out=" + dir},
+                 &output),
+      0)
       << output;
   ASSERT_NO_FATAL_FAILURE(Store(dir));
   const std::string address = StartServer();
@@ -188,8 +189,8 @@ TEST_F(LiveChangesTest, AOneRowChangeIsAppliedWithoutLoadingTheDatasetAgain) {
   EXPECT_EQ(LoadsAndApplies(), std::make_pair(0.0, 0.0));
 
   // A plain SQL edit of one row.
-  const int64_t edited = Commit(
-      "UPDATE observations SET value = value + 1 WHERE ordinal = 5000");
+  const int64_t edited =
+      Commit("UPDATE observations SET value = value + 1 WHERE ordinal = 5000");
   ASSERT_TRUE(AwaitRevision(address, edited));
   EXPECT_EQ(LoadsAndApplies(), std::make_pair(0.0, 1.0));
 
@@ -226,8 +227,8 @@ TEST_F(LiveChangesTest, AOneRowChangeIsAppliedWithoutLoadingTheDatasetAgain) {
   EXPECT_EQ(info->dataset().version(), answer->dataset_version());
 
   // A catalog change is loaded whole.
-  const int64_t catalog = Commit(
-      "UPDATE sources SET note = 'changed' WHERE ordinal = 1");
+  const int64_t catalog =
+      Commit("UPDATE sources SET note = 'changed' WHERE ordinal = 1");
   ASSERT_TRUE(AwaitRevision(address, catalog));
   EXPECT_EQ(LoadsAndApplies(), std::make_pair(1.0, 2.0));
 }
@@ -273,8 +274,8 @@ TEST_F(LiveChangesTest, ARestartedReplicaResumesAWatchFromBeforeItsStart) {
         " WHERE ordinal = (SELECT min(ordinal) FROM observations)"));
     const std::string period = postgres_.Psql(
         db_, "SELECT period FROM observations ORDER BY ordinal LIMIT 1");
-    expected.push_back(absl::StrCat(revision, " CHANGE_KIND_REVISED ", period,
-                                    " ", 1000 + k));
+    expected.push_back(
+        absl::StrCat(revision, " CHANGE_KIND_REVISED ", period, " ", 1000 + k));
     return revision;
   };
   change(1);
@@ -302,8 +303,8 @@ TEST_F(LiveChangesTest, ARestartedReplicaResumesAWatchFromBeforeItsStart) {
   Watch old(address, start);
   const absl::Status status = old.Stop();
   EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
-  EXPECT_NE(status.message().find(absl::StrCat("the oldest to start after is ",
-                                               fifth - 1)),
+  EXPECT_NE(status.message().find(
+                absl::StrCat("the oldest to start after is ", fifth - 1)),
             std::string::npos)
       << status;
 }

@@ -7,10 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <pqxx/pqxx>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -334,6 +336,58 @@ TEST_F(ChangesTest, AppliedChangesEqualAWholeLoadAfterEveryStep) {
   EXPECT_GT(applied, 80);
   EXPECT_GT(whole, 3);
   EXPECT_GT(rejected, 3);
+}
+
+}  // namespace
+}  // namespace indicators::store
+
+namespace indicators::store {
+namespace {
+
+// Writers take turns at the revision counter: eight of them at once each get
+// every batch stored under a revision of its own, recorded whole.
+TEST_F(ChangesTest, ConcurrentWritersEachGetARevisionOfTheirOwn) {
+  const int64_t start = StoredRevision();
+  constexpr int kWriters = 8, kBatches = 15;
+  std::vector<std::thread> writers;
+  std::vector<absl::Status> failures[kWriters];
+  std::vector<int64_t> revisions[kWriters];
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      const PostgresWriter writer(pool_);
+      for (int k = 0; k < kBatches; ++k) {
+        IngestBatch batch;
+        batch.observations = {{"rd_expenditure",
+                               "CN-GD",
+                               absl::StrCat(2100 + w * 100 + k),
+                               "1",
+                               "exact",
+                               "final",
+                               {"S13"},
+                               ""}};
+        absl::StatusOr<IngestResult> result = writer.Ingest(batch);
+        if (result.ok()) {
+          revisions[w].push_back(result->revision);
+        } else {
+          failures[w].push_back(result.status());
+        }
+      }
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  std::vector<int64_t> all;
+  for (int w = 0; w < kWriters; ++w) {
+    for (const absl::Status& s : failures[w]) ADD_FAILURE() << s;
+    all.insert(all.end(), revisions[w].begin(), revisions[w].end());
+  }
+  std::sort(all.begin(), all.end());
+  ASSERT_EQ(all.size(), size_t{kWriters * kBatches});
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], start + 1 + i);
+  const RecordedChanges changes = ChangesAfter(start);
+  ASSERT_EQ(changes.revisions.size(), all.size());
+  for (const RecordedRevision& r : changes.revisions) {
+    EXPECT_EQ(r.changes.size(), 1u) << r.revision;
+  }
 }
 
 }  // namespace

@@ -57,7 +57,8 @@ for n in "${sizes[@]}"; do
   for i in 0 1 2; do
     log=$work/replica-$i.log
     "$server" --listen=127.0.0.1:0 --database="$db" --tokens_file="$work/tokens" \
-      --watch_progress_interval=200ms --max_concurrent_streams=2000 >"$log" 2>&1 &
+      --watch_progress_interval=200ms --max_concurrent_streams=2000 \
+      --max_request_bytes=16777216 >"$log" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 6000); do
       grep -q 'listening on' "$log" && break

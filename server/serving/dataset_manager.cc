@@ -179,10 +179,11 @@ absl::Status DatasetManager::CatchUp(int64_t revision,
   absl::MutexLock one_at_a_time(&reload_mu_);
   const int64_t served = Current()->core->dataset()->revision();
   if (served == revision) return absl::OkStatus();
-  if (change_source_ != nullptr && served < revision) {
-    return ApplyLocked(trigger);
-  }
-  return ReloadLocked(trigger);
+  if (change_source_ == nullptr) return ReloadLocked(trigger);
+  // A store's revisions only grow: one served already holds any older one
+  // (the follower may report a revision an ingest's catch-up went past).
+  if (served > revision) return absl::OkStatus();
+  return ApplyLocked(trigger);
 }
 
 size_t DatasetManager::MaxAppliedChanges() const {

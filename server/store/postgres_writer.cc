@@ -95,48 +95,96 @@ void AddSources(pqxx::transaction_base& txn, const IngestBatch& batch,
   }
 }
 
-// Adds each observation of the batch, leaves it (same content) or revises
-// the stored one, copying the stored value to the history first.
+// Returns a PostgreSQL array literal of `items`, each quoted.
+std::string QuotedArray(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+// The batch's observations as a relation `b` (columns as in `observations`,
+// `k` their order), and `m`: the stored row each matches by the duplicate
+// rule, and whether its content is the same. $1..$8 are the columns as
+// arrays (source ids joined by ';'), $9 the revision.
+constexpr char kBatchAndMatches[] =
+    "WITH b AS (SELECT indicator_id, region_code, period, value, qualifier, "
+    "status, string_to_array(sources, ';') AS source_ids, note, k FROM "
+    "unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], "
+    "$6::text[], $7::text[], $8::text[]) WITH ORDINALITY AS u(indicator_id, "
+    "region_code, period, value, qualifier, status, sources, note, k)), "
+    "m AS (SELECT b.k, o.ordinal, (o.value = b.value AND o.qualifier = "
+    "b.qualifier AND o.status = b.status AND o.note = b.note) AS same "
+    "FROM b JOIN observations o ON o.indicator_id = b.indicator_id AND "
+    "o.region_code = b.region_code AND o.period = b.period AND "
+    "o.source_ids @> b.source_ids AND o.source_ids <@ b.source_ids) ";
+
+// Adds the batch's observations, leaves those stored with the same content
+// and revises the others, copying the stored value to the history first:
+// four statements for the whole batch, whatever its size (each statement
+// also runs the change-recording trigger once).
 void AddOrRevise(pqxx::transaction_base& txn, const IngestBatch& batch,
                  int64_t revision, IngestResult* result) {
-  int64_t next_ordinal =
-      txn.exec("SELECT coalesce(max(ordinal), 0) FROM observations")[0][0]
-          .as<int64_t>();
+  if (batch.observations.empty()) return;
+  std::vector<std::string> columns[8];
   for (const ObservationRecord& o : batch.observations) {
-    const ObservationKey key{o.indicator_id, o.region_code, o.period,
-                             o.source_ids};
-    std::optional<int64_t> stored = FindStored(txn, key);
-    if (!stored) {
-      txn.exec_params0(
-          "INSERT INTO observations (ordinal, indicator_id, region_code, "
-          "period, value, qualifier, status, source_ids, note, recorded_in) "
-          "VALUES ($1, $2, $3, $4, $5::numeric, $6, $7, $8::text[], $9, $10)",
-          ++next_ordinal, o.indicator_id, o.region_code, o.period, o.value,
-          o.qualifier, o.status, IdArray(o.source_ids), o.note, revision);
-      ++result->added;
-      continue;
-    }
-    const bool same =
-        txn.exec_params(
-               "SELECT value = $2::numeric AND qualifier = $3 AND "
-               "status = $4 AND note = $5 FROM observations "
-               "WHERE ordinal = $1",
-               *stored, o.value, o.qualifier, o.status, o.note)[0][0]
-            .as<bool>();
-    if (same) {
-      ++result->unchanged;
-      continue;
-    }
-    // A revision: the stored value goes to the history; the row keeps its
-    // place (ordinal) and takes the new value.
-    KeepInHistory(txn, *stored, revision, /*withdrawn=*/false);
-    txn.exec_params0(
-        "UPDATE observations SET value = $2::numeric, qualifier = $3, "
-        "status = $4, source_ids = $5::text[], note = $6, recorded_in = $7, "
-        "recorded_at = now() WHERE ordinal = $1",
-        *stored, o.value, o.qualifier, o.status, IdArray(o.source_ids), o.note,
-        revision);
-    ++result->revised;
+    columns[0].push_back(o.indicator_id);
+    columns[1].push_back(o.region_code);
+    columns[2].push_back(o.period);
+    columns[3].push_back(o.value);
+    columns[4].push_back(o.qualifier);
+    columns[5].push_back(o.status);
+    columns[6].push_back(absl::StrJoin(o.source_ids, ";"));
+    columns[7].push_back(o.note);
+  }
+  std::string arrays[8];
+  for (int c = 0; c < 8; ++c) arrays[c] = QuotedArray(columns[c]);
+  auto exec = [&](const std::string& statement) {
+    return txn.exec_params(absl::StrCat(kBatchAndMatches, statement), arrays[0],
+                           arrays[1], arrays[2], arrays[3], arrays[4],
+                           arrays[5], arrays[6], arrays[7], revision);
+  };
+  const pqxx::row counts = exec(
+      "SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT "
+      "same), $9::bigint FROM m")[0];
+  result->unchanged += counts[0].as<int32_t>();
+  const int32_t revised = counts[1].as<int32_t>();
+  if (revised > 0) {
+    // The stored values go to the history; the rows keep their places
+    // (ordinals) and take the new values.
+    exec(
+        "INSERT INTO observation_history (indicator_id, region_code, "
+        "period, value, qualifier, status, source_ids, note, recorded_in, "
+        "recorded_at, superseded_in, superseded_at, withdrawn) "
+        "SELECT o.indicator_id, o.region_code, o.period, o.value, "
+        "o.qualifier, o.status, o.source_ids, o.note, o.recorded_in, "
+        "o.recorded_at, $9, now(), false FROM m JOIN observations o ON "
+        "o.ordinal = m.ordinal WHERE NOT m.same");
+    exec(
+        "UPDATE observations o SET value = b.value, qualifier = b.qualifier, "
+        "status = b.status, source_ids = b.source_ids, note = b.note, "
+        "recorded_in = $9, recorded_at = now() FROM m JOIN b ON b.k = m.k "
+        "WHERE o.ordinal = m.ordinal AND NOT m.same");
+    result->revised += revised;
+  }
+  const int32_t added = static_cast<int32_t>(batch.observations.size()) -
+                        counts[0].as<int32_t>() - revised;
+  if (added > 0) {
+    exec(
+        "INSERT INTO observations (ordinal, indicator_id, region_code, "
+        "period, value, qualifier, status, source_ids, note, recorded_in) "
+        "SELECT (SELECT coalesce(max(ordinal), 0) FROM observations) + "
+        "row_number() OVER (ORDER BY b.k), b.indicator_id, b.region_code, "
+        "b.period, b.value, b.qualifier, b.status, b.source_ids, b.note, $9 "
+        "FROM b WHERE b.k NOT IN (SELECT k FROM m) ORDER BY b.k");
+    result->added += added;
   }
 }
 

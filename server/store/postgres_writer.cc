@@ -111,16 +111,18 @@ std::string QuotedArray(const std::vector<std::string>& items) {
 }
 
 // The batch's observations as a relation `b` (columns as in `observations`,
-// `k` their order), and `m`: the stored row each matches by the duplicate
-// rule, and whether its content is the same. $1..$8 are the columns as
-// arrays (source ids joined by ';'), $9 the revision.
+// `k` their order), and `m`: those that match a stored row by the duplicate
+// rule, with its ordinal and whether its content is the same. (Statements
+// join `m` only to the table's indexes: joined to `b`, the planner, which
+// cannot estimate the unnest, takes a nested loop over both.) $1..$8 are the
+// columns as arrays (source ids joined by ';'), $9 the revision.
 constexpr char kBatchAndMatches[] =
     "WITH b AS (SELECT indicator_id, region_code, period, value, qualifier, "
     "status, string_to_array(sources, ';') AS source_ids, note, k FROM "
     "unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::text[], "
     "$6::text[], $7::text[], $8::text[]) WITH ORDINALITY AS u(indicator_id, "
     "region_code, period, value, qualifier, status, sources, note, k)), "
-    "m AS (SELECT b.k, o.ordinal, (o.value = b.value AND o.qualifier = "
+    "m AS (SELECT b.*, o.ordinal, (o.value = b.value AND o.qualifier = "
     "b.qualifier AND o.status = b.status AND o.note = b.note) AS same "
     "FROM b JOIN observations o ON o.indicator_id = b.indicator_id AND "
     "o.region_code = b.region_code AND o.period = b.period AND "
@@ -168,9 +170,9 @@ void AddOrRevise(pqxx::transaction_base& txn, const IngestBatch& batch,
         "o.recorded_at, $9, now(), false FROM m JOIN observations o ON "
         "o.ordinal = m.ordinal WHERE NOT m.same");
     exec(
-        "UPDATE observations o SET value = b.value, qualifier = b.qualifier, "
-        "status = b.status, source_ids = b.source_ids, note = b.note, "
-        "recorded_in = $9, recorded_at = now() FROM m JOIN b ON b.k = m.k "
+        "UPDATE observations o SET value = m.value, qualifier = m.qualifier, "
+        "status = m.status, source_ids = m.source_ids, note = m.note, "
+        "recorded_in = $9, recorded_at = now() FROM m "
         "WHERE o.ordinal = m.ordinal AND NOT m.same");
     result->revised += revised;
   }
@@ -183,7 +185,10 @@ void AddOrRevise(pqxx::transaction_base& txn, const IngestBatch& batch,
         "SELECT (SELECT coalesce(max(ordinal), 0) FROM observations) + "
         "row_number() OVER (ORDER BY b.k), b.indicator_id, b.region_code, "
         "b.period, b.value, b.qualifier, b.status, b.source_ids, b.note, $9 "
-        "FROM b WHERE b.k NOT IN (SELECT k FROM m) ORDER BY b.k");
+        "FROM b WHERE NOT EXISTS (SELECT 1 FROM observations o WHERE "
+        "o.indicator_id = b.indicator_id AND o.region_code = b.region_code "
+        "AND o.period = b.period AND o.source_ids @> b.source_ids AND "
+        "o.source_ids <@ b.source_ids) ORDER BY b.k");
     result->added += added;
   }
 }

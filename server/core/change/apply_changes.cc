@@ -205,27 +205,39 @@ absl::StatusOr<std::shared_ptr<const Dataset>> ApplyRecordedChanges(
               return before(QueryOrderKeyOf(t, a.row), a.position,
                             QueryOrderKeyOf(t, b.row), b.position);
             });
+  // Each inserted row's place among the base's rows, found by binary search
+  // (the base is in that order), so that the rest is copied, not compared.
   t.observations.reserve(published + inserted.size());
   t.positions.reserve(published + inserted.size());
-  size_t next = 0;
-  for (uint32_t row = 0; row <= published; ++row) {
-    const bool end = row == published;
-    if (!end && removed[row]) continue;
-    while (next < inserted.size() &&
-           (end || before(QueryOrderKeyOf(t, inserted[next].row),
-                          inserted[next].position,
-                          QueryOrderKeyOf(t, rows[row]), positions[row]))) {
-      t.observations.push_back(inserted[next].row);
-      t.positions.push_back(inserted[next].position);
-      ++next;
+  auto copy_base = [&](uint32_t from, uint32_t to) {
+    for (uint32_t row = from; row < to; ++row) {
+      if (removed[row]) continue;
+      t.observations.push_back(rows[row]);
+      t.positions.push_back(positions[row]);
     }
-    if (end) break;
-    t.observations.push_back(rows[row]);
-    t.positions.push_back(positions[row]);
+  };
+  uint32_t copied = 0;
+  for (const PlacedRow& r : inserted) {
+    const QueryOrderKey key = QueryOrderKeyOf(t, r.row);
+    uint32_t lo = copied, hi = published;
+    while (lo < hi) {
+      const uint32_t mid = lo + (hi - lo) / 2;
+      if (before(QueryOrderKeyOf(t, rows[mid]), positions[mid], key,
+                 r.position)) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    copy_base(copied, lo);
+    copied = lo;
+    t.observations.push_back(r.row);
+    t.positions.push_back(r.position);
   }
+  copy_base(copied, published);
   std::string version = ContentVersion(t);
   return Dataset::Create(std::move(t), std::move(version), absl::Now(),
-                         revisions.back().revision);
+                         revisions.back().revision, /*sorted=*/true);
 }
 
 }  // namespace indicators

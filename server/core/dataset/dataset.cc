@@ -12,14 +12,15 @@ namespace indicators {
 std::shared_ptr<const Dataset> Dataset::Create(DatasetTables tables,
                                                std::string version,
                                                absl::Time load_time,
-                                               int64_t revision) {
+                                               int64_t revision,
+                                               bool sorted) {
   std::shared_ptr<Dataset> d(new Dataset());
   d->t_ = std::move(tables);
   if (d->t_.notes.empty()) d->t_.notes.emplace_back();
   d->version_ = std::move(version);
   d->load_time_ = load_time;
   d->revision_ = revision;
-  SortIntoQueryOrder(&d->t_, nullptr);
+  if (!sorted) SortIntoQueryOrder(&d->t_, nullptr);
   d->derived_ = AddDerivedIndicators(&d->t_);
   d->BuildIndexes();
   return d;

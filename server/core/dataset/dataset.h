@@ -44,10 +44,13 @@ class Dataset {
   // Sorts the observations into query order (see `SortIntoQueryOrder`) and
   // builds the indexes. `version` identifies the content; `revision` is the
   // store's change counter it was read at (0 for a CSV directory).
+  // With `sorted`, the caller has put the observations in query order
+  // already (the sort is skipped, not checked).
   static std::shared_ptr<const Dataset> Create(DatasetTables tables,
                                                std::string version,
                                                absl::Time load_time,
-                                               int64_t revision = 0);
+                                               int64_t revision = 0,
+                                               bool sorted = false);
 
   const std::string& version() const { return version_; }
   absl::Time load_time() const { return load_time_; }

@@ -6,7 +6,8 @@
 # ingest acknowledgement and time until every replica serves it, sustained
 # one-row batches with 8 writers and the replicas' RSS meanwhile, 10,000-row
 # batches, 1,000 watchers, and the catch-up of a replica stopped for 10,000
-# revisions. Usage: bench/live.sh [--no-build] [N ...]
+# revisions. Usage: bench/live.sh [--no-build] [N ...]; LIVE_ARGS passes options
+# to live.py (such as --ingests=30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${BUILD_DIR:-build-release}
@@ -68,7 +69,7 @@ for n in "${sizes[@]}"; do
   done
   PYTHONPATH="$build_dir/python" "$python" bench/live.py \
     --replicas="$(IFS=,; echo "${addresses[*]}")" --pids="$(IFS=,; echo "${pids[*]}")" \
-    --token="$token" --database="$db" --psql="${as_owner[*]} psql -h $work -U postgres"
+    ${LIVE_ARGS:-} --token="$token" --database="$db" --psql="${as_owner[*]} psql -h $work -U postgres"
   for p in "${pids[@]}"; do kill "$p"; done
   wait 2>/dev/null || true
   pids=()

@@ -14,6 +14,7 @@
 #include "server/core/base/csv_writer.h"
 #include "server/core/base/file_io.h"
 #include "server/core/base/status_macros.h"
+#include "server/core/dataset/content_version.h"
 #include "server/core/load/dataset_loader.h"
 #include "server/store/conninfo.h"
 #include "server/store/copy_format.h"
@@ -172,11 +173,12 @@ absl::Status ReadLaterObservations(const std::string& conninfo,
 // COPY columns are `Columns` (libpqxx 6.4 streams fixed-size rows).
 template <size_t Columns>
 absl::Status WriteTable(pqxx::transaction_base& txn, int t,
-                        const std::string& text) {
+                        const std::string& text, const char* into = nullptr) {
   CsvReader reader(kDatasetFiles[t], text);
   std::vector<absl::string_view> fields;
   ASSIGN_OR_RETURN(bool more, reader.Next(&fields));  // The header.
-  pqxx::stream_to stream(txn, kTables[t].table, kTables[t].columns);
+  pqxx::stream_to stream(txn, into != nullptr ? into : kTables[t].table,
+                         kTables[t].columns);
   // libpqxx escapes each value; a null pointer is written as NULL.
   std::vector<std::string> values;
   std::array<const char*, Columns> row;
@@ -209,11 +211,74 @@ absl::Status WriteTable(pqxx::transaction_base& txn, int t,
   return absl::OkStatus();
 }
 
+// The version of a dataset's catalog alone (its published indicators,
+// regions and sources).
+std::string CatalogVersion(const Dataset& d) {
+  DatasetTables t;
+  t.indicators.assign(d.indicators().begin(),
+                      d.indicators().begin() + d.published_indicator_count());
+  t.regions = d.regions();
+  t.sources = d.sources();
+  return ContentVersion(t);
+}
+
+// Within `txn`, makes the stored observations those of `text` by their
+// difference: rows of figures the import lacks deleted, rows whose content
+// or place differs updated, new figures inserted, so that the triggers
+// record just what changed (an import of one revised row is a one-row
+// revision that replicas apply). Returns whether the store then holds
+// `version`; the caller rolls back otherwise.
+absl::StatusOr<bool> ImportDifference(pqxx::transaction_base& txn,
+                                      const std::string& text,
+                                      const std::string& version) {
+  txn.exec0(
+      "CREATE TEMP TABLE import_observations (LIKE observations INCLUDING "
+      "DEFAULTS) ON COMMIT DROP");
+  RETURN_IF_ERROR(
+      WriteTable<9>(txn, kObservations, text, "import_observations"));
+  txn.exec0("ANALYZE import_observations");
+  constexpr char kSameFigure[] =
+      "o.indicator_id = i.indicator_id AND o.region_code = i.region_code AND "
+      "o.period = i.period AND o.source_ids @> i.source_ids AND "
+      "o.source_ids <@ i.source_ids";
+  txn.exec0(
+      absl::StrCat("DELETE FROM observations o WHERE NOT EXISTS (SELECT 1 FROM "
+                   "import_observations i WHERE ",
+                   kSameFigure, ")"));
+  // The rows keep their ordinals: the import's own (its file order) could
+  // collide with other stored rows' while the statement runs; where the
+  // order among rows of one figure's period then differs from the file's,
+  // the version differs and the caller replaces the dataset whole.
+  txn.exec0(absl::StrCat(
+      "UPDATE observations o SET value = i.value, qualifier = i.qualifier, "
+      "status = i.status, source_ids = i.source_ids, note = i.note, "
+      "recorded_in = 0, recorded_at = now() FROM import_observations i WHERE ",
+      kSameFigure,
+      " AND (o.value <> i.value OR o.qualifier <> i.qualifier OR o.status <> "
+      "i.status OR o.note <> i.note OR o.source_ids <> i.source_ids)"));
+  txn.exec0(absl::StrCat(
+      "INSERT INTO observations (ordinal, indicator_id, region_code, period, "
+      "value, qualifier, status, source_ids, note) SELECT (SELECT "
+      "coalesce(max(ordinal), 0) FROM observations) + row_number() OVER "
+      "(ORDER BY i.ordinal), i.indicator_id, i.region_code, i.period, "
+      "i.value, i.qualifier, i.status, i.source_ids, i.note FROM "
+      "import_observations i WHERE NOT EXISTS (SELECT 1 FROM observations o "
+      "WHERE ",
+      kSameFigure, ") ORDER BY i.ordinal"));
+  std::string stored[4];
+  RETURN_IF_ERROR(ReadTables(txn, stored));
+  absl::StatusOr<std::shared_ptr<const Dataset>> now =
+      LoadDatasetFromTexts("the database", stored);
+  return now.ok() && (*now)->version() == version;
+}
+
 // Replaces the stored dataset with `texts` unless it already holds the same
-// content (version `version`).
+// content (version `version`): by the difference of the observations when
+// the catalog is the same as `imported`'s, else whole.
 absl::StatusOr<ImportResult> ReplaceIfChanged(pqxx::connection& connection,
                                               const std::string (&texts)[4],
-                                              const std::string& version) {
+                                              const Dataset& imported) {
+  const std::string& version = imported.version();
   pqxx::transaction<pqxx::repeatable_read> txn(connection);
   RETURN_IF_ERROR(CheckSchema(txn));
   // Locking the counter first makes this the only writer until commit; in
@@ -227,6 +292,19 @@ absl::StatusOr<ImportResult> ReplaceIfChanged(pqxx::connection& connection,
       LoadDatasetFromTexts("the database", stored);
   result.version = version;
   if (current.ok() && (*current)->version() == version) return result;
+  result.changed = true;
+  if (current.ok() && CatalogVersion(**current) == CatalogVersion(imported)) {
+    pqxx::subtransaction difference(txn, "import_difference");
+    ASSIGN_OR_RETURN(
+        bool same, ImportDifference(difference, texts[kObservations], version));
+    if (same) {
+      difference.commit();
+      result.revision = RevisionIn(txn, /*for_update=*/false);
+      txn.commit();
+      return result;
+    }
+    difference.abort();
+  }
   // A bulk replace is a whole revision: replicas load it whole, and its rows
   // are not recorded one by one (migration 0003).
   txn.exec("SELECT dataset_revision_of_transaction(true)");
@@ -322,7 +400,7 @@ absl::StatusOr<ImportResult> ImportDirectory(const std::string& conninfo,
     constexpr int kAttempts = 5;
     for (int attempt = 1;; ++attempt) {
       absl::StatusOr<ImportResult> result = Guarded("import", [&] {
-        return ReplaceIfChanged(connection, texts, dataset->version());
+        return ReplaceIfChanged(connection, texts, *dataset);
       });
       if (result.ok() && result->changed) {
         // Sets the new rows' hint bits and visibility map and refreshes the

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "server/core/change/apply_changes.h"
 #include "server/store/connection_pool.h"
@@ -129,7 +130,7 @@ TEST_F(ChangesTest, EachWriterRecordsWhatItChangedUnderItsOwnRevision) {
   EXPECT_FALSE(ChangesAfter(start, 2).load_whole.empty());
 }
 
-TEST_F(ChangesTest, CatalogChangesAndImportsAreWholeAndRetentionCompacts) {
+TEST_F(ChangesTest, CatalogChangesAreWholeAndRetentionCompacts) {
   const int64_t start = StoredRevision();
   Exec("UPDATE sources SET note = 'changed' WHERE source_id = 'S13'");
   RecordedChanges changes = ChangesAfter(start);
@@ -154,6 +155,35 @@ TEST_F(ChangesTest, CatalogChangesAndImportsAreWholeAndRetentionCompacts) {
                                "WHERE revision <= ",
                                head - 3)),
             "0");
+}
+
+// An import records its difference: a directory that revises one value is
+// a one-row revision; one whose catalog differs is whole.
+TEST_F(ChangesTest, AnImportRecordsItsDifference) {
+  const int64_t start = StoredRevision();
+  testing::TempDataset edited;
+  std::string observations = edited.Read("observations.csv");
+  const std::string row = "rd_expenditure,CN-GD,2023,480.26,";
+  const size_t at = observations.find(row);
+  ASSERT_NE(at, std::string::npos);
+  observations.replace(at, row.size(), "rd_expenditure,CN-GD,2023,480.5,");
+  edited.Write("observations.csv", observations);
+  absl::StatusOr<ImportResult> imported = ImportDirectory(db_, edited.dir());
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  EXPECT_TRUE(imported->changed);
+  RecordedChanges changes = ChangesAfter(start);
+  EXPECT_EQ(changes.load_whole, "");
+  ASSERT_EQ(changes.revisions.size(), 1u);
+  EXPECT_EQ(Kinds(changes.revisions[0]), "revised 2023 480.5");
+  EXPECT_EQ(LoadFromDatabase(db_).value()->version(), imported->version);
+
+  edited.Write("sources.csv",
+               absl::StrReplaceAll(edited.Read("sources.csv"),
+                                   {{",official_mirror,", ",official,"}}));
+  imported = ImportDirectory(db_, edited.dir());
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  EXPECT_NE(ChangesAfter(start + 1).load_whole, "");
+  EXPECT_EQ(LoadFromDatabase(db_).value()->version(), imported->version);
 }
 
 // The oracle. A replica that applies each step's records to the version it

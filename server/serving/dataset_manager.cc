@@ -35,64 +35,66 @@ std::shared_ptr<const Snapshot> MakeSnapshot(
       std::move(core), std::move(encoded), std::move(columns), revision});
 }
 
-// Returns the changes from `before` to `after`, as watchers get them.
-std::vector<LoggedChange> LogChanges(const Dataset& before,
-                                     const Dataset& after, int64_t revision) {
-  std::vector<LoggedChange> out;
-  for (const RowChange& change : DiffDatasets(before, after)) {
-    const Dataset& from =
-        change.kind == ChangeKind::kWithdrawn ? before : after;
-    v1::ObservationChange message;
-    message.set_kind(change.kind == ChangeKind::kAdded ? v1::CHANGE_KIND_ADDED
-                     : change.kind == ChangeKind::kRevised
-                         ? v1::CHANGE_KIND_REVISED
-                         : v1::CHANGE_KIND_WITHDRAWN);
-    ToProto(from, change.row, message.mutable_observation());
-    message.set_revision(revision);
-    out.push_back(
-        {ChangedRowOf(from, change.row), message.SerializeAsString()});
-  }
-  return out;
-}
-
 v1::ChangeKind KindToProto(ChangeKind kind) {
   return kind == ChangeKind::kAdded     ? v1::CHANGE_KIND_ADDED
          : kind == ChangeKind::kRevised ? v1::CHANGE_KIND_REVISED
                                         : v1::CHANGE_KIND_WITHDRAWN;
 }
 
-// Returns the recorded changes of `revision` as watchers get them, each row
-// with what `catalog` says of its indicator and sources.
-absl::StatusOr<std::vector<LoggedChange>> LogRecorded(
-    const Dataset& catalog, const RecordedRevision& revision) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const Dataset> rows,
-                   DatasetOfChanges(catalog, revision.changes));
-  std::vector<LoggedChange> out(revision.changes.size());
-  for (uint32_t row = 0; row < rows->published_observation_count(); ++row) {
-    const size_t k = rows->positions()[row];
-    v1::ObservationChange message;
-    message.set_kind(KindToProto(revision.changes[k].kind));
-    ToProto(*rows, row, message.mutable_observation());
-    message.set_revision(revision.revision);
-    out[k] = {ChangedRowOf(*rows, row), message.SerializeAsString()};
+// Row `row` of `from` changed as `kind` in `revision`, as watchers get it.
+LoggedChange LogRow(const Dataset& from, uint32_t row, ChangeKind kind,
+                    int64_t revision) {
+  v1::ObservationChange message;
+  message.set_kind(KindToProto(kind));
+  ToProto(from, row, message.mutable_observation());
+  message.set_revision(revision);
+  return {ChangedRowOf(from, row), message.SerializeAsString()};
+}
+
+// Appends `changes` (rows of `after`, or of `before` for a withdrawal) to
+// `out`, as watchers get them.
+void LogRowChanges(const Dataset& before, const Dataset& after,
+                   const std::vector<RowChange>& changes, int64_t revision,
+                   std::vector<LoggedChange>* out) {
+  for (const RowChange& change : changes) {
+    out->push_back(
+        LogRow(change.kind == ChangeKind::kWithdrawn ? before : after,
+               change.row, change.kind, revision));
   }
+}
+
+// Returns the changes from `before` to `after`, as watchers get them.
+std::vector<LoggedChange> LogChanges(const Dataset& before,
+                                     const Dataset& after, int64_t revision) {
+  std::vector<LoggedChange> out;
+  LogRowChanges(before, after, DiffDatasets(before, after), revision, &out);
   return out;
 }
 
-// Appends the changes of the derived rows from `before` to `after` to
-// `out`, as watchers get them.
-void LogDerived(const Dataset& before, const Dataset& after, int64_t revision,
-                std::vector<LoggedChange>* out) {
-  for (const RowChange& change : DiffDerivedRows(before, after)) {
-    const Dataset& from =
-        change.kind == ChangeKind::kWithdrawn ? before : after;
-    v1::ObservationChange message;
-    message.set_kind(KindToProto(change.kind));
-    ToProto(from, change.row, message.mutable_observation());
-    message.set_revision(revision);
-    out->push_back(
-        {ChangedRowOf(from, change.row), message.SerializeAsString()});
+// Returns each revision's recorded changes as watchers get them, each row
+// with what `catalog` says of its indicator and sources (one dataset of
+// every revision's rows, so the catalog is copied once).
+absl::StatusOr<std::vector<std::vector<LoggedChange>>> LogRecorded(
+    const Dataset& catalog, absl::Span<const RecordedRevision> revisions) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const Dataset> rows,
+                   DatasetOfChanges(catalog, revisions));
+  // Change k of all the revisions is change k - first[i] of revision i.
+  std::vector<size_t> first;
+  std::vector<std::vector<LoggedChange>> out(revisions.size());
+  for (size_t i = 0, k = 0; i < revisions.size(); ++i) {
+    first.push_back(k);
+    k += revisions[i].changes.size();
+    out[i].resize(revisions[i].changes.size());
   }
+  for (uint32_t row = 0; row < rows->published_observation_count(); ++row) {
+    const size_t k = rows->positions()[row];
+    const size_t i =
+        std::upper_bound(first.begin(), first.end(), k) - first.begin() - 1;
+    const RecordedRevision& revision = revisions[i];
+    out[i][k - first[i]] = LogRow(
+        *rows, row, revision.changes[k - first[i]].kind, revision.revision);
+  }
+  return out;
 }
 
 }  // namespace
@@ -123,34 +125,31 @@ DatasetManager::DatasetManager(std::shared_ptr<const ServiceCore> core,
 
 void DatasetManager::LogRecordedHistory(const Dataset& served) {
   if (change_source_ == nullptr || served.revision() == 0) return;
-  // The oldest recorded revision, then later ones until the changes up to
-  // the one served fit in the log.
-  absl::StatusOr<RecordedChanges> oldest =
+  // From the oldest revision recorded, or later ones while the changes up
+  // to the one served are more than the log keeps.
+  absl::StatusOr<RecordedChanges> recorded =
       change_source_->ChangesAfter(served.revision(), 0);
-  if (!oldest.ok()) return;
-  int64_t after = std::max(oldest->recorded_since, int64_t{0});
-  absl::StatusOr<RecordedChanges> recorded;
-  for (int attempt = 0; attempt < 30 && after < served.revision(); ++attempt) {
+  for (int64_t after = recorded.ok() ? recorded->recorded_since : 0;
+       recorded.ok() && after < served.revision();
+       after += (served.revision() - after + 1) / 2) {
     recorded = change_source_->ChangesAfter(after, watch_.max_changes);
-    if (!recorded.ok()) return;
-    if (recorded->load_whole.empty()) break;
-    after = std::max(recorded->recorded_since,
-                     after + (served.revision() - after + 1) / 2);
-  }
-  if (after >= served.revision() || !recorded.ok() ||
-      !recorded->load_whole.empty()) {
+    if (!recorded.ok() || !recorded->load_whole.empty()) continue;
+    std::vector<RecordedRevision>& revisions = recorded->revisions;
+    while (!revisions.empty() &&
+           revisions.back().revision > served.revision()) {
+      revisions.pop_back();  // Committed since the load: not served yet.
+    }
+    absl::StatusOr<std::vector<std::vector<LoggedChange>>> logged =
+        LogRecorded(served, revisions);
+    if (!logged.ok()) return;  // The log starts at the revision served.
+    auto log = std::make_shared<ChangeLog>(after, watch_.max_changes,
+                                           watch_.progress_interval);
+    for (size_t i = 0; i < logged->size(); ++i) {
+      log->Append(revisions[i].revision, std::move((*logged)[i]));
+    }
+    if (log->revision() == served.revision()) changes_ = std::move(log);
     return;
   }
-  auto log = std::make_shared<ChangeLog>(after, watch_.max_changes,
-                                         watch_.progress_interval);
-  for (const RecordedRevision& revision : recorded->revisions) {
-    if (revision.revision > served.revision()) break;
-    absl::StatusOr<std::vector<LoggedChange>> logged =
-        LogRecorded(served, revision);
-    if (!logged.ok()) return;  // The log starts at the revision served.
-    log->Append(revision.revision, *std::move(logged));
-  }
-  if (log->revision() == served.revision()) changes_ = std::move(log);
 }
 
 void DatasetManager::Publish(std::shared_ptr<const Snapshot> snapshot) {
@@ -206,28 +205,22 @@ absl::Status DatasetManager::ApplyLocked(const std::string& trigger) {
   if (recorded->revisions.empty()) return absl::OkStatus();
   absl::StatusOr<std::shared_ptr<const Dataset>> after =
       ApplyRecordedChanges(*before, recorded->revisions);
-  std::vector<std::vector<LoggedChange>> logged;
-  for (const RecordedRevision& revision : recorded->revisions) {
-    if (!after.ok()) break;
-    absl::StatusOr<std::vector<LoggedChange>> changes =
-        LogRecorded(**after, revision);
-    if (!changes.ok()) after = changes.status();
-    if (after.ok()) logged.push_back(*std::move(changes));
-  }
-  if (!after.ok()) {
+  absl::StatusOr<std::vector<std::vector<LoggedChange>>> logged =
+      after.ok() ? LogRecorded(**after, recorded->revisions) : after.status();
+  if (!logged.ok()) {
     // A whole load gives the same answer: it fails the same way, or the
     // records were not what the version served came from.
     std::fprintf(stderr,
                  "indicators-server: the changes up to revision %lld do not "
                  "apply, loading it whole: %s\n",
                  static_cast<long long>(recorded->head),
-                 std::string(after.status().message()).c_str());
+                 std::string(logged.status().message()).c_str());
     return ReloadLocked(trigger);
   }
-  LogDerived(*before, **after, recorded->revisions.back().revision,
-             &logged.back());
-  for (size_t i = 0; i < logged.size(); ++i) {
-    changes_->Append(recorded->revisions[i].revision, std::move(logged[i]));
+  LogRowChanges(*before, **after, DiffDerivedRows(*before, **after),
+                recorded->revisions.back().revision, &logged->back());
+  for (size_t i = 0; i < logged->size(); ++i) {
+    changes_->Append(recorded->revisions[i].revision, std::move((*logged)[i]));
   }
   const int64_t revision = (*after)->revision();
   Publish(MakeSnapshot(served->core->WithDataset(*after), budget_, revision));

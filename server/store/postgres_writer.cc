@@ -19,10 +19,19 @@
 namespace indicators::store {
 namespace {
 
-// Returns a text[] literal of ids (ids hold only letters, digits, '_', '-'
-// and '.', so none needs quoting).
-std::string IdArray(const std::vector<std::string>& ids) {
-  return absl::StrCat("{", absl::StrJoin(ids, ","), "}");
+// Returns a PostgreSQL array literal of `items`, each quoted.
+std::string QuotedArray(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
 }
 
 // The stored observation with `key`'s indicator, region, period and set of
@@ -33,7 +42,8 @@ std::optional<int64_t> FindStored(pqxx::transaction_base& txn,
       "SELECT ordinal FROM observations WHERE indicator_id = $1 AND "
       "region_code = $2 AND period = $3 AND source_ids @> $4::text[] AND "
       "source_ids <@ $4::text[]",
-      key.indicator_id, key.region_code, key.period, IdArray(key.source_ids));
+      key.indicator_id, key.region_code, key.period,
+      QuotedArray(key.source_ids));
   if (row.empty()) return std::nullopt;
   return row[0][0].as<int64_t>();
 }
@@ -93,21 +103,6 @@ void AddSources(pqxx::transaction_base& txn, const IngestBatch& batch,
         source.reliability, source.note);
     ++result->sources_added;
   }
-}
-
-// Returns a PostgreSQL array literal of `items`, each quoted.
-std::string QuotedArray(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
 }
 
 // The batch's observations as a relation `b` (columns as in `observations`,

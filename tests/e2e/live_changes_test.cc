@@ -53,20 +53,12 @@ class LiveChangesTest : public ::testing::Test {
   // and sets `metrics_port_`.
   std::string StartServer() { return StartServer(&server_); }
   std::string StartServer(std::unique_ptr<Subprocess>* process) {
-    std::unique_ptr<Subprocess>& server_ = *process;
     const std::string address = StartServerProcess(
         {SERVER_BINARY, "--listen=127.0.0.1:0", "--database=" + db_,
          "--tokens_file=" + scratch_.dir() + "/tokens", "--poll_interval=200ms",
          "--watch_progress_interval=200ms", "--metrics_listen=127.0.0.1:0"},
-        &server_);
-    std::string line;
-    std::smatch match;
-    if (server_->ReadLine(&line, absl::Seconds(10)) &&
-        std::regex_search(
-            line, match,
-            std::regex("metrics on http://127\\.0\\.0\\.1:([0-9]+)/metrics"))) {
-      metrics_port_ = std::stoi(match[1]);
-    }
+        process);
+    if (!address.empty()) metrics_port_ = ReadMetricsPort(**process);
     return address;
   }
 

@@ -52,12 +52,7 @@ class MetricsServer {
             std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
       address_ = match[1];
     }
-    if (process_->ReadLine(&line, absl::Seconds(10)) &&
-        std::regex_search(
-            line, match,
-            std::regex("metrics on http://127\\.0\\.0\\.1:([0-9]+)/metrics"))) {
-      metrics_port_ = std::stoi(match[1]);
-    }
+    metrics_port_ = ReadMetricsPort(*process_);
   }
   bool ok() const { return !address_.empty() && metrics_port_ != 0; }
   const std::string& address() const { return address_; }

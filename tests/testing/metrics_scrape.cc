@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <regex>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 
@@ -50,6 +52,18 @@ Samples Scrape(int port) {
     samples[std::string(line.substr(0, space))] = value;
   }
   return samples;
+}
+
+int ReadMetricsPort(Subprocess& server) {
+  std::string line;
+  std::smatch match;
+  if (server.ReadLine(&line, absl::Seconds(10)) &&
+      std::regex_search(
+          line, match,
+          std::regex("metrics on http://127\\.0\\.0\\.1:([0-9]+)/metrics"))) {
+    return std::stoi(match[1]);
+  }
+  return 0;
 }
 
 }  // namespace indicators::testing

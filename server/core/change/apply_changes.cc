@@ -98,11 +98,14 @@ DatasetTables CatalogOf(const Dataset& base) {
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const Dataset>> DatasetOfChanges(
-    const Dataset& catalog, absl::Span<const RecordedChange> changes) {
+    const Dataset& catalog, absl::Span<const RecordedRevision> revisions) {
   DatasetTables t = CatalogOf(catalog);
   std::vector<ObservationRecord> records;
-  records.reserve(changes.size());
-  for (const RecordedChange& change : changes) records.push_back(change.record);
+  for (const RecordedRevision& revision : revisions) {
+    for (const RecordedChange& change : revision.changes) {
+      records.push_back(change.record);
+    }
+  }
   ASSIGN_OR_RETURN(t.observations,
                    ParseObservationRecords(&t, records, "recorded changes"));
   t.positions.resize(t.observations.size());

@@ -22,12 +22,13 @@ namespace indicators {
 absl::StatusOr<std::shared_ptr<const Dataset>> ApplyRecordedChanges(
     const Dataset& base, absl::Span<const RecordedRevision> revisions);
 
-// Returns a dataset whose published rows are the rows of `changes` (checked
-// as `ApplyRecordedChanges` checks them) with `catalog`'s catalog, each row's
-// `positions()` entry its index in `changes`: what encodes recorded changes
-// with everything a served row carries (units, reliability).
+// Returns a dataset whose published rows are the rows of `revisions`'
+// changes (checked as `ApplyRecordedChanges` checks them) with `catalog`'s
+// catalog, each row's `positions()` entry its change's index counted over
+// all the revisions: what encodes recorded changes with everything a served
+// row carries (units, reliability).
 absl::StatusOr<std::shared_ptr<const Dataset>> DatasetOfChanges(
-    const Dataset& catalog, absl::Span<const RecordedChange> changes);
+    const Dataset& catalog, absl::Span<const RecordedRevision> revisions);
 
 }  // namespace indicators
 

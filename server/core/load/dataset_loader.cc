@@ -168,6 +168,23 @@ std::optional<PublicationDate> ParseDate(absl::string_view text) {
   return date;
 }
 
+// Reports each field of `fields` that is not valid UTF-8 at `row`; returns
+// whether all are.
+bool CheckUtf8(const RowContext& row,
+               const std::vector<absl::string_view>& fields) {
+  bool valid = true;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const size_t bad = FirstInvalidUtf8(fields[i]);
+    if (bad == fields[i].size()) continue;
+    row.Error(i, absl::StrFormat("is not valid UTF-8 (byte 0x%02X at byte "
+                                 "%d of the field)",
+                                 static_cast<unsigned char>(fields[i][bad]),
+                                 bad + 1));
+    valid = false;
+  }
+  return valid;
+}
+
 // Reads the CSV records of one file after checking its header, calling
 // `on_row(row, fields)` for each record that has the header's column count.
 template <typename OnRow>
@@ -197,18 +214,7 @@ absl::Status ForEachRecord(const std::string& file, CsvRecords& reader,
     // any other bytes would make every response that holds it undecodable.
     // Fields of valid text are valid (they are cut at ASCII bytes), so only
     // text with a bad byte is checked field by field.
-    bool valid = true;
-    const bool text_is_utf8 = reader.utf8();
-    for (size_t i = 0; !text_is_utf8 && i < fields.size(); ++i) {
-      const size_t bad = FirstInvalidUtf8(fields[i]);
-      if (bad == fields[i].size()) continue;
-      row.Error(i, absl::StrFormat("is not valid UTF-8 (byte 0x%02X at byte "
-                                   "%d of the field)",
-                                   static_cast<unsigned char>(fields[i][bad]),
-                                   bad + 1));
-      valid = false;
-    }
-    if (!valid) continue;
+    if (!reader.utf8() && !CheckUtf8(row, fields)) continue;
     on_row(row, fields);
   }
 }
@@ -711,14 +717,8 @@ absl::StatusOr<std::vector<Observation>> ParseObservationRecords(
     f = {r.indicator_id, r.region_code, r.period, r.value,
          r.qualifier,    r.status,      sources,  r.note};
     RowContext row{&label, &header, static_cast<int>(i + 1), &errors};
-    bool valid = true;
-    for (size_t c = 0; c < f.size(); ++c) {
-      if (FirstInvalidUtf8(f[c]) == f[c].size()) continue;
-      row.Error(c, "is not valid UTF-8");
-      valid = false;
-    }
     std::optional<Observation> o;
-    if (valid) o = parser.Parse(row, f);
+    if (CheckUtf8(row, f)) o = parser.Parse(row, f);
     if (valid_records != nullptr) valid_records->push_back(o.has_value());
     if (o || valid_records != nullptr) out.push_back(o.value_or(Observation()));
   }

@@ -12,7 +12,7 @@ packages=(
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-matplotlib python3-pandas python3-numpy
   clang libclang-rt-14-dev openssl nginx nghttp2-client
   libpqxx-dev libpq-dev postgresql-15
-  prometheus-cpp-dev
+  prometheus-cpp-dev libcivetweb-dev curl
   python3-venv python3-setuptools python3-wheel
   golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev
   golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev

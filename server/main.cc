@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -20,6 +21,7 @@
 #include "server/core/base/file_io.h"
 #include "server/core/load/dataset_source.h"
 #include "server/core/service_core.h"
+#include "server/http/http_server.h"
 #include "server/rpc/server.h"
 #include "server/store/postgres_changes.h"
 #include "server/store/postgres_history.h"
@@ -31,6 +33,7 @@ namespace {
 // Every default lives in the options structs; the flags restate none.
 const indicators::rpc::ServerOptions kServerDefaults;
 const indicators::CoreLimits kLimitDefaults;
+const indicators::http::HttpOptions kHttpDefaults;
 }  // namespace
 
 ABSL_FLAG(std::string, listen, kServerDefaults.listen,
@@ -40,6 +43,17 @@ ABSL_FLAG(std::string, metrics_listen, kServerDefaults.metrics_listen,
           "host:port of a Prometheus endpoint (GET /metrics), such as "
           "127.0.0.1:9464; off when empty. Keep it on loopback: it has no "
           "authentication.");
+ABSL_FLAG(std::string, http_listen, kHttpDefaults.listen,
+          "host:port of the HTTP surface: every RPC over the Connect "
+          "protocol (JSON or binary; curl, browsers, R), such as "
+          "127.0.0.1:8080; off when empty. Port 0 picks a free port. Uses "
+          "the same tokens, TLS files and limits as gRPC.");
+ABSL_FLAG(int, http_threads, kHttpDefaults.threads,
+          "HTTP worker threads: connections served at once (a stream holds "
+          "its connection's thread until it ends).");
+ABSL_FLAG(std::vector<std::string>, http_cors_origins, {},
+          "Origins whose web pages may call the HTTP surface (CORS), "
+          "comma-separated, or * for any; none when empty.");
 ABSL_FLAG(absl::Duration, watch_progress_interval,
           kServerDefaults.watch.progress_interval,
           "How often idle watchers that asked for progress get a message.");
@@ -270,6 +284,33 @@ void PrintListening(const indicators::rpc::Server& server,
   std::fflush(stdout);
 }
 
+// Starts the HTTP surface when --http_listen is set (null otherwise) and
+// prints its address.
+absl::StatusOr<std::unique_ptr<indicators::http::HttpServer>> StartHttp(
+    indicators::rpc::Server& server,
+    const indicators::rpc::ServerOptions& options) {
+  indicators::http::HttpOptions http;
+  http.listen = absl::GetFlag(FLAGS_http_listen);
+  if (http.listen.empty()) {
+    return std::unique_ptr<indicators::http::HttpServer>();
+  }
+  http.threads = absl::GetFlag(FLAGS_http_threads);
+  http.cors_origins = absl::GetFlag(FLAGS_http_cors_origins);
+  http.tls_cert_file = options.tls_cert_file;
+  http.tls_key_file = options.tls_key_file;
+  http.tls_client_ca_file = options.tls_client_ca_file;
+  http.max_request_bytes = static_cast<size_t>(options.max_request_bytes);
+  auto started =
+      indicators::http::HttpServer::Start(http, server.InProcessChannel());
+  if (!started.ok()) return started.status();
+  std::printf("indicators-server http on %s://%s:%d/\n",
+              (*started)->tls() ? "https" : "http",
+              http.listen.substr(0, http.listen.rfind(':')).c_str(),
+              (*started)->port());
+  std::fflush(stdout);
+  return started;
+}
+
 // Waits for signals: SIGHUP reloads the dataset from its source (and says
 // whether it was served); returns the stop signal (SIGINT or SIGTERM).
 int ServeUntilStopped(indicators::rpc::Server& server,
@@ -329,6 +370,8 @@ int main(int argc, char** argv) {
   if (!server.ok()) return Fail(server.status());
   PrintListening(**server, **dataset, **source, options.metrics_listen,
                  load_time, absl::Now() - start);
+  auto http = StartHttp(**server, options);
+  if (!http.ok()) return Fail(http.status());
   std::unique_ptr<indicators::store::RevisionFollower> follower =
       FollowDatabase(**server, (*dataset)->revision());
 
@@ -337,6 +380,7 @@ int main(int argc, char** argv) {
                strsignal(stop));
   follower.reset();
   (*server)->Drain();
+  http->reset();  // After the drain: its calls have ended.
   std::fprintf(stderr, "indicators-server: stopped\n");
   return 0;
 }

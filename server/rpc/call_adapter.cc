@@ -5,10 +5,14 @@
 #include <cstdio>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "google/protobuf/util/json_util.h"
 #include "server/core/base/errors.h"
+#include "server/core/base/utf8.h"
+#include "server/rpc/call_protocol.h"
 #include "server/rpc/call_end.h"
 
 namespace indicators::rpc {
@@ -132,6 +136,27 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
+// Parses `bytes` as protobuf's JSON mapping of `request` (unknown fields
+// refused, as protobuf's JSON parser and Connect do by default).
+absl::Status ParseJson(const grpc::ByteBuffer& bytes,
+                       google::protobuf::Message* request) {
+  std::vector<grpc::Slice> slices;
+  std::string json;
+  if (bytes.Dump(&slices).ok()) {
+    for (const grpc::Slice& slice : slices) {
+      json.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+  }
+  const google::protobuf::util::Status parsed =
+      google::protobuf::util::JsonStringToMessage(json, request);
+  if (parsed.ok()) return absl::OkStatus();
+  const std::string why = parsed.message().as_string();
+  return InvalidField(reason::kInvalidRequest, "request",
+                      absl::StrCat("not valid JSON for ",
+                                   request->GetDescriptor()->full_name(), ": ",
+                                   Utf8Prefix(why, 200)));
+}
+
 }  // namespace
 
 absl::Status CallAdapter::Admit(const grpc::CallbackServerContext& context,
@@ -142,6 +167,7 @@ absl::Status CallAdapter::Admit(const grpc::CallbackServerContext& context,
       !allowed.ok()) {
     return allowed;
   }
+  if (OriginOf(context).json_request) return ParseJson(bytes, request);
   grpc::ByteBuffer copy(bytes);  // Shares the slices.
   grpc::ProtoBufferReader reader(&copy);
   if (!request->ParseFromZeroCopyStream(&reader)) {

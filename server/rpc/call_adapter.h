@@ -12,6 +12,7 @@
 #include "server/rpc/auth.h"
 #include "server/rpc/blocking_executor.h"
 #include "server/rpc/call_metrics.h"
+#include "server/rpc/call_protocol.h"
 #include "server/rpc/handlers.h"
 #include "server/rpc/offloaded_call.h"
 #include "server/serving/dataset_manager.h"
@@ -57,7 +58,7 @@ class CallAdapter {
                                   const grpc::ByteBuffer* request,
                                   grpc::ByteBuffer* response) const {
     const absl::Time start = absl::Now();
-    const CallMetrics::Method* counted = Started(method);
+    const CallMetrics::Method* counted = Started(method, *context);
     Bytes bytes = Run(permission, handler, context, *request);
     if (bytes.ok()) *response = *std::move(bytes);
     return FinishUnary(method, start, bytes.status(), context, counted);
@@ -77,7 +78,7 @@ class CallAdapter {
                                      const grpc::ByteBuffer* request,
                                      grpc::ByteBuffer* response) const {
     const absl::Time start = absl::Now();
-    const CallMetrics::Method* counted = Started(method);
+    const CallMetrics::Method* counted = Started(method, *context);
     auto parsed = std::make_unique<Request>();
     if (absl::Status admitted =
             Admit(*context, permission, *request, parsed.get());
@@ -105,7 +106,7 @@ class CallAdapter {
       StreamHandler<Request> handler, grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) const {
     const absl::Time start = absl::Now();
-    const CallMetrics::Method* counted = Started(method);
+    const CallMetrics::Method* counted = Started(method, *context);
     Messages messages = Run(permission, handler, context, *request);
     if (!messages.ok())
       return StartStream(method, start, messages.status(), {}, counted);
@@ -132,15 +133,19 @@ class CallAdapter {
                    request);
   }
 
-  // Checks `permission` and parses `bytes` into `request`.
+  // Checks `permission` and parses `bytes` into `request`: protobuf's
+  // binary encoding, or its JSON mapping when the HTTP gateway says so.
   absl::Status Admit(const grpc::CallbackServerContext& context,
                      Permission permission, const grpc::ByteBuffer& bytes,
                      google::protobuf::Message* request) const;
-  // Counts the start of a call of `method`; returns its series, or null
-  // when calls are not counted.
-  const CallMetrics::Method* Started(absl::string_view method) const {
+  // Counts the start of a call of `method` (under the protocol it came by);
+  // returns its series, or null when calls are not counted.
+  const CallMetrics::Method* Started(
+      absl::string_view method,
+      const grpc::CallbackServerContext& context) const {
     if (metrics_ == nullptr) return nullptr;
-    const CallMetrics::Method* counted = metrics_->Find(method);
+    const CallMetrics::Method* counted =
+        metrics_->Find(method, OriginOf(context).protocol);
     if (counted != nullptr) counted->Started();
     return counted;
   }

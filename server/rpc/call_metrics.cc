@@ -72,26 +72,31 @@ CallMetrics::CallMetrics(prometheus::Registry& registry,
           .Register(registry);
   for (int i = 0; i < service.method_count(); ++i) {
     const google::protobuf::MethodDescriptor& m = *service.method(i);
-    const prometheus::Labels labels = {
-        {"grpc_type", m.server_streaming() ? "server_stream" : "unary"},
-        {"grpc_service", service.full_name()},
-        {"grpc_method", m.name()}};
-    Method& method = methods_[m.name()];
-    method.started_ = &started.Add(labels);
-    method.received_ = &received.Add(labels);
-    method.sent_ = &sent.Add(labels);
-    method.seconds_ = &seconds.Add(labels, HandlingBuckets());
-    for (size_t code = 0; code < kCodeNames.size(); ++code) {
-      prometheus::Labels with_code = labels;
-      with_code.emplace("grpc_code", kCodeNames[code]);
-      method.handled_[code] = &handled.Add(with_code);
+    for (int protocol = 0; protocol < kProtocolCount; ++protocol) {
+      const prometheus::Labels labels = {
+          {"grpc_type", m.server_streaming() ? "server_stream" : "unary"},
+          {"grpc_service", service.full_name()},
+          {"grpc_method", m.name()},
+          {"protocol", ProtocolName(static_cast<Protocol>(protocol))}};
+      Method& method = methods_[m.name()][protocol];
+      method.started_ = &started.Add(labels);
+      method.received_ = &received.Add(labels);
+      method.sent_ = &sent.Add(labels);
+      method.seconds_ = &seconds.Add(labels, HandlingBuckets());
+      for (size_t code = 0; code < kCodeNames.size(); ++code) {
+        prometheus::Labels with_code = labels;
+        with_code.emplace("grpc_code", kCodeNames[code]);
+        method.handled_[code] = &handled.Add(with_code);
+      }
     }
   }
 }
 
-const CallMetrics::Method* CallMetrics::Find(absl::string_view method) const {
+const CallMetrics::Method* CallMetrics::Find(absl::string_view method,
+                                            Protocol protocol) const {
   auto it = methods_.find(method);
-  return it == methods_.end() ? nullptr : &it->second;
+  if (it == methods_.end()) return nullptr;
+  return &it->second[static_cast<size_t>(protocol)];
 }
 
 }  // namespace indicators::rpc

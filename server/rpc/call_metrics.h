@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
+#include "server/rpc/call_protocol.h"
 
 namespace indicators::rpc {
 
@@ -23,7 +24,9 @@ namespace indicators::rpc {
 //   grpc_server_handled_total{grpc_type,grpc_service,grpc_method,grpc_code}
 //   grpc_server_handling_seconds{...} (histogram, Prometheus' default buckets)
 // with grpc_type "unary" or "server_stream" and grpc_code as Go spells it
-// ("OK", "NotFound"). Every series of every method exists from the start, at
+// ("OK", "NotFound"), and one label more, `protocol`: "grpc" for calls over
+// gRPC, "connect" for calls through the HTTP gateway (dashboards that sum
+// over it see every call). Every series of every method exists from the start, at
 // zero, as go-grpc-prometheus's InitializeMetrics makes them. A call costs
 // a few atomic increments and one histogram observation: the series are
 // found once per method, not per call.
@@ -55,11 +58,13 @@ class CallMetrics {
   CallMetrics(prometheus::Registry& registry,
               const google::protobuf::ServiceDescriptor& service);
 
-  // Returns the series of `method` (its name in the service), or null.
-  const Method* Find(absl::string_view method) const;
+  // Returns the series of `method` (its name in the service) called over
+  // `protocol`, or null.
+  const Method* Find(absl::string_view method, Protocol protocol) const;
 
  private:
-  absl::flat_hash_map<std::string, Method> methods_;
+  absl::flat_hash_map<std::string, std::array<Method, kProtocolCount>>
+      methods_;
 };
 
 }  // namespace indicators::rpc

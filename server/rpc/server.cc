@@ -175,6 +175,13 @@ absl::Status Server::Listen(
   return absl::OkStatus();
 }
 
+std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
+  grpc::ChannelArguments args;
+  // Answers are bounded by the server's own limits, not the client's 4 MiB.
+  args.SetMaxReceiveMessageSize(-1);
+  return server_->InProcessChannel(args);
+}
+
 Server::~Server() { Drain(); }
 
 void Server::Drain() {

@@ -2,6 +2,7 @@
 #define INDICATORS_SERVER_RPC_SERVER_H_
 
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/channel.h>
 #include <grpcpp/server.h>
 
 #include <memory>
@@ -105,6 +106,13 @@ class Server {
   absl::Status Reload(const std::string& trigger) {
     return manager_->Reload(trigger);
   }
+
+  // Returns a channel to this server inside the process (for the HTTP
+  // gateway): calls on it take the same path as calls over the network.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+
+  // Returns the largest request message accepted.
+  int max_request_bytes() const { return options_.max_request_bytes; }
 
   // Returns the dataset manager (for the revision follower).
   DatasetManager& datasets() { return *manager_; }

@@ -40,8 +40,10 @@ MAY_INCLUDE = {
     "server/wire": CORE_ALL,
     "server/serving": CORE_ALL + ("server/wire",),
     "server/rpc": CORE_ALL + ("server/wire", "server/serving"),
+    # The HTTP surface calls the gRPC server in process: above rpc.
+    "server/http": (CORE_BASE, "server/rpc"),
     "server": CORE_ALL + ("server/wire", "server/serving", "server/rpc",
-                          "server/store", COMMON),
+                          "server/http", "server/store", COMMON),
     "client/cpp": (COMMON,),
     COMMON: (),
 }
@@ -53,6 +55,7 @@ MUST_NOT_INCLUDE = {
     "server/store": ("grpc", "google/protobuf", "google/rpc", "indicators/v1",
                      "prometheus"),
     "server/wire": ("pqxx", "libpq", "prometheus"),
+    "server/http": ("pqxx", "libpq", "prometheus"),
     "client/cpp": ("pqxx", "libpq", "prometheus"),
     COMMON: _NO_TRANSPORT,
 }

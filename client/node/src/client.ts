@@ -1,6 +1,7 @@
 // A typed client of indicators.v1.IndicatorService for Node.js: the service
 // descriptor and messages are generated from proto/ by protoc-gen-es; calls go
-// over gRPC (HTTP/2) with Connect's Node transport. A failed call throws a
+// over gRPC (HTTP/2) with Connect's Node transport, or over the Connect
+// protocol (HTTP/1.1, JSON or binary) to the server's HTTP surface. A failed call throws a
 // `ConnectError` whose `code` is the gRPC status code.
 
 import {
@@ -21,7 +22,7 @@ import {
   type Transport,
   type UnaryResponse,
 } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { readFileSync } from "node:fs";
 import {
   IndicatorService,
@@ -72,6 +73,12 @@ export interface ClientOptions {
    * `certFile` and `keyFile`, mutual TLS. Without it the channel is plaintext.
    */
   tls?: { caFile: string; certFile?: string; keyFile?: string };
+  /**
+   * Speak the Connect protocol over HTTP/1.1 to the server's HTTP surface
+   * (`--http_listen`) instead of gRPC: JSON bodies, or protobuf's binary
+   * encoding with `binary`. The same calls, answers and errors.
+   */
+  connect?: { binary?: boolean };
 }
 
 /**
@@ -165,14 +172,21 @@ export function createIndicatorClient(
     cert: tls.certFile ? readFileSync(tls.certFile) : undefined,
     key: tls.keyFile ? readFileSync(tls.keyFile) : undefined,
   };
-  const transports = target.split(",").map((address) =>
-    createGrpcTransport({
+  const transports = target.split(",").map((address) => {
+    const common = {
       baseUrl: `${tls ? "https" : "http"}://${address}`,
       defaultTimeoutMs: options.timeoutMs ?? 10_000,
       interceptors,
       nodeOptions,
-    }),
-  );
+    };
+    return options.connect
+      ? createConnectTransport({
+          ...common,
+          httpVersion: "1.1",
+          useBinaryFormat: options.connect.binary ?? false,
+        })
+      : createGrpcTransport(common);
+  });
   const transport =
     transports.length === 1 && !options.behindProxy ? transports[0] : new ReplicaTransport(transports);
   return createClient(IndicatorService, transport);

@@ -1,0 +1,71 @@
+#ifndef INDICATORS_SERVER_HTTP_HTTP_SERVER_H_
+#define INDICATORS_SERVER_HTTP_HTTP_SERVER_H_
+
+#include <grpcpp/channel.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/http/connect_handler.h"
+
+struct mg_context;
+struct mg_connection;
+
+namespace indicators::http {
+
+// How to run the HTTP surface.
+struct HttpOptions {
+  // host:port to listen on; port 0 picks a free port.
+  std::string listen;
+  // Worker threads: each serves one connection at a time (its requests,
+  // including a stream until it ends), so this bounds the connections
+  // served at once; further ones wait in the listen queue.
+  int threads = 16;
+  // Origins whose pages may call the API from a browser (CORS); "*" for any.
+  // Empty: no CORS headers (same-origin pages only).
+  std::vector<std::string> cors_origins;
+  // TLS, as for gRPC: certificate chain and key (PEM), and a CA that client
+  // certificates must chain to (mutual TLS). Empty: plaintext.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  // Largest request body (the same limit as gRPC's request messages).
+  size_t max_request_bytes = 64 * 1024;
+};
+
+// The HTTP surface on civetweb: the Connect protocol for every RPC. Calls go
+// to the gRPC server through its in-process channel, so they take exactly
+// the path calls over gRPC take.
+class HttpServer {
+ public:
+  // Starts serving; UNAVAILABLE if the address cannot be bound,
+  // INVALID_ARGUMENT for a bad option.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
+      const HttpOptions& options, std::shared_ptr<grpc::Channel> channel);
+  // Stops accepting and waits for the requests being served (their calls end
+  // when the gRPC server drains).
+  ~HttpServer();
+
+  int port() const { return port_; }
+  bool tls() const { return !options_.tls_cert_file.empty(); }
+
+ private:
+  HttpServer(const HttpOptions& options, std::shared_ptr<grpc::Channel> channel)
+      : options_(options), connect_(std::move(channel), options.max_request_bytes) {}
+  static int OnRequest(mg_connection* connection);
+  static int OnInitTls(void* ssl_context, void* user_data);
+  void Serve(mg_connection* connection);
+  // The CORS headers for a request from `origin` (none if not allowed).
+  Headers CorsHeaders(absl::string_view origin) const;
+
+  HttpOptions options_;
+  ConnectHandler connect_;
+  mg_context* context_ = nullptr;
+  int port_ = 0;
+};
+
+}  // namespace indicators::http
+
+#endif  // INDICATORS_SERVER_HTTP_HTTP_SERVER_H_

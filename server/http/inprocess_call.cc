@@ -1,0 +1,111 @@
+#include "server/http/inprocess_call.h"
+
+#include "absl/synchronization/notification.h"
+
+namespace indicators::http {
+namespace {
+
+void Prepare(const CallSetup& setup, grpc::ClientContext* context) {
+  for (const auto& [key, value] : setup.metadata) {
+    context->AddMetadata(key, value);
+  }
+  if (setup.deadline.has_value()) {
+    context->set_deadline(absl::ToChronoTime(*setup.deadline));
+  }
+}
+
+std::string ToString(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (!buffer.Dump(&slices).ok()) return out;
+  out.reserve(buffer.Length());
+  for (const grpc::Slice& slice : slices) {
+    out.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return out;
+}
+
+grpc::ByteBuffer ToBuffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+}  // namespace
+
+UnaryAnswer CallUnary(grpc::GenericStub& stub, const CallSetup& setup,
+                      const std::string& request) {
+  grpc::ClientContext context;
+  Prepare(setup, &context);
+  const grpc::ByteBuffer in = ToBuffer(request);
+  grpc::ByteBuffer out;
+  UnaryAnswer answer;
+  absl::Notification done;
+  stub.UnaryCall(&context, setup.method, grpc::StubOptions(), &in, &out,
+                 [&](grpc::Status status) {
+                   answer.status = std::move(status);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  if (answer.status.ok()) answer.response = ToString(out);
+  return answer;
+}
+
+StreamCall::StreamCall(grpc::GenericStub& stub, const CallSetup& setup,
+                       const std::string& request)
+    : request_(ToBuffer(request)) {
+  Prepare(setup, &context_);
+  stub.PrepareBidiStreamingCall(&context_, setup.method, grpc::StubOptions(),
+                                this);
+  StartWriteLast(&request_, grpc::WriteOptions());
+  StartRead(&read_);
+  StartCall();
+}
+
+StreamCall::~StreamCall() {
+  absl::MutexLock lock(&mu_);
+  if (!done_) {
+    context_.TryCancel();
+    mu_.Await(absl::Condition(&done_));
+  }
+}
+
+bool StreamCall::Next(std::string* message) {
+  {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](StreamCall* call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(call->mu_) {
+          return call->message_ready_ || call->reads_ended_;
+        },
+        this));
+    if (!message_ready_) return false;
+    message_ready_ = false;
+    *message = ToString(read_);
+    read_.Clear();
+  }
+  StartRead(&read_);
+  return true;
+}
+
+grpc::Status StreamCall::Finish() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(&done_));
+  return status_;
+}
+
+void StreamCall::OnReadDone(bool ok) {
+  absl::MutexLock lock(&mu_);
+  if (ok) {
+    message_ready_ = true;
+  } else {
+    reads_ended_ = true;
+  }
+}
+
+void StreamCall::OnDone(const grpc::Status& status) {
+  absl::MutexLock lock(&mu_);
+  status_ = status;
+  reads_ended_ = true;
+  done_ = true;
+}
+
+}  // namespace indicators::http

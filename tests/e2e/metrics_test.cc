@@ -26,7 +26,8 @@ namespace {
 
 using client::IndicatorClient;
 
-// The series of a method of the service, as go-grpc-prometheus labels it
+// The series of a method of the service called over gRPC, as
+// go-grpc-prometheus labels it (plus the protocol)
 // (labels in prometheus-cpp's order: by name).
 std::string Series(const std::string& name, const std::string& method,
                    const std::string& type, const std::string& code = "") {
@@ -34,7 +35,7 @@ std::string Series(const std::string& name, const std::string& method,
       name, "{", code.empty() ? "" : absl::StrCat("grpc_code=\"", code, "\","),
       "grpc_method=\"", method,
       "\",grpc_service=\"indicators.v1.IndicatorService\",grpc_type=\"", type,
-      "\"}");
+      "\",protocol=\"grpc\"}");
 }
 
 // A server with metrics on; reads the two addresses from its first lines.

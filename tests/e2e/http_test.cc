@@ -1,0 +1,361 @@
+// The HTTP surface from outside: the built `indicators-server` with
+// --http_listen on 127.0.0.1 (port 0), called with curl and with
+// `buf curl --protocol connect`, as a user without our clients would.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "tests/testing/metrics_scrape.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dataset.h"
+
+namespace indicators::testing {
+namespace {
+
+constexpr char kService[] = "/indicators.v1.IndicatorService/";
+
+// The server with its gRPC, metrics and HTTP addresses.
+class HttpServerProcess {
+ public:
+  HttpServerProcess() {
+    process_ = std::make_unique<Subprocess>(std::vector<std::string>{
+        SERVER_BINARY, "--listen=127.0.0.1:0", "--http_listen=127.0.0.1:0",
+        "--metrics_listen=127.0.0.1:0", "--lame_duck=100ms",
+        "--http_cors_origins=https://explorer.example",
+        "--data=" + TestDataDir()});
+    std::string line;
+    std::smatch match;
+    while (process_->ReadLine(&line, absl::Seconds(30))) {
+      if (std::regex_search(line, match,
+                            std::regex("metrics on http://127\\.0\\.0\\.1:"
+                                       "([0-9]+)/metrics"))) {
+        metrics_port_ = std::stoi(match[1]);
+      }
+      if (std::regex_search(line, match,
+                            std::regex("http on (http://127\\.0\\.0\\.1:[0-9]+)/"))) {
+        base_ = match[1];
+        break;
+      }
+    }
+  }
+  const std::string& base() const { return base_; }
+  int metrics_port() const { return metrics_port_; }
+  Subprocess& process() { return *process_; }
+
+ private:
+  std::unique_ptr<Subprocess> process_;
+  std::string base_;
+  int metrics_port_ = 0;
+};
+
+// What curl saw: the status, the headers (lower-case names) and the body.
+struct Answer {
+  int status = 0;
+  std::string headers;
+  std::string body;
+};
+
+class HttpTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { server_ = new HttpServerProcess(); }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_FALSE(server_->base().empty())
+        << "server did not start: " << server_->process().output();
+    dir_ = std::filesystem::temp_directory_path() /
+           absl::StrCat("indicators-http-", getpid(), "-",
+                        ::testing::UnitTest::GetInstance()
+                            ->current_test_info()
+                            ->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Runs curl with `args` (the URL among them); the body is read back as
+  // bytes from a file, the headers from another.
+  Answer Curl(std::vector<std::string> args) {
+    const std::string body = (dir_ / "body").string();
+    const std::string headers = (dir_ / "headers").string();
+    std::filesystem::remove(body);
+    std::filesystem::remove(headers);
+    args.insert(args.begin(), {"curl", "-sS", "-o", body, "-D", headers, "-w",
+                               "%{http_code}", "--max-time", "20"});
+    std::string out;
+    Answer answer;
+    EXPECT_EQ(RunCommand(args, &out), 0) << out;
+    answer.status = std::atoi(out.c_str());
+    answer.body = Slurp(body);
+    answer.headers = Slurp(headers);
+    for (char& c : answer.headers) c = std::tolower(c);
+    return answer;
+  }
+
+  Answer PostJson(const std::string& method, const std::string& json,
+                  std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"-H", "Content-Type: application/json",
+                                     "--data-binary", json};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(server_->base() + kService + method);
+    return Curl(args);
+  }
+
+  // Posts `json` to the server-streaming `method` in Connect's envelope.
+  Answer PostStream(const std::string& method, const std::string& json) {
+    const std::string request = (dir_ / "request").string();
+    std::ofstream(request, std::ios::binary) << Envelope(0, json);
+    return Curl({"-H", "Content-Type: application/connect+json",
+                 "--data-binary", "@" + request,
+                 server_->base() + kService + method});
+  }
+
+  static std::string Envelope(uint8_t flags, const std::string& payload) {
+    std::string out(1, static_cast<char>(flags));
+    const auto n = static_cast<uint32_t>(payload.size());
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      out.push_back(static_cast<char>((n >> shift) & 0xff));
+    }
+    return out + payload;
+  }
+
+  // Splits a stream's body into its envelopes: (flags, payload) each.
+  static std::vector<std::pair<int, std::string>> Envelopes(
+      const std::string& body) {
+    std::vector<std::pair<int, std::string>> out;
+    size_t at = 0;
+    while (at + 5 <= body.size()) {
+      uint32_t n = 0;
+      for (int i = 1; i <= 4; ++i) {
+        n = (n << 8) | static_cast<uint8_t>(body[at + i]);
+      }
+      if (at + 5 + n > body.size()) break;
+      out.emplace_back(static_cast<uint8_t>(body[at]), body.substr(at + 5, n));
+      at += 5 + n;
+    }
+    EXPECT_EQ(at, body.size()) << "trailing bytes after the last envelope";
+    return out;
+  }
+
+  static std::string Slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  std::filesystem::path dir_;
+  static HttpServerProcess* server_;
+};
+
+HttpServerProcess* HttpTest::server_ = nullptr;
+
+TEST_F(HttpTest, UnaryJsonPostAndGetGiveTheSameAnswer) {
+  const std::string request = R"({"id":"rd_expenditure"})";
+  const Answer post = PostJson("GetIndicator", request);
+  ASSERT_EQ(post.status, 200) << post.body;
+  EXPECT_TRUE(absl::StrContains(post.headers, "content-type: application/json"))
+      << post.headers;
+  EXPECT_TRUE(absl::StrContains(post.body, R"("unitMultiplier":9)")) << post.body;
+  const Answer get =
+      Curl({"-G", "--data-urlencode", "encoding=json", "--data-urlencode",
+            "message=" + request, server_->base() + kService + "GetIndicator"});
+  ASSERT_EQ(get.status, 200) << get.body;
+  EXPECT_EQ(get.body, post.body);
+}
+
+TEST_F(HttpTest, ErrorsCarryTheCodeReasonAndFieldWithConnectsHttpStatus) {
+  const Answer unknown = PostJson("GetIndicator", R"({"id":"no_such"})");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_TRUE(absl::StrContains(unknown.body, R"("code":"not_found")"));
+  EXPECT_TRUE(absl::StrContains(unknown.body, R"("reason":"UNKNOWN_INDICATOR")"))
+      << unknown.body;
+  EXPECT_TRUE(absl::StrContains(unknown.body, R"("field":"id")")) << unknown.body;
+  EXPECT_TRUE(absl::StrContains(unknown.body, R"("type":"google.rpc.ErrorInfo")"));
+
+  const Answer bad_period =
+      PostJson("QueryObservations", R"({"filter":{"startPeriod":"20x3"}})");
+  EXPECT_EQ(bad_period.status, 400);
+  EXPECT_TRUE(absl::StrContains(bad_period.body, R"("reason":"INVALID_PERIOD")"))
+      << bad_period.body;
+  EXPECT_TRUE(absl::StrContains(bad_period.body, "filter.start_period"));
+
+  // JSON that is not the request: named as gRPC names undecodable bytes.
+  const Answer not_request = PostJson("GetIndicator", R"({"idd":"x"})");
+  EXPECT_EQ(not_request.status, 400);
+  EXPECT_TRUE(absl::StrContains(not_request.body, R"("reason":"INVALID_REQUEST")"))
+      << not_request.body;
+  EXPECT_TRUE(absl::StrContains(not_request.body, "idd")) << not_request.body;
+
+  const Answer no_token = PostJson("ReloadDataset", "{}");
+  EXPECT_EQ(no_token.status, 401) << no_token.body;
+  EXPECT_TRUE(absl::StrContains(no_token.body, R"("code":"unauthenticated")"));
+
+  const Answer too_large = PostJson(
+      "SearchCatalog", absl::StrCat(R"({"query":")", std::string(70000, 'x'),
+                                    R"("})"));
+  EXPECT_EQ(too_large.status, 429) << too_large.body;
+  EXPECT_TRUE(absl::StrContains(too_large.body, R"("code":"resource_exhausted")"));
+
+  const Answer timeout = PostJson("GetIndicator", R"({"id":"rd_expenditure"})",
+                                  {"-H", "Connect-Timeout-Ms: soon"});
+  EXPECT_EQ(timeout.status, 400);
+  EXPECT_TRUE(absl::StrContains(timeout.body, R"("field":"Connect-Timeout-Ms")"))
+      << timeout.body;
+}
+
+TEST_F(HttpTest, WhatIsNotAnRpcCallIsRefusedClearly) {
+  const Answer path = Curl({server_->base() + "/no/such/path"});
+  EXPECT_EQ(path.status, 404);
+  const Answer method = PostJson("NoSuchMethod", "{}");
+  EXPECT_EQ(method.status, 404);
+  // A stream cannot be a GET, and a call that changes state is never one.
+  EXPECT_EQ(Curl({server_->base() + kService + "StreamObservations"}).status,
+            405);
+  const Answer reload = Curl({server_->base() + kService + "ReloadDataset"});
+  EXPECT_EQ(reload.status, 405);
+  EXPECT_TRUE(absl::StrContains(reload.headers, "allow: post"));
+  const Answer type =
+      Curl({"-H", "Content-Type: text/plain", "--data-binary", "{}",
+            server_->base() + kService + "GetIndicator"});
+  EXPECT_EQ(type.status, 415) << type.body;
+  EXPECT_TRUE(absl::StrContains(type.body, "application/json")) << type.body;
+}
+
+TEST_F(HttpTest, ServerStreamsAreEnvelopesEndedByTheEndOfStreamMessage) {
+  const Answer ok = PostStream(
+      "StreamObservations", R"({"filter":{"indicatorIds":["rd_expenditure"]}})");
+  ASSERT_EQ(ok.status, 200);
+  EXPECT_TRUE(absl::StrContains(ok.headers,
+                                "content-type: application/connect+json"));
+  const auto envelopes = Envelopes(ok.body);
+  ASSERT_GE(envelopes.size(), 2u);
+  for (size_t i = 0; i + 1 < envelopes.size(); ++i) {
+    EXPECT_EQ(envelopes[i].first, 0);
+    EXPECT_TRUE(absl::StartsWith(envelopes[i].second, R"({"observations":[)"))
+        << envelopes[i].second;
+  }
+  EXPECT_EQ(envelopes.back().first, 2);
+  EXPECT_EQ(envelopes.back().second, "{}");
+
+  // An error comes in the end-of-stream message, with HTTP 200.
+  const Answer bad = PostStream("StreamObservations",
+                                R"({"filter":{"regionCodes":["XX-NOPE"]}})");
+  ASSERT_EQ(bad.status, 200);
+  const auto ended = Envelopes(bad.body);
+  ASSERT_EQ(ended.size(), 1u) << bad.body;
+  EXPECT_EQ(ended[0].first, 2);
+  EXPECT_TRUE(absl::StrContains(ended[0].second, R"({"error":{"code":"not_found")"))
+      << ended[0].second;
+  EXPECT_TRUE(absl::StrContains(ended[0].second, R"("reason":"UNKNOWN_REGION")"));
+
+  // A body that is not one envelope is refused in the same way.
+  const std::string request = (dir_ / "raw").string();
+  std::ofstream(request, std::ios::binary) << "{}";
+  const Answer raw = Curl({"-H", "Content-Type: application/connect+json",
+                           "--data-binary", "@" + request,
+                           server_->base() + kService + "StreamObservations"});
+  ASSERT_EQ(raw.status, 200);
+  EXPECT_TRUE(absl::StrContains(raw.body, R"("code":"invalid_argument")"))
+      << raw.body;
+}
+
+TEST_F(HttpTest, BrowsersOfAllowedOriginsMayCall) {
+  const std::string url = server_->base() + kService + "GetIndicator";
+  const Answer preflight =
+      Curl({"-X", "OPTIONS", "-H", "Origin: https://explorer.example", "-H",
+            "Access-Control-Request-Method: POST", url});
+  EXPECT_EQ(preflight.status, 204);
+  EXPECT_TRUE(absl::StrContains(
+      preflight.headers,
+      "access-control-allow-origin: https://explorer.example"))
+      << preflight.headers;
+  EXPECT_TRUE(absl::StrContains(preflight.headers, "connect-protocol-version"));
+  const Answer allowed = PostJson("GetIndicator", R"({"id":"rd_expenditure"})",
+                                  {"-H", "Origin: https://explorer.example"});
+  EXPECT_TRUE(absl::StrContains(
+      allowed.headers,
+      "access-control-allow-origin: https://explorer.example"));
+  const Answer other = PostJson("GetIndicator", R"({"id":"rd_expenditure"})",
+                                {"-H", "Origin: https://elsewhere.example"});
+  EXPECT_EQ(other.status, 200);
+  EXPECT_FALSE(absl::StrContains(other.headers, "access-control-allow-origin"));
+}
+
+TEST_F(HttpTest, OneConnectionServesManyCalls) {
+  const std::string url = server_->base() + kService + "GetRegion";
+  std::string out;
+  ASSERT_EQ(RunCommand({"curl", "-sS", "-v", "-o", "/dev/null", "-o",
+                        "/dev/null", "-H", "Content-Type: application/json",
+                        "--data-binary", R"({"code":"CN-GD"})", url, url},
+                       &out),
+            0)
+      << out;
+  EXPECT_TRUE(absl::StrContains(out, "Re-using existing connection")) << out;
+}
+
+TEST_F(HttpTest, CallsAreCountedUnderTheirProtocol) {
+  const std::string series =
+      "grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"GetSource\","
+      "grpc_service=\"indicators.v1.IndicatorService\",grpc_type=\"unary\","
+      "protocol=\"connect\"}";
+  const std::string grpc_series =
+      "grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"GetSource\","
+      "grpc_service=\"indicators.v1.IndicatorService\",grpc_type=\"unary\","
+      "protocol=\"grpc\"}";
+  const Samples before = Scrape(server_->metrics_port());
+  ASSERT_EQ(before.count(series), 1u) << "no series " << series;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(PostJson("GetSource", R"({"id":"SEED"})").status, 200);
+  }
+  const Samples after = Scrape(server_->metrics_port());
+  EXPECT_EQ(after.at(series) - before.at(series), 3);
+  EXPECT_EQ(after.at(grpc_series), before.at(grpc_series));
+}
+
+// The README's curl examples' counterparts with buf curl over Connect.
+TEST_F(HttpTest, BufCurlOverConnectCallsTheRpcs) {
+  ASSERT_EQ(access(BUF_BINARY, X_OK), 0) << "buf not found: run npm ci in tools/";
+  struct Case {
+    const char* method;
+    const char* body;
+    const char* expected;
+  } cases[] = {
+      {"GetIndicator", R"({"id":"rd_expenditure"})", R"("unitMultiplier": 9)"},
+      {"QueryObservations",
+       R"({"filter":{"indicatorIds":["rd_expenditure"],"regionCodes":["CN-GD"],)"
+       R"("startPeriod":"2023","endPeriod":"2023","sourceMode":"SOURCE_MODE_PREFERRED"}})",
+       R"("value": 480.26)"},
+      {"StreamObservations",
+       R"({"filter":{"indicatorIds":["rd_intensity"],"regionCodes":["CN"],)"
+       R"("includeSubregions":true,"latestOnly":true}})",
+       R"("regionCode": "CN-GD")"},
+      {"GetDatasetInfo", "{}", R"("observationCount": "416")"},
+      {"SearchCatalog", R"({"query":"guangdon"})", R"("code": "CN-GD")"},
+  };
+  for (const Case& c : cases) {
+    std::string out;
+    ASSERT_EQ(RunCommand({BUF_BINARY, "curl", "--protocol", "connect",
+                          "--schema", absl::StrCat(PROTOSET, "#format=binpb"),
+                          "-d", c.body,
+                          server_->base() + kService + c.method},
+                         &out),
+              0)
+        << c.method << "\n"
+        << out;
+    EXPECT_TRUE(absl::StrContains(out, c.expected)) << c.method << "\n" << out;
+  }
+}
+
+}  // namespace
+}  // namespace indicators::testing

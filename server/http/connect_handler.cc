@@ -14,6 +14,7 @@
 #include "server/core/base/status_macros.h"
 #include "server/http/connect_envelope.h"
 #include "server/http/connect_error.h"
+#include "server/http/gateway_call.h"
 #include "server/http/inprocess_call.h"
 #include "server/http/message_json.h"
 #include "server/rpc/call_protocol.h"
@@ -46,25 +47,6 @@ absl::Status RequestError(absl::string_view field, absl::string_view why) {
   return InvalidField(reason::kInvalidRequest, field, why);
 }
 
-// Returns the call's deadline from Connect-Timeout-Ms (at most 10 digits).
-absl::StatusOr<std::optional<absl::Time>> DeadlineOf(
-    const HttpExchange& exchange) {
-  if (!exchange.has_header("Connect-Timeout-Ms")) {
-    return std::optional<absl::Time>();
-  }
-  const absl::string_view text = exchange.header("Connect-Timeout-Ms");
-  int64_t ms = 0;
-  if (text.empty() || text.size() > 10 ||
-      !std::all_of(text.begin(), text.end(), absl::ascii_isdigit) ||
-      !absl::SimpleAtoi(text, &ms)) {
-    return RequestError("Connect-Timeout-Ms",
-                        absl::StrCat("must be 1 to 10 digits (milliseconds); "
-                                     "got ",
-                                     Quoted(text)));
-  }
-  return std::optional<absl::Time>(absl::Now() + absl::Milliseconds(ms));
-}
-
 // Checks the headers every Connect request may carry.
 absl::Status CheckProtocolHeaders(const HttpExchange& exchange,
                                   bool streaming) {
@@ -84,35 +66,6 @@ absl::Status CheckProtocolHeaders(const HttpExchange& exchange,
                      " is not accepted; send the body uncompressed"));
   }
   return absl::OkStatus();
-}
-
-// Returns the metadata of the in-process call: the caller's credentials,
-// and what the gateway tells the service about the request.
-absl::StatusOr<CallSetup> SetupOf(
-    const google::protobuf::MethodDescriptor& method,
-    const HttpExchange& exchange, Encoding encoding) {
-  CallSetup setup;
-  setup.method = absl::StrCat("/", method.service()->full_name(), "/",
-                              method.name());
-  const absl::string_view authorization = exchange.header("Authorization");
-  if (!authorization.empty()) {
-    // gRPC metadata values are printable ASCII; anything else cannot be a
-    // token this server issued.
-    for (char c : authorization) {
-      if (c < 0x20 || c > 0x7e) {
-        return FieldError(absl::StatusCode::kUnauthenticated,
-                          reason::kInvalidRequest, "Authorization",
-                          "holds bytes that are not printable ASCII");
-      }
-    }
-    setup.metadata.emplace_back("authorization", std::string(authorization));
-  }
-  setup.metadata.emplace_back(rpc::kGatewayKey, rpc::GatewaySecret());
-  if (encoding.json) {
-    setup.metadata.emplace_back(rpc::kRequestEncodingKey, "json");
-  }
-  ASSIGN_OR_RETURN(setup.deadline, DeadlineOf(exchange));
-  return setup;
 }
 
 // Returns the answer's bytes in the requested encoding.
@@ -246,7 +199,11 @@ void ConnectHandler::Handle(const google::protobuf::MethodDescriptor& method,
   }
 
   absl::StatusOr<CallSetup> setup =
-      request.ok() ? SetupOf(method, exchange, encoding) : request.status();
+      request.ok()
+          ? GatewayCallSetup(absl::StrCat("/", method.service()->full_name(),
+                                          "/", method.name()),
+                             exchange, encoding.json)
+          : request.status();
   if (setup.ok()) {
     if (absl::Status checked = CheckProtocolHeaders(exchange, streaming);
         !checked.ok()) {

@@ -153,6 +153,10 @@ void HttpServer::Serve(mg_connection* connection) {
     connect_.Handle(*method, exchange);
     return;
   }
+  if (DownloadHandler::Serves(exchange.path())) {
+    downloads_.Handle(exchange);
+    return;
+  }
   NotFound(exchange);
 }
 

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/http/connect_handler.h"
+#include "server/http/download_handler.h"
 
 struct mg_context;
 struct mg_connection;
@@ -35,7 +36,9 @@ struct HttpOptions {
   size_t max_request_bytes = 64 * 1024;
 };
 
-// The HTTP surface on civetweb: the Connect protocol for every RPC. Calls go
+// The HTTP surface on civetweb: the Connect protocol for every RPC
+// (`ConnectHandler`) and downloads in standard formats (`DownloadHandler`).
+// Calls go
 // to the gRPC server through its in-process channel, so they take exactly
 // the path calls over gRPC take.
 class HttpServer {
@@ -53,7 +56,9 @@ class HttpServer {
 
  private:
   HttpServer(const HttpOptions& options, std::shared_ptr<grpc::Channel> channel)
-      : options_(options), connect_(std::move(channel), options.max_request_bytes) {}
+      : options_(options),
+        connect_(channel, options.max_request_bytes),
+        downloads_(std::move(channel)) {}
   static int OnRequest(mg_connection* connection);
   static int OnInitTls(void* ssl_context, void* user_data);
   void Serve(mg_connection* connection);
@@ -62,6 +67,7 @@ class HttpServer {
 
   HttpOptions options_;
   ConnectHandler connect_;
+  DownloadHandler downloads_;
   mg_context* context_ = nullptr;
   int port_ = 0;
 };

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "tests/testing/metrics_scrape.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dataset.h"
@@ -38,6 +40,10 @@ class HttpServerProcess {
     std::smatch match;
     while (process_->ReadLine(&line, absl::Seconds(30))) {
       if (std::regex_search(line, match,
+                            std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
+        grpc_address_ = match[1];
+      }
+      if (std::regex_search(line, match,
                             std::regex("metrics on http://127\\.0\\.0\\.1:"
                                        "([0-9]+)/metrics"))) {
         metrics_port_ = std::stoi(match[1]);
@@ -50,12 +56,14 @@ class HttpServerProcess {
     }
   }
   const std::string& base() const { return base_; }
+  const std::string& grpc_address() const { return grpc_address_; }
   int metrics_port() const { return metrics_port_; }
   Subprocess& process() { return *process_; }
 
  private:
   std::unique_ptr<Subprocess> process_;
   std::string base_;
+  std::string grpc_address_;
   int metrics_port_ = 0;
 };
 
@@ -355,6 +363,148 @@ TEST_F(HttpTest, BufCurlOverConnectCallsTheRpcs) {
         << out;
     EXPECT_TRUE(absl::StrContains(out, c.expected)) << c.method << "\n" << out;
   }
+}
+
+// Returns the value of header `name` (lower case) in curl's header dump.
+std::string HeaderValue(const std::string& headers, const std::string& name) {
+  const size_t at = headers.find("\n" + name + ": ");
+  if (at == std::string::npos) return "";
+  const size_t start = at + name.size() + 3;
+  return headers.substr(start, headers.find('\r', start) - start);
+}
+
+size_t Lines(const std::string& text) {
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+TEST_F(HttpTest, CsvDownloadIsTheClientsCsvOfTheSameQuery) {
+  const std::string query =
+      "indicator_ids=rd_expenditure,rd_intensity&region_codes=CN-GD,CN-BJ&"
+      "source_mode=preferred";
+  const Answer csv = Curl({server_->base() + "/v1/observations.csv?" + query});
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  std::string cli;
+  ASSERT_EQ(RunCommand({CLIENT_BINARY, "--target=" + server_->grpc_address(),
+                        "--format=csv", "--indicators=rd_expenditure,rd_intensity",
+                        "--regions=CN-GD,CN-BJ", "--preferred",
+                        "--output=" + (dir_ / "cli.csv").string(), "stream"},
+                       &cli),
+            0)
+      << cli;
+  EXPECT_EQ(csv.body, Slurp((dir_ / "cli.csv").string()));
+  EXPECT_GT(Lines(csv.body), 10u);
+  EXPECT_TRUE(absl::StartsWith(
+      csv.body, "indicator_id,region_code,period,value,qualifier,status,"
+                "source_ids,note\n"));
+  EXPECT_TRUE(absl::StrContains(HeaderValue(csv.headers, "content-type"),
+                                "text/csv"));
+}
+
+TEST_F(HttpTest, DownloadsNameTheVersionAndAnswerNotModified) {
+  const Answer info = PostJson("GetDatasetInfo", "{}");
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(info.body, match,
+                                std::regex("\"version\":\"([0-9a-f]{64})\"")))
+      << info.body;
+  const std::string version = match[1];
+  const std::string url =
+      server_->base() + "/v1/observations.sdmx.csv?indicator_ids=rd_expenditure";
+  const Answer first = Curl({url});
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(HeaderValue(first.headers, "x-dataset-version"), version);
+  EXPECT_EQ(HeaderValue(first.headers, "etag"), "\"" + version + "\"");
+  EXPECT_EQ(HeaderValue(first.headers, "content-disposition"),
+            "attachment; filename=\"observations-" + version.substr(0, 12) +
+                ".sdmx.csv\"");
+  EXPECT_TRUE(absl::StrContains(HeaderValue(first.headers, "link"),
+                                "/v1/observations.meta.json?indicator_ids="
+                                "rd_expenditure>; rel=\"describedby\""));
+  const Answer again =
+      Curl({"-H", "If-None-Match: \"" + version + "\"", url});
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+  const Answer other = Curl({"-H", "If-None-Match: \"0000\"", url});
+  EXPECT_EQ(other.status, 200);
+  EXPECT_EQ(other.body, first.body);
+}
+
+TEST_F(HttpTest, SdmxCsvCarriesUnitsStatusQualifierAndSources) {
+  const Answer sdmx = Curl(
+      {server_->base() +
+       "/v1/observations.sdmx.csv?indicator_ids=rd_expenditure&region_codes="
+       "CN-GD&start_period=2023&end_period=2023&source_mode=preferred&"
+       "unit_multiplier=8"});
+  ASSERT_EQ(sdmx.status, 200) << sdmx.body;
+  EXPECT_TRUE(absl::StrContains(HeaderValue(sdmx.headers, "content-type"),
+                                "application/vnd.sdmx.data+csv; version=2.0.0"));
+  const std::vector<std::string> lines =
+      absl::StrSplit(sdmx.body, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u) << sdmx.body;
+  EXPECT_EQ(lines[0],
+            "STRUCTURE,STRUCTURE_ID,ACTION,FREQ,INDICATOR,REF_AREA,TIME_PERIOD,"
+            "OBS_VALUE,UNIT_MEASURE,UNIT_MULT,OBS_STATUS,OBS_QUALIFIER,SOURCE,"
+            "OBS_COM");
+  // 480.26 bn yuan in units of 10^8, final (A), exact, from S13.
+  EXPECT_TRUE(absl::StartsWith(
+      lines[1],
+      "dataflow,INDICATORS:DF_INDICATORS(1.0.0),I,A,rd_expenditure,CN-GD,2023,"
+      "4802.6,CNY,8,A,exact,S13,"))
+      << lines[1];
+  // The CSV layout cannot say that a value was converted: refused.
+  const Answer csv = Curl({server_->base() +
+                           "/v1/observations.csv?unit_multiplier=8"});
+  EXPECT_EQ(csv.status, 400);
+  EXPECT_TRUE(absl::StrContains(csv.body, R"("field":"value_options")"));
+}
+
+TEST_F(HttpTest, JsonDownloadAndMetadataDescribeTheSameRows) {
+  const std::string query =
+      "indicator_ids=high_tech_enterprises&region_codes=CN-GD";
+  const Answer csv = Curl({server_->base() + "/v1/observations.csv?" + query});
+  const Answer json = Curl({server_->base() + "/v1/observations.json?" + query});
+  ASSERT_EQ(json.status, 200) << json.body;
+  size_t rows = 0;
+  for (size_t at = 0; (at = json.body.find("\"reliability\"", at)) !=
+                      std::string::npos;
+       ++at) {
+    ++rows;
+  }
+  EXPECT_EQ(rows, Lines(csv.body) - 1);
+  EXPECT_TRUE(absl::StrContains(json.body, R"("qualifier":"QUALIFIER_OVER")"))
+      << "hedged figures keep their qualifier";
+  EXPECT_TRUE(absl::StrContains(json.body, R"("datasetVersion":")"));
+  const Answer meta =
+      Curl({server_->base() + "/v1/observations.meta.json?" + query});
+  ASSERT_EQ(meta.status, 200) << meta.body;
+  EXPECT_TRUE(absl::StrContains(
+      meta.body, absl::StrCat("\"observationCount\":", rows)));
+  EXPECT_TRUE(absl::StrContains(meta.body, R"("id":"high_tech_enterprises")"));
+  EXPECT_TRUE(absl::StrContains(meta.body, R"("unit":"enterprises")"));
+  EXPECT_TRUE(absl::StrContains(meta.body, R"("id":"SEED")")) << meta.body;
+  EXPECT_TRUE(absl::StrContains(meta.body, R"("citation":"Indicator service)"));
+  EXPECT_TRUE(absl::StrContains(meta.body, "/v1/observations.sdmx.csv?" + query));
+}
+
+TEST_F(HttpTest, BadDownloadsAreRefusedNamingTheParameter) {
+  const Answer unknown =
+      Curl({server_->base() + "/v1/observations.csv?indicator=rd_expenditure"});
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_TRUE(absl::StrContains(unknown.body, R"("field":"indicator")"))
+      << unknown.body;
+  const Answer mode =
+      Curl({server_->base() + "/v1/observations.csv?source_mode=best"});
+  EXPECT_EQ(mode.status, 400);
+  EXPECT_TRUE(absl::StrContains(mode.body, "SOURCE_MODE_PREFERRED")) << mode.body;
+  const Answer missing = Curl(
+      {server_->base() + "/v1/observations.json?region_codes=XX-NOPE"});
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_TRUE(absl::StrContains(missing.body, R"("reason":"UNKNOWN_REGION")"));
+  EXPECT_TRUE(absl::StrContains(missing.body, "filter.region_codes[0]"));
+  const Answer period = Curl(
+      {server_->base() + "/v1/observations.csv?start_period=2023-13"});
+  EXPECT_EQ(period.status, 400);
+  EXPECT_TRUE(absl::StrContains(period.body, R"("reason":"INVALID_PERIOD")"));
+  EXPECT_EQ(Curl({server_->base() + "/v1/observations.xlsx"}).status, 404);
 }
 
 }  // namespace

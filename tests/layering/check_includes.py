@@ -41,7 +41,7 @@ MAY_INCLUDE = {
     "server/serving": CORE_ALL + ("server/wire",),
     "server/rpc": CORE_ALL + ("server/wire", "server/serving"),
     # The HTTP surface calls the gRPC server in process: above rpc.
-    "server/http": (CORE_BASE, "server/rpc"),
+    "server/http": (CORE_BASE, "server/rpc", "client/cpp"),
     "server": CORE_ALL + ("server/wire", "server/serving", "server/rpc",
                           "server/http", "server/store", COMMON),
     "client/cpp": (COMMON,),

@@ -13,6 +13,8 @@ packages=(
   clang libclang-rt-14-dev openssl nginx nghttp2-client
   libpqxx-dev libpq-dev postgresql-15
   prometheus-cpp-dev libcivetweb-dev curl
+  r-base-core r-cran-httr2 r-cran-jsonlite r-cran-testthat
+  chromium
   python3-venv python3-setuptools python3-wheel
   golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev
   golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev

@@ -47,7 +47,8 @@ ABSL_FLAG(std::string, http_listen, kHttpDefaults.listen,
           "host:port of the HTTP surface: every RPC over the Connect "
           "protocol (JSON or binary; curl, browsers, R), such as "
           "127.0.0.1:8080; off when empty. Port 0 picks a free port. Uses "
-          "the same tokens, TLS files and limits as gRPC.");
+          "the same tokens and limits as gRPC; plaintext only (for HTTPS put "
+          "nginx in front, deploy/nginx/indicators.conf).");
 ABSL_FLAG(int, http_threads, kHttpDefaults.threads,
           "HTTP worker threads: connections served at once (a stream holds "
           "its connection's thread until it ends).");
@@ -296,15 +297,12 @@ absl::StatusOr<std::unique_ptr<indicators::http::HttpServer>> StartHttp(
   }
   http.threads = absl::GetFlag(FLAGS_http_threads);
   http.cors_origins = absl::GetFlag(FLAGS_http_cors_origins);
-  http.tls_cert_file = options.tls_cert_file;
-  http.tls_key_file = options.tls_key_file;
-  http.tls_client_ca_file = options.tls_client_ca_file;
+  http.grpc_uses_tls = !options.tls_cert_file.empty();
   http.max_request_bytes = static_cast<size_t>(options.max_request_bytes);
   auto started =
       indicators::http::HttpServer::Start(http, server.InProcessChannel());
   if (!started.ok()) return started.status();
-  std::printf("indicators-server http on %s://%s:%d/\n",
-              (*started)->tls() ? "https" : "http",
+  std::printf("indicators-server http on http://%s:%d/\n",
               http.listen.substr(0, http.listen.rfind(':')).c_str(),
               (*started)->port());
   std::fflush(stdout);

@@ -1,7 +1,6 @@
 #include "server/http/http_server.h"
 
 #include <civetweb.h>
-#include <openssl/ssl.h>
 
 #include <cstdio>
 
@@ -43,13 +42,15 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   if (options.threads <= 0) {
     return absl::InvalidArgumentError("http_threads: must be positive");
   }
-  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+  if (options.grpc_uses_tls) {
     return absl::InvalidArgumentError(
-        "tls_cert_file and tls_key_file: give both or neither");
+        "http_listen: the HTTP port serves plaintext only (Debian 12's "
+        "civetweb cannot use OpenSSL 3), so it is not started beside a TLS "
+        "gRPC port; terminate HTTPS in nginx in front "
+        "(deploy/nginx/indicators.conf) and keep both ports on loopback");
   }
   std::unique_ptr<HttpServer> server(new HttpServer(options, std::move(channel)));
-  const bool tls = server->tls();
-  const std::string ports = absl::StrCat(options.listen, tls ? "s" : "");
+  const std::string& ports = options.listen;
   const std::string threads = absl::StrCat(options.threads);
   std::vector<const char*> settings = {
       "listening_ports", ports.c_str(),
@@ -59,22 +60,14 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
       "request_timeout_ms", "30000",
       "enable_auth_domain_check", "no",
   };
-  if (tls && !options.tls_client_ca_file.empty()) {
-    settings.insert(settings.end(),
-                    {"ssl_verify_peer", "yes", "ssl_ca_file",
-                     options.tls_client_ca_file.c_str()});
-  }
-  if (tls) settings.insert(settings.end(), {"ssl_protocol_version", "4"});
   settings.push_back(nullptr);
   mg_callbacks callbacks{};
   callbacks.begin_request = &HttpServer::OnRequest;
   callbacks.log_message = &LogCivetweb;
-  if (tls) callbacks.init_ssl = &HttpServer::OnInitTls;
   server->context_ = mg_start(&callbacks, server.get(), settings.data());
   if (server->context_ == nullptr) {
     return absl::UnavailableError(absl::StrCat(
-        "http_listen: cannot serve HTTP", tls ? "S" : "", " on ",
-        options.listen));
+        "http_listen: cannot serve HTTP on ", options.listen));
   }
   mg_server_port bound[4];
   const int n = mg_get_server_ports(server->context_, 4, bound);
@@ -88,24 +81,6 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
 
 HttpServer::~HttpServer() {
   if (context_ != nullptr) mg_stop(context_);
-}
-
-int HttpServer::OnInitTls(void* ssl_context, void* user_data) {
-  auto* server = static_cast<HttpServer*>(user_data);
-  auto* ctx = static_cast<SSL_CTX*>(ssl_context);
-  if (SSL_CTX_use_certificate_chain_file(
-          ctx, server->options_.tls_cert_file.c_str()) != 1 ||
-      SSL_CTX_use_PrivateKey_file(ctx, server->options_.tls_key_file.c_str(),
-                                  SSL_FILETYPE_PEM) != 1 ||
-      SSL_CTX_check_private_key(ctx) != 1) {
-    std::fprintf(stderr,
-                 "indicators-server: http: cannot use tls_cert_file %s with "
-                 "tls_key_file %s\n",
-                 server->options_.tls_cert_file.c_str(),
-                 server->options_.tls_key_file.c_str());
-    return -1;
-  }
-  return 1;  // Set up here; civetweb loads no certificate itself.
 }
 
 int HttpServer::OnRequest(mg_connection* connection) {

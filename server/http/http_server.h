@@ -27,11 +27,11 @@ struct HttpOptions {
   // Origins whose pages may call the API from a browser (CORS); "*" for any.
   // Empty: no CORS headers (same-origin pages only).
   std::vector<std::string> cors_origins;
-  // TLS, as for gRPC: certificate chain and key (PEM), and a CA that client
-  // certificates must chain to (mutual TLS). Empty: plaintext.
-  std::string tls_cert_file;
-  std::string tls_key_file;
-  std::string tls_client_ca_file;
+  // Whether the gRPC port uses TLS. The HTTP port cannot (Debian 12's
+  // civetweb binds OpenSSL 3 wrongly: every TLS connection crashes it), so
+  // the server then refuses to start it rather than serve plaintext beside
+  // TLS; HTTPS is nginx's job (deploy/nginx/indicators.conf).
+  bool grpc_uses_tls = false;
   // Largest request body (the same limit as gRPC's request messages).
   size_t max_request_bytes = 64 * 1024;
 };
@@ -52,7 +52,6 @@ class HttpServer {
   ~HttpServer();
 
   int port() const { return port_; }
-  bool tls() const { return !options_.tls_cert_file.empty(); }
 
  private:
   HttpServer(const HttpOptions& options, std::shared_ptr<grpc::Channel> channel)
@@ -60,7 +59,6 @@ class HttpServer {
         connect_(channel, options.max_request_bytes),
         downloads_(std::move(channel)) {}
   static int OnRequest(mg_connection* connection);
-  static int OnInitTls(void* ssl_context, void* user_data);
   void Serve(mg_connection* connection);
   // The CORS headers for a request from `origin` (none if not allowed).
   Headers CorsHeaders(absl::string_view origin) const;

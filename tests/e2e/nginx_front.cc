@@ -38,7 +38,8 @@ std::string ReadAll(const std::string& path) {
 }  // namespace
 
 NginxFront::NginxFront(const std::string& dir, const TestPki& pki,
-                       const std::vector<std::string>& upstreams)
+                       const std::vector<std::string>& upstreams,
+                       const std::vector<std::string>& http_upstreams)
     : dir_(dir) {
   const int port = FreePort();
   address_ = absl::StrCat("127.0.0.1:", port);
@@ -47,12 +48,21 @@ NginxFront::NginxFront(const std::string& dir, const TestPki& pki,
     absl::StrAppend(&servers, "    server ", upstream,
                     " max_fails=1 fail_timeout=2s;\n");
   }
+  std::string http_servers;
+  for (const std::string& upstream : http_upstreams) {
+    absl::StrAppend(&http_servers, "    server ", upstream,
+                    " max_fails=1 fail_timeout=2s;\n");
+  }
+  // Without an HTTP port, one that nothing listens on (a closed port).
+  if (http_servers.empty()) http_servers = "    server 127.0.0.1:9 down;\n";
   const std::string site = absl::StrReplaceAll(
       ReadAll(INDICATORS_SOURCE_DIR "/deploy/nginx/indicators.conf"),
       {{"listen 443 ssl", absl::StrCat("listen ", address_, " ssl")},
        {"/etc/ssl/indicators/server.pem", pki.Cert("server")},
        {"/etc/ssl/indicators/server.key", pki.Key("server")},
-       {"    server 127.0.0.1:50051 max_fails=1 fail_timeout=2s;\n", servers}});
+       {"    server 127.0.0.1:50051 max_fails=1 fail_timeout=2s;\n", servers},
+       {"    server 127.0.0.1:8080 max_fails=1 fail_timeout=2s;\n",
+        http_servers}});
   std::ofstream(dir + "/site.conf") << site;
   std::ofstream(dir + "/nginx.conf")
       << (geteuid() == 0 ? "user root;\n" : "") << "worker_processes 1;\n"

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <regex>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "client/cpp/indicator_client.h"
 #include "tests/e2e/nginx_front.h"
 #include "tests/testing/subprocess.h"
@@ -92,6 +94,86 @@ TEST(NginxTest, TheSameClientsWorkThroughNginxWithTls) {
                    .GetIndicator("rd_expenditure")
                    .ok());
   server.Signal(SIGTERM);
+}
+
+}  // namespace
+}  // namespace indicators::testing
+
+namespace indicators::testing {
+namespace {
+
+// One TLS front for both ports: gRPC calls to the gRPC port, Connect calls
+// (same paths, other content types) and downloads to the HTTP port.
+TEST(NginxTest, GrpcAndHttpShareOneTlsFront) {
+  ASSERT_EQ(access(NGINX_BINARY, X_OK), 0)
+      << "nginx not found: run scripts/install-deps.sh";
+  TestPki pki;
+  ASSERT_TRUE(pki.ok());
+  TempDataset data;
+  Subprocess server({SERVER_BINARY, "--listen=127.0.0.1:0",
+                     "--http_listen=127.0.0.1:0", "--data=" + TestDataDir()});
+  std::string line, grpc_address, http_address;
+  std::smatch match;
+  while (http_address.empty() && server.ReadLine(&line, absl::Seconds(30))) {
+    if (std::regex_search(line, match,
+                          std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
+      grpc_address = match[1];
+    }
+    if (std::regex_search(line, match,
+                          std::regex("http on http://(127\\.0\\.0\\.1:[0-9]+)/"))) {
+      http_address = match[1];
+    }
+  }
+  ASSERT_FALSE(http_address.empty()) << server.output();
+  NginxFront nginx(data.dir(), pki, {grpc_address}, {http_address});
+  const std::string base = "https://" + nginx.address();
+
+  std::string out;
+  int code = 1;
+  for (int attempt = 0; attempt < 50 && code != 0; ++attempt) {
+    code = RunCommand(
+        {"curl", "-sS", "--fail-with-body", "--cacert", pki.Cert("ca"), "-H",
+         "Content-Type: application/json", "--data-binary",
+         R"({"id":"rd_expenditure"})",
+         base + "/indicators.v1.IndicatorService/GetIndicator"},
+        &out);
+    if (code != 0) absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_EQ(code, 0) << out << "\n" << nginx.ErrorLog();
+  EXPECT_TRUE(absl::StrContains(out, R"("unitMultiplier":9)")) << out;
+
+  // A server stream over Connect passes through unbuffered, whole.
+  const std::string request = data.dir() + "/request";
+  const std::string json = R"({"filter":{"indicatorIds":["rd_expenditure"]}})";
+  std::string envelope(1, '\0');
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    envelope.push_back(static_cast<char>((json.size() >> shift) & 0xff));
+  }
+  std::ofstream(request, std::ios::binary) << envelope << json;
+  ASSERT_EQ(RunCommand({"curl", "-sS", "--fail", "--cacert", pki.Cert("ca"),
+                        "-H", "Content-Type: application/connect+json",
+                        "--data-binary", "@" + request,
+                        base + "/indicators.v1.IndicatorService/StreamObservations"},
+                       &out),
+            0)
+      << out;
+  EXPECT_TRUE(absl::StrContains(out, R"({"observations":[)"));
+  EXPECT_TRUE(absl::EndsWith(out, std::string("\x02\0\0\0\x02{}", 7))) << out;
+
+  ASSERT_EQ(RunCommand({"curl", "-sS", "--fail", "--cacert", pki.Cert("ca"),
+                        base + "/v1/observations.csv?indicator_ids=rd_expenditure&"
+                               "region_codes=CN-GD&start_period=2023&end_period=2023"},
+                       &out),
+            0)
+      << out;
+  EXPECT_TRUE(absl::StartsWith(out, "indicator_id,region_code,period,value"));
+  EXPECT_TRUE(absl::StrContains(out, "rd_expenditure,CN-GD,2023,")) << out;
+
+  // gRPC still reaches the gRPC port through the same listener.
+  client::ConnectOptions tls{pki.Cert("ca"), "", ""};
+  auto client = client::IndicatorClient::ConnectTls(nginx.address(), tls, {});
+  ASSERT_TRUE(client.ok());
+  EXPECT_TRUE(client->GetIndicator("rd_expenditure").ok());
 }
 
 }  // namespace

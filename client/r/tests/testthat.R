@@ -1,0 +1,3 @@
+library(testthat)
+library(indicators)
+test_check("indicators")

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/http/connect_error.h"
+#include "server/http/openapi_document.h"
 
 namespace indicators::http {
 namespace {
@@ -126,6 +127,12 @@ void HttpServer::Serve(mg_connection* connection) {
           ConnectHandler::MethodOf(exchange.path());
       method != nullptr) {
     connect_.Handle(*method, exchange);
+    return;
+  }
+  if (exchange.path() == "/openapi.json" &&
+      (exchange.method() == "GET" || exchange.method() == "HEAD")) {
+    exchange.Respond(200, "application/json", OpenApiDocument(),
+                     {{"Cache-Control", "no-cache"}});
     return;
   }
   if (DownloadHandler::Serves(exchange.path())) {

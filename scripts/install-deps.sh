@@ -34,8 +34,9 @@ if ((${#missing[@]})); then
 fi
 
 # npm packages, pinned by each package-lock.json: buf for the contract checks
-# and buf curl (tools/), and the TypeScript client's dependencies.
-for dir in tools client/node; do
+# and buf curl (tools/), the TypeScript client's and the web explorer's
+# dependencies.
+for dir in tools client/node client/web; do
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi

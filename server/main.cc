@@ -55,6 +55,9 @@ ABSL_FLAG(int, http_threads, kHttpDefaults.threads,
 ABSL_FLAG(std::vector<std::string>, http_cors_origins, {},
           "Origins whose web pages may call the HTTP surface (CORS), "
           "comma-separated, or * for any; none when empty.");
+ABSL_FLAG(std::string, http_explorer_dir, INDICATORS_DEFAULT_EXPLORER_DIR,
+          "Where the web explorer's bundled files are (served at / on the "
+          "HTTP port).");
 ABSL_FLAG(absl::Duration, watch_progress_interval,
           kServerDefaults.watch.progress_interval,
           "How often idle watchers that asked for progress get a message.");
@@ -298,6 +301,7 @@ absl::StatusOr<std::unique_ptr<indicators::http::HttpServer>> StartHttp(
   http.threads = absl::GetFlag(FLAGS_http_threads);
   http.cors_origins = absl::GetFlag(FLAGS_http_cors_origins);
   http.grpc_uses_tls = !options.tls_cert_file.empty();
+  http.explorer_dir = absl::GetFlag(FLAGS_http_explorer_dir);
   http.max_request_bytes = static_cast<size_t>(options.max_request_bytes);
   auto started =
       indicators::http::HttpServer::Start(http, server.InProcessChannel());

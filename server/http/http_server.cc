@@ -139,6 +139,10 @@ void HttpServer::Serve(mg_connection* connection) {
     downloads_.Handle(exchange);
     return;
   }
+  if (ExplorerFiles::Serves(exchange.path())) {
+    explorer_.Handle(exchange);
+    return;
+  }
   NotFound(exchange);
 }
 

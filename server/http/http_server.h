@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "server/http/connect_handler.h"
 #include "server/http/download_handler.h"
+#include "server/http/explorer_files.h"
 
 struct mg_context;
 struct mg_connection;
@@ -32,12 +33,15 @@ struct HttpOptions {
   // the server then refuses to start it rather than serve plaintext beside
   // TLS; HTTPS is nginx's job (deploy/nginx/indicators.conf).
   bool grpc_uses_tls = false;
+  // Where the web explorer's bundled files are (see `ExplorerFiles`).
+  std::string explorer_dir;
   // Largest request body (the same limit as gRPC's request messages).
   size_t max_request_bytes = 64 * 1024;
 };
 
 // The HTTP surface on civetweb: the Connect protocol for every RPC
-// (`ConnectHandler`) and downloads in standard formats (`DownloadHandler`).
+// (`ConnectHandler`), downloads in standard formats (`DownloadHandler`),
+// the OpenAPI document and the web explorer (`ExplorerFiles`).
 // Calls go
 // to the gRPC server through its in-process channel, so they take exactly
 // the path calls over gRPC take.
@@ -57,7 +61,8 @@ class HttpServer {
   HttpServer(const HttpOptions& options, std::shared_ptr<grpc::Channel> channel)
       : options_(options),
         connect_(channel, options.max_request_bytes),
-        downloads_(std::move(channel)) {}
+        downloads_(std::move(channel)),
+        explorer_(ExplorerFiles::Load(options.explorer_dir)) {}
   static int OnRequest(mg_connection* connection);
   void Serve(mg_connection* connection);
   // The CORS headers for a request from `origin` (none if not allowed).
@@ -66,6 +71,7 @@ class HttpServer {
   HttpOptions options_;
   ConnectHandler connect_;
   DownloadHandler downloads_;
+  ExplorerFiles explorer_;
   mg_context* context_ = nullptr;
   int port_ = 0;
 };

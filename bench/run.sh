@@ -30,14 +30,14 @@ data_dir=${data_dir:-$build_dir/bench-data}
 
 if ((smoke)); then
   sizes=(20000) big=50000 duration=0.3s rounds=1 stream_duration=0.3s
-  runs=${runs:-1} py_repeat=1
+  runs=${runs:-1} py_repeat=1 http_requests=2000
 else
   sizes=(1000000) big=10000000 duration=3s rounds=3 stream_duration=3s
-  runs=${runs:-3} py_repeat=2
+  runs=${runs:-3} py_repeat=2 http_requests=40000
 fi
 if ((build)); then
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DINDICATORS_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$build_dir" -j "$(nproc)" --target indicators-server \
+  cmake --build "$build_dir" -j "$(nproc)" --target indicators-server indicators-client \
     indicators-floor-server indicators-loadgen indicators-datagen indicators-admin \
     indicators-metrics-cost indicators-warnings-cost indicators-export-cost \
     python_client >/dev/null
@@ -202,6 +202,10 @@ if [ -x "$export_cost" ]; then
       printf "A full export of %s observations in process (scan and encode, no socket): rows %s, columns %s per observation.\n",
         n, t["BM_RowStreamExport/1"], t["BM_ColumnExport"]}'
 fi
+echo
+echo "## The HTTP surface next to gRPC (bench/http_vs_grpc.sh)"
+echo
+bench/http_vs_grpc.sh "$build_dir" "$data_dir/${sizes[0]}" "${sizes[0]}" "$runs" "$http_requests"
 echo
 echo "## Loading and memory"
 echo

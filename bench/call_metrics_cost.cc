@@ -20,8 +20,8 @@ void BM_CountOneUnaryCall(benchmark::State& state) {
                           ->file()
                           ->FindServiceByName("IndicatorService"));
   for (auto _ : state) {
-    const auto* method = metrics->Find("QueryObservations",
-                                       indicators::rpc::Protocol::kGrpc);
+    const auto* method =
+        metrics->Find("QueryObservations", indicators::rpc::Protocol::kGrpc);
     method->Started();
     method->Sent();
     method->Handled(grpc::StatusCode::OK, absl::Microseconds(30));

@@ -32,10 +32,9 @@ absl::StatusOr<std::string> OnlyEnvelopePayload(absl::string_view body) {
   uint32_t n = 0;
   for (int i = 1; i <= 4; ++i) n = (n << 8) | static_cast<uint8_t>(body[i]);
   if (body.size() - 5 != n) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("request: the envelope announces ", n,
-                     " bytes but the body holds ", body.size() - 5,
-                     " after it (exactly one message is expected)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "request: the envelope announces ", n, " bytes but the body holds ",
+        body.size() - 5, " after it (exactly one message is expected)"));
   }
   return std::string(body.substr(5));
 }

@@ -85,15 +85,14 @@ absl::string_view ConnectCodeName(grpc::StatusCode code) {
 int HttpStatusOf(grpc::StatusCode code) { return EntryOf(code).http_status; }
 
 std::string ConnectErrorJson(const grpc::Status& status) {
-  std::string json = absl::StrCat(
-      "{\"code\":\"", ConnectCodeName(status.error_code()), "\"");
+  std::string json =
+      absl::StrCat("{\"code\":\"", ConnectCodeName(status.error_code()), "\"");
   if (!status.error_message().empty()) {
     absl::StrAppend(&json, ",\"message\":", JsonString(status.error_message()));
   }
   google::rpc::Status rich;
   if (!status.error_details().empty() &&
-      rich.ParseFromString(status.error_details()) &&
-      rich.details_size() > 0) {
+      rich.ParseFromString(status.error_details()) && rich.details_size() > 0) {
     absl::StrAppend(&json, ",\"details\":[");
     for (int i = 0; i < rich.details_size(); ++i) {
       const google::protobuf::Any& any = rich.details(i);

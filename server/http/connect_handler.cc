@@ -52,15 +52,16 @@ absl::Status CheckProtocolHeaders(const HttpExchange& exchange,
                                   bool streaming) {
   if (exchange.has_header("Connect-Protocol-Version") &&
       exchange.header("Connect-Protocol-Version") != "1") {
-    return RequestError("Connect-Protocol-Version",
-                        absl::StrCat("only version 1 is spoken; got ",
-                                     Quoted(exchange.header(
-                                         "Connect-Protocol-Version"))));
+    return RequestError(
+        "Connect-Protocol-Version",
+        absl::StrCat("only version 1 is spoken; got ",
+                     Quoted(exchange.header("Connect-Protocol-Version"))));
   }
   const char* encoding_header =
       streaming ? "Connect-Content-Encoding" : "Content-Encoding";
   const absl::string_view compression = exchange.header(encoding_header);
-  if (!compression.empty() && !absl::EqualsIgnoreCase(compression, "identity")) {
+  if (!compression.empty() &&
+      !absl::EqualsIgnoreCase(compression, "identity")) {
     return absl::UnimplementedError(
         absl::StrCat(encoding_header, ": ", Quoted(compression),
                      " is not accepted; send the body uncompressed"));
@@ -160,9 +161,9 @@ void ConnectHandler::Handle(const google::protobuf::MethodDescriptor& method,
           405, "application/json",
           ConnectErrorJson(grpc::Status(
               grpc::StatusCode::UNIMPLEMENTED,
-              absl::StrCat(method.name(),
-                           streaming ? " is a stream: POST it"
-                                     : " changes state: POST it"))),
+              absl::StrCat(method.name(), streaming
+                                              ? " is a stream: POST it"
+                                              : " changes state: POST it"))),
           {{"Allow", "POST"}});
       return;
     }
@@ -177,11 +178,11 @@ void ConnectHandler::Handle(const google::protobuf::MethodDescriptor& method,
     if (type != accepted[0] && type != accepted[1]) {
       exchange.Respond(
           415, "application/json",
-          ConnectErrorJson(grpc::Status(
-              grpc::StatusCode::UNIMPLEMENTED,
-              absl::StrCat("Content-Type: ", method.name(), " takes ",
-                           accepted[0], " or ", accepted[1], "; got \"", type,
-                           "\""))),
+          ConnectErrorJson(
+              grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                           absl::StrCat("Content-Type: ", method.name(),
+                                        " takes ", accepted[0], " or ",
+                                        accepted[1], "; got \"", type, "\""))),
           {{"Accept-Post", absl::StrCat(accepted[0], ", ", accepted[1])}});
       return;
     }
@@ -189,12 +190,13 @@ void ConnectHandler::Handle(const google::protobuf::MethodDescriptor& method,
     request = exchange.ReadBody(max_request_bytes_ + (streaming ? 5 : 0));
     if (request.ok() && streaming) request = OnlyEnvelopePayload(*request);
   } else {
-    exchange.Respond(405, "application/json",
-                     ConnectErrorJson(grpc::Status(
-                         grpc::StatusCode::UNIMPLEMENTED,
-                         absl::StrCat(exchange.method(), " is not served: use "
-                                                         "POST (or GET)"))),
-                     {{"Allow", "GET, POST"}});
+    exchange.Respond(
+        405, "application/json",
+        ConnectErrorJson(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                      absl::StrCat(exchange.method(),
+                                                   " is not served: use "
+                                                   "POST (or GET)"))),
+        {{"Allow", "GET, POST"}});
     return;
   }
 
@@ -222,8 +224,8 @@ void ConnectHandler::Handle(const google::protobuf::MethodDescriptor& method,
       RespondError(exchange, answer.status);
       return;
     }
-    absl::StatusOr<std::string> body = Encode(
-        *method.output_type(), std::move(answer.response), encoding);
+    absl::StatusOr<std::string> body =
+        Encode(*method.output_type(), std::move(answer.response), encoding);
     if (!body.ok()) {
       RespondError(exchange, rpc::ToGrpcStatus(body.status()));
       return;

@@ -18,7 +18,8 @@ namespace indicators::http {
 // mapping, failure log and metrics as over gRPC (counted with
 // protocol="connect").
 //
-//   POST /indicators.v1.IndicatorService/M  application/json | application/proto
+//   POST /indicators.v1.IndicatorService/M  application/json |
+//   application/proto
 //       a unary call; the answer in the same encoding, or a Connect error
 //       (JSON, with the HTTP status of its code)
 //   GET  /indicators.v1.IndicatorService/M?encoding=json&message=...

@@ -53,11 +53,11 @@ std::string SdmxRecord(const v1::Observation& o) {
   const std::string qualifier = QualifierName(o.qualifier());
   const std::string sources = absl::StrJoin(o.source_ids(), ";");
   std::string out;
-  AppendCsvRecord({"dataflow", kSdmxStructureId, "I",
-                   o.period().size() == 4 ? "A" : "M", o.indicator_id(),
-                   o.region_code(), o.period(), value, o.unit(), multiplier,
-                   SdmxStatus(o.status()), qualifier, sources, o.note()},
-                  &out);
+  AppendCsvRecord(
+      {"dataflow", kSdmxStructureId, "I", o.period().size() == 4 ? "A" : "M",
+       o.indicator_id(), o.region_code(), o.period(), value, o.unit(),
+       multiplier, SdmxStatus(o.status()), qualifier, sources, o.note()},
+      &out);
   return out;
 }
 

@@ -72,7 +72,8 @@ std::string Citation(absl::string_view version, absl::string_view query,
   std::vector<std::string> cited;
   for (const v1::Source& s : sources) {
     std::string line = absl::StrCat(s.publisher(), ", \"", s.title(), "\"");
-    if (!s.published().empty()) absl::StrAppend(&line, " (", s.published(), ")");
+    if (!s.published().empty())
+      absl::StrAppend(&line, " (", s.published(), ")");
     if (!s.url().empty()) absl::StrAppend(&line, ", ", s.url());
     cited.push_back(std::move(line));
   }
@@ -104,11 +105,11 @@ void DownloadHandler::Handle(HttpExchange& exchange) {
     return;
   }
   if (exchange.method() != "GET") {
-    exchange.Respond(405, "application/json",
-                     ConnectErrorJson(grpc::Status(
-                         grpc::StatusCode::UNIMPLEMENTED,
-                         "downloads are GET requests")),
-                     {{"Allow", "GET"}});
+    exchange.Respond(
+        405, "application/json",
+        ConnectErrorJson(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                      "downloads are GET requests")),
+        {{"Allow", "GET"}});
     return;
   }
   absl::StatusOr<v1::StreamObservationsRequest> request =
@@ -164,8 +165,8 @@ void DownloadHandler::Handle(HttpExchange& exchange) {
   const std::string version = message.dataset_version();
   const std::string query(exchange.query());
   const std::string metadata_link =
-      absl::StrCat("<", kPrefix, kMetadataFile, query.empty() ? "" : "?",
-                   query, ">; rel=\"describedby\"; type=\"application/json\"");
+      absl::StrCat("<", kPrefix, kMetadataFile, query.empty() ? "" : "?", query,
+                   ">; rel=\"describedby\"; type=\"application/json\"");
   Headers headers = {{"ETag", etag_of(version)},
                      {"X-Dataset-Version", version},
                      {"Cache-Control", "no-cache"},

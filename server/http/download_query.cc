@@ -62,8 +62,8 @@ absl::Status SetValue(absl::string_view name, const FieldDescriptor& field,
       return absl::OkStatus();
     case FieldDescriptor::TYPE_BOOL:
       if (text != "true" && text != "false") {
-        return BadValue(name, absl::StrCat("must be true or false; got ",
-                                           Quoted(text)));
+        return BadValue(
+            name, absl::StrCat("must be true or false; got ", Quoted(text)));
       }
       r.SetBool(message, &field, text == "true");
       return absl::OkStatus();
@@ -94,8 +94,8 @@ absl::Status SetValue(absl::string_view name, const FieldDescriptor& field,
         return BadValue(name, "cannot be given in a download's query");
       }
       if (!absl::SimpleAtoi(text, &number)) {
-        return BadValue(name, absl::StrCat("must be an integer; got ",
-                                           Quoted(text)));
+        return BadValue(name,
+                        absl::StrCat("must be an integer; got ", Quoted(text)));
       }
       Message* wrapper = r.MutableMessage(message, &field);
       wrapper->GetReflection()->SetInt32(wrapper, inner, number);
@@ -116,8 +116,7 @@ absl::StatusOr<v1::StreamObservationsRequest> ParseDownloadQuery(
   for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
     const size_t eq = pair.find('=');
     const std::string name = Decode(pair.substr(0, eq));
-    const std::string text =
-        eq == pair.npos ? "" : Decode(pair.substr(eq + 1));
+    const std::string text = eq == pair.npos ? "" : Decode(pair.substr(eq + 1));
     const FieldDescriptor* field = nullptr;
     Message* target = nullptr;
     for (Message* message : targets) {
@@ -137,7 +136,8 @@ absl::StatusOr<v1::StreamObservationsRequest> ParseDownloadQuery(
               "currency)"));
     }
     if (field->is_repeated()) {
-      for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+      for (absl::string_view part :
+           absl::StrSplit(text, ',', absl::SkipEmpty())) {
         RETURN_IF_ERROR(SetValue(name, *field, part, target));
       }
     } else {

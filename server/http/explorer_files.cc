@@ -34,7 +34,8 @@ ExplorerFiles ExplorerFiles::Load(const std::string& dir) {
   ExplorerFiles files;
   files.dir_ = dir;
   for (const Entry& entry : kEntries) {
-    absl::StatusOr<std::string> bytes = ReadFile(absl::StrCat(dir, "/", entry.file));
+    absl::StatusOr<std::string> bytes =
+        ReadFile(absl::StrCat(dir, "/", entry.file));
     if (!bytes.ok()) continue;
     File file;
     file.content_type = entry.content_type;

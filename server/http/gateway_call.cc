@@ -62,5 +62,4 @@ absl::StatusOr<CallSetup> GatewayCallSetup(absl::string_view method,
   return setup;
 }
 
-
 }  // namespace indicators::http

@@ -37,8 +37,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     const HttpOptions& options, std::shared_ptr<grpc::Channel> channel) {
   const size_t colon = options.listen.rfind(':');
   if (colon == std::string::npos || colon == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "http_listen: \"", options.listen, "\" is not host:port"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("http_listen: \"", options.listen, "\" is not host:port"));
   }
   if (options.threads <= 0) {
     return absl::InvalidArgumentError("http_threads: must be positive");
@@ -50,28 +50,38 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
         "gRPC port; terminate HTTPS in nginx in front "
         "(deploy/nginx/indicators.conf) and keep both ports on loopback");
   }
-  std::unique_ptr<HttpServer> server(new HttpServer(options, std::move(channel)));
+  std::unique_ptr<HttpServer> server(
+      new HttpServer(options, std::move(channel)));
   const std::string& ports = options.listen;
   const std::string threads = absl::StrCat(options.threads);
+  // clang-format off: name and value pairs.
   std::vector<const char*> settings = {
-      "listening_ports", ports.c_str(),
-      "num_threads", threads.c_str(),
-      "enable_keep_alive", "yes",
+      "listening_ports",
+      ports.c_str(),
+      "num_threads",
+      threads.c_str(),
+      "enable_keep_alive",
+      "yes",
       // Headers and body go out in two writes: without this, Nagle holds
       // the body until the peer's delayed ACK (40 ms a call).
-      "tcp_nodelay", "1",
-      "keep_alive_timeout_ms", "5000",
-      "request_timeout_ms", "30000",
-      "enable_auth_domain_check", "no",
+      "tcp_nodelay",
+      "1",
+      "keep_alive_timeout_ms",
+      "5000",
+      "request_timeout_ms",
+      "30000",
+      "enable_auth_domain_check",
+      "no",
   };
+  // clang-format on
   settings.push_back(nullptr);
   mg_callbacks callbacks{};
   callbacks.begin_request = &HttpServer::OnRequest;
   callbacks.log_message = &LogCivetweb;
   server->context_ = mg_start(&callbacks, server.get(), settings.data());
   if (server->context_ == nullptr) {
-    return absl::UnavailableError(absl::StrCat(
-        "http_listen: cannot serve HTTP on ", options.listen));
+    return absl::UnavailableError(
+        absl::StrCat("http_listen: cannot serve HTTP on ", options.listen));
   }
   mg_server_port bound[4];
   const int n = mg_get_server_ports(server->context_, 4, bound);

@@ -12,8 +12,8 @@
 #include "google/protobuf/util/json_util.h"
 #include "server/core/base/errors.h"
 #include "server/core/base/utf8.h"
-#include "server/rpc/call_protocol.h"
 #include "server/rpc/call_end.h"
+#include "server/rpc/call_protocol.h"
 
 namespace indicators::rpc {
 namespace {
@@ -151,10 +151,10 @@ absl::Status ParseJson(const grpc::ByteBuffer& bytes,
       google::protobuf::util::JsonStringToMessage(json, request);
   if (parsed.ok()) return absl::OkStatus();
   const std::string why = parsed.message().as_string();
-  return InvalidField(reason::kInvalidRequest, "request",
-                      absl::StrCat("not valid JSON for ",
-                                   request->GetDescriptor()->full_name(), ": ",
-                                   Utf8Prefix(why, 200)));
+  return InvalidField(
+      reason::kInvalidRequest, "request",
+      absl::StrCat("not valid JSON for ", request->GetDescriptor()->full_name(),
+                   ": ", Utf8Prefix(why, 200)));
 }
 
 }  // namespace

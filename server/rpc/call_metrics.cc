@@ -93,7 +93,7 @@ CallMetrics::CallMetrics(prometheus::Registry& registry,
 }
 
 const CallMetrics::Method* CallMetrics::Find(absl::string_view method,
-                                            Protocol protocol) const {
+                                             Protocol protocol) const {
   auto it = methods_.find(method);
   if (it == methods_.end()) return nullptr;
   return &it->second[static_cast<size_t>(protocol)];

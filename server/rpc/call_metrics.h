@@ -26,8 +26,8 @@ namespace indicators::rpc {
 // with grpc_type "unary" or "server_stream" and grpc_code as Go spells it
 // ("OK", "NotFound"), and one label more, `protocol`: "grpc" for calls over
 // gRPC, "connect" for calls through the HTTP gateway (dashboards that sum
-// over it see every call). Every series of every method exists from the start, at
-// zero, as go-grpc-prometheus's InitializeMetrics makes them. A call costs
+// over it see every call). Every series of every method exists from the start,
+// at zero, as go-grpc-prometheus's InitializeMetrics makes them. A call costs
 // a few atomic increments and one histogram observation: the series are
 // found once per method, not per call.
 class CallMetrics {
@@ -63,8 +63,7 @@ class CallMetrics {
   const Method* Find(absl::string_view method, Protocol protocol) const;
 
  private:
-  absl::flat_hash_map<std::string, std::array<Method, kProtocolCount>>
-      methods_;
+  absl::flat_hash_map<std::string, std::array<Method, kProtocolCount>> methods_;
 };
 
 }  // namespace indicators::rpc

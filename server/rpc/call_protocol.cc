@@ -27,8 +27,8 @@ const std::string& GatewaySecret() {
       // else depends on it.
       return new std::string("no-random-secret");
     }
-    return new std::string(absl::BytesToHexString(absl::string_view(
-        reinterpret_cast<const char*>(bytes), sizeof bytes)));
+    return new std::string(absl::BytesToHexString(
+        absl::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes)));
   }();
   return *secret;
 }

@@ -1,8 +1,8 @@
 #ifndef INDICATORS_SERVER_RPC_SERVER_H_
 #define INDICATORS_SERVER_RPC_SERVER_H_
 
-#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/channel.h>
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 
 #include <memory>

@@ -85,8 +85,8 @@ TEST(FloodTest, NonReadingCallersCannotExhaustMemoryOrStarveOthers) {
   std::ofstream(body, std::ios::binary) << framed;
 
   Subprocess flood({H2LOAD_BINARY, "-c", absl::StrCat(kConnections), "-m",
-                    absl::StrCat(kStreamsPerConnection), "-w", "0", "-W",
-                    "0", "-D", "6", "-d", body, "-H",
+                    absl::StrCat(kStreamsPerConnection), "-w", "0", "-W", "0",
+                    "-D", "6", "-d", body, "-H",
                     "content-type: application/grpc", "-H", "te: trailers",
                     absl::StrCat("http://", address,
                                  "/indicators.v1.IndicatorService/"

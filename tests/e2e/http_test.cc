@@ -39,8 +39,9 @@ class HttpServerProcess {
     std::string line;
     std::smatch match;
     while (process_->ReadLine(&line, absl::Seconds(30))) {
-      if (std::regex_search(line, match,
-                            std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
+      if (std::regex_search(
+              line, match,
+              std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
         grpc_address_ = match[1];
       }
       if (std::regex_search(line, match,
@@ -48,8 +49,9 @@ class HttpServerProcess {
                                        "([0-9]+)/metrics"))) {
         metrics_port_ = std::stoi(match[1]);
       }
-      if (std::regex_search(line, match,
-                            std::regex("http on (http://127\\.0\\.0\\.1:[0-9]+)/"))) {
+      if (std::regex_search(
+              line, match,
+              std::regex("http on (http://127\\.0\\.0\\.1:[0-9]+)/"))) {
         base_ = match[1];
         break;
       }
@@ -85,10 +87,9 @@ class HttpTest : public ::testing::Test {
     ASSERT_FALSE(server_->base().empty())
         << "server did not start: " << server_->process().output();
     dir_ = std::filesystem::temp_directory_path() /
-           absl::StrCat("indicators-http-", getpid(), "-",
-                        ::testing::UnitTest::GetInstance()
-                            ->current_test_info()
-                            ->name());
+           absl::StrCat(
+               "indicators-http-", getpid(), "-",
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -174,7 +175,8 @@ TEST_F(HttpTest, UnaryJsonPostAndGetGiveTheSameAnswer) {
   ASSERT_EQ(post.status, 200) << post.body;
   EXPECT_TRUE(absl::StrContains(post.headers, "content-type: application/json"))
       << post.headers;
-  EXPECT_TRUE(absl::StrContains(post.body, R"("unitMultiplier":9)")) << post.body;
+  EXPECT_TRUE(absl::StrContains(post.body, R"("unitMultiplier":9)"))
+      << post.body;
   const Answer get =
       Curl({"-G", "--data-urlencode", "encoding=json", "--data-urlencode",
             "message=" + request, server_->base() + kService + "GetIndicator"});
@@ -186,22 +188,27 @@ TEST_F(HttpTest, ErrorsCarryTheCodeReasonAndFieldWithConnectsHttpStatus) {
   const Answer unknown = PostJson("GetIndicator", R"({"id":"no_such"})");
   EXPECT_EQ(unknown.status, 404);
   EXPECT_TRUE(absl::StrContains(unknown.body, R"("code":"not_found")"));
-  EXPECT_TRUE(absl::StrContains(unknown.body, R"("reason":"UNKNOWN_INDICATOR")"))
+  EXPECT_TRUE(
+      absl::StrContains(unknown.body, R"("reason":"UNKNOWN_INDICATOR")"))
       << unknown.body;
-  EXPECT_TRUE(absl::StrContains(unknown.body, R"("field":"id")")) << unknown.body;
-  EXPECT_TRUE(absl::StrContains(unknown.body, R"("type":"google.rpc.ErrorInfo")"));
+  EXPECT_TRUE(absl::StrContains(unknown.body, R"("field":"id")"))
+      << unknown.body;
+  EXPECT_TRUE(
+      absl::StrContains(unknown.body, R"("type":"google.rpc.ErrorInfo")"));
 
   const Answer bad_period =
       PostJson("QueryObservations", R"({"filter":{"startPeriod":"20x3"}})");
   EXPECT_EQ(bad_period.status, 400);
-  EXPECT_TRUE(absl::StrContains(bad_period.body, R"("reason":"INVALID_PERIOD")"))
+  EXPECT_TRUE(
+      absl::StrContains(bad_period.body, R"("reason":"INVALID_PERIOD")"))
       << bad_period.body;
   EXPECT_TRUE(absl::StrContains(bad_period.body, "filter.start_period"));
 
   // JSON that is not the request: named as gRPC names undecodable bytes.
   const Answer not_request = PostJson("GetIndicator", R"({"idd":"x"})");
   EXPECT_EQ(not_request.status, 400);
-  EXPECT_TRUE(absl::StrContains(not_request.body, R"("reason":"INVALID_REQUEST")"))
+  EXPECT_TRUE(
+      absl::StrContains(not_request.body, R"("reason":"INVALID_REQUEST")"))
       << not_request.body;
   EXPECT_TRUE(absl::StrContains(not_request.body, "idd")) << not_request.body;
 
@@ -209,16 +216,18 @@ TEST_F(HttpTest, ErrorsCarryTheCodeReasonAndFieldWithConnectsHttpStatus) {
   EXPECT_EQ(no_token.status, 401) << no_token.body;
   EXPECT_TRUE(absl::StrContains(no_token.body, R"("code":"unauthenticated")"));
 
-  const Answer too_large = PostJson(
-      "SearchCatalog", absl::StrCat(R"({"query":")", std::string(70000, 'x'),
-                                    R"("})"));
+  const Answer too_large =
+      PostJson("SearchCatalog",
+               absl::StrCat(R"({"query":")", std::string(70000, 'x'), R"("})"));
   EXPECT_EQ(too_large.status, 429) << too_large.body;
-  EXPECT_TRUE(absl::StrContains(too_large.body, R"("code":"resource_exhausted")"));
+  EXPECT_TRUE(
+      absl::StrContains(too_large.body, R"("code":"resource_exhausted")"));
 
   const Answer timeout = PostJson("GetIndicator", R"({"id":"rd_expenditure"})",
                                   {"-H", "Connect-Timeout-Ms: soon"});
   EXPECT_EQ(timeout.status, 400);
-  EXPECT_TRUE(absl::StrContains(timeout.body, R"("field":"Connect-Timeout-Ms")"))
+  EXPECT_TRUE(
+      absl::StrContains(timeout.body, R"("field":"Connect-Timeout-Ms")"))
       << timeout.body;
 }
 
@@ -233,19 +242,19 @@ TEST_F(HttpTest, WhatIsNotAnRpcCallIsRefusedClearly) {
   const Answer reload = Curl({server_->base() + kService + "ReloadDataset"});
   EXPECT_EQ(reload.status, 405);
   EXPECT_TRUE(absl::StrContains(reload.headers, "allow: post"));
-  const Answer type =
-      Curl({"-H", "Content-Type: text/plain", "--data-binary", "{}",
-            server_->base() + kService + "GetIndicator"});
+  const Answer type = Curl({"-H", "Content-Type: text/plain", "--data-binary",
+                            "{}", server_->base() + kService + "GetIndicator"});
   EXPECT_EQ(type.status, 415) << type.body;
   EXPECT_TRUE(absl::StrContains(type.body, "application/json")) << type.body;
 }
 
 TEST_F(HttpTest, ServerStreamsAreEnvelopesEndedByTheEndOfStreamMessage) {
-  const Answer ok = PostStream(
-      "StreamObservations", R"({"filter":{"indicatorIds":["rd_expenditure"]}})");
+  const Answer ok =
+      PostStream("StreamObservations",
+                 R"({"filter":{"indicatorIds":["rd_expenditure"]}})");
   ASSERT_EQ(ok.status, 200);
-  EXPECT_TRUE(absl::StrContains(ok.headers,
-                                "content-type: application/connect+json"));
+  EXPECT_TRUE(
+      absl::StrContains(ok.headers, "content-type: application/connect+json"));
   const auto envelopes = Envelopes(ok.body);
   ASSERT_GE(envelopes.size(), 2u);
   for (size_t i = 0; i + 1 < envelopes.size(); ++i) {
@@ -263,16 +272,18 @@ TEST_F(HttpTest, ServerStreamsAreEnvelopesEndedByTheEndOfStreamMessage) {
   const auto ended = Envelopes(bad.body);
   ASSERT_EQ(ended.size(), 1u) << bad.body;
   EXPECT_EQ(ended[0].first, 2);
-  EXPECT_TRUE(absl::StrContains(ended[0].second, R"({"error":{"code":"not_found")"))
+  EXPECT_TRUE(
+      absl::StrContains(ended[0].second, R"({"error":{"code":"not_found")"))
       << ended[0].second;
-  EXPECT_TRUE(absl::StrContains(ended[0].second, R"("reason":"UNKNOWN_REGION")"));
+  EXPECT_TRUE(
+      absl::StrContains(ended[0].second, R"("reason":"UNKNOWN_REGION")"));
 
   // A body that is not one envelope is refused in the same way.
   const std::string request = (dir_ / "raw").string();
   std::ofstream(request, std::ios::binary) << "{}";
-  const Answer raw = Curl({"-H", "Content-Type: application/connect+json",
-                           "--data-binary", "@" + request,
-                           server_->base() + kService + "StreamObservations"});
+  const Answer raw =
+      Curl({"-H", "Content-Type: application/connect+json", "--data-binary",
+            "@" + request, server_->base() + kService + "StreamObservations"});
   ASSERT_EQ(raw.status, 200);
   EXPECT_TRUE(absl::StrContains(raw.body, R"("code":"invalid_argument")"))
       << raw.body;
@@ -333,7 +344,8 @@ TEST_F(HttpTest, CallsAreCountedUnderTheirProtocol) {
 
 // The README's curl examples' counterparts with buf curl over Connect.
 TEST_F(HttpTest, BufCurlOverConnectCallsTheRpcs) {
-  ASSERT_EQ(access(BUF_BINARY, X_OK), 0) << "buf not found: run npm ci in tools/";
+  ASSERT_EQ(access(BUF_BINARY, X_OK), 0)
+      << "buf not found: run npm ci in tools/";
   struct Case {
     const char* method;
     const char* body;
@@ -355,8 +367,7 @@ TEST_F(HttpTest, BufCurlOverConnectCallsTheRpcs) {
     std::string out;
     ASSERT_EQ(RunCommand({BUF_BINARY, "curl", "--protocol", "connect",
                           "--schema", absl::StrCat(PROTOSET, "#format=binpb"),
-                          "-d", c.body,
-                          server_->base() + kService + c.method},
+                          "-d", c.body, server_->base() + kService + c.method},
                          &out),
               0)
         << c.method << "\n"
@@ -384,20 +395,22 @@ TEST_F(HttpTest, CsvDownloadIsTheClientsCsvOfTheSameQuery) {
   const Answer csv = Curl({server_->base() + "/v1/observations.csv?" + query});
   ASSERT_EQ(csv.status, 200) << csv.body;
   std::string cli;
-  ASSERT_EQ(RunCommand({CLIENT_BINARY, "--target=" + server_->grpc_address(),
-                        "--format=csv", "--indicators=rd_expenditure,rd_intensity",
-                        "--regions=CN-GD,CN-BJ", "--preferred",
-                        "--output=" + (dir_ / "cli.csv").string(), "stream"},
-                       &cli),
-            0)
+  ASSERT_EQ(
+      RunCommand(
+          {CLIENT_BINARY, "--target=" + server_->grpc_address(), "--format=csv",
+           "--indicators=rd_expenditure,rd_intensity", "--regions=CN-GD,CN-BJ",
+           "--preferred", "--output=" + (dir_ / "cli.csv").string(), "stream"},
+          &cli),
+      0)
       << cli;
   EXPECT_EQ(csv.body, Slurp((dir_ / "cli.csv").string()));
   EXPECT_GT(Lines(csv.body), 10u);
-  EXPECT_TRUE(absl::StartsWith(
-      csv.body, "indicator_id,region_code,period,value,qualifier,status,"
-                "source_ids,note\n"));
-  EXPECT_TRUE(absl::StrContains(HeaderValue(csv.headers, "content-type"),
-                                "text/csv"));
+  EXPECT_TRUE(
+      absl::StartsWith(csv.body,
+                       "indicator_id,region_code,period,value,qualifier,status,"
+                       "source_ids,note\n"));
+  EXPECT_TRUE(
+      absl::StrContains(HeaderValue(csv.headers, "content-type"), "text/csv"));
 }
 
 TEST_F(HttpTest, DownloadsNameTheVersionAndAnswerNotModified) {
@@ -408,7 +421,8 @@ TEST_F(HttpTest, DownloadsNameTheVersionAndAnswerNotModified) {
       << info.body;
   const std::string version = match[1];
   const std::string url =
-      server_->base() + "/v1/observations.sdmx.csv?indicator_ids=rd_expenditure";
+      server_->base() +
+      "/v1/observations.sdmx.csv?indicator_ids=rd_expenditure";
   const Answer first = Curl({url});
   ASSERT_EQ(first.status, 200);
   EXPECT_EQ(HeaderValue(first.headers, "x-dataset-version"), version);
@@ -419,8 +433,7 @@ TEST_F(HttpTest, DownloadsNameTheVersionAndAnswerNotModified) {
   EXPECT_TRUE(absl::StrContains(HeaderValue(first.headers, "link"),
                                 "/v1/observations.meta.json?indicator_ids="
                                 "rd_expenditure>; rel=\"describedby\""));
-  const Answer again =
-      Curl({"-H", "If-None-Match: \"" + version + "\"", url});
+  const Answer again = Curl({"-H", "If-None-Match: \"" + version + "\"", url});
   EXPECT_EQ(again.status, 304);
   EXPECT_TRUE(again.body.empty());
   const Answer other = Curl({"-H", "If-None-Match: \"0000\"", url});
@@ -435,8 +448,9 @@ TEST_F(HttpTest, SdmxCsvCarriesUnitsStatusQualifierAndSources) {
        "CN-GD&start_period=2023&end_period=2023&source_mode=preferred&"
        "unit_multiplier=8"});
   ASSERT_EQ(sdmx.status, 200) << sdmx.body;
-  EXPECT_TRUE(absl::StrContains(HeaderValue(sdmx.headers, "content-type"),
-                                "application/vnd.sdmx.data+csv; version=2.0.0"));
+  EXPECT_TRUE(
+      absl::StrContains(HeaderValue(sdmx.headers, "content-type"),
+                        "application/vnd.sdmx.data+csv; version=2.0.0"));
   const std::vector<std::string> lines =
       absl::StrSplit(sdmx.body, '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 2u) << sdmx.body;
@@ -451,8 +465,8 @@ TEST_F(HttpTest, SdmxCsvCarriesUnitsStatusQualifierAndSources) {
       "4802.6,CNY,8,A,exact,S13,"))
       << lines[1];
   // The CSV layout cannot say that a value was converted: refused.
-  const Answer csv = Curl({server_->base() +
-                           "/v1/observations.csv?unit_multiplier=8"});
+  const Answer csv =
+      Curl({server_->base() + "/v1/observations.csv?unit_multiplier=8"});
   EXPECT_EQ(csv.status, 400);
   EXPECT_TRUE(absl::StrContains(csv.body, R"("field":"value_options")"));
 }
@@ -461,11 +475,12 @@ TEST_F(HttpTest, JsonDownloadAndMetadataDescribeTheSameRows) {
   const std::string query =
       "indicator_ids=high_tech_enterprises&region_codes=CN-GD";
   const Answer csv = Curl({server_->base() + "/v1/observations.csv?" + query});
-  const Answer json = Curl({server_->base() + "/v1/observations.json?" + query});
+  const Answer json =
+      Curl({server_->base() + "/v1/observations.json?" + query});
   ASSERT_EQ(json.status, 200) << json.body;
   size_t rows = 0;
-  for (size_t at = 0; (at = json.body.find("\"reliability\"", at)) !=
-                      std::string::npos;
+  for (size_t at = 0;
+       (at = json.body.find("\"reliability\"", at)) != std::string::npos;
        ++at) {
     ++rows;
   }
@@ -476,13 +491,14 @@ TEST_F(HttpTest, JsonDownloadAndMetadataDescribeTheSameRows) {
   const Answer meta =
       Curl({server_->base() + "/v1/observations.meta.json?" + query});
   ASSERT_EQ(meta.status, 200) << meta.body;
-  EXPECT_TRUE(absl::StrContains(
-      meta.body, absl::StrCat("\"observationCount\":", rows)));
+  EXPECT_TRUE(absl::StrContains(meta.body,
+                                absl::StrCat("\"observationCount\":", rows)));
   EXPECT_TRUE(absl::StrContains(meta.body, R"("id":"high_tech_enterprises")"));
   EXPECT_TRUE(absl::StrContains(meta.body, R"("unit":"enterprises")"));
   EXPECT_TRUE(absl::StrContains(meta.body, R"("id":"SEED")")) << meta.body;
   EXPECT_TRUE(absl::StrContains(meta.body, R"("citation":"Indicator service)"));
-  EXPECT_TRUE(absl::StrContains(meta.body, "/v1/observations.sdmx.csv?" + query));
+  EXPECT_TRUE(
+      absl::StrContains(meta.body, "/v1/observations.sdmx.csv?" + query));
 }
 
 TEST_F(HttpTest, BadDownloadsAreRefusedNamingTheParameter) {
@@ -494,14 +510,15 @@ TEST_F(HttpTest, BadDownloadsAreRefusedNamingTheParameter) {
   const Answer mode =
       Curl({server_->base() + "/v1/observations.csv?source_mode=best"});
   EXPECT_EQ(mode.status, 400);
-  EXPECT_TRUE(absl::StrContains(mode.body, "SOURCE_MODE_PREFERRED")) << mode.body;
-  const Answer missing = Curl(
-      {server_->base() + "/v1/observations.json?region_codes=XX-NOPE"});
+  EXPECT_TRUE(absl::StrContains(mode.body, "SOURCE_MODE_PREFERRED"))
+      << mode.body;
+  const Answer missing =
+      Curl({server_->base() + "/v1/observations.json?region_codes=XX-NOPE"});
   EXPECT_EQ(missing.status, 404);
   EXPECT_TRUE(absl::StrContains(missing.body, R"("reason":"UNKNOWN_REGION")"));
   EXPECT_TRUE(absl::StrContains(missing.body, "filter.region_codes[0]"));
-  const Answer period = Curl(
-      {server_->base() + "/v1/observations.csv?start_period=2023-13"});
+  const Answer period =
+      Curl({server_->base() + "/v1/observations.csv?start_period=2023-13"});
   EXPECT_EQ(period.status, 400);
   EXPECT_TRUE(absl::StrContains(period.body, R"("reason":"INVALID_PERIOD")"));
   EXPECT_EQ(Curl({server_->base() + "/v1/observations.xlsx"}).status, 404);

@@ -115,12 +115,14 @@ TEST(NginxTest, GrpcAndHttpShareOneTlsFront) {
   std::string line, grpc_address, http_address;
   std::smatch match;
   while (http_address.empty() && server.ReadLine(&line, absl::Seconds(30))) {
-    if (std::regex_search(line, match,
-                          std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
+    if (std::regex_search(
+            line, match,
+            std::regex("listening on (127\\.0\\.0\\.1:[0-9]+);"))) {
       grpc_address = match[1];
     }
-    if (std::regex_search(line, match,
-                          std::regex("http on http://(127\\.0\\.0\\.1:[0-9]+)/"))) {
+    if (std::regex_search(
+            line, match,
+            std::regex("http on http://(127\\.0\\.0\\.1:[0-9]+)/"))) {
       http_address = match[1];
     }
   }
@@ -131,12 +133,11 @@ TEST(NginxTest, GrpcAndHttpShareOneTlsFront) {
   std::string out;
   int code = 1;
   for (int attempt = 0; attempt < 50 && code != 0; ++attempt) {
-    code = RunCommand(
-        {"curl", "-sS", "--fail-with-body", "--cacert", pki.Cert("ca"), "-H",
-         "Content-Type: application/json", "--data-binary",
-         R"({"id":"rd_expenditure"})",
-         base + "/indicators.v1.IndicatorService/GetIndicator"},
-        &out);
+    code = RunCommand({"curl", "-sS", "--fail-with-body", "--cacert",
+                       pki.Cert("ca"), "-H", "Content-Type: application/json",
+                       "--data-binary", R"({"id":"rd_expenditure"})",
+                       base + "/indicators.v1.IndicatorService/GetIndicator"},
+                      &out);
     if (code != 0) absl::SleepFor(absl::Milliseconds(100));
   }
   ASSERT_EQ(code, 0) << out << "\n" << nginx.ErrorLog();
@@ -150,20 +151,22 @@ TEST(NginxTest, GrpcAndHttpShareOneTlsFront) {
     envelope.push_back(static_cast<char>((json.size() >> shift) & 0xff));
   }
   std::ofstream(request, std::ios::binary) << envelope << json;
-  ASSERT_EQ(RunCommand({"curl", "-sS", "--fail", "--cacert", pki.Cert("ca"),
-                        "-H", "Content-Type: application/connect+json",
-                        "--data-binary", "@" + request,
-                        base + "/indicators.v1.IndicatorService/StreamObservations"},
-                       &out),
-            0)
+  ASSERT_EQ(
+      RunCommand({"curl", "-sS", "--fail", "--cacert", pki.Cert("ca"), "-H",
+                  "Content-Type: application/connect+json", "--data-binary",
+                  "@" + request,
+                  base + "/indicators.v1.IndicatorService/StreamObservations"},
+                 &out),
+      0)
       << out;
   EXPECT_TRUE(absl::StrContains(out, R"({"observations":[)"));
   EXPECT_TRUE(absl::EndsWith(out, std::string("\x02\0\0\0\x02{}", 7))) << out;
 
-  ASSERT_EQ(RunCommand({"curl", "-sS", "--fail", "--cacert", pki.Cert("ca"),
-                        base + "/v1/observations.csv?indicator_ids=rd_expenditure&"
-                               "region_codes=CN-GD&start_period=2023&end_period=2023"},
-                       &out),
+  ASSERT_EQ(RunCommand(
+                {"curl", "-sS", "--fail", "--cacert", pki.Cert("ca"),
+                 base + "/v1/observations.csv?indicator_ids=rd_expenditure&"
+                        "region_codes=CN-GD&start_period=2023&end_period=2023"},
+                &out),
             0)
       << out;
   EXPECT_TRUE(absl::StartsWith(out, "indicator_id,region_code,period,value"));

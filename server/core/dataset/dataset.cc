@@ -12,8 +12,7 @@ namespace indicators {
 std::shared_ptr<const Dataset> Dataset::Create(DatasetTables tables,
                                                std::string version,
                                                absl::Time load_time,
-                                               int64_t revision,
-                                               bool sorted) {
+                                               int64_t revision, bool sorted) {
   std::shared_ptr<Dataset> d(new Dataset());
   d->t_ = std::move(tables);
   if (d->t_.notes.empty()) d->t_.notes.emplace_back();

@@ -53,8 +53,9 @@ QueryOrderKey QueryOrderKeyOf(const DatasetTables& tables,
 // source grade, then an exact figure before a hedged one (about, over, under,
 // nearly), then the newest publication among the row's sources (an unknown
 // date is the oldest), then position in the file. Applies the same permutation
-// to `lines` unless it is null, and to `tables->positions` unless empty. Requires at most kMaxIndicators indicators and
-// kMaxRegions regions. Returns at once if the rows are already in order.
+// to `lines` unless it is null, and to `tables->positions` unless empty.
+// Requires at most kMaxIndicators indicators and kMaxRegions regions. Returns
+// at once if the rows are already in order.
 void SortIntoQueryOrder(DatasetTables* tables, std::vector<uint32_t>* lines);
 
 // Returns a map from each item's id (the member `id`) to its index in

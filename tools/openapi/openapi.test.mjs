@@ -4,14 +4,14 @@
 // against the document's own response schema.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 
 import { Validator } from "@seriousme/openapi-schema-validator";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
+
+import { startHttpServer } from "../../tests/testing/http_server_process.mjs";
 
 const documentPath = process.env.OPENAPI_JSON;
 const doc = JSON.parse(readFileSync(documentPath, "utf8"));
@@ -19,18 +19,7 @@ let server;
 let base;
 
 before(async () => {
-  server = spawn(process.env.INDICATORS_SERVER, [
-    "--listen=127.0.0.1:0", "--http_listen=127.0.0.1:0",
-    `--data=${process.env.INDICATORS_TEST_DATA}`,
-  ], { stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: server.stdout });
-  base = await new Promise((resolve, reject) => {
-    lines.on("line", (line) => {
-      const m = /http on (http:\/\/127\.0\.0\.1:\d+)\//.exec(line);
-      if (m) resolve(m[1]);
-    });
-    server.once("exit", () => reject(new Error("server exited")));
-  });
+  ({ server, base } = await startHttpServer());
 });
 
 after(() => server?.kill("SIGTERM"));

@@ -7,15 +7,15 @@
 // answers; runs axe-core in the page; saves a screenshot.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 
 import { chromium } from "playwright-core";
+
+import { startHttpServer } from "../../../tests/testing/http_server_process.mjs";
 
 const require = createRequire(import.meta.url);
 let server;
@@ -28,19 +28,8 @@ const consoleErrors = [];
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "indicators-explorer-"));
-  server = spawn(process.env.INDICATORS_SERVER, [
-    "--listen=127.0.0.1:0", "--http_listen=127.0.0.1:0",
-    `--data=${process.env.INDICATORS_TEST_DATA}`,
-    ...(process.env.EXPLORER_DIR ? [`--http_explorer_dir=${process.env.EXPLORER_DIR}`] : []),
-  ], { stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: server.stdout });
-  base = await new Promise((resolve, reject) => {
-    lines.on("line", (line) => {
-      const m = /http on (http:\/\/127\.0\.0\.1:\d+)\//.exec(line);
-      if (m) resolve(m[1]);
-    });
-    server.once("exit", () => reject(new Error("server exited")));
-  });
+  ({ server, base } = await startHttpServer(
+    process.env.EXPLORER_DIR ? [`--http_explorer_dir=${process.env.EXPLORER_DIR}`] : []));
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: ["--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],

@@ -31,10 +31,11 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   StreamWriter(absl::string_view method, absl::Time start,
                const absl::Status& status,
                std::unique_ptr<MessageSource> source,
-               const CallMetrics::Method* counted)
+               const CallMetrics::Method* counted, CallsInFlight::Ticket ticket)
       : method_(method),
         start_(start),
         counted_(counted),
+        ticket_(std::move(ticket)),
         source_(std::move(source)) {
     if (!status.ok()) {
       {
@@ -129,6 +130,7 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   const absl::string_view method_;
   const absl::Time start_;
   const CallMetrics::Method* const counted_;
+  const CallsInFlight::Ticket ticket_;  // Ends with the reactor (OnDone).
   std::unique_ptr<MessageSource> source_;
   absl::Mutex mu_;
   grpc::ByteBuffer message_;  // The message in flight (one at a time).
@@ -157,12 +159,25 @@ absl::Status ParseJson(const grpc::ByteBuffer& bytes,
                    ": ", Utf8Prefix(why, 200)));
 }
 
+// A unary call answered on the callback thread, counted in flight until gRPC
+// is done with it.
+class UnaryAnswer final : public grpc::ServerUnaryReactor {
+ public:
+  explicit UnaryAnswer(CallsInFlight::Ticket ticket)
+      : ticket_(std::move(ticket)) {}
+  void OnDone() override { delete this; }
+
+ private:
+  const CallsInFlight::Ticket ticket_;
+};
+
 }  // namespace
 
 absl::Status CallAdapter::Admit(const grpc::CallbackServerContext& context,
                                 Permission permission,
                                 const grpc::ByteBuffer& bytes,
                                 google::protobuf::Message* request) const {
+  if (absl::Status open = calls_->Admit(); !open.ok()) return open;
   if (absl::Status allowed = authorizer_->Check(context, permission);
       !allowed.ok()) {
     return allowed;
@@ -180,8 +195,8 @@ absl::Status CallAdapter::Admit(const grpc::CallbackServerContext& context,
 
 grpc::ServerUnaryReactor* CallAdapter::FinishUnary(
     absl::string_view method, absl::Time start, const absl::Status& status,
-    grpc::CallbackServerContext* context, const CallMetrics::Method* counted) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    const CallMetrics::Method* counted, CallsInFlight::Ticket ticket) {
+  grpc::ServerUnaryReactor* reactor = new UnaryAnswer(std::move(ticket));
   reactor->Finish(
       EndCall(method, start, status, counted, /*counts_response=*/true));
   return reactor;
@@ -189,8 +204,10 @@ grpc::ServerUnaryReactor* CallAdapter::FinishUnary(
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* CallAdapter::StartStream(
     absl::string_view method, absl::Time start, const absl::Status& status,
-    std::unique_ptr<MessageSource> source, const CallMetrics::Method* counted) {
-  return new StreamWriter(method, start, status, std::move(source), counted);
+    std::unique_ptr<MessageSource> source, const CallMetrics::Method* counted,
+    CallsInFlight::Ticket ticket) {
+  return new StreamWriter(method, start, status, std::move(source), counted,
+                          std::move(ticket));
 }
 
 }  // namespace indicators::rpc

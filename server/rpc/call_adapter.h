@@ -13,6 +13,7 @@
 #include "server/rpc/blocking_executor.h"
 #include "server/rpc/call_metrics.h"
 #include "server/rpc/call_protocol.h"
+#include "server/rpc/calls_in_flight.h"
 #include "server/rpc/handlers.h"
 #include "server/rpc/offloaded_call.h"
 #include "server/serving/dataset_manager.h"
@@ -27,7 +28,9 @@ namespace indicators::rpc {
 // metrics are on) and finish. The handlers of `Unary` and `Stream` only read
 // the snapshot, so they run on gRPC's callback thread; those of `Blocking`
 // wait on a database or load a dataset, so they run on the blocking executor
-// and the callback thread returns at once.
+// and the callback thread returns at once. Every call is counted in
+// `CallsInFlight` until gRPC is done with it; once the drain refuses calls,
+// new ones are answered UNAVAILABLE before anything else.
 class CallAdapter {
  public:
   template <typename Request>
@@ -37,16 +40,19 @@ class CallAdapter {
 
   // Serves the snapshots of `datasets` to the callers `authorizer` admits;
   // counts every call in `metrics` unless it is null.
-  // Runs the handlers of `Blocking` on `blocking`.
+  // Runs the handlers of `Blocking` on `blocking`; counts the calls in
+  // flight in `calls`.
   CallAdapter(std::shared_ptr<DatasetManager> datasets,
               std::shared_ptr<const Authorizer> authorizer,
               size_t stream_batch_size,
               std::shared_ptr<BlockingExecutor> blocking,
+              std::shared_ptr<CallsInFlight> calls,
               std::shared_ptr<const CallMetrics> metrics = nullptr)
       : datasets_(std::move(datasets)),
         authorizer_(std::move(authorizer)),
         stream_batch_size_(stream_batch_size),
         blocking_(std::move(blocking)),
+        calls_(std::move(calls)),
         metrics_(std::move(metrics)) {}
 
   // Answers a unary call of `method` with `handler`.
@@ -58,10 +64,12 @@ class CallAdapter {
                                   const grpc::ByteBuffer* request,
                                   grpc::ByteBuffer* response) const {
     const absl::Time start = absl::Now();
+    CallsInFlight::Ticket ticket = calls_->Begin();
     const CallMetrics::Method* counted = Started(method, *context);
     Bytes bytes = Run(permission, handler, context, *request);
     if (bytes.ok()) *response = *std::move(bytes);
-    return FinishUnary(method, start, bytes.status(), context, counted);
+    return FinishUnary(method, start, bytes.status(), counted,
+                       std::move(ticket));
   }
 
   // Answers a unary call of `method` with `handler` run on the blocking
@@ -78,14 +86,16 @@ class CallAdapter {
                                      const grpc::ByteBuffer* request,
                                      grpc::ByteBuffer* response) const {
     const absl::Time start = absl::Now();
+    CallsInFlight::Ticket ticket = calls_->Begin();
     const CallMetrics::Method* counted = Started(method, *context);
     auto parsed = std::make_unique<Request>();
     if (absl::Status admitted =
             Admit(*context, permission, *request, parsed.get());
         !admitted.ok()) {
-      return FinishUnary(method, start, admitted, context, counted);
+      return FinishUnary(method, start, admitted, counted, std::move(ticket));
     }
-    auto* call = new OffloadedCall(method, start, *context, response, counted);
+    auto* call = new OffloadedCall(method, start, *context, response, counted,
+                                   std::move(ticket));
     const bool queued = blocking_->TrySchedule(
         [call, handler, request = std::move(parsed),
          snapshot = datasets_->Current(), datasets = datasets_,
@@ -106,12 +116,15 @@ class CallAdapter {
       StreamHandler<Request> handler, grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) const {
     const absl::Time start = absl::Now();
+    CallsInFlight::Ticket ticket = calls_->Begin();
     const CallMetrics::Method* counted = Started(method, *context);
     Messages messages = Run(permission, handler, context, *request);
-    if (!messages.ok())
-      return StartStream(method, start, messages.status(), {}, counted);
+    if (!messages.ok()) {
+      return StartStream(method, start, messages.status(), {}, counted,
+                         std::move(ticket));
+    }
     return StartStream(method, start, absl::OkStatus(), *std::move(messages),
-                       counted);
+                       counted, std::move(ticket));
   }
 
  private:
@@ -133,8 +146,9 @@ class CallAdapter {
                    request);
   }
 
-  // Checks `permission` and parses `bytes` into `request`: protobuf's
-  // binary encoding, or its JSON mapping when the HTTP gateway says so.
+  // Refuses the call if the drain has begun, checks `permission` and parses
+  // `bytes` into `request`: protobuf's binary encoding, or its JSON mapping
+  // when the HTTP gateway says so.
   absl::Status Admit(const grpc::CallbackServerContext& context,
                      Permission permission, const grpc::ByteBuffer& bytes,
                      google::protobuf::Message* request) const;
@@ -151,16 +165,17 @@ class CallAdapter {
   }
   static grpc::ServerUnaryReactor* FinishUnary(
       absl::string_view method, absl::Time start, const absl::Status& status,
-      grpc::CallbackServerContext* context, const CallMetrics::Method* counted);
+      const CallMetrics::Method* counted, CallsInFlight::Ticket ticket);
   static grpc::ServerWriteReactor<grpc::ByteBuffer>* StartStream(
       absl::string_view method, absl::Time start, const absl::Status& status,
-      std::unique_ptr<MessageSource> source,
-      const CallMetrics::Method* counted);
+      std::unique_ptr<MessageSource> source, const CallMetrics::Method* counted,
+      CallsInFlight::Ticket ticket);
 
   std::shared_ptr<DatasetManager> datasets_;
   std::shared_ptr<const Authorizer> authorizer_;
   size_t stream_batch_size_;
   std::shared_ptr<BlockingExecutor> blocking_;
+  std::shared_ptr<CallsInFlight> calls_;
   std::shared_ptr<const CallMetrics> metrics_;
 };
 

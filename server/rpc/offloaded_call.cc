@@ -11,12 +11,14 @@ namespace indicators::rpc {
 OffloadedCall::OffloadedCall(absl::string_view method, absl::Time start,
                              const grpc::CallbackServerContext& context,
                              grpc::ByteBuffer* response,
-                             const CallMetrics::Method* counted)
+                             const CallMetrics::Method* counted,
+                             CallsInFlight::Ticket ticket)
     : method_(method),
       start_(start),
       deadline_(context.deadline()),
       response_(response),
-      counted_(counted) {}
+      counted_(counted),
+      ticket_(std::move(ticket)) {}
 
 bool OffloadedCall::Begin() {
   if (!cancelled()) return true;
@@ -51,7 +53,12 @@ void OffloadedCall::OnCancel() {
   }
 }
 
-void OffloadedCall::OnDone() { Release(); }
+void OffloadedCall::OnDone() {
+  // gRPC is done: the call no longer holds up a drain, even if its handler
+  // is still waiting on the database.
+  ticket_ = CallsInFlight::Ticket();
+  Release();
+}
 
 void OffloadedCall::FinishOnce(const absl::Status& status,
                                grpc::ByteBuffer* bytes) {

@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/rpc/call_metrics.h"
+#include "server/rpc/calls_in_flight.h"
 
 namespace indicators::rpc {
 
@@ -28,10 +29,11 @@ namespace indicators::rpc {
 class OffloadedCall final : public grpc::ServerUnaryReactor {
  public:
   // Logs and counts the call as `method` (in `counted`, unless it is null);
-  // writes the answer to `response`.
+  // writes the answer to `response`; holds `ticket` until gRPC is done.
   OffloadedCall(absl::string_view method, absl::Time start,
                 const grpc::CallbackServerContext& context,
-                grpc::ByteBuffer* response, const CallMetrics::Method* counted);
+                grpc::ByteBuffer* response, const CallMetrics::Method* counted,
+                CallsInFlight::Ticket ticket);
 
   // Called by the executor before the handler: returns false (and lets go
   // of the call) if the call has already finished, so its handler is
@@ -59,6 +61,7 @@ class OffloadedCall final : public grpc::ServerUnaryReactor {
   const std::chrono::system_clock::time_point deadline_;
   grpc::ByteBuffer* const response_;
   const CallMetrics::Method* const counted_;
+  CallsInFlight::Ticket ticket_;  // Only OnDone touches it.
   std::atomic<bool> cancelled_{false};
   std::atomic<int> holders_{2};
   absl::Mutex mu_;

@@ -6,6 +6,8 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
+#include <cstdio>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.pb.h"
@@ -146,7 +148,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       server->manager_, *std::move(authorizer), options.stream_batch_size,
       std::make_shared<BlockingExecutor>(options.blocking_threads,
                                          options.max_blocking_queue),
-      std::move(call_metrics)));
+      server->calls_, std::move(call_metrics)));
   if (absl::Status listening = server->Listen(*credentials); !listening.ok()) {
     return listening;
   }
@@ -194,7 +196,18 @@ void Server::Drain() {
   // check health move away before anything is refused.
   server_->GetHealthCheckService()->SetServingStatus(false);
   absl::SleepFor(options_.lame_duck);
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.drain_timeout));
+  // New calls are refused here (UNAVAILABLE), not by gRPC's shutdown, which
+  // would answer those that arrive on open connections CANCELLED for as long
+  // as it waits; it starts once the calls in flight are done.
+  calls_->Refuse();
+  const int64_t left = calls_->AwaitNone(options_.drain_timeout);
+  if (left > 0) {
+    std::fprintf(stderr,
+                 "indicators-server: %lld calls still in flight after the "
+                 "drain timeout are cancelled\n",
+                 static_cast<long long>(left));
+  }
+  server_->Shutdown(absl::ToChronoTime(absl::Now()));
   server_->Wait();
 }
 

@@ -13,6 +13,7 @@
 #include "server/core/change/recorded_changes.h"
 #include "server/core/load/dataset_source.h"
 #include "server/core/service_core.h"
+#include "server/rpc/calls_in_flight.h"
 #include "server/rpc/indicator_service.h"
 #include "server/rpc/metrics_endpoint.h"
 
@@ -123,8 +124,9 @@ class Server {
   }
 
   // Marks health NOT_SERVING under every name, keeps answering calls for the
-  // lame-duck time, then refuses new calls (UNAVAILABLE), lets in-flight calls
-  // finish until the drain timeout, cancels the rest and returns.
+  // lame-duck time, then refuses new calls (UNAVAILABLE, reason
+  // SHUTTING_DOWN), lets in-flight calls finish until the drain timeout,
+  // shuts gRPC down (cancelling what remains) and returns.
   void Drain();
 
  private:
@@ -138,6 +140,7 @@ class Server {
   ServerOptions options_;
   std::shared_ptr<DatasetManager> manager_;
   std::unique_ptr<MetricsEndpoint> metrics_;
+  std::shared_ptr<CallsInFlight> calls_ = std::make_shared<CallsInFlight>();
   std::unique_ptr<IndicatorService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;

@@ -27,10 +27,16 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   google::rpc::ErrorInfo info;
   info.set_reason(detail->reason);
   info.set_domain(std::string(kErrorDomain));
+  const std::vector<FieldViolation> violations = GetFieldViolations(status);
+  if (detail->field.empty() && violations.empty()) {
+    // A refusal that is not about the request: no field to name.
+    details.add_details()->PackFrom(info);
+    return grpc::Status(static_cast<grpc::StatusCode>(code), message,
+                        details.SerializeAsString());
+  }
   (*info.mutable_metadata())["field"] = detail->field;
   details.add_details()->PackFrom(info);
   google::rpc::BadRequest bad_request;
-  const std::vector<FieldViolation> violations = GetFieldViolations(status);
   for (const FieldViolation& v : violations) {
     google::rpc::BadRequest::FieldViolation* violation =
         bad_request.add_field_violations();

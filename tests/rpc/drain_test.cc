@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -96,6 +97,107 @@ TEST(DrainTest, AnIdleConnectionIsServedInLameDuckThenRefusedNeverCancelled) {
         << "at " << at << ": " << status;
   }
   drainer.join();
+}
+
+// A stream whose reader stops after its first message: the HTTP/2 window
+// (1 KiB, no BDP probing) then holds the server's next write, so the call
+// stays in flight until `ReadAll`.
+class SlowStream {
+ public:
+  explicit SlowStream(const rpc::Server& server) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 1024);
+    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    stub_ = v1::IndicatorService::NewStub(grpc::CreateCustomChannel(
+        server.address(), grpc::InsecureChannelCredentials(), args));
+    reader_ = stub_->StreamObservations(&context_, {});
+  }
+  bool ReadOne() { return reader_->Read(&message_); }
+  // Reads to the end; returns the stream's status and counts the messages.
+  grpc::Status ReadAll(int* messages) {
+    while (reader_->Read(&message_)) ++*messages;
+    return reader_->Finish();
+  }
+
+ private:
+  std::unique_ptr<v1::IndicatorService::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<v1::StreamObservationsResponse>> reader_;
+  v1::StreamObservationsResponse message_;
+};
+
+// A client that does not check health, on an idle open connection, while a
+// call in flight keeps the draining server up: each call after the lame duck
+// is refused UNAVAILABLE with the reason SHUTTING_DOWN (by the service, which
+// says so, not by gRPC's shutdown, which answers CANCELLED), at every moment
+// of the drain, in every round; the call in flight then finishes whole and
+// the drain ends with it, well before its timeout.
+TEST(DrainTest, CallsAfterTheLameDuckAreRefusedUnavailableEveryTime) {
+  constexpr absl::Duration kShortLameDuck = absl::Milliseconds(200);
+  constexpr absl::Duration kDrainTimeout = absl::Seconds(8);
+  for (int round = 0; round < 5; ++round) {
+    testing::TestServerOptions options;
+    options.server.lame_duck = kShortLameDuck;
+    options.server.drain_timeout = kDrainTimeout;
+    options.server.stream_batch_size = 1;  // Hundreds of small messages.
+    auto server = testing::StartTestServer(options);
+    ASSERT_NE(server, nullptr);
+    IndicatorClient client(testing::Connect(*server));
+    ASSERT_TRUE(client.GetIndicator("rd_intensity").ok());  // Connected, idle.
+    SlowStream slow(*server);
+    ASSERT_TRUE(slow.ReadOne());
+
+    const absl::Time signal = absl::Now();
+    absl::Time drained;
+    std::thread drainer([&] {
+      server->Drain();
+      drained = absl::Now();
+    });
+    for (absl::Duration after :
+         {absl::Milliseconds(50), absl::Milliseconds(400),
+          absl::Milliseconds(700), absl::Seconds(1)}) {
+      absl::SleepFor(signal + kShortLameDuck + after - absl::Now());
+      const absl::Status status = client.GetIndicator("rd_intensity").status();
+      EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable)
+          << "round " << round << ", " << after
+          << " after the lame duck: " << status;
+      const std::optional<google::rpc::ErrorInfo> info =
+          client::ErrorInfoOf(status);
+      EXPECT_TRUE(info.has_value() && info->reason() == "SHUTTING_DOWN")
+          << "round " << round << ", " << after
+          << " after the lame duck: " << status;
+    }
+    int messages = 1;
+    const absl::Time released = absl::Now();
+    const grpc::Status finished = slow.ReadAll(&messages);
+    EXPECT_TRUE(finished.ok()) << finished.error_message();
+    EXPECT_GT(messages, 100) << "the stream in flight was cut short";
+    drainer.join();
+    // The drain ended with the last call, not at its timeout.
+    EXPECT_LT(drained - released, absl::Seconds(2));
+    if (::testing::Test::HasFailure()) break;
+  }
+}
+
+// A call in flight past the drain timeout is cancelled then, and the drain
+// returns: it never waits longer than its timeout for a caller.
+TEST(DrainTest, ACallInFlightPastTheDrainTimeoutIsCancelledThen) {
+  testing::TestServerOptions options;
+  options.server.lame_duck = absl::Milliseconds(100);
+  options.server.drain_timeout = absl::Milliseconds(500);
+  options.server.stream_batch_size = 1;
+  auto server = testing::StartTestServer(options);
+  ASSERT_NE(server, nullptr);
+  SlowStream slow(*server);
+  ASSERT_TRUE(slow.ReadOne());
+  const absl::Time start = absl::Now();
+  server->Drain();
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_GE(took, absl::Milliseconds(600));
+  EXPECT_LT(took, absl::Seconds(3)) << "the drain outlived its timeout";
+  int messages = 1;
+  const grpc::Status finished = slow.ReadAll(&messages);
+  EXPECT_FALSE(finished.ok()) << "the stream ended whole: it was not held";
 }
 
 // Busy clients configured as the README advises (client-side health checking

@@ -35,6 +35,14 @@ absl::Status FieldError(absl::StatusCode code, absl::string_view reason,
   return status;
 }
 
+absl::Status ReasonError(absl::StatusCode code, absl::string_view reason,
+                         absl::string_view description) {
+  absl::Status status(code, description);
+  status.SetPayload(kPayloadUrl, absl::Cord(absl::StrCat(
+                                     reason, std::string(1, kSeparator))));
+  return status;
+}
+
 absl::Status InvalidFields(absl::string_view reason,
                            const std::vector<FieldViolation>& violations) {
   if (violations.empty()) return absl::OkStatus();

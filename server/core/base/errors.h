@@ -39,6 +39,7 @@ inline constexpr absl::string_view kRevisionTooOld = "REVISION_TOO_OLD";
 inline constexpr absl::string_view kUnconvertibleValue = "UNCONVERTIBLE_VALUE";
 inline constexpr absl::string_view kNotAggregatable = "NOT_AGGREGATABLE";
 inline constexpr absl::string_view kServerBusy = "SERVER_BUSY";
+inline constexpr absl::string_view kShuttingDown = "SHUTTING_DOWN";
 }  // namespace reason
 
 // The structured part of an error.
@@ -51,6 +52,11 @@ struct ErrorDetail {
 // carrying `reason` and `field` as details.
 absl::Status FieldError(absl::StatusCode code, absl::string_view reason,
                         absl::string_view field, absl::string_view description);
+
+// Returns a status with `code` and the message `description`, carrying
+// `reason` and no field: for a refusal that is not about the request.
+absl::Status ReasonError(absl::StatusCode code, absl::string_view reason,
+                         absl::string_view description);
 
 // Shorthands for the two codes request errors use.
 inline absl::Status InvalidField(absl::string_view reason,

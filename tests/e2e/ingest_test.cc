@@ -129,6 +129,62 @@ TEST_F(IngestTest, TheAnswerComesWithTheBatchServedAndARetryIsReplayed) {
             "0");
 }
 
+// With a database too, a history lists the values oldest first by the day
+// their sources made them known, undated values last, whatever the order
+// they were recorded in; a value revised later stays beside its successor.
+TEST_F(IngestTest, TheHistoryListsUndatedValuesLastOldestFirst) {
+  const std::string address = StartServer();
+  ASSERT_FALSE(address.empty()) << server_->output();
+  IndicatorClient writer = Writer(address);
+  auto figure = [](v1::IngestObservationsRequest* request, double value,
+                   v1::Qualifier qualifier, v1::ObservationStatus status,
+                   const std::string& source) {
+    v1::Observation* o = request->add_observations();
+    o->set_indicator_id("rd_expenditure");
+    o->set_region_code("CN-GD");
+    o->set_period("2031");
+    o->set_value(value);
+    o->set_qualifier(qualifier);
+    o->set_status(status);
+    o->add_source_ids(source);
+  };
+  v1::IngestObservationsRequest first;
+  for (const auto& [id, published] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"ZUND", ""}, {"ZOLD", "2031-03-01"}, {"ZNEW", "2032-05-01"}}) {
+    v1::Source* source = first.add_sources();
+    source->set_id(id);
+    source->set_publisher("Pub");
+    source->set_title(id);
+    source->set_published(published);
+    source->set_reliability(v1::SOURCE_RELIABILITY_NEWS);
+  }
+  // Recorded undated first, the newest next, the oldest last.
+  figure(&first, 3, v1::QUALIFIER_ABOUT, v1::OBSERVATION_STATUS_ESTIMATE,
+         "ZUND");
+  figure(&first, 2, v1::QUALIFIER_EXACT, v1::OBSERVATION_STATUS_FINAL, "ZNEW");
+  figure(&first, 1, v1::QUALIFIER_ABOUT, v1::OBSERVATION_STATUS_PRELIMINARY,
+         "ZOLD");
+  ASSERT_TRUE(writer.IngestObservations(first).ok());
+  v1::IngestObservationsRequest revise;  // The oldest source's value revised.
+  figure(&revise, 1.5, v1::QUALIFIER_EXACT, v1::OBSERVATION_STATUS_FINAL,
+         "ZOLD");
+  auto revised = writer.IngestObservations(revise);
+  ASSERT_TRUE(revised.ok()) << revised.status();
+  ASSERT_EQ(revised->revised(), 1);
+
+  auto history =
+      writer.GetObservationHistory("rd_expenditure", "CN-GD", "2031");
+  ASSERT_TRUE(history.ok()) << history.status();
+  std::vector<std::string> order;
+  for (const v1::ObservationVintage& v : history->vintages()) {
+    order.push_back(absl::StrCat(v.observation().source_ids(0), " ",
+                                 v.observation().value()));
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"ZOLD 1", "ZOLD 1.5", "ZNEW 2",
+                                             "ZUND 3"}));
+}
+
 // With a database the history of a figure has every value ever recorded:
 // the revised one too, with when and in which revision each was recorded
 // and superseded.

@@ -337,10 +337,33 @@ absl::Status IndicatorClient::StreamObservationColumns(
       on_message);
 }
 
+void Cancellation::Cancel() {
+  absl::MutexLock lock(&mu_);
+  cancelled_ = true;
+  if (context_ != nullptr) context_->TryCancel();
+}
+
+bool Cancellation::cancelled() const {
+  absl::MutexLock lock(&mu_);
+  return cancelled_;
+}
+
+bool Cancellation::Attach(grpc::ClientContext* context) {
+  absl::MutexLock lock(&mu_);
+  if (cancelled_) return false;
+  context_ = context;
+  return true;
+}
+
+void Cancellation::Detach() {
+  absl::MutexLock lock(&mu_);
+  context_ = nullptr;
+}
+
 absl::Status IndicatorClient::WatchObservations(
     const v1::WatchObservationsRequest& request,
-    absl::FunctionRef<bool(const v1::WatchObservationsResponse&)> on_message)
-    const {
+    absl::FunctionRef<bool(const v1::WatchObservationsResponse&)> on_message,
+    Cancellation* cancellation) const {
   v1::WatchObservationsRequest next = request;
   bool snapshot_done = !request.initial_snapshot();
   int64_t position = request.start_revision();
@@ -350,6 +373,16 @@ absl::Status IndicatorClient::WatchObservations(
     grpc::ClientContext context;  // No deadline: a watch stays open.
     Prepare(&context);
     context.set_deadline(std::chrono::system_clock::time_point::max());
+    if (cancellation != nullptr && !cancellation->Attach(&context)) {
+      return absl::CancelledError("watch cancelled by the caller");
+    }
+    // Lets go of the context before it goes, however the attempt ends.
+    struct Detach {
+      Cancellation* cancellation;
+      ~Detach() {
+        if (cancellation != nullptr) cancellation->Detach();
+      }
+    } detach{cancellation};
     std::unique_ptr<grpc::ClientReaderInterface<v1::WatchObservationsResponse>>
         reader = stub_->WatchObservations(&context, next);
     v1::WatchObservationsResponse message;
@@ -380,6 +413,9 @@ absl::Status IndicatorClient::WatchObservations(
       }
     }
     absl::Status status = FromGrpcStatus(reader->Finish());
+    if (cancellation != nullptr && cancellation->cancelled()) {
+      return absl::CancelledError("watch cancelled by the caller");
+    }
     // A broken connection, a draining server (UNAVAILABLE) or a watcher that
     // fell behind (ABORTED) resumes after the last revision received; the
     // initial snapshot cannot resume half-sent.

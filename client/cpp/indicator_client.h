@@ -10,11 +10,32 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "google/rpc/error_details.pb.h"
 #include "indicators/v1/indicator_service.grpc.pb.h"
 
 namespace indicators::client {
+
+// Lets another thread end a watch: `Cancel` makes the `WatchObservations`
+// given it return CANCELLED at once (or as soon as it starts), without
+// waiting for the next message. Thread-safe; one call at a time.
+class Cancellation {
+ public:
+  void Cancel();
+  bool cancelled() const;
+
+ private:
+  friend class IndicatorClient;
+  // Registers the context of the call's current attempt; returns false (and
+  // registers nothing) once cancelled.
+  bool Attach(grpc::ClientContext* context);
+  void Detach();
+
+  mutable absl::Mutex mu_;
+  grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
 
 struct ClientOptions {
   // Every call fails with DEADLINE_EXCEEDED if it takes longer; for a stream
@@ -161,11 +182,12 @@ class IndicatorClient {
   // several), up to `kMaxStreamResumes` times in a row, so `on_message` sees
   // every change once, in order; the changes of a revision that the server
   // sends in several messages are handed over in one. Too old a start
-  // revision is OUT_OF_RANGE.
+  // revision is OUT_OF_RANGE. `cancellation`, unless null, ends it from
+  // another thread (CANCELLED).
   absl::Status WatchObservations(
       const v1::WatchObservationsRequest& request,
-      absl::FunctionRef<bool(const v1::WatchObservationsResponse&)> on_message)
-      const;
+      absl::FunctionRef<bool(const v1::WatchObservationsResponse&)> on_message,
+      Cancellation* cancellation = nullptr) const;
 
  private:
   // Prepares `context` for one call (deadline).

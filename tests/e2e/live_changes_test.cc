@@ -20,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "client/cpp/indicator_client.h"
 #include "server/core/base/sha256.h"
@@ -125,7 +126,8 @@ class Watch {
       request.set_start_revision(start_revision);
       request.set_progress(true);
       status_ = IndicatorClient::Connect(address).WatchObservations(
-          request, [this](const v1::WatchObservationsResponse& message) {
+          request,
+          [this](const v1::WatchObservationsResponse& message) {
             absl::MutexLock lock(&mu_);
             for (const v1::ObservationChange& c : message.changes()) {
               seen_.push_back(absl::StrCat(
@@ -134,7 +136,9 @@ class Watch {
             }
             revision_ = message.revision();
             return !stop_;
-          });
+          },
+          &cancellation_);
+      ended_.Notify();
     });
   }
   ~Watch() { Stop().IgnoreError(); }
@@ -154,8 +158,16 @@ class Watch {
     absl::MutexLock lock(&mu_);
     return seen_;
   }
+  // Waits up to 10 s for the watch to end by itself (then cancels it);
+  // returns how it ended.
+  absl::Status Finish() {
+    ended_.WaitForNotificationWithTimeout(absl::Seconds(10));
+    return Stop();
+  }
+  // Ends the watch at once, whether or not messages still come.
   absl::Status Stop() {
     stop_ = true;
+    cancellation_.Cancel();
     if (thread_.joinable()) thread_.join();
     return status_;
   }
@@ -166,6 +178,8 @@ class Watch {
   int64_t revision_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<bool> stop_{false};
   absl::Status status_;
+  client::Cancellation cancellation_;
+  absl::Notification ended_;
   std::thread thread_;
 };
 
@@ -297,7 +311,7 @@ TEST_F(LiveChangesTest, ARestartedReplicaResumesAWatchFromBeforeItsStart) {
   address = StartServer();
   ASSERT_FALSE(address.empty()) << server_->output();
   Watch old(address, start);
-  const absl::Status status = old.Stop();
+  const absl::Status status = old.Finish();
   EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
   EXPECT_NE(status.message().find(
                 absl::StrCat("the oldest to start after is ", fifth - 1)),

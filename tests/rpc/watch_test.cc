@@ -17,6 +17,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "client/cpp/indicator_client.h"
 #include "server/rpc/server.h"
@@ -33,21 +34,25 @@ class Watcher {
   Watcher(const IndicatorClient& client, v1::WatchObservationsRequest request) {
     thread_ = std::thread([this, &client, request] {
       absl::Status status = client.WatchObservations(
-          request, [this](const v1::WatchObservationsResponse& message) {
+          request,
+          [this](const v1::WatchObservationsResponse& message) {
             absl::MutexLock lock(&mu_);
             messages_.push_back(message);
             return !stop_;
-          });
+          },
+          &cancellation_);
       absl::MutexLock lock(&mu_);
       status_ = status;
       done_ = true;
     });
   }
+  // Ends the watch at once, whether or not messages still come.
   ~Watcher() {
     {
       absl::MutexLock lock(&mu_);
       stop_ = true;
     }
+    cancellation_.Cancel();
     thread_.join();
   }
   // Waits until a message satisfies `found`; returns it.
@@ -81,6 +86,7 @@ class Watcher {
   bool stop_ = false;
   bool done_ = false;
   absl::Status status_;
+  client::Cancellation cancellation_;
   std::thread thread_;
 };
 
@@ -116,6 +122,47 @@ class WatchTest : public ::testing::Test {
   std::unique_ptr<rpc::Server> server_;
   std::unique_ptr<IndicatorClient> client_;
 };
+
+// A watch that hears nothing (no progress, no change) still ends at once
+// when cancelled from another thread, with CANCELLED; one cancelled before
+// it starts does not start.
+TEST_F(WatchTest, ACancellationEndsASilentWatchAtOnce) {
+  Start();
+  v1::WatchObservationsRequest silent = GuangdongRd();
+  silent.set_progress(false);
+  client::Cancellation cancellation;
+  std::atomic<int> messages{0};
+  absl::Notification ended;
+  absl::Status status;
+  std::thread watch([&] {
+    status = client_->WatchObservations(
+        silent,
+        [&](const v1::WatchObservationsResponse&) {
+          ++messages;
+          return true;
+        },
+        &cancellation);
+    ended.Notify();
+  });
+  absl::SleepFor(absl::Milliseconds(300));  // Open, and nothing to hear.
+  EXPECT_FALSE(ended.HasBeenNotified());
+  cancellation.Cancel();
+  const bool ended_in_time =
+      ended.WaitForNotificationWithTimeout(absl::Seconds(5));
+  EXPECT_TRUE(ended_in_time) << "the cancelled watch did not end";
+  if (!ended_in_time) server_->Drain();  // Ends it, so the thread joins.
+  watch.join();
+  EXPECT_EQ(status.code(), absl::StatusCode::kCancelled) << status;
+  EXPECT_EQ(messages, 0);
+
+  client::Cancellation before;
+  before.Cancel();
+  EXPECT_EQ(client_
+                ->WatchObservations(
+                    silent, [](const auto&) { return true; }, &before)
+                .code(),
+            absl::StatusCode::kCancelled);
+}
 
 TEST_F(WatchTest, TheMatchesThenEachReloadsChangesUnderOneRevision) {
   Start();

@@ -159,6 +159,18 @@ absl::Status ParseJson(const grpc::ByteBuffer& bytes,
                    ": ", Utf8Prefix(why, 200)));
 }
 
+// A unary call answered on the callback thread, counted in flight until gRPC
+// is done with it.
+class UnaryAnswer final : public grpc::ServerUnaryReactor {
+ public:
+  explicit UnaryAnswer(CallsInFlight::Ticket ticket)
+      : ticket_(std::move(ticket)) {}
+  void OnDone() override { delete this; }
+
+ private:
+  const CallsInFlight::Ticket ticket_;
+};
+
 }  // namespace
 
 absl::Status CallAdapter::Admit(const grpc::CallbackServerContext& context,
@@ -183,17 +195,10 @@ absl::Status CallAdapter::Admit(const grpc::CallbackServerContext& context,
 
 grpc::ServerUnaryReactor* CallAdapter::FinishUnary(
     absl::string_view method, absl::Time start, const absl::Status& status,
-    grpc::CallbackServerContext* context, const CallMetrics::Method* counted,
-    CallsInFlight::Ticket ticket) {
-  // gRPC's own reactor (a reactor of ours that finishes before the method
-  // returns meets a use-after-free in gRPC 1.51's in-process transport, which
-  // the HTTP gateway uses). The call counts as in flight until its answer is
-  // handed to gRPC: a unary answer is one message, written at once unless
-  // the caller stops reading.
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    const CallMetrics::Method* counted, CallsInFlight::Ticket ticket) {
+  grpc::ServerUnaryReactor* reactor = new UnaryAnswer(std::move(ticket));
   reactor->Finish(
       EndCall(method, start, status, counted, /*counts_response=*/true));
-  ticket = CallsInFlight::Ticket();
   return reactor;
 }
 

@@ -68,7 +68,7 @@ class CallAdapter {
     const CallMetrics::Method* counted = Started(method, *context);
     Bytes bytes = Run(permission, handler, context, *request);
     if (bytes.ok()) *response = *std::move(bytes);
-    return FinishUnary(method, start, bytes.status(), context, counted,
+    return FinishUnary(method, start, bytes.status(), counted,
                        std::move(ticket));
   }
 
@@ -92,8 +92,7 @@ class CallAdapter {
     if (absl::Status admitted =
             Admit(*context, permission, *request, parsed.get());
         !admitted.ok()) {
-      return FinishUnary(method, start, admitted, context, counted,
-                         std::move(ticket));
+      return FinishUnary(method, start, admitted, counted, std::move(ticket));
     }
     auto* call = new OffloadedCall(method, start, *context, response, counted,
                                    std::move(ticket));
@@ -166,8 +165,7 @@ class CallAdapter {
   }
   static grpc::ServerUnaryReactor* FinishUnary(
       absl::string_view method, absl::Time start, const absl::Status& status,
-      grpc::CallbackServerContext* context, const CallMetrics::Method* counted,
-      CallsInFlight::Ticket ticket);
+      const CallMetrics::Method* counted, CallsInFlight::Ticket ticket);
   static grpc::ServerWriteReactor<grpc::ByteBuffer>* StartStream(
       absl::string_view method, absl::Time start, const absl::Status& status,
       std::unique_ptr<MessageSource> source, const CallMetrics::Method* counted,

@@ -1,5 +1,7 @@
 #include "server/http/inprocess_call.h"
 
+#include <memory>
+
 #include "absl/synchronization/notification.h"
 
 namespace indicators::http {
@@ -34,19 +36,26 @@ grpc::ByteBuffer ToBuffer(const std::string& bytes) {
 
 UnaryAnswer CallUnary(grpc::GenericStub& stub, const CallSetup& setup,
                       const std::string& request) {
-  grpc::ClientContext context;
-  Prepare(setup, &context);
-  const grpc::ByteBuffer in = ToBuffer(request);
-  grpc::ByteBuffer out;
-  UnaryAnswer answer;
-  absl::Notification done;
-  stub.UnaryCall(&context, setup.method, grpc::StubOptions(), &in, &out,
-                 [&](grpc::Status status) {
-                   answer.status = std::move(status);
-                   done.Notify();
+  // Everything the call touches lives as long as gRPC holds the callback,
+  // which may be after this thread has been woken and returned.
+  struct State {
+    grpc::ClientContext context;
+    grpc::ByteBuffer in, out;
+    grpc::Status status;
+    absl::Notification done;
+  };
+  auto state = std::make_shared<State>();
+  Prepare(setup, &state->context);
+  state->in = ToBuffer(request);
+  stub.UnaryCall(&state->context, setup.method, grpc::StubOptions(), &state->in,
+                 &state->out, [state](grpc::Status status) {
+                   state->status = std::move(status);
+                   state->done.Notify();
                  });
-  done.WaitForNotification();
-  if (answer.status.ok()) answer.response = ToString(out);
+  state->done.WaitForNotification();
+  UnaryAnswer answer;
+  answer.status = state->status;
+  if (answer.status.ok()) answer.response = ToString(state->out);
   return answer;
 }
 

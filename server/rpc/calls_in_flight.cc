@@ -19,36 +19,33 @@ CallsInFlight::Ticket::~Ticket() {
 }
 
 CallsInFlight::Ticket CallsInFlight::Begin() {
-  absl::MutexLock lock(&mu_);
-  ++in_flight_;
+  in_flight_.fetch_add(1);
   return Ticket(this);
 }
 
 absl::Status CallsInFlight::Admit() const {
-  absl::MutexLock lock(&mu_);
-  if (!refusing_) return absl::OkStatus();
+  if (!refusing_.load()) return absl::OkStatus();
   return ReasonError(absl::StatusCode::kUnavailable, reason::kShuttingDown,
                      "the server is shutting down and takes no new calls; "
                      "call another replica");
 }
 
-void CallsInFlight::Refuse() {
-  absl::MutexLock lock(&mu_);
-  refusing_ = true;
-}
+void CallsInFlight::Refuse() { refusing_.store(true); }
 
 int64_t CallsInFlight::AwaitNone(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto none = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return in_flight_ == 0;
-  };
+  auto none = [this] { return in_flight_.load() == 0; };
   mu_.AwaitWithTimeout(absl::Condition(&none), timeout);
-  return in_flight_;
+  return in_flight_.load();
 }
 
 void CallsInFlight::End() {
-  absl::MutexLock lock(&mu_);
-  --in_flight_;
+  // The last call of a drain wakes its wait: taking and releasing the mutex
+  // makes the waiter check its condition again. A call that sees no refusal
+  // ended before the drain's wait began, which then sees its count.
+  if (in_flight_.fetch_sub(1) == 1 && refusing_.load()) {
+    absl::MutexLock lock(&mu_);
+  }
 }
 
 }  // namespace indicators::rpc

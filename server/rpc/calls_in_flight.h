@@ -1,6 +1,7 @@
 #ifndef INDICATORS_SERVER_RPC_CALLS_IN_FLIGHT_H_
 #define INDICATORS_SERVER_RPC_CALLS_IN_FLIGHT_H_
 
+#include <atomic>
 #include <cstdint>
 
 #include "absl/base/thread_annotations.h"
@@ -50,9 +51,11 @@ class CallsInFlight {
  private:
   void End();
 
-  mutable absl::Mutex mu_;
-  int64_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
-  bool refusing_ ABSL_GUARDED_BY(mu_) = false;
+  // Counting and the refusal are atomics, so a call pays no lock; the mutex
+  // only wakes the drain's wait (`End` touches it once refusing).
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<bool> refusing_{false};
+  absl::Mutex mu_;
 };
 
 }  // namespace indicators::rpc

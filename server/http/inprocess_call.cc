@@ -65,6 +65,7 @@ StreamCall::StreamCall(grpc::GenericStub& stub, const CallSetup& setup,
   Prepare(setup, &context_);
   stub.PrepareBidiStreamingCall(&context_, setup.method, grpc::StubOptions(),
                                 this);
+  AddHold();
   StartWriteLast(&request_, grpc::WriteOptions());
   StartRead(&read_);
   StartCall();
@@ -74,8 +75,15 @@ StreamCall::~StreamCall() {
   absl::MutexLock lock(&mu_);
   if (!done_) {
     context_.TryCancel();
+    ReleaseHold();
     mu_.Await(absl::Condition(&done_));
   }
+}
+
+void StreamCall::ReleaseHold() {
+  if (!held_) return;
+  held_ = false;
+  RemoveHold();
 }
 
 bool StreamCall::Next(std::string* message) {
@@ -86,7 +94,10 @@ bool StreamCall::Next(std::string* message) {
           return call->message_ready_ || call->reads_ended_;
         },
         this));
-    if (!message_ready_) return false;
+    if (!message_ready_) {
+      ReleaseHold();
+      return false;
+    }
     message_ready_ = false;
     *message = ToString(read_);
     read_.Clear();
@@ -97,6 +108,8 @@ bool StreamCall::Next(std::string* message) {
 
 grpc::Status StreamCall::Finish() {
   absl::MutexLock lock(&mu_);
+  if (!reads_ended_) context_.TryCancel();
+  ReleaseHold();
   mu_.Await(absl::Condition(&done_));
   return status_;
 }

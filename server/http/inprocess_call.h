@@ -53,7 +53,8 @@ class StreamCall final
   // Waits for the next message: true with it in `message`, false at the end
   // of the stream (then `Finish` gives its status).
   bool Next(std::string* message);
-  // Waits for the end of the call and returns its status.
+  // Waits for the end of the call and returns its status; a call whose
+  // messages have not all been read is cancelled first.
   grpc::Status Finish();
   // Ends the call (the HTTP client went away).
   void Cancel() { context_.TryCancel(); }
@@ -62,6 +63,12 @@ class StreamCall final
   void OnDone(const grpc::Status& status) override;
 
  private:
+  // Reads are started from the HTTP thread, outside gRPC's reactions, so the
+  // call holds gRPC's hold on the stream (AddHold) until no more will be:
+  // without it gRPC may end the call, and free its state, between a message
+  // and the next StartRead. Releases the hold once.
+  void ReleaseHold() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   grpc::ClientContext context_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer read_;
@@ -69,6 +76,7 @@ class StreamCall final
   bool message_ready_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_ended_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
+  bool held_ ABSL_GUARDED_BY(mu_) = true;
   grpc::Status status_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -289,6 +289,50 @@ TEST_F(HttpTest, ServerStreamsAreEnvelopesEndedByTheEndOfStreamMessage) {
       << raw.body;
 }
 
+// Short streams at once: each ends on gRPC's threads while the HTTP thread
+// that reads it may be between two messages, which is where a gateway that
+// starts reads outside gRPC's reactions without holding the stream frees it
+// too early (AddressSanitizer ends the server then).
+TEST_F(HttpTest, ManyShortStreamsAtOnceAllEndWhole) {
+  const std::string request = (dir_ / "request").string();
+  std::ofstream(request, std::ios::binary) << Envelope(
+      0, R"({"filter":{"indicatorIds":["rd_intensity"],"regionCodes":["CN"],)"
+         R"("includeSubregions":true,"latestOnly":true}})");
+  constexpr int kStreams = 60;
+  std::vector<std::string> args = {"curl",
+                                   "-sS",
+                                   "--parallel",
+                                   "--parallel-max",
+                                   "6",
+                                   "--max-time",
+                                   "20",
+                                   "-H",
+                                   "Content-Type: application/connect+json",
+                                   "--data-binary",
+                                   "@" + request,
+                                   "-w",
+                                   "%{http_code}\n"};
+  for (int i = 0; i < kStreams; ++i) {
+    args.push_back("-o");
+    args.push_back((dir_ / absl::StrCat("stream-", i)).string());
+    args.push_back(server_->base() + kService + "StreamObservations");
+  }
+  std::string out;
+  ASSERT_EQ(RunCommand(args, &out), 0) << out;
+  // One status per transfer (curl's parallel progress meter may surround them).
+  const std::vector<std::string> lines = absl::StrSplit(out, '\n');
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), "200"), kStreams) << out;
+  for (int i = 0; i < kStreams; ++i) {
+    const auto envelopes =
+        Envelopes(Slurp((dir_ / absl::StrCat("stream-", i)).string()));
+    ASSERT_GE(envelopes.size(), 2u) << "stream " << i;
+    EXPECT_EQ(envelopes.back().first, 2) << "stream " << i;
+    EXPECT_EQ(envelopes.back().second, "{}") << "stream " << i;
+  }
+  EXPECT_EQ(PostJson("GetDatasetInfo", "{}").status, 200)
+      << server_->process().output();
+}
+
 TEST_F(HttpTest, BrowsersOfAllowedOriginsMayCall) {
   const std::string url = server_->base() + kService + "GetIndicator";
   const Answer preflight =

@@ -35,8 +35,8 @@ fi
 
 # npm packages, pinned by each package-lock.json: buf for the contract checks
 # and buf curl (tools/), the TypeScript client's and the web explorer's
-# dependencies.
-for dir in tools client/node client/web; do
+# dependencies, and the MCP server's (after the client it links to).
+for dir in tools client/node client/mcp client/web; do
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi

@@ -45,6 +45,9 @@ import {
 } from "./gen/google/rpc/error_details_pb.js";
 
 export { Code, ConnectError } from "@connectrpc/connect";
+// The message functions the client is built on, for programs that take
+// requests as JSON (the MCP server) without a second copy of the runtime.
+export { create, fromJson, toJson, type DescMessage, type JsonValue } from "@bufbuild/protobuf";
 export type { ErrorInfo, BadRequest_FieldViolation };
 export * from "./gen/indicators/v1/indicator_service_pb.js";
 export * from "./gen/indicators/v1/resources_pb.js";

@@ -16,6 +16,11 @@
 namespace indicators::rpc {
 namespace {
 
+// How long the drain, once no call is in flight, still refuses new calls
+// itself before gRPC's shutdown closes the connections: time for the last
+// answers to leave the server.
+constexpr absl::Duration kLastAnswersOut = absl::Milliseconds(100);
+
 absl::StatusOr<std::string> ReadPem(absl::string_view option,
                                     const std::string& path) {
   absl::StatusOr<std::string> pem = ReadFile(path);
@@ -207,6 +212,13 @@ void Server::Drain() {
                  "drain timeout are cancelled\n",
                  static_cast<long long>(left));
   }
+  // A call is done for gRPC before its last bytes have left: closing the
+  // connections at once would cut an answer whose headers a proxy has already
+  // passed on, which it can then only end as a reset stream (INTERNAL), not
+  // UNAVAILABLE. New calls meanwhile are still refused here.
+  absl::SleepFor(kLastAnswersOut);
+  // Not a later deadline: while gRPC's shutdown waits, it answers the calls
+  // that arrive on open connections CANCELLED.
   server_->Shutdown(absl::ToChronoTime(absl::Now()));
   server_->Wait();
 }

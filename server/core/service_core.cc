@@ -70,16 +70,12 @@ absl::StatusOr<Found<Source>> ServiceCore::GetSource(
 
 absl::StatusOr<Page> ServiceCore::ListIndicators(const PageRequest& page,
                                                  bool include_derived) const {
-  std::vector<uint32_t> all =
-      AllIndexes(include_derived ? dataset_->indicators().size()
-                                 : dataset_->published_indicator_count());
   // The derived indicators follow the published ones in the table; the list
   // is in id order all the same.
-  if (include_derived) {
-    std::sort(all.begin(), all.end(), [&](uint32_t a, uint32_t b) {
-      return dataset_->indicators()[a].id < dataset_->indicators()[b].id;
-    });
-  }
+  std::vector<uint32_t> all =
+      include_derived
+          ? dataset_->indicators_by_id()
+          : AllIndexes(dataset_->published_indicator_count());
   return SliceIntoPage(
       std::move(all),
       include_derived ? "ListIndicators;derived" : "ListIndicators", page);

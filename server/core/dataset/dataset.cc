@@ -79,6 +79,19 @@ void Dataset::BuildIndexes() {
   std::partial_sum(series_by_indicator_.begin(), series_by_indicator_.end(),
                    series_by_indicator_.begin());
 
+  indicators_by_id_.resize(t_.indicators.size());
+  std::iota(indicators_by_id_.begin(), indicators_by_id_.end(), 0u);
+  std::sort(indicators_by_id_.begin(), indicators_by_id_.end(),
+            [&](uint32_t a, uint32_t b) {
+              return t_.indicators[a].id < t_.indicators[b].id;
+            });
+  scan_begin_.assign(t_.indicators.size(), 0);
+  uint64_t position = 0;
+  for (uint32_t i : indicators_by_id_) {
+    scan_begin_[i] = position;
+    position += row_count(i);
+  }
+
   std::vector<bool> cited(t_.sources.size());
   for (uint32_t i = 0; i < t_.indicators.size(); ++i) {
     absl::Span<const Series> series = series_of(i);
@@ -136,6 +149,21 @@ std::optional<uint32_t> Dataset::preferred_row(uint32_t indicator,
       first, last, [&](const Observation& o) { return o.period < period; });
   if (it == last || it->period != period) return std::nullopt;
   return static_cast<uint32_t>(it - t_.observations.data());
+}
+
+uint32_t Dataset::first_row(uint32_t indicator) const {
+  absl::Span<const Series> series = series_of(indicator);
+  return series.empty() ? 0 : series.front().begin;
+}
+
+uint32_t Dataset::row_count(uint32_t indicator) const {
+  absl::Span<const Series> series = series_of(indicator);
+  return series.empty() ? 0 : series.back().end - series.front().begin;
+}
+
+uint64_t Dataset::ScanPosition(uint32_t row) const {
+  const uint32_t indicator = t_.observations[row].indicator;
+  return scan_begin_[indicator] + (row - first_row(indicator));
 }
 
 absl::Span<const Series> Dataset::series_of(uint32_t indicator) const {

@@ -109,6 +109,22 @@ class Dataset {
   }
   // Returns the series of one indicator, ordered by region code.
   absl::Span<const Series> series_of(uint32_t indicator) const;
+  // Every indicator (published and derived) in id order.
+  const std::vector<uint32_t>& indicators_by_id() const {
+    return indicators_by_id_;
+  }
+  // The scan sequence: the rows of every indicator in id order, each
+  // indicator's rows in query order. (The table holds the derived rows after
+  // every published one, so for them a row's index is not its place in id
+  // order.) Returns the place in that sequence of `indicator`'s first row,
+  // and of row `row`.
+  uint64_t scan_begin(uint32_t indicator) const {
+    return scan_begin_[indicator];
+  }
+  uint64_t ScanPosition(uint32_t row) const;
+  // The first row of `indicator` (its rows are consecutive), and how many.
+  uint32_t first_row(uint32_t indicator) const;
+  uint32_t row_count(uint32_t indicator) const;
   // Returns the source indexes of an observation, ordered by id.
   absl::Span<const uint32_t> sources_of(const Observation& o) const {
     return t_.source_sets[o.source_set];
@@ -149,6 +165,8 @@ class Dataset {
   std::vector<std::vector<uint32_t>> children_;
   std::vector<Series> series_;
   std::vector<uint32_t> series_by_indicator_;  // Offsets, size indicators + 1.
+  std::vector<uint32_t> indicators_by_id_;
+  std::vector<uint64_t> scan_begin_;  // By indicator.
   std::vector<IndicatorCoverage> coverage_;
   std::vector<uint32_t> source_known_from_;  // By source; 0 = no date.
   DerivedTables derived_;

@@ -325,8 +325,12 @@ bool ScanObservations(const Dataset& dataset, const CompiledFilter& filter,
   return ScanObservationRuns(
       dataset, filter, start,
       [&](uint32_t begin, uint32_t end, uint64_t resume) {
+        // The rows of a run are consecutive in the scan sequence too.
+        const uint64_t first = dataset.ScanPosition(begin);
         for (uint32_t r = begin; r < end; ++r) {
-          if (!emit(r, r + 1 == end ? resume : r + 1)) return false;
+          if (!emit(r, r + 1 == end ? resume : first + (r - begin) + 1)) {
+            return false;
+          }
         }
         return true;
       },
@@ -337,25 +341,42 @@ bool ScanObservationRuns(
     const Dataset& dataset, const CompiledFilter& filter, uint64_t start,
     absl::FunctionRef<bool(uint32_t, uint32_t, uint64_t)> emit,
     absl::FunctionRef<bool()> cancelled) {
-  SeriesScanner scanner(dataset, filter, emit);
   bool was_cancelled = false;
-  // Scans one series unless the caller has gone; false stops the walk.
-  auto scan = [&](const Series& s) {
+  // The indicator being scanned: its rows begin at `first_row` and its
+  // place in the scan sequence at `first_position`.
+  uint32_t first_row = 0;
+  uint64_t first_position = 0;
+  // The scanner resumes at rows; callers resume at places in the sequence.
+  // (A named lambda: the scanner holds only a reference to it.)
+  auto emit_placed = [&](uint32_t begin, uint32_t end, uint64_t resume_row) {
+    return emit(begin, end, first_position + (resume_row - first_row));
+  };
+  SeriesScanner scanner(dataset, filter, emit_placed);
+  // Scans one series from row `from` unless the caller has gone; false stops
+  // the walk.
+  auto scan = [&](const Series& s, uint32_t from) {
     if (cancelled()) {
       was_cancelled = true;
       return false;
     }
-    return scanner.Scan(s, start);
+    return scanner.Scan(s, from);
   };
   auto scan_indicator = [&](uint32_t indicator) {
+    first_row = dataset.first_row(indicator);
+    first_position = dataset.scan_begin(indicator);
+    const uint32_t count = dataset.row_count(indicator);
+    if (first_position + count <= start) return true;  // Before `start`.
+    const uint32_t from =
+        first_row + static_cast<uint32_t>(
+                        start > first_position ? start - first_position : 0);
     absl::Span<const Series> series = dataset.series_of(indicator);
     if (filter.regions.empty()) {
-      // Skip the series that end before `start`.
+      // Skip the series that end before `from`.
       auto it =
           std::partition_point(series.begin(), series.end(),
-                               [&](const Series& s) { return s.end <= start; });
+                               [&](const Series& s) { return s.end <= from; });
       for (; it != series.end(); ++it) {
-        if (!scan(*it)) return false;
+        if (!scan(*it, from)) return false;
       }
       return true;
     }
@@ -364,18 +385,25 @@ bool ScanObservationRuns(
           series.begin(), series.end(),
           [&](const Series& s) { return s.region < region; });
       if (it == series.end()) break;
-      if (it->region != region || it->end <= start) continue;
-      if (!scan(*it)) return false;
+      if (it->region != region || it->end <= from) continue;
+      if (!scan(*it, from)) return false;
     }
     return true;
   };
   if (filter.indicators.empty()) {
-    // No indicator named: every published one (derived ones only by name).
+    // No indicator named: every published one (derived ones only by name),
+    // in id order as the table holds them.
     const uint32_t n = dataset.published_indicator_count();
     for (uint32_t i = 0; i < n && scan_indicator(i); ++i) {
     }
   } else {
-    for (uint32_t i : filter.indicators) {
+    // Named indicators in id order: the derived ones among the published.
+    std::vector<uint32_t> by_id = filter.indicators;
+    std::sort(by_id.begin(), by_id.end(), [&](uint32_t a, uint32_t b) {
+      return dataset.scan_begin(a) < dataset.scan_begin(b) ||
+             (dataset.scan_begin(a) == dataset.scan_begin(b) && a < b);
+    });
+    for (uint32_t i : by_id) {
       if (!scan_indicator(i)) break;
     }
   }
@@ -386,20 +414,23 @@ bool ObservationStream::NextRuns(size_t max_rows, std::vector<RowRun>* runs) {
   runs->clear();
   if (done_ || max_rows == 0) return false;
   size_t left = max_rows;
-  ScanObservationRuns(*dataset_, filter_, position_,
-                      [&](uint32_t begin, uint32_t end, uint64_t resume) {
-                        const uint32_t take = static_cast<uint32_t>(
-                            std::min<size_t>(end - begin, left));
-                        if (!runs->empty() && runs->back().end == begin) {
-                          runs->back().end = begin + take;
-                        } else {
-                          runs->push_back({begin, begin + take});
-                        }
-                        left -= take;
-                        // Inside a run, the row after r resumes at r + 1.
-                        position_ = take == end - begin ? resume : begin + take;
-                        return left > 0;
-                      });
+  ScanObservationRuns(
+      *dataset_, filter_, position_,
+      [&](uint32_t begin, uint32_t end, uint64_t resume) {
+        const uint32_t take =
+            static_cast<uint32_t>(std::min<size_t>(end - begin, left));
+        if (!runs->empty() && runs->back().end == begin) {
+          runs->back().end = begin + take;
+        } else {
+          runs->push_back({begin, begin + take});
+        }
+        left -= take;
+        // Inside a run, the row after r resumes at the
+        // next place of the scan sequence.
+        position_ =
+            take == end - begin ? resume : dataset_->ScanPosition(begin) + take;
+        return left > 0;
+      });
   done_ = left > 0;
   return !runs->empty();
 }

@@ -59,9 +59,12 @@ absl::StatusOr<CompiledFilter> CompileFilter(const Dataset& dataset,
 std::string CanonicalText(const ObservationFilter& filter);
 
 // Calls `emit(row, resume)` for each observation row that matches `filter`,
-// in query order, starting the scan at row `start`; stops early when `emit`
-// returns false. Rows only increase. `resume` is where a later scan must start
-// to continue right after `row`; a first scan starts at 0. Before each series
+// in query order (indicators by id, the derived ones among the published),
+// starting at place `start` of the scan sequence
+// (`Dataset::ScanPosition`); stops early when `emit` returns false. Places
+// only increase (rows need not: the table holds derived rows last).
+// `resume` is where a later scan must start to continue right after `row`;
+// a first scan starts at 0. Before each series
 // it asks `cancelled`; if that returns true the scan stops and this returns
 // false (true otherwise).
 bool ScanObservations(
@@ -77,8 +80,8 @@ struct RowRun {
 
 // The same scan, by runs: calls `emit(begin, end, resume)` for runs of
 // consecutive matching rows; `resume` continues right after row `end - 1`,
-// and inside a run the scan continues after row r at r + 1. Stops when `emit`
-// returns false.
+// and inside a run the scan continues after row r at
+// `ScanPosition(r) + 1`. Stops when `emit` returns false.
 bool ScanObservationRuns(
     const Dataset& dataset, const CompiledFilter& filter, uint64_t start,
     absl::FunctionRef<bool(uint32_t begin, uint32_t end, uint64_t resume)> emit,

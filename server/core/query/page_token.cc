@@ -14,7 +14,7 @@
 namespace indicators {
 namespace {
 
-constexpr char kFormat = 2;
+constexpr char kFormat = 3;  // 3: positions in the scan sequence.
 constexpr size_t kTagSize = 16;
 // The body: format, version fingerprint, request fingerprint, position.
 constexpr size_t kBodySize = 1 + 8 + 8 + 8;

@@ -187,7 +187,8 @@ absl::Status CheckListSizes(const ObservationFilter& filter, size_t max_ids) {
 }
 
 // Resolves the indicator ids and region codes (with the regions'
-// subregions when asked) to sorted indexes.
+// subregions when asked) to indexes without repeats: regions sorted,
+// indicators in id order.
 absl::Status CompileIds(const Dataset& dataset, const ObservationFilter& filter,
                         CompiledFilter* out) {
   ASSIGN_OR_RETURN(out->indicators,
@@ -196,6 +197,11 @@ absl::Status CompileIds(const Dataset& dataset, const ObservationFilter& filter,
                              return dataset.FindIndicator(id);
                            }));
   SortUnique(&out->indicators);
+  // The scan's order: by id, the derived indicators among the published.
+  std::sort(out->indicators.begin(), out->indicators.end(),
+            [&](uint32_t a, uint32_t b) {
+              return dataset.indicators()[a].id < dataset.indicators()[b].id;
+            });
   ASSIGN_OR_RETURN(out->regions,
                    Resolve(filter.region_codes, "region_codes", "region",
                            reason::kUnknownRegion,
@@ -397,13 +403,8 @@ bool ScanObservationRuns(
     for (uint32_t i = 0; i < n && scan_indicator(i); ++i) {
     }
   } else {
-    // Named indicators in id order: the derived ones among the published.
-    std::vector<uint32_t> by_id = filter.indicators;
-    std::sort(by_id.begin(), by_id.end(), [&](uint32_t a, uint32_t b) {
-      return dataset.scan_begin(a) < dataset.scan_begin(b) ||
-             (dataset.scan_begin(a) == dataset.scan_begin(b) && a < b);
-    });
-    for (uint32_t i : by_id) {
+    // Named indicators, in id order as compiled.
+    for (uint32_t i : filter.indicators) {
       if (!scan_indicator(i)) break;
     }
   }

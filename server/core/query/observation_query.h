@@ -34,7 +34,7 @@ struct ObservationFilter {
 
 // A filter checked and resolved against one dataset version.
 struct CompiledFilter {
-  std::vector<uint32_t> indicators;  // Sorted; empty means all.
+  std::vector<uint32_t> indicators;  // In id order; empty means all.
   std::vector<uint32_t> regions;     // Sorted; empty means all.
   int32_t first_month = INT32_MIN;   // Inclusive bounds on a period's last
   int32_t last_month = INT32_MAX;    // month (`Period::last_month_index`).

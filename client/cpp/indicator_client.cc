@@ -389,8 +389,10 @@ absl::Status IndicatorClient::WatchObservations(
     partial.Clear();
     while (reader->Read(&message)) {
       failures = 0;
+      // A part of a revision (`partial`; from servers without the field, a
+      // revision not past the position) waits for the rest.
       if (message.event() == v1::WATCH_EVENT_CHANGES &&
-          message.revision() <= position) {
+          (message.partial() || message.revision() <= position)) {
         partial.mutable_changes()->MergeFrom(message.changes());
         continue;
       }

@@ -23,16 +23,38 @@ WatchSource::WatchSource(std::shared_ptr<ChangeLog> log, WatchFilter filter,
                          bool progress, size_t batch_size)
     : log_(std::move(log)),
       filter_(std::move(filter)),
+      progress_(progress),
+      batch_size_(batch_size),
       position_(start),
       snapshot_(std::move(snapshot)),
       initial_(std::move(initial)),
-      progress_(progress),
-      batch_size_(batch_size),
       last_sent_(absl::Now()) {}
 
 void WatchSource::CallWhenReady(std::function<void()> ready) {
-  waker_ = std::make_shared<Waker>(std::move(ready));
+  waker_ = std::make_shared<Waker>([this, ready = std::move(ready)] {
+    NoteIfBehind();
+    ready();
+  });
   log_->Subscribe(waker_);
+}
+
+void WatchSource::NoteIfBehind() {
+  absl::MutexLock lock(&mu_);
+  if (!caught_up_ || !behind_.ok()) return;
+  const absl::StatusOr<size_t> unread = log_->UnreadAfter(position_);
+  if (unread.ok() && *unread <= std::max<size_t>(log_->max_changes() / 2, 1)) {
+    return;
+  }
+  behind_ = BehindError(unread.ok() ? *unread : log_->max_changes());
+  pending_.clear();
+  next_change_ = 0;
+}
+
+absl::Status WatchSource::BehindError(size_t unread) const {
+  return absl::AbortedError(absl::StrCat("the watcher fell ", unread,
+                                         " changes behind; resume with "
+                                         "start_revision ",
+                                         position_));
 }
 
 void WatchSource::StopCalling() {
@@ -41,7 +63,8 @@ void WatchSource::StopCalling() {
 
 void WatchSource::Encode(v1::WatchEvent event,
                          const std::vector<const std::string*>& changes,
-                         int64_t revision, grpc::ByteBuffer* message) {
+                         int64_t revision, grpc::ByteBuffer* message,
+                         bool partial) {
   // The changes are already encoded: the message is written around them
   // (field numbers from the generated code), not parsed and encoded again.
   using Response = v1::WatchObservationsResponse;
@@ -61,6 +84,10 @@ void WatchSource::Encode(v1::WatchEvent event,
       google::protobuf::internal::WireFormatLite::WriteInt64(
           Response::kRevisionFieldNumber, revision, &out);
     }
+    if (partial) {
+      google::protobuf::internal::WireFormatLite::WriteBool(
+          Response::kPartialFieldNumber, true, &out);
+    }
   }
   grpc::Slice slice(std::move(bytes));
   *message = grpc::ByteBuffer(&slice, 1);
@@ -68,6 +95,8 @@ void WatchSource::Encode(v1::WatchEvent event,
 
 absl::StatusOr<MessageSource::Pull> WatchSource::Next(
     grpc::ByteBuffer* message) {
+  absl::MutexLock lock(&mu_);
+  if (!behind_.ok()) return behind_;
   if (initial_.has_value()) return NextInitial(message);
   ASSIGN_OR_RETURN(const bool changes, NextChanges(message));
   if (changes) return Pull::kMessage;
@@ -109,12 +138,11 @@ absl::StatusOr<bool> WatchSource::NextChanges(grpc::ByteBuffer* message) {
       // position drops out of the log; a watch that has just started (or
       // resumed) gets its backlog.
       if (sent_any_ && unread > std::max<size_t>(log_->max_changes() / 2, 1)) {
-        return absl::AbortedError(absl::StrCat(
-            "the watcher fell ", unread,
-            " changes behind; resume with start_revision ", position_));
+        return BehindError(unread);
       }
       pending_.assign(after->begin(), after->end());
       next_change_ = 0;
+      if (pending_.empty()) caught_up_ = true;
     }
     if (pending_.empty()) return false;
     const LoggedRevision& entry = *pending_.front();
@@ -135,7 +163,7 @@ absl::StatusOr<bool> WatchSource::NextChanges(grpc::ByteBuffer* message) {
     // A revision's earlier messages leave the position before it, so that
     // a watcher that resumes gets the whole revision again, never half.
     Encode(v1::WATCH_EVENT_CHANGES, batch, last ? entry.revision : position_,
-           message);
+           message, /*partial=*/!last);
     if (last) {
       position_ = entry.revision;
       pending_.pop_front();

@@ -72,6 +72,19 @@ ChangeLog::After(int64_t after, size_t* unread) const {
   return out;
 }
 
+absl::StatusOr<size_t> ChangeLog::UnreadAfter(int64_t after) const {
+  size_t unread = 0;
+  absl::MutexLock lock(&mu_);
+  if (after < oldest_) {
+    return absl::OutOfRangeError(
+        absl::StrCat("revision ", after, " is no longer kept"));
+  }
+  for (const auto& entry : revisions_) {
+    if (entry->revision > after) unread += entry->changes.size();
+  }
+  return unread;
+}
+
 void ChangeLog::Subscribe(std::shared_ptr<Waker> waker) {
   absl::MutexLock lock(&mu_);
   wakers_.push_back(std::move(waker));

@@ -88,6 +88,8 @@ class ChangeLog {
   // to how many changes they hold.
   absl::StatusOr<std::vector<std::shared_ptr<const LoggedRevision>>> After(
       int64_t after, size_t* unread) const;
+  // How many changes are kept after `after`, or OUT_OF_RANGE as `After`.
+  absl::StatusOr<size_t> UnreadAfter(int64_t after) const;
 
   // Registers `waker` until it is cancelled (weakly: a cancelled or destroyed
   // waker is dropped at the next wake).

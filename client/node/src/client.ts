@@ -326,7 +326,12 @@ export async function* watchObservations(
       );
       for await (let message of stream) {
         failures = 0;
-        if (message.event === WatchEvent.CHANGES && message.revision <= position) {
+        // A part of a revision (`partial`; from servers without the field, a
+        // revision not past the position) waits for the rest.
+        if (
+          message.event === WatchEvent.CHANGES &&
+          (message.partial || message.revision <= position)
+        ) {
           partial.push(...message.changes);
           continue;
         }

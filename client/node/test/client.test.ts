@@ -314,3 +314,41 @@ test("watch: each reload's changes once, across broken streams", async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("watch from now: a revision sent in several messages comes as one", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "indicators-ts-watch-"));
+  const data = process.env.INDICATORS_TEST_DATA!;
+  for (const file of ["indicators.csv", "regions.csv", "sources.csv", "observations.csv"]) {
+    writeFileSync(join(dir, file), readFileSync(join(data, file)));
+  }
+  // Two changes per message: the reload's eleven changes take six.
+  const [child, address] = await startServer(`--data=${dir}`, "--stream_batch_size=2");
+  try {
+    const heard: [bigint, number][] = [];
+    const watcher = (async () => {
+      // From now, without progress: the first message the watch gets is
+      // the first part of the revision.
+      for await (const m of watchObservations(createIndicatorClient(address),
+        { indicatorIds: ["rd_expenditure"], regionCodes: ["CN-GD"] })) {
+        heard.push([m.revision, m.changes.length]);
+        return;
+      }
+    })();
+    await sleep(300);  // The watch has started.
+    const path = join(dir, "observations.csv");
+    const text = readFileSync(path, "utf8");
+    const revised = text.replace(/^(rd_expenditure,CN-GD,20(?:19|2[0-3]),)([0-9.]+),/gm,
+      (_, head: string, value: string) => `${head}${Number(value) + 1},`);
+    assert.notEqual(revised, text);
+    writeFileSync(path, revised);
+    child.kill("SIGHUP");
+    await watcher;
+    const expected = text.split("\n").filter((l) => /^rd_expenditure,CN-GD,20(19|2[0-3]),/.test(l)).length;
+    assert.ok(expected > 2, `${expected} changes`);
+    assert.equal(heard.length, 1);
+    assert.equal(heard[0][1], expected);
+  } finally {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

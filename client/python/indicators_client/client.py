@@ -512,7 +512,10 @@ class IndicatorClient:
                 for message in call:
                     failures = 0
                     changes = service_pb2.WATCH_EVENT_CHANGES
-                    if message.event == changes and message.revision <= position:
+                    # A part of a revision (`partial`; from servers without
+                    # the field, a revision not past the position) waits.
+                    if message.event == changes and (
+                            message.partial or message.revision <= position):
                         partial.changes.extend(message.changes)
                         continue
                     if message.event == changes and partial.changes:

@@ -1,9 +1,10 @@
 """The Python client's watch() against a gRPC server of the test's own that
 sends one revision's changes split across several messages, as
-indicators-server does for a large revision (the earlier messages carry the
-revision before, the last the revision itself): at every split size, and
-after a break in the middle of a revision, watch() yields the revision once,
-whole, as one message."""
+indicators-server does for a large revision (the earlier messages are
+`partial` and carry the revision before, the last the revision itself): at
+every split size, from a given revision and from now, and after a break in
+the middle of a revision, watch() yields the revision once, whole, as one
+message."""
 
 from concurrent import futures
 import unittest
@@ -36,7 +37,7 @@ def revision_messages(split):
         last = first + split >= CHANGES
         messages.append(service_pb2.WatchObservationsResponse(
             event=CHANGES_EVENT, revision=START + 1 if last else START,
-            changes=changes[first:first + split]))
+            changes=changes[first:first + split], partial=not last))
     return messages
 
 
@@ -65,14 +66,14 @@ class SplitRevisionService(service_grpc.IndicatorServiceServicer):
 
 class WatchMessagesTest(unittest.TestCase):
 
-    def watch(self, service):
+    def watch(self, service, start_revision=START):
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
         service_grpc.add_IndicatorServiceServicer_to_server(service, server)
         port = server.add_insecure_port("127.0.0.1:0")
         server.start()
         try:
             with IndicatorClient(f"127.0.0.1:{port}") as client:
-                return list(client.watch(start_revision=START))
+                return list(client.watch(start_revision=start_revision))
         finally:
             server.stop(grace=None)
 
@@ -91,6 +92,15 @@ class WatchMessagesTest(unittest.TestCase):
                 service = SplitRevisionService(split)
                 self.assertWhole(self.watch(service))
                 self.assertEqual(service.requests, [START])
+
+    def test_a_watch_from_now_gets_its_first_revision_whole(self):
+        # It does not know where it started: only `partial` tells the
+        # first revision's earlier messages from whole revisions.
+        for split in range(1, CHANGES + 1):
+            with self.subTest(split=split):
+                service = SplitRevisionService(split)
+                self.assertWhole(self.watch(service, start_revision=0))
+                self.assertEqual(service.requests, [0])
 
     def test_a_break_inside_a_revision_resumes_before_it(self):
         for split in range(1, CHANGES):  # At least two messages.

@@ -1,18 +1,27 @@
 // Fuzzes request handling from raw request bytes, as the raw callback methods
 // receive them: parse the bytes as a QueryObservationsRequest (filters and
-// value options), an AggregateObservationsRequest, a SearchCatalogRequest and
-// a StreamObservationColumnsRequest and run the service's own handler for each
+// value options), an AggregateObservationsRequest, a SearchCatalogRequest, a
+// StreamObservationColumnsRequest, a WatchObservationsRequest and a
+// GetObservationHistoryRequest, and run the service's own handler for each
 // that parses (convert, validate, query the test dataset, encode; a column
 // export to its end, each batch checked to parse with columns as long as its
-// row count). Any bytes must give a response or a request error (never
-// INTERNAL or UNKNOWN), and never crash.
+// row count; a watch through its initial matches and the changes of the
+// reloads logged at start, each message checked to parse). Any bytes must
+// give a response or a request error (never INTERNAL or UNKNOWN), and never
+// crash.
+
+#include <stdlib.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "indicators/v1/indicator_service.pb.h"
 #include "server/core/load/dataset_source.h"
 #include "server/core/service_core.h"
@@ -22,18 +31,77 @@ namespace {
 
 using indicators::rpc::DatasetManager;
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+// The test dataset, served from a copy that two reloads changed: the log
+// holds a revision that revises and withdraws rows and one that adds them
+// back, for watches to read.
 DatasetManager& Datasets() {
   static DatasetManager* datasets = [] {
-    auto source = std::make_shared<const indicators::CsvDirectorySource>(
-        INDICATORS_DATA_DIR);
+    char scratch[] = "/tmp/request_fuzzer.XXXXXX";
+    if (mkdtemp(scratch) == nullptr) __builtin_trap();
+    const std::string dir = scratch;
+    for (const char* file :
+         {"indicators.csv", "regions.csv", "sources.csv", "observations.csv"}) {
+      WriteFile(dir + "/" + file,
+                ReadFile(std::string(INDICATORS_DATA_DIR) + "/" + file));
+    }
+    auto source = std::make_shared<const indicators::CsvDirectorySource>(dir);
     auto dataset = source->Load();
     if (!dataset.ok()) __builtin_trap();
-    return new DatasetManager(
+    auto* manager = new DatasetManager(
         std::make_shared<const indicators::ServiceCore>(
             *dataset, indicators::PageTokenCodec("fuzzing key")),
         source);
+    const std::string observations = ReadFile(dir + "/observations.csv");
+    // Every third row's note revised, every seventh row withdrawn.
+    std::vector<std::string> lines = absl::StrSplit(observations, '\n');
+    std::vector<std::string> changed = {lines[0]};
+    for (size_t i = 1; i < lines.size(); ++i) {
+      if (lines[i].empty() || i % 7 == 0) continue;
+      if (i % 3 != 0 || lines[i].find('"') != std::string::npos) {
+        changed.push_back(lines[i]);
+      } else {
+        changed.push_back(lines[i] + " (revised)");
+      }
+    }
+    WriteFile(dir + "/observations.csv", absl::StrJoin(changed, "\n") + "\n");
+    if (!manager->Reload("fuzzing, revision 1").ok()) __builtin_trap();
+    WriteFile(dir + "/observations.csv", observations);
+    if (!manager->Reload("fuzzing, revision 2").ok()) __builtin_trap();
+    return manager;
   }();
   return *datasets;
+}
+
+// A handler's failure must be a request error.
+void CheckRefusal(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kOutOfRange:
+      return;
+    default:
+      __builtin_trap();
+  }
+}
+
+// Returns the bytes of `message`.
+std::string Flatten(const grpc::ByteBuffer& message) {
+  std::vector<grpc::Slice> slices;
+  if (!message.Dump(&slices).ok()) __builtin_trap();
+  std::string bytes;
+  for (const grpc::Slice& s : slices) {
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return bytes;
 }
 
 // Parses `data` as `Request` and runs `handler`: a response (never empty:
@@ -47,14 +115,7 @@ void Run(const uint8_t* data, size_t size, Handler handler) {
   const auto never_cancelled = [] { return false; };
   const indicators::rpc::Call call{*snapshot, datasets, 1000, never_cancelled};
   auto bytes = handler(call, request);
-  if (!bytes.ok()) {
-    const absl::StatusCode code = bytes.status().code();
-    if (code != absl::StatusCode::kInvalidArgument &&
-        code != absl::StatusCode::kNotFound) {
-      __builtin_trap();
-    }
-    return;
-  }
+  if (!bytes.ok()) return CheckRefusal(bytes.status());
   if (bytes->Length() == 0) __builtin_trap();
 }
 
@@ -70,27 +131,14 @@ void RunColumnExport(const uint8_t* data, size_t size) {
   const indicators::rpc::Call call{*snapshot, datasets, 7, never_cancelled};
   auto source =
       indicators::rpc::handlers::StreamObservationColumns(call, request);
-  if (!source.ok()) {
-    const absl::StatusCode code = source.status().code();
-    if (code != absl::StatusCode::kInvalidArgument &&
-        code != absl::StatusCode::kNotFound) {
-      __builtin_trap();
-    }
-    return;
-  }
+  if (!source.ok()) return CheckRefusal(source.status());
   grpc::ByteBuffer message;
   while (true) {
     auto pulled = (*source)->Next(&message);
     if (!pulled.ok()) __builtin_trap();
     if (*pulled != indicators::rpc::MessageSource::Pull::kMessage) break;
-    std::vector<grpc::Slice> slices;
-    if (!message.Dump(&slices).ok()) __builtin_trap();
-    std::string bytes;
-    for (const grpc::Slice& s : slices) {
-      bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
     v1::StreamObservationColumnsResponse parsed;
-    if (!parsed.ParseFromString(bytes)) __builtin_trap();
+    if (!parsed.ParseFromString(Flatten(message))) __builtin_trap();
     const v1::ObservationColumns& c = parsed.columns();
     if (c.values().size() != size_t{c.row_count()} * 8 ||
         c.regions().codes().size() !=
@@ -98,6 +146,42 @@ void RunColumnExport(const uint8_t* data, size_t size) {
       __builtin_trap();
     }
   }
+}
+
+// A watch: its initial matches if asked, then the logged changes after its
+// start, until it has nothing more to send. Each message parses; changes
+// come in revision order, each revision's last message carrying its number.
+void RunWatch(const uint8_t* data, size_t size) {
+  namespace v1 = indicators::v1;
+  using Pull = indicators::rpc::MessageSource::Pull;
+  v1::WatchObservationsRequest request;
+  if (!request.ParseFromArray(data, static_cast<int>(size))) return;
+  DatasetManager& datasets = Datasets();
+  const auto snapshot = datasets.Current();
+  const auto never_cancelled = [] { return false; };
+  // Revisions of many changes come in several messages.
+  const indicators::rpc::Call call{*snapshot, datasets, 50, never_cancelled};
+  auto source = indicators::rpc::handlers::WatchObservations(call, request);
+  if (!source.ok()) return CheckRefusal(source.status());
+  (*source)->CallWhenReady([] {});
+  grpc::ByteBuffer message;
+  int64_t revision = request.start_revision();
+  for (int messages = 0;; ++messages) {
+    if (messages > 100000) __builtin_trap();  // A watch that never waits.
+    auto pulled = (*source)->Next(&message);
+    if (!pulled.ok()) __builtin_trap();
+    if (*pulled != Pull::kMessage) break;
+    v1::WatchObservationsResponse parsed;
+    if (!parsed.ParseFromString(Flatten(message))) __builtin_trap();
+    if (parsed.event() == v1::WATCH_EVENT_CHANGES) {
+      if (parsed.changes().empty()) __builtin_trap();
+      if (!parsed.partial()) {
+        if (parsed.revision() <= revision && revision != 0) __builtin_trap();
+        revision = parsed.revision();
+      }
+    }
+  }
+  (*source)->StopCalling();
 }
 
 }  // namespace
@@ -109,6 +193,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Run<v1::AggregateObservationsRequest>(data, size,
                                         handlers::AggregateObservations);
   Run<v1::SearchCatalogRequest>(data, size, handlers::SearchCatalog);
+  Run<v1::GetObservationHistoryRequest>(data, size,
+                                        handlers::GetObservationHistory);
   RunColumnExport(data, size);
+  RunWatch(data, size);
   return 0;
 }

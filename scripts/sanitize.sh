@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-20}
-fuzzers=(dataset_parser page_token request)
+fuzzers=(dataset_parser page_token request ingest)
 start=$SECONDS
 # Prints how long the step that just ended took (scripts/test.sh reports it).
 took() {

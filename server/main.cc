@@ -120,9 +120,19 @@ ABSL_FLAG(int, max_filter_ids, static_cast<int>(kLimitDefaults.max_filter_ids),
           "Entries allowed in one filter list; more is INVALID_ARGUMENT.");
 ABSL_FLAG(std::string, tokens_file, kServerDefaults.auth.tokens_file,
           "Accepted bearer tokens: lines of \"<sha256 hex of token> "
-          "read|admin[,...]\". Without it ReloadDataset is refused.");
+          "read|write|admin[,...] [requests_per_second=N] [streams=N]\", and "
+          "\"quota SCOPE requests_per_second=N streams=N\" for a scope's "
+          "tokens. Without it ReloadDataset is refused.");
 ABSL_FLAG(bool, require_read_token, kServerDefaults.auth.require_read_token,
           "Read methods need a token with the read scope too.");
+ABSL_FLAG(double, anonymous_requests_per_second,
+          kServerDefaults.auth.anonymous.requests_per_second,
+          "Calls per second each client address may make without a token "
+          "(bursts of a second's worth); 0: no limit. Token limits are set "
+          "in --tokens_file.");
+ABSL_FLAG(int, anonymous_streams, kServerDefaults.auth.anonymous.streams,
+          "Streams each client address may have open at once without a "
+          "token; 0: no limit.");
 ABSL_FLAG(std::string, tls_cert_file, "", "TLS certificate chain (PEM).");
 ABSL_FLAG(std::string, tls_key_file, "", "TLS private key (PEM).");
 ABSL_FLAG(std::string, tls_client_ca_file, "",
@@ -242,6 +252,9 @@ indicators::rpc::ServerOptions ServerOptionsFromFlags(
       CountFlag(static_cast<int>(absl::GetFlag(FLAGS_watch_max_changes)));
   options.auth.tokens_file = absl::GetFlag(FLAGS_tokens_file);
   options.auth.require_read_token = absl::GetFlag(FLAGS_require_read_token);
+  options.auth.anonymous.requests_per_second =
+      absl::GetFlag(FLAGS_anonymous_requests_per_second);
+  options.auth.anonymous.streams = absl::GetFlag(FLAGS_anonymous_streams);
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);

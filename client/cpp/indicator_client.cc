@@ -4,6 +4,7 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -52,6 +53,40 @@ std::optional<google::rpc::BadRequest> BadRequestOf(
     const absl::Status& status) {
   return DetailOf<google::rpc::BadRequest>(status);
 }
+
+std::optional<google::rpc::QuotaFailure> QuotaFailureOf(
+    const absl::Status& status) {
+  return DetailOf<google::rpc::QuotaFailure>(status);
+}
+
+std::optional<absl::Duration> RetryDelayOf(const absl::Status& status) {
+  if (!absl::IsResourceExhausted(status)) return std::nullopt;
+  std::optional<google::rpc::RetryInfo> retry =
+      DetailOf<google::rpc::RetryInfo>(status);
+  if (!retry || !retry->has_retry_delay()) return std::nullopt;
+  return absl::Seconds(retry->retry_delay().seconds()) +
+         absl::Nanoseconds(retry->retry_delay().nanos());
+}
+
+namespace {
+
+// Whether a call refused with `status` should be made again after the delay
+// the server asked for: only when it said how long, and the wait ends
+// before `deadline`. Sleeps that long if so.
+bool WaitAsTold(const absl::Status& status,
+                std::chrono::system_clock::time_point deadline) {
+  std::optional<absl::Duration> delay = RetryDelayOf(status);
+  if (!delay) return false;
+  delay = std::max(*delay, absl::Milliseconds(1));
+  if (deadline != std::chrono::system_clock::time_point::max() &&
+      absl::Now() + *delay >= absl::FromChrono(deadline)) {
+    return false;
+  }
+  absl::SleepFor(*delay);
+  return true;
+}
+
+}  // namespace
 
 IndicatorClient::IndicatorClient(std::shared_ptr<grpc::Channel> channel,
                                  ClientOptions options)
@@ -146,6 +181,12 @@ absl::StatusOr<Response> IndicatorClient::Unary(const Request& request,
     const grpc::Status status =
         (stub_.get()->*method)(&context, request, &response);
     if (status.ok()) return response;
+    // Over the caller's quota: wait as the server says, within the deadline.
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      const absl::Status refused = FromGrpcStatus(status);
+      if (WaitAsTold(refused, deadline)) continue;
+      return refused;
+    }
     // This client never cancels a unary call: CANCELLED means the stream was
     // reset under it, as a proxy does when the replica behind it dies after
     // sending headers. Every unary method is safe to repeat.
@@ -294,6 +335,12 @@ absl::Status IndicatorClient::ResumingStream(
       }
     }
     absl::Status status = FromGrpcStatus(reader->Finish());
+    // Refused under the caller's quota: wait as told, and try again from
+    // where it was (a refusal has sent nothing).
+    if (WaitAsTold(status, deadline)) {
+      --resumes;
+      continue;
+    }
     if (resumes > 0 && absl::IsInvalidArgument(status)) {
       std::optional<google::rpc::ErrorInfo> info = ErrorInfoOf(status);
       if (info && info->reason() == "STALE_PAGE_TOKEN") {
@@ -417,6 +464,10 @@ absl::Status IndicatorClient::WatchObservations(
     absl::Status status = FromGrpcStatus(reader->Finish());
     if (cancellation != nullptr && cancellation->cancelled()) {
       return absl::CancelledError("watch cancelled by the caller");
+    }
+    // Refused under the caller's quota (too many streams): wait as told.
+    if (WaitAsTold(status, std::chrono::system_clock::time_point::max())) {
+      continue;
     }
     // A broken connection, a draining server (UNAVAILABLE) or a watcher that
     // fell behind (ABORTED) resumes after the last revision received; the

@@ -218,6 +218,14 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 // nullopt if the server sent none.
 std::optional<google::rpc::ErrorInfo> ErrorInfoOf(const absl::Status& status);
 std::optional<google::rpc::BadRequest> BadRequestOf(const absl::Status& status);
+// The QuotaFailure (whose quota, which limit) of a call refused under a
+// quota, or nullopt.
+std::optional<google::rpc::QuotaFailure> QuotaFailureOf(
+    const absl::Status& status);
+
+// How long the server asked to wait before trying a RESOURCE_EXHAUSTED call
+// again (its google.rpc.RetryInfo), or nullopt if it did not say.
+std::optional<absl::Duration> RetryDelayOf(const absl::Status& status);
 
 }  // namespace indicators::client
 

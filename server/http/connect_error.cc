@@ -1,5 +1,6 @@
 #include "server/http/connect_error.h"
 
+#include <algorithm>
 #include <array>
 
 #include "absl/strings/escaping.h"
@@ -9,6 +10,7 @@
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
 namespace indicators::http {
@@ -113,6 +115,23 @@ std::string ConnectErrorJson(const grpc::Status& status) {
   }
   json.push_back('}');
   return json;
+}
+
+int RetryAfterSeconds(const grpc::Status& status) {
+  google::rpc::Status rich;
+  if (status.error_details().empty() ||
+      !rich.ParseFromString(status.error_details())) {
+    return 0;
+  }
+  for (const google::protobuf::Any& any : rich.details()) {
+    google::rpc::RetryInfo retry;
+    if (any.UnpackTo(&retry)) {
+      const int64_t seconds = retry.retry_delay().seconds() +
+                              (retry.retry_delay().nanos() > 0 ? 1 : 0);
+      return static_cast<int>(std::clamp<int64_t>(seconds, 1, 3600));
+    }
+  }
+  return 0;
 }
 
 }  // namespace indicators::http

@@ -28,6 +28,10 @@ int HttpStatusOf(grpc::StatusCode code);
 // ...), exactly as a gRPC client receives them.
 std::string ConnectErrorJson(const grpc::Status& status);
 
+// Returns the whole seconds of the status's google.rpc.RetryInfo, rounded
+// up, for an HTTP `Retry-After` header; 0 if it has none.
+int RetryAfterSeconds(const grpc::Status& status);
+
 }  // namespace indicators::http
 
 #endif  // INDICATORS_SERVER_HTTP_CONNECT_ERROR_H_

@@ -77,8 +77,12 @@ absl::StatusOr<std::string> Encode(const google::protobuf::Descriptor& type,
 }
 
 void RespondError(HttpExchange& exchange, const grpc::Status& status) {
+  Headers headers;
+  if (const int seconds = RetryAfterSeconds(status); seconds > 0) {
+    headers.emplace_back("Retry-After", absl::StrCat(seconds));
+  }
   exchange.Respond(HttpStatusOf(status.error_code()), "application/json",
-                   ConnectErrorJson(status));
+                   ConnectErrorJson(status), headers);
 }
 
 // The request message of a GET: `message` (JSON, or base64url binary with

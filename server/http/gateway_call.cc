@@ -55,6 +55,8 @@ absl::StatusOr<CallSetup> GatewayCallSetup(absl::string_view method,
     setup.metadata.emplace_back("authorization", std::string(authorization));
   }
   setup.metadata.emplace_back(rpc::kGatewayKey, rpc::GatewaySecret());
+  setup.metadata.emplace_back(rpc::kClientAddressKey,
+                              exchange.remote_address());
   if (json_request) {
     setup.metadata.emplace_back(rpc::kRequestEncodingKey, "json");
   }

@@ -42,6 +42,10 @@ std::string HttpExchange::remote() const {
   return absl::StrCat(info->remote_addr, ":", info->remote_port);
 }
 
+std::string HttpExchange::remote_address() const {
+  return mg_get_request_info(connection_)->remote_addr;
+}
+
 absl::StatusOr<std::optional<std::string>> HttpExchange::QueryParameter(
     absl::string_view name, size_t max_bytes) const {
   if (query_.empty()) return std::optional<std::string>();

@@ -35,6 +35,8 @@ class HttpExchange {
   bool has_header(absl::string_view name) const;
   // The client's address and port, as "address:port".
   std::string remote() const;
+  // The client's address, without the port.
+  std::string remote_address() const;
 
   // Returns the query parameter `name`, percent-decoded, or nullopt if it is
   // absent. INVALID_ARGUMENT if it is longer than `max_bytes`.

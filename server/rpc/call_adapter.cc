@@ -31,11 +31,13 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   StreamWriter(absl::string_view method, absl::Time start,
                const absl::Status& status,
                std::unique_ptr<MessageSource> source,
-               const CallMetrics::Method* counted, CallsInFlight::Ticket ticket)
+               const CallMetrics::Method* counted, CallsInFlight::Ticket ticket,
+               Quotas::StreamTicket open)
       : method_(method),
         start_(start),
         counted_(counted),
         ticket_(std::move(ticket)),
+        open_(std::move(open)),
         source_(std::move(source)) {
     if (!status.ok()) {
       {
@@ -131,6 +133,7 @@ class StreamWriter final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   const absl::Time start_;
   const CallMetrics::Method* const counted_;
   const CallsInFlight::Ticket ticket_;  // Ends with the reactor (OnDone).
+  const Quotas::StreamTicket open_;     // The caller's stream, until then.
   std::unique_ptr<MessageSource> source_;
   absl::Mutex mu_;
   grpc::ByteBuffer message_;  // The message in flight (one at a time).
@@ -176,11 +179,16 @@ class UnaryAnswer final : public grpc::ServerUnaryReactor {
 absl::Status CallAdapter::Admit(const grpc::CallbackServerContext& context,
                                 Permission permission,
                                 const grpc::ByteBuffer& bytes,
-                                google::protobuf::Message* request) const {
+                                google::protobuf::Message* request,
+                                QuotaSubject* subject,
+                                Quotas::StreamTicket* stream) const {
   if (absl::Status open = calls_->Admit(); !open.ok()) return open;
-  if (absl::Status allowed = authorizer_->Check(context, permission);
+  if (absl::Status allowed = authorizer_->Check(context, permission, subject);
       !allowed.ok()) {
     return allowed;
+  }
+  if (absl::Status within = quotas_->Admit(*subject, stream); !within.ok()) {
+    return within;
   }
   if (OriginOf(context).json_request) return ParseJson(bytes, request);
   grpc::ByteBuffer copy(bytes);  // Shares the slices.
@@ -205,9 +213,9 @@ grpc::ServerUnaryReactor* CallAdapter::FinishUnary(
 grpc::ServerWriteReactor<grpc::ByteBuffer>* CallAdapter::StartStream(
     absl::string_view method, absl::Time start, const absl::Status& status,
     std::unique_ptr<MessageSource> source, const CallMetrics::Method* counted,
-    CallsInFlight::Ticket ticket) {
+    CallsInFlight::Ticket ticket, Quotas::StreamTicket open) {
   return new StreamWriter(method, start, status, std::move(source), counted,
-                          std::move(ticket));
+                          std::move(ticket), std::move(open));
 }
 
 }  // namespace indicators::rpc

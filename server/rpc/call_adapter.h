@@ -16,6 +16,7 @@
 #include "server/rpc/calls_in_flight.h"
 #include "server/rpc/handlers.h"
 #include "server/rpc/offloaded_call.h"
+#include "server/rpc/quota.h"
 #include "server/serving/dataset_manager.h"
 
 namespace indicators::rpc {
@@ -53,7 +54,8 @@ class CallAdapter {
         stream_batch_size_(stream_batch_size),
         blocking_(std::move(blocking)),
         calls_(std::move(calls)),
-        metrics_(std::move(metrics)) {}
+        metrics_(std::move(metrics)),
+        quotas_(std::make_shared<Quotas>()) {}
 
   // Answers a unary call of `method` with `handler`.
   template <typename Request>
@@ -89,8 +91,9 @@ class CallAdapter {
     CallsInFlight::Ticket ticket = calls_->Begin();
     const CallMetrics::Method* counted = Started(method, *context);
     auto parsed = std::make_unique<Request>();
+    QuotaSubject subject;
     if (absl::Status admitted =
-            Admit(*context, permission, *request, parsed.get());
+            Admit(*context, permission, *request, parsed.get(), &subject);
         !admitted.ok()) {
       return FinishUnary(method, start, admitted, counted, std::move(ticket));
     }
@@ -99,11 +102,12 @@ class CallAdapter {
     const bool queued = blocking_->TrySchedule(
         [call, handler, request = std::move(parsed),
          snapshot = datasets_->Current(), datasets = datasets_,
-         batch = stream_batch_size_]() mutable {
+         batch = stream_batch_size_, subject = std::move(subject)]() mutable {
           if (!call->Begin()) return;
           auto cancelled = [call] { return call->cancelled(); };
           call->Answer(
-              handler(Call{*snapshot, *datasets, batch, cancelled}, *request));
+              handler(Call{*snapshot, *datasets, batch, cancelled, &subject},
+                      *request));
         });
     if (!queued) call->Refuse(blocking_->threads(), blocking_->max_queued());
     return call;
@@ -118,40 +122,48 @@ class CallAdapter {
     const absl::Time start = absl::Now();
     CallsInFlight::Ticket ticket = calls_->Begin();
     const CallMetrics::Method* counted = Started(method, *context);
-    Messages messages = Run(permission, handler, context, *request);
+    Quotas::StreamTicket open;  // Its place among the caller's streams.
+    Messages messages = Run(permission, handler, context, *request, &open);
     if (!messages.ok()) {
       return StartStream(method, start, messages.status(), {}, counted,
-                         std::move(ticket));
+                         std::move(ticket), {});
     }
     return StartStream(method, start, absl::OkStatus(), *std::move(messages),
-                       counted, std::move(ticket));
+                       counted, std::move(ticket), std::move(open));
   }
 
  private:
-  // Checks `permission`, parses `bytes` as the handler's request and calls the
-  // handler on the current snapshot.
+  // Checks `permission` and the caller's quota (a stream's, with `stream`),
+  // parses `bytes` as the handler's request and calls the handler on the
+  // current snapshot.
   template <typename Result, typename Request>
   Result Run(Permission permission,
              Result (*handler)(const Call&, const Request&),
              grpc::CallbackServerContext* context,
-             const grpc::ByteBuffer& bytes) const {
+             const grpc::ByteBuffer& bytes,
+             Quotas::StreamTicket* stream = nullptr) const {
     Request request;
-    if (absl::Status admitted = Admit(*context, permission, bytes, &request);
+    QuotaSubject subject;
+    if (absl::Status admitted =
+            Admit(*context, permission, bytes, &request, &subject, stream);
         !admitted.ok()) {
       return admitted;
     }
     const std::shared_ptr<const Snapshot> snapshot = datasets_->Current();
     auto cancelled = [context] { return context->IsCancelled(); };
-    return handler(Call{*snapshot, *datasets_, stream_batch_size_, cancelled},
-                   request);
+    return handler(
+        Call{*snapshot, *datasets_, stream_batch_size_, cancelled, &subject},
+        request);
   }
 
-  // Refuses the call if the drain has begun, checks `permission` and parses
-  // `bytes` into `request`: protobuf's binary encoding, or its JSON mapping
-  // when the HTTP gateway says so.
+  // Refuses the call if the drain has begun, checks `permission`, counts the
+  // call against the caller's quota (`subject`; a stream's place in
+  // `stream`, unless null), and parses `bytes` into `request`: protobuf's
+  // binary encoding, or its JSON mapping when the HTTP gateway says so.
   absl::Status Admit(const grpc::CallbackServerContext& context,
                      Permission permission, const grpc::ByteBuffer& bytes,
-                     google::protobuf::Message* request) const;
+                     google::protobuf::Message* request, QuotaSubject* subject,
+                     Quotas::StreamTicket* stream = nullptr) const;
   // Counts the start of a call of `method` (under the protocol it came by);
   // returns its series, or null when calls are not counted.
   const CallMetrics::Method* Started(
@@ -169,7 +181,7 @@ class CallAdapter {
   static grpc::ServerWriteReactor<grpc::ByteBuffer>* StartStream(
       absl::string_view method, absl::Time start, const absl::Status& status,
       std::unique_ptr<MessageSource> source, const CallMetrics::Method* counted,
-      CallsInFlight::Ticket ticket);
+      CallsInFlight::Ticket ticket, Quotas::StreamTicket open);
 
   std::shared_ptr<DatasetManager> datasets_;
   std::shared_ptr<const Authorizer> authorizer_;
@@ -177,6 +189,8 @@ class CallAdapter {
   std::shared_ptr<BlockingExecutor> blocking_;
   std::shared_ptr<CallsInFlight> calls_;
   std::shared_ptr<const CallMetrics> metrics_;
+  // Outlives every stream (gRPC finishes them before the service goes).
+  std::shared_ptr<Quotas> quotas_;
 };
 
 }  // namespace indicators::rpc

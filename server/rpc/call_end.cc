@@ -1,6 +1,7 @@
 #include "server/rpc/call_end.h"
 
 #include "absl/time/clock.h"
+#include "server/core/base/errors.h"
 #include "server/rpc/call_log.h"
 #include "server/rpc/status_util.h"
 
@@ -15,6 +16,9 @@ grpc::Status EndCall(absl::string_view method, absl::Time start,
   if (counted != nullptr) {
     if (counts_response && answer.ok()) counted->Sent();
     counted->Handled(answer.error_code(), elapsed);
+    if (std::optional<ErrorDetail> detail = GetErrorDetail(status)) {
+      counted->Refused(detail->reason);
+    }
   }
   return answer;
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -60,11 +61,36 @@ class RateLimit {
   int64_t suppressed_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
+// Admits one line a second for each subject refused under its quota, so
+// that one caller over its limit is one line a second, not one a call.
+class QuotaLines {
+ public:
+  bool Admit(const std::string& subject) {
+    const int64_t second = absl::ToUnixSeconds(absl::Now());
+    absl::MutexLock lock(&mu_);
+    if (second != second_) {
+      second_ = second;
+      logged_.clear();
+    }
+    return logged_.insert(subject).second;
+  }
+
+ private:
+  absl::Mutex mu_;
+  int64_t second_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_set<std::string> logged_ ABSL_GUARDED_BY(mu_);
+};
+
 }  // namespace
 
 void LogFailedCall(absl::string_view method, const absl::Status& status,
                    absl::Duration duration) {
   static RateLimit* const limit = new RateLimit();
+  static QuotaLines* const quota_lines = new QuotaLines();
+  if (std::optional<QuotaDetail> quota = GetQuotaDetail(status);
+      quota && !quota_lines->Admit(quota->subject)) {
+    return;  // Counted in indicators_refused_calls_total.
+  }
   int64_t suppressed = 0;
   if (!limit->Admit(&suppressed)) return;
   const std::optional<ErrorDetail> detail = GetErrorDetail(status);

@@ -14,7 +14,8 @@ inline constexpr int kMaxFailureLinesPerSecond = 20;
 
 // Writes one line to stderr for a failed call: method, code, reason (if the
 // status carries one), duration and the message (cut to 300 bytes, control
-// bytes escaped so that a caller's input stays on one line).
+// bytes escaped so that a caller's input stays on one line). A caller refused
+// under its quota is logged once a second, however many calls it makes.
 void LogFailedCall(absl::string_view method, const absl::Status& status,
                    absl::Duration duration);
 

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "server/core/base/errors.h"
+
 namespace indicators::rpc {
 namespace {
 
@@ -32,6 +34,16 @@ const prometheus::Histogram::BucketBoundaries& HandlingBuckets() {
 }
 
 }  // namespace
+
+const std::array<absl::string_view, 4> CallMetrics::kRefusalReasons = {
+    reason::kRateLimited, reason::kTooManyStreams, reason::kServerBusy,
+    reason::kShuttingDown};
+
+void CallMetrics::Method::Refused(absl::string_view why) const {
+  for (size_t i = 0; i < kRefusalReasons.size(); ++i) {
+    if (kRefusalReasons[i] == why) (*refused_)[i]->Increment();
+  }
+}
 
 void CallMetrics::Method::Handled(grpc::StatusCode code,
                                   absl::Duration elapsed) const {
@@ -70,6 +82,16 @@ CallMetrics::CallMetrics(prometheus::Registry& registry,
               "Histogram of response latency (seconds) of gRPC that had "
               "been application-level handled by the server.")
           .Register(registry);
+  auto& refused = prometheus::BuildCounter()
+                      .Name("indicators_refused_calls_total")
+                      .Help(
+                          "Calls refused before they were looked at, by "
+                          "reason: a caller's quota, a full queue, the "
+                          "drain.")
+                      .Register(registry);
+  for (size_t i = 0; i < kRefusalReasons.size(); ++i) {
+    refused_[i] = &refused.Add({{"reason", std::string(kRefusalReasons[i])}});
+  }
   for (int i = 0; i < service.method_count(); ++i) {
     const google::protobuf::MethodDescriptor& m = *service.method(i);
     for (int protocol = 0; protocol < kProtocolCount; ++protocol) {
@@ -79,6 +101,7 @@ CallMetrics::CallMetrics(prometheus::Registry& registry,
           {"grpc_method", m.name()},
           {"protocol", ProtocolName(static_cast<Protocol>(protocol))}};
       Method& method = methods_[m.name()][protocol];
+      method.refused_ = &refused_;
       method.started_ = &started.Add(labels);
       method.received_ = &received.Add(labels);
       method.sent_ = &sent.Add(labels);

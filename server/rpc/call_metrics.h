@@ -44,6 +44,8 @@ class CallMetrics {
     void Sent() const { sent_->Increment(); }
     // The call ended with `code` after `elapsed`.
     void Handled(grpc::StatusCode code, absl::Duration elapsed) const;
+    // The call was refused for `reason` (see `kRefusalReasons`).
+    void Refused(absl::string_view reason) const;
 
    private:
     friend class CallMetrics;
@@ -52,7 +54,15 @@ class CallMetrics {
     prometheus::Counter* sent_ = nullptr;
     prometheus::Histogram* seconds_ = nullptr;
     std::array<prometheus::Counter*, 17> handled_{};  // By status code.
+    // indicators_refused_calls_total by reason, shared by the methods.
+    const std::array<prometheus::Counter*, 4>* refused_ = nullptr;
   };
+
+  // The reasons a call is refused without being looked at, counted in
+  //   indicators_refused_calls_total{reason}
+  // (RATE_LIMITED, TOO_MANY_STREAMS: a caller's quota; SERVER_BUSY: the
+  // blocking queue; SHUTTING_DOWN: the drain).
+  static const std::array<absl::string_view, 4> kRefusalReasons;
 
   // Registers the series of every method of `service` in `registry`.
   CallMetrics(prometheus::Registry& registry,
@@ -64,6 +74,7 @@ class CallMetrics {
 
  private:
   absl::flat_hash_map<std::string, std::array<Method, kProtocolCount>> methods_;
+  std::array<prometheus::Counter*, 4> refused_{};
 };
 
 }  // namespace indicators::rpc

@@ -38,6 +38,7 @@ CallOrigin OriginOf(const grpc::ServerContextBase& context) {
   if (Value(context, kGatewayKey) != GatewaySecret()) return origin;
   origin.protocol = Protocol::kConnect;
   origin.json_request = Value(context, kRequestEncodingKey) == "json";
+  origin.client_address = std::string(Value(context, kClientAddressKey));
   return origin;
 }
 

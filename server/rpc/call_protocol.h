@@ -19,6 +19,7 @@ inline constexpr int kProtocolCount = 2;
 // instead of binary.
 inline constexpr char kGatewayKey[] = "x-indicators-gateway";
 inline constexpr char kRequestEncodingKey[] = "x-indicators-request-encoding";
+inline constexpr char kClientAddressKey[] = "x-indicators-client-address";
 
 // Returns this process's gateway secret (32 random hex digits).
 const std::string& GatewaySecret();
@@ -28,6 +29,8 @@ struct CallOrigin {
   Protocol protocol = Protocol::kGrpc;
   // The request bytes are JSON (protobuf's JSON mapping), not binary.
   bool json_request = false;
+  // The HTTP caller's address, as the gateway saw it; empty over gRPC.
+  std::string client_address;
 };
 
 // Returns how the call of `context` arrived.

@@ -294,6 +294,12 @@ Bytes GetDatasetInfo(const Call& call, const v1::GetDatasetInfoRequest&) {
   if (std::optional<absl::Time> since = call.datasets.StaleSince()) {
     *response.mutable_stale_since() = ToProto(*since);
   }
+  if (call.quota != nullptr && !call.quota->limits.unlimited()) {
+    v1::CallerQuota* quota = response.mutable_quota();
+    quota->set_subject(call.quota->key);
+    quota->set_requests_per_second(call.quota->limits.requests_per_second);
+    quota->set_max_streams(call.quota->limits.streams);
+  }
   return Serialize(response);
 }
 

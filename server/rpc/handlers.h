@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "indicators/v1/indicator_service.pb.h"
 #include "server/rpc/message_source.h"
+#include "server/rpc/quota.h"
 #include "server/serving/dataset_manager.h"
 
 namespace indicators::rpc {
@@ -30,6 +31,8 @@ struct Call {
   size_t stream_batch_size;
   // Returns true once the caller has gone or the deadline has passed.
   absl::FunctionRef<bool()> cancelled;
+  // Whom the call counts against and the limits (null or unlimited: none).
+  const QuotaSubject* quota = nullptr;
 };
 
 // A column batch holds this many times `stream_batch_size` rows: at about 17

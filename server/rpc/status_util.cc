@@ -29,8 +29,23 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   info.set_domain(std::string(kErrorDomain));
   const std::vector<FieldViolation> violations = GetFieldViolations(status);
   if (detail->field.empty() && violations.empty()) {
-    // A refusal that is not about the request: no field to name.
+    // A refusal that is not about the request: no field to name; under a
+    // quota, whose it is and when to come back.
     details.add_details()->PackFrom(info);
+    if (std::optional<QuotaDetail> quota = GetQuotaDetail(status)) {
+      google::rpc::QuotaFailure failure;
+      google::rpc::QuotaFailure::Violation* violation =
+          failure.add_violations();
+      violation->set_subject(quota->subject);
+      violation->set_description(quota->description);
+      details.add_details()->PackFrom(failure);
+      google::rpc::RetryInfo retry;
+      const int64_t nanos = absl::ToInt64Nanoseconds(quota->retry_after);
+      retry.mutable_retry_delay()->set_seconds(nanos / 1000000000);
+      retry.mutable_retry_delay()->set_nanos(
+          static_cast<int32_t>(nanos % 1000000000));
+      details.add_details()->PackFrom(retry);
+    }
     return grpc::Status(static_cast<grpc::StatusCode>(code), message,
                         details.SerializeAsString());
   }

@@ -30,12 +30,17 @@ constexpr char kService[] = "/indicators.v1.IndicatorService/";
 // The server with its gRPC, metrics and HTTP addresses.
 class HttpServerProcess {
  public:
-  HttpServerProcess() {
-    process_ = std::make_unique<Subprocess>(std::vector<std::string>{
-        SERVER_BINARY, "--listen=127.0.0.1:0", "--http_listen=127.0.0.1:0",
-        "--metrics_listen=127.0.0.1:0", "--lame_duck=100ms",
+  explicit HttpServerProcess(const std::vector<std::string>& flags = {}) {
+    std::vector<std::string> argv = {
+        SERVER_BINARY,
+        "--listen=127.0.0.1:0",
+        "--http_listen=127.0.0.1:0",
+        "--metrics_listen=127.0.0.1:0",
+        "--lame_duck=100ms",
         "--http_cors_origins=https://explorer.example",
-        "--data=" + TestDataDir()});
+        "--data=" + TestDataDir()};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    process_ = std::make_unique<Subprocess>(argv);
     std::string line;
     std::smatch match;
     while (process_->ReadLine(&line, absl::Seconds(30))) {
@@ -566,6 +571,49 @@ TEST_F(HttpTest, BadDownloadsAreRefusedNamingTheParameter) {
   EXPECT_EQ(period.status, 400);
   EXPECT_TRUE(absl::StrContains(period.body, R"("reason":"INVALID_PERIOD")"));
   EXPECT_EQ(Curl({server_->base() + "/v1/observations.xlsx"}).status, 404);
+}
+
+// Over HTTP a caller over its quota gets 429 with Retry-After and the same
+// details as over gRPC, counted against its own address (the gateway passes
+// it on), and the refusal is counted by reason.
+TEST(HttpQuotaTest, OverTheRateIs429WithRetryAfterAndCountedByReason) {
+  HttpServerProcess server({"--anonymous_requests_per_second=2"});
+  ASSERT_FALSE(server.base().empty()) << server.process().output();
+  TempDataset scratch;
+  const std::string headers = scratch.dir() + "/headers";
+  const std::string body = scratch.dir() + "/body";
+  int status = 0;
+  for (int i = 0; i < 10 && status != 429; ++i) {
+    std::string out;
+    ASSERT_EQ(RunCommand({"curl", "-sS", "-o", body, "-D", headers, "-w",
+                          "%{http_code}", "--max-time", "20", "-H",
+                          "Content-Type: application/json", "--data-binary",
+                          R"({"id":"rd_intensity"})",
+                          server.base() + kService + "GetIndicator"},
+                         &out),
+              0)
+        << out;
+    status = std::atoi(out.c_str());
+  }
+  ASSERT_EQ(status, 429);
+  const auto slurp = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::string head = slurp(headers);
+  for (char& c : head) c = std::tolower(c);
+  EXPECT_NE(head.find("retry-after: 1"), std::string::npos) << head;
+  const std::string json = slurp(body);
+  EXPECT_NE(json.find(R"("code":"resource_exhausted")"), std::string::npos)
+      << json;
+  EXPECT_NE(json.find("google.rpc.RetryInfo"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("subject":"address:127.0.0.1")"), std::string::npos)
+      << json;
+  const Samples metrics = Scrape(server.metrics_port());
+  auto refused =
+      metrics.find(R"(indicators_refused_calls_total{reason="RATE_LIMITED"})");
+  ASSERT_NE(refused, metrics.end());
+  EXPECT_GE(refused->second, 1);
 }
 
 }  // namespace

@@ -105,6 +105,48 @@ func fromRPC(err error) error {
 	return out
 }
 
+// RetryDelay returns how long the server asked to wait before trying a call
+// it refused under the caller's quota (RESOURCE_EXHAUSTED with a
+// google.rpc.RetryInfo), and false if it did not say.
+func RetryDelay(err error) (time.Duration, bool) {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.ResourceExhausted {
+		return 0, false
+	}
+	for _, detail := range st.Details() {
+		if retry, ok := detail.(*errdetails.RetryInfo); ok && retry.GetRetryDelay() != nil {
+			delay := retry.GetRetryDelay().AsDuration()
+			if delay < time.Millisecond {
+				delay = time.Millisecond
+			}
+			return delay, true
+		}
+	}
+	return 0, false
+}
+
+// waitAsTold makes a unary call again when the server refuses it under the
+// caller's quota, after the delay it asks for, while the call's deadline
+// allows.
+func waitAsTold(ctx context.Context, method string, req, reply interface{},
+	cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	for {
+		err := invoker(ctx, method, req, reply, cc, opts...)
+		delay, ok := RetryDelay(err)
+		if !ok {
+			return err
+		}
+		if deadline, has := ctx.Deadline(); has && time.Now().Add(delay).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+	}
+}
+
 // Client calls one server (or, with a service config and a target naming
 // several, a set of replicas). Safe for concurrent use.
 type Client struct {
@@ -127,6 +169,7 @@ func Dial(target string, options Options) (*Client, error) {
 	if options.ServiceConfig != "" {
 		dial = append(dial, grpc.WithDefaultServiceConfig(options.ServiceConfig))
 	}
+	dial = append(dial, grpc.WithUnaryInterceptor(waitAsTold))
 	conn, err := grpc.Dial(target, dial...)
 	if err != nil {
 		return nil, err

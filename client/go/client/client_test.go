@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -283,15 +284,12 @@ func writePKI(t *testing.T, dir string) {
 	}
 }
 
-// Mutual TLS: the client's certificate and the server's CA from TLSConfig.
-func TestMutualTls(t *testing.T) {
-	dir := t.TempDir()
-	writePKI(t, dir)
-	server := exec.Command(os.Getenv("INDICATORS_SERVER"), "--listen=127.0.0.1:0",
-		"--data="+os.Getenv("INDICATORS_TEST_DATA"),
-		"--tls_cert_file="+filepath.Join(dir, "server.pem"),
-		"--tls_key_file="+filepath.Join(dir, "server.key"),
-		"--tls_client_ca_file="+filepath.Join(dir, "ca.pem"))
+// startServer starts the built server on the test data with flags, killed
+// when the test ends; returns its address.
+func startServer(t *testing.T, flags ...string) string {
+	t.Helper()
+	args := append([]string{"--listen=127.0.0.1:0", "--data=" + os.Getenv("INDICATORS_TEST_DATA")}, flags...)
+	server := exec.Command(os.Getenv("INDICATORS_SERVER"), args...)
 	out, err := server.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -299,21 +297,31 @@ func TestMutualTls(t *testing.T) {
 	if err := server.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		server.Process.Kill()
 		server.Wait()
-	}()
+	})
 	line, _ := bufio.NewReader(out).ReadString('\n')
 	match := regexp.MustCompile(`listening on (127\.0\.0\.1:[0-9]+);`).FindStringSubmatch(line)
 	if match == nil {
 		t.Fatalf("server did not start: %q", line)
 	}
+	return match[1]
+}
+
+// Mutual TLS: the client's certificate and the server's CA from TLSConfig.
+func TestMutualTls(t *testing.T) {
+	dir := t.TempDir()
+	writePKI(t, dir)
+	target := startServer(t, "--tls_cert_file="+filepath.Join(dir, "server.pem"),
+		"--tls_key_file="+filepath.Join(dir, "server.key"),
+		"--tls_client_ca_file="+filepath.Join(dir, "ca.pem"))
 	withCert, err := client.TLSConfig(filepath.Join(dir, "ca.pem"),
 		filepath.Join(dir, "client.pem"), filepath.Join(dir, "client.key"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.Dial(match[1], client.Options{TLS: withCert, Deadline: 5 * time.Second})
+	c, err := client.Dial(target, client.Options{TLS: withCert, Deadline: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +334,7 @@ func TestMutualTls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refused, err := client.Dial(match[1], client.Options{TLS: caOnly, Deadline: 5 * time.Second})
+	refused, err := client.Dial(target, client.Options{TLS: caOnly, Deadline: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,5 +343,40 @@ func TestMutualTls(t *testing.T) {
 	if _, err := refused.GetIndicator(context.Background(), "rd_expenditure"); !errors.As(err, &rpcErr) ||
 		rpcErr.Code != codes.Unavailable {
 		t.Errorf("without a client certificate: %v", err)
+	}
+}
+
+// A server that allows 5 calls a second without a token: a raw refusal says
+// how long to wait, and the client waits as told, so every call succeeds.
+func TestTheClientWaitsAsToldUnderAQuota(t *testing.T) {
+	target := startServer(t, "--anonymous_requests_per_second=5")
+	conn, err := grpc.Dial(target, grpc.WithInsecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	raw := v1.NewIndicatorServiceClient(conn)
+	var refused error
+	for i := 0; i < 10 && refused == nil; i++ {
+		_, refused = raw.GetIndicator(context.Background(), &v1.GetIndicatorRequest{Id: "rd_intensity"})
+	}
+	delay, ok := client.RetryDelay(refused)
+	if !ok || delay <= 0 || delay > 200*time.Millisecond {
+		t.Fatalf("refusal %v: retry delay %v, %v", refused, delay, ok)
+	}
+	c, err := client.Dial(target, client.Options{Deadline: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	for i := 0; i < 12; i++ {
+		if _, err := c.GetIndicator(context.Background(), "rd_intensity"); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	// The raw burst used the bucket: 12 more at 5 a second.
+	if elapsed := time.Since(start); elapsed < 1500*time.Millisecond {
+		t.Errorf("12 calls at 5 a second took %v", elapsed)
 	}
 }

@@ -40,8 +40,11 @@ import type { Observation } from "./gen/indicators/v1/resources_pb.js";
 import {
   BadRequestSchema,
   ErrorInfoSchema,
+  QuotaFailureSchema,
+  RetryInfoSchema,
   type BadRequest_FieldViolation,
   type ErrorInfo,
+  type QuotaFailure_Violation,
 } from "./gen/google/rpc/error_details_pb.js";
 
 export { Code, ConnectError } from "@connectrpc/connect";
@@ -162,14 +165,14 @@ export function createIndicatorClient(
   options: ClientOptions = {},
 ): IndicatorClient {
   const { token, tls } = options;
-  const interceptors: Interceptor[] = token
-    ? [
-        (next) => async (req) => {
-          req.header.set("authorization", `Bearer ${token}`);
-          return next(req);
-        },
-      ]
-    : [];
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const interceptors: Interceptor[] = [waitAsTold(timeoutMs)];
+  if (token) {
+    interceptors.push((next) => async (req) => {
+      req.header.set("authorization", `Bearer ${token}`);
+      return next(req);
+    });
+  }
   const nodeOptions = tls && {
     ca: readFileSync(tls.caFile),
     cert: tls.certFile ? readFileSync(tls.certFile) : undefined,
@@ -178,7 +181,7 @@ export function createIndicatorClient(
   const transports = target.split(",").map((address) => {
     const common = {
       baseUrl: `${tls ? "https" : "http"}://${address}`,
-      defaultTimeoutMs: options.timeoutMs ?? 10_000,
+      defaultTimeoutMs: timeoutMs,
       interceptors,
       nodeOptions,
     };
@@ -268,6 +271,12 @@ export async function* streamObservations(
       return;
     } catch (err) {
       const error = ConnectError.from(err);
+      // Refused under the caller's quota (nothing was sent): wait as told.
+      const delay = retryDelayMs(error);
+      if (delay !== undefined && resumes < MAX_STREAM_RESUMES) {
+        await sleep(delay);
+        continue;
+      }
       if (broken && error.code === Code.InvalidArgument && errorInfo(error)?.reason === "STALE_PAGE_TOKEN") {
         throw new ConnectError(
           `the stream broke (${broken.rawMessage}) and cannot resume: no replica serves ` +
@@ -366,6 +375,46 @@ export async function* watchObservations(
  */
 export function errorInfo(err: unknown): ErrorInfo | undefined {
   return ConnectError.from(err).findDetails(ErrorInfoSchema)[0];
+}
+
+/**
+ * How long (ms) the server asked to wait before trying a call it refused
+ * under the caller's quota (RESOURCE_EXHAUSTED with a google.rpc.RetryInfo),
+ * or undefined if it did not say.
+ */
+export function retryDelayMs(err: unknown): number | undefined {
+  const error = ConnectError.from(err);
+  if (error.code !== Code.ResourceExhausted) return undefined;
+  const delay = error.findDetails(RetryInfoSchema)[0]?.retryDelay;
+  if (!delay) return undefined;
+  return Math.max(Number(delay.seconds) * 1000 + delay.nanos / 1e6, 1);
+}
+
+/** Returns whose quota a refused call exceeded, and which limit. */
+export function quotaViolations(err: unknown): QuotaFailure_Violation[] {
+  return ConnectError.from(err).findDetails(QuotaFailureSchema).flatMap((q) => q.violations);
+}
+
+/**
+ * Makes a unary call again when the server refuses it under the caller's
+ * quota, after the delay it asks for, while the call's time (`timeoutMs`
+ * from its start) allows. Streams are not retried here: a refused stream
+ * fails at once, and `streamObservations` waits as told before resuming.
+ */
+function waitAsTold(timeoutMs: number): Interceptor {
+  return (next) => async (req) => {
+    if (req.stream) return next(req);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await next(req);
+      } catch (err) {
+        const delay = retryDelayMs(err);
+        if (delay === undefined || Date.now() + delay >= deadline || req.signal.aborted) throw err;
+        await sleep(delay);
+      }
+    }
+  };
 }
 
 /** Returns the bad fields the server named for a failed call. */

@@ -12,6 +12,9 @@ import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+
 import {
   ChangeKind,
   Code,
@@ -22,8 +25,11 @@ import {
   SourceMode,
   MAX_STREAM_RESUMES,
   RETRY_POLICY,
+  IndicatorService,
   createIndicatorClient,
   errorInfo,
+  quotaViolations,
+  retryDelayMs,
   streamObservations,
   watchObservations,
   fieldViolations,
@@ -350,5 +356,29 @@ test("watch from now: a revision sent in several messages comes as one", async (
   } finally {
     child.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("quota: the client waits as told and every call succeeds", async () => {
+  const [child, address] = await startServer("--anonymous_requests_per_second=5");
+  try {
+    const client = createIndicatorClient(address);
+    const start = Date.now();
+    for (let i = 0; i < 12; i++) {
+      assert.equal((await client.getIndicator({ id: "rd_intensity" })).id, "rd_intensity");
+    }
+    // 5 at once, then 7 at 5 a second.
+    assert.ok(Date.now() - start >= 1300, `${Date.now() - start} ms`);
+    // A raw refusal says how long to wait.
+    const raw = createClient(IndicatorService, createGrpcTransport({ baseUrl: `http://${address}` }));
+    let refused: unknown;
+    for (let i = 0; i < 10 && refused === undefined; i++) {
+      await raw.getIndicator({ id: "rd_intensity" }).catch((err) => { refused = err; });
+    }
+    const delay = retryDelayMs(refused);
+    assert.ok(delay !== undefined && delay > 0 && delay <= 200, `delay ${delay}`);
+    assert.equal(quotaViolations(refused)[0]?.subject, "address:127.0.0.1");
+  } finally {
+    child.kill("SIGKILL");
   }
 });

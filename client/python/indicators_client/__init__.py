@@ -12,6 +12,7 @@ from indicators_client.client import (
     warning_name,
     IndicatorServiceError,
     observation_from_csv,
+    retry_delay,
     source_from_csv,
 )
 from indicators_client.columns import ColumnDataError, ColumnDecoder
@@ -27,6 +28,7 @@ __all__ = [
     "warning_name",
     "IndicatorServiceError",
     "observation_from_csv",
+    "retry_delay",
     "source_from_csv",
     "qualifier_name",
     "status_name",

@@ -115,6 +115,18 @@ def _field_violations(error: grpc.RpcError) -> List[Tuple[str, str]]:
     return []
 
 
+def retry_delay(error: grpc.RpcError) -> Optional[float]:
+    """Seconds the server asked to wait before trying a RESOURCE_EXHAUSTED
+    call again (its google.rpc.RetryInfo), or None if it did not say."""
+    if error.code() != grpc.StatusCode.RESOURCE_EXHAUSTED:
+        return None
+    for detail in _status_details(error):
+        retry = error_details_pb2.RetryInfo()
+        if detail.Unpack(retry):
+            return max(retry.retry_delay.ToTimedelta().total_seconds(), 0.001)
+    return None
+
+
 def _error_info(error: grpc.RpcError) -> Tuple[str, str]:
     """Returns (reason, field) from the google.rpc.Status trailer, if any."""
     trailers = getattr(error, "trailing_metadata", lambda: None)() or ()
@@ -276,11 +288,18 @@ class IndicatorClient:
 
     def _call(self, method: Callable, request):
         deadline = time.monotonic() + self._timeout
-        for attempt in range(1, MAX_RESET_RETRIES + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 return method(request, timeout=max(deadline - time.monotonic(), 0.001),
                               metadata=self._metadata)
             except grpc.RpcError as error:
+                # Over the caller's quota: wait as told, within the deadline.
+                delay = retry_delay(error)
+                if delay is not None and time.monotonic() + delay < deadline:
+                    time.sleep(delay)
+                    continue
                 # This client never cancels a unary call: CANCELLED means a
                 # proxy reset it; every unary method is safe to repeat.
                 reset = error.code() == grpc.StatusCode.CANCELLED
@@ -464,6 +483,12 @@ class IndicatorClient:
                 return
             except grpc.RpcError as error:
                 code = error.code()
+                # Refused under the caller's quota (it sent nothing): wait as
+                # told and try again from the same token, within the deadline.
+                delay = retry_delay(error)
+                if delay is not None and time.monotonic() + delay < deadline:
+                    time.sleep(delay)
+                    continue
                 if broken is not None and code == grpc.StatusCode.INVALID_ARGUMENT:
                     reason, _ = _error_info(error)
                     if reason == "STALE_PAGE_TOKEN":

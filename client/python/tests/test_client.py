@@ -12,6 +12,7 @@ import pathlib
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import grpc
@@ -165,6 +166,43 @@ if __name__ == "__main__":
 def start_test_server(*flags):
     """Starts indicators-server on the test dataset; returns (process, address)."""
     return start_server(f"--data={os.environ['INDICATORS_TEST_DATA']}", *flags)
+
+
+class QuotaTest(unittest.TestCase):
+    """A server that allows 5 calls a second to each caller without a token."""
+
+    def setUp(self):
+        self.server, self.target = start_test_server(
+            "--anonymous_requests_per_second=5")
+
+    def tearDown(self):
+        stop_server(self.server)
+
+    def test_a_refusal_says_when_to_retry(self):
+        from indicators.v1 import indicator_service_pb2 as service_pb2
+        from indicators.v1 import indicator_service_pb2_grpc as service_grpc
+        from indicators_client import retry_delay
+        with grpc.insecure_channel(self.target) as channel:
+            stub = service_grpc.IndicatorServiceStub(channel)
+            request = service_pb2.GetIndicatorRequest(id="rd_intensity")
+            with self.assertRaises(grpc.RpcError) as raised:
+                for _ in range(10):
+                    stub.GetIndicator(request, timeout=5)
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        delay = retry_delay(raised.exception)
+        self.assertIsNotNone(delay)
+        self.assertGreater(delay, 0)
+        self.assertLessEqual(delay, 0.2)
+
+    def test_the_client_waits_as_told_and_every_call_succeeds(self):
+        with IndicatorClient(self.target) as client:
+            start = time.monotonic()
+            for _ in range(12):
+                self.assertEqual(client.get_indicator("rd_intensity").id, "rd_intensity")
+            # 5 at once, then 7 at 5 a second.
+            self.assertGreaterEqual(time.monotonic() - start, 1.3)
+            # An export refused for the rate starts again as told.
+            self.assertGreater(len(list(client.stream())), 0)
 
 
 class ReplicasTest(unittest.TestCase):

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -22,6 +23,9 @@ constexpr char kSeparator = '\x1f';
 constexpr absl::string_view kViolationsUrl = "type.indicators/FieldViolations";
 constexpr char kEntrySeparator = '\x1e';
 constexpr size_t kViolationsInMessage = 5;
+// The quota payload: subject, description and the delay in nanoseconds,
+// split by kSeparator.
+constexpr absl::string_view kQuotaUrl = "type.indicators/QuotaDetail";
 
 }  // namespace
 
@@ -97,6 +101,33 @@ std::optional<ErrorDetail> GetErrorDetail(const absl::Status& status) {
       absl::StrSplit(std::string(*payload), absl::MaxSplits(kSeparator, 1));
   if (parts.size() != 2) return std::nullopt;
   return ErrorDetail{parts[0], parts[1]};
+}
+
+absl::Status QuotaError(absl::string_view reason, const QuotaDetail& detail) {
+  absl::Status status = ReasonError(
+      absl::StatusCode::kResourceExhausted, reason,
+      absl::StrCat("quota of ", detail.subject, ": ", detail.description,
+                   "; retry after ",
+                   absl::FormatDuration(
+                       absl::Ceil(detail.retry_after, absl::Milliseconds(1)))));
+  status.SetPayload(
+      kQuotaUrl,
+      absl::Cord(absl::StrCat(detail.subject, std::string(1, kSeparator),
+                              detail.description, std::string(1, kSeparator),
+                              absl::ToInt64Nanoseconds(detail.retry_after))));
+  return status;
+}
+
+std::optional<QuotaDetail> GetQuotaDetail(const absl::Status& status) {
+  absl::optional<absl::Cord> payload = status.GetPayload(kQuotaUrl);
+  if (!payload) return std::nullopt;
+  std::vector<std::string> parts =
+      absl::StrSplit(std::string(*payload), kSeparator);
+  int64_t nanoseconds = 0;
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[2], &nanoseconds)) {
+    return std::nullopt;
+  }
+  return QuotaDetail{parts[0], parts[1], absl::Nanoseconds(nanoseconds)};
 }
 
 }  // namespace indicators

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace indicators {
 
@@ -40,6 +41,8 @@ inline constexpr absl::string_view kUnconvertibleValue = "UNCONVERTIBLE_VALUE";
 inline constexpr absl::string_view kNotAggregatable = "NOT_AGGREGATABLE";
 inline constexpr absl::string_view kServerBusy = "SERVER_BUSY";
 inline constexpr absl::string_view kShuttingDown = "SHUTTING_DOWN";
+inline constexpr absl::string_view kRateLimited = "RATE_LIMITED";
+inline constexpr absl::string_view kTooManyStreams = "TOO_MANY_STREAMS";
 }  // namespace reason
 
 // The structured part of an error.
@@ -97,6 +100,23 @@ absl::Status InvalidFields(absl::string_view reason,
 // Returns the violations of a status made by `InvalidFields` (empty for any
 // other status).
 std::vector<FieldViolation> GetFieldViolations(const absl::Status& status);
+
+// A refusal under a quota: whose quota (`subject`, such as "token:ab12..."
+// or "address:192.0.2.1"), which limit it met (`description`), and how long
+// to wait before trying again.
+struct QuotaDetail {
+  std::string subject;
+  std::string description;
+  absl::Duration retry_after;
+};
+
+// Returns RESOURCE_EXHAUSTED with `reason` (`kRateLimited`,
+// `kTooManyStreams`) and `detail`, which the rpc layer sends as
+// `google.rpc.QuotaFailure` and `google.rpc.RetryInfo`.
+absl::Status QuotaError(absl::string_view reason, const QuotaDetail& detail);
+
+// Returns the quota detail of a status made by `QuotaError`, or nullopt.
+std::optional<QuotaDetail> GetQuotaDetail(const absl::Status& status);
 
 }  // namespace indicators
 

@@ -21,21 +21,14 @@ server=$build_dir/server/indicators-server admin=$build_dir/server/indicators-ad
 datagen=$build_dir/bench/indicators-datagen
 python=${INDICATORS_PYTHON:-/usr/bin/python3}
 
-work=$(mktemp -d /tmp/indicators-livebench-XXXXXX)
-as_owner=()
-if [ "$(id -u)" -eq 0 ]; then chown postgres "$work"; as_owner=(runuser -u postgres --); fi
-pg=/usr/lib/postgresql/15/bin
 pids=()
-cleanup() {
+extra_cleanup() {
   for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  "${as_owner[@]}" "$pg/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$work"
 }
-trap cleanup EXIT
-"${as_owner[@]}" "$pg/initdb" -D "$work/pg" -A trust -U postgres -E UTF8 --locale=C >/dev/null
-"${as_owner[@]}" "$pg/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
-  -o "-c listen_addresses='' -k $work -c fsync=on -c synchronous_commit=on -c shared_buffers=1GB -c max_connections=200" start >/dev/null
+. bench/temp_postgres.sh
+start_temp_postgres livebench -c fsync=on -c synchronous_commit=on -c shared_buffers=1GB \
+  -c max_connections=200
 
 token=live-bench-token
 "$python" -c "import hashlib; print(hashlib.sha256(b'$token').hexdigest(), 'write')" >"$work/tokens"

@@ -15,18 +15,8 @@ sizes=("${@:-1000000}")
 server=$build_dir/server/indicators-server admin=$build_dir/server/indicators-admin
 datagen=$build_dir/bench/indicators-datagen
 
-work=$(mktemp -d /tmp/indicators-loadbench-XXXXXX)
-as_owner=()
-if [ "$(id -u)" -eq 0 ]; then chown postgres "$work"; as_owner=(runuser -u postgres --); fi
-pg=/usr/lib/postgresql/15/bin
-cleanup() {
-  "${as_owner[@]}" "$pg/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-"${as_owner[@]}" "$pg/initdb" -D "$work/pg" -A trust -U postgres --no-sync -E UTF8 --locale=C >/dev/null
-"${as_owner[@]}" "$pg/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
-  -o "-c listen_addresses='' -k $work -c fsync=off -c shared_buffers=1GB" start >/dev/null
+. bench/temp_postgres.sh
+start_temp_postgres loadbench -c fsync=off -c shared_buffers=1GB
 
 # Starts the server with the given source flag; prints its "loaded in" seconds.
 load_seconds() {

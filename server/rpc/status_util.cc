@@ -2,11 +2,19 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "server/core/base/errors.h"
 
 namespace indicators::rpc {
+namespace {
+
+// The most bytes of field violations one error carries (about 4 KiB once
+// base64-encoded in the trailer, beside the message).
+constexpr size_t kMaxViolationBytes = 3000;
+
+}  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
@@ -52,7 +60,22 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   (*info.mutable_metadata())["field"] = detail->field;
   details.add_details()->PackFrom(info);
   google::rpc::BadRequest bad_request;
-  for (const FieldViolation& v : violations) {
+  // As many violations as fit kMaxViolationBytes, then how many more: the
+  // details go in a trailer, and a client refuses metadata over 8 KiB (a
+  // batch of 10,000 bad items would otherwise reach it as
+  // RESOURCE_EXHAUSTED, not as its own error).
+  size_t bytes = 0;
+  for (size_t i = 0; i < violations.size(); ++i) {
+    const FieldViolation& v = violations[i];
+    bytes += v.field.size() + v.description.size() + 8;
+    if (bytes > kMaxViolationBytes && i > 0) {
+      google::rpc::BadRequest::FieldViolation* more =
+          bad_request.add_field_violations();
+      more->set_field("request");
+      more->set_description(absl::StrCat("and ", violations.size() - i,
+                                         " more problems not listed"));
+      break;
+    }
     google::rpc::BadRequest::FieldViolation* violation =
         bad_request.add_field_violations();
     violation->set_field(v.field);

@@ -34,9 +34,11 @@ constexpr int kStreamsPerConnection = 100;  // The server's default.
 // of the flood, sets this margin.
 constexpr int64_t kMarginMb =
     32 + int64_t{kConnections} * kStreamsPerConnection * 12 / 1024;
-// Once the flood's calls are open, memory stays level while it goes on
-// (100,000+ calls answered and freed): at most this much growth.
-constexpr int64_t kGrowthMb = 32;
+// Whether calls leak is told by the memory coming back once the flood ends
+// (below), not by its level while the flood goes on: with 10,000 calls held
+// open and 100,000+ answered and freed, the level moved by 0 to 58 MiB
+// after the first two seconds from one run to the next (the same binary, an
+// idle machine), so a bound on that growth failed at random.
 
 // Returns the resident memory of process `pid` in MiB, or -1.
 int64_t ResidentMb(pid_t pid) {
@@ -115,9 +117,6 @@ TEST(FloodTest, NonReadingCallersCannotExhaustMemoryOrStarveOthers) {
   EXPECT_LT(answer_time, absl::Seconds(5));
   EXPECT_LT(peak, baseline + kResponseMemoryMb + kGrpcMemoryMb + kMarginMb)
       << "baseline " << baseline << " MiB";
-  EXPECT_LE(peak, level + kGrowthMb)
-      << "memory grew while the flood went on: " << level << " MiB after 2 s, "
-      << peak << " MiB at the end";
   EXPECT_GE(flood.Wait(absl::Seconds(30)), 0) << "h2load did not end";
 
   // The callers are gone: their calls end and the memory is returned.

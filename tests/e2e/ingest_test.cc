@@ -132,6 +132,42 @@ TEST_F(IngestTest, TheAnswerComesWithTheBatchServedAndARetryIsReplayed) {
 // With a database too, a history lists the values oldest first by the day
 // their sources made them known, undated values last, whatever the order
 // they were recorded in; a value revised later stays beside its successor.
+// A batch of the most items, every one of them bad, is refused as itself
+// (INVALID_ARGUMENT naming the first problems and how many more), not as
+// RESOURCE_EXHAUSTED because its details outgrew the client's 8 KiB
+// metadata limit.
+TEST_F(IngestTest, ABatchOfManyBadItemsIsRefusedWithDetailsThatFit) {
+  // The batch is about 0.5 MB.
+  const std::string address =
+      StartReplica(&server_, {"--max_request_bytes=2000000"});
+  ASSERT_FALSE(address.empty()) << server_->output();
+  v1::IngestObservationsRequest request;
+  for (int i = 0; i < 10000; ++i) {
+    v1::Observation* o = request.add_observations();
+    o->set_indicator_id("rd_expenditure");
+    o->set_region_code("CN-GD");
+    o->set_period(absl::StrCat("2023-", 13 + i % 80));  // No such month.
+    o->set_value(1);
+    o->set_qualifier(v1::QUALIFIER_EXACT);
+    o->set_status(v1::OBSERVATION_STATUS_FINAL);
+    o->add_source_ids("S13");
+  }
+  const absl::Status refused =
+      Writer(address).IngestObservations(request).status();
+  ASSERT_EQ(refused.code(), absl::StatusCode::kInvalidArgument) << refused;
+  EXPECT_NE(refused.message().find("observations[0].period"), std::string::npos)
+      << refused.message();
+  std::optional<google::rpc::BadRequest> bad = client::BadRequestOf(refused);
+  ASSERT_TRUE(bad.has_value());
+  ASSERT_GT(bad->field_violations_size(), 10);
+  ASSERT_LT(bad->field_violations_size(), 10000);
+  const auto& last = bad->field_violations(bad->field_violations_size() - 1);
+  EXPECT_EQ(last.field(), "request");
+  EXPECT_NE(last.description().find("more problems not listed"),
+            std::string::npos)
+      << last.description();
+}
+
 TEST_F(IngestTest, TheHistoryListsUndatedValuesLastOldestFirst) {
   const std::string address = StartServer();
   ASSERT_FALSE(address.empty()) << server_->output();

@@ -71,12 +71,14 @@ func TLSConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
 
 // Error is a failed call: the gRPC code and message, and the server's
 // google.rpc.ErrorInfo reason (such as UNKNOWN_INDICATOR) and field, when it
-// sent them.
+// sent them; for a call refused under the caller's quota, how long the server
+// asked to wait (its google.rpc.RetryInfo), else 0.
 type Error struct {
-	Code    codes.Code
-	Message string
-	Reason  string
-	Field   string
+	Code       codes.Code
+	Message    string
+	Reason     string
+	Field      string
+	RetryDelay time.Duration
 }
 
 func (e *Error) Error() string {
@@ -96,6 +98,7 @@ func fromRPC(err error) error {
 		return err
 	}
 	out := &Error{Code: st.Code(), Message: st.Message()}
+	out.RetryDelay, _ = RetryDelay(err)
 	for _, detail := range st.Details() {
 		if info, ok := detail.(*errdetails.ErrorInfo); ok {
 			out.Reason = info.GetReason()
@@ -109,6 +112,10 @@ func fromRPC(err error) error {
 // it refused under the caller's quota (RESOURCE_EXHAUSTED with a
 // google.rpc.RetryInfo), and false if it did not say.
 func RetryDelay(err error) (time.Duration, bool) {
+	var converted *Error
+	if errors.As(err, &converted) {
+		return converted.RetryDelay, converted.RetryDelay > 0
+	}
 	st, ok := status.FromError(err)
 	if !ok || st.Code() != codes.ResourceExhausted {
 		return 0, false
@@ -304,6 +311,16 @@ func (c *Client) Stream(ctx context.Context, filter *v1.ObservationFilter, fn fu
 	req := &v1.StreamObservationsRequest{Filter: filter}
 	for resumes := 0; ; resumes++ {
 		err := c.streamOnce(ctx, req, fn)
+		// Refused under the caller's quota (it sent nothing): wait as told
+		// and start again from the same token, within the deadline.
+		if delay, ok := RetryDelay(err); ok {
+			deadline, has := ctx.Deadline()
+			if !has || time.Now().Add(delay).Before(deadline) {
+				time.Sleep(delay)
+				resumes--
+				continue
+			}
+		}
 		var rpcErr *Error
 		broken := errors.As(err, &rpcErr) &&
 			(rpcErr.Code == codes.Unavailable || rpcErr.Code == codes.Internal)

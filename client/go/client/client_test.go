@@ -380,3 +380,48 @@ func TestTheClientWaitsAsToldUnderAQuota(t *testing.T) {
 		t.Errorf("12 calls at 5 a second took %v", elapsed)
 	}
 }
+
+// With one stream allowed, an export refused while another stream is open
+// waits as told and completes once that one ends.
+func TestAnExportRefusedForTooManyStreamsWaitsAndCompletes(t *testing.T) {
+	target := startServer(t, "--anonymous_streams=1", "--watch_progress_interval=100ms")
+	conn, err := grpc.Dial(target, grpc.WithInsecure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	held, cancelHeld := context.WithCancel(context.Background())
+	watch, err := v1.NewIndicatorServiceClient(conn).WatchObservations(held,
+		&v1.WatchObservationsRequest{Progress: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := watch.Recv(); err != nil { // The one stream is open.
+		t.Fatal(err)
+	}
+	c, err := client.Dial(target, client.Options{Deadline: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	done := make(chan error, 1)
+	rows := 0
+	go func() {
+		done <- c.Stream(context.Background(), &v1.ObservationFilter{}, func(*v1.Observation) error {
+			rows++
+			return nil
+		})
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the export ended while the other stream was open: %v", err)
+	case <-time.After(1500 * time.Millisecond):
+	}
+	cancelHeld()
+	if err := <-done; err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	if rows == 0 {
+		t.Error("no rows")
+	}
+}

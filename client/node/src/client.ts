@@ -359,6 +359,13 @@ export async function* watchObservations(
       return;
     } catch (err) {
       const error = ConnectError.from(err);
+      // Refused under the caller's quota (too many streams): a watch has no
+      // deadline, so it waits as told and starts again.
+      const delay = retryDelayMs(error);
+      if (delay !== undefined) {
+        await sleep(delay);
+        continue;
+      }
       const resumable = error.code === Code.Unavailable || error.code === Code.Internal ||
         error.code === Code.Aborted;
       if (!resumable || !snapshotDone || ++failures > MAX_STREAM_RESUMES) throw err;

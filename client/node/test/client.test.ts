@@ -382,3 +382,34 @@ test("quota: the client waits as told and every call succeeds", async () => {
     child.kill("SIGKILL");
   }
 });
+
+test("quota: a watch refused for too many streams waits and starts", async () => {
+  const [child, address] = await startServer("--anonymous_streams=1", "--watch_progress_interval=100ms");
+  try {
+    const raw = createClient(IndicatorService, createGrpcTransport({ baseUrl: `http://${address}` }));
+    const held = new AbortController();
+    const holder = raw.watchObservations({ progress: true }, { signal: held.signal, timeoutMs: 0 });
+    await holder[Symbol.asyncIterator]().next();  // The one stream is open.
+    let got: WatchEvent | undefined;
+    let failed: unknown;
+    const watcher = (async () => {
+      try {
+        for await (const m of watchObservations(createIndicatorClient(address), {}, { progress: true })) {
+          got = m.event;
+          return;
+        }
+      } catch (err) {
+        failed = err;
+      }
+    })();
+    await sleep(1500);
+    assert.equal(failed, undefined);
+    assert.equal(got, undefined, "admitted while the other stream was open");
+    held.abort();  // Gives the place back.
+    await watcher;
+    assert.equal(failed, undefined);
+    assert.equal(got, WatchEvent.PROGRESS);
+  } finally {
+    child.kill("SIGKILL");
+  }
+});

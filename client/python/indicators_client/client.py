@@ -555,6 +555,12 @@ class IndicatorClient:
                     yield message
                 return
             except grpc.RpcError as error:
+                # Refused under the caller's quota (too many streams): a
+                # watch has no deadline, so it waits as told and starts again.
+                delay = retry_delay(error)
+                if delay is not None:
+                    time.sleep(delay)
+                    continue
                 resumable = error.code() in (grpc.StatusCode.UNAVAILABLE,
                                              grpc.StatusCode.INTERNAL,
                                              grpc.StatusCode.ABORTED)

@@ -205,6 +205,45 @@ class QuotaTest(unittest.TestCase):
             self.assertGreater(len(list(client.stream())), 0)
 
 
+class StreamQuotaTest(unittest.TestCase):
+    """A server that allows one open stream to each caller without a token."""
+
+    def test_a_watch_refused_for_too_many_streams_waits_and_starts(self):
+        import threading
+        from indicators.v1 import indicator_service_pb2 as service_pb2
+        from indicators.v1 import indicator_service_pb2_grpc as service_grpc
+        server, target = start_test_server("--anonymous_streams=1",
+                                           "--watch_progress_interval=100ms")
+        try:
+            with grpc.insecure_channel(target) as channel:
+                stub = service_grpc.IndicatorServiceStub(channel)
+                held = stub.WatchObservations(service_pb2.WatchObservationsRequest(progress=True))
+                next(held)  # The one stream is open.
+                got = []
+                errors = []
+
+                def watch():
+                    try:
+                        with IndicatorClient(target) as client:
+                            for message in client.watch(progress=True):
+                                got.append(message)
+                                return
+                    except IndicatorServiceError as error:
+                        errors.append(error)
+
+                watcher = threading.Thread(target=watch)
+                watcher.start()
+                time.sleep(1.5)
+                self.assertEqual(got, [], "admitted while the other stream was open")
+                held.cancel()  # Gives the place back.
+                watcher.join(timeout=10)
+                self.assertEqual(errors, [])
+                self.assertEqual(len(got), 1)
+                self.assertEqual(got[0].event, service_pb2.WATCH_EVENT_PROGRESS)
+        finally:
+            stop_server(server)
+
+
 class ReplicasTest(unittest.TestCase):
     """Two replicas of the same dataset with one page-token key."""
 

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -119,70 +120,65 @@ void Run(const uint8_t* data, size_t size, Handler handler) {
   if (bytes->Length() == 0) __builtin_trap();
 }
 
-// The same for a column export: every message, until the end.
-void RunColumnExport(const uint8_t* data, size_t size) {
-  namespace v1 = indicators::v1;
-  v1::StreamObservationColumnsRequest request;
-  if (!request.ParseFromArray(data, static_cast<int>(size))) return;
-  DatasetManager& datasets = Datasets();
-  const auto snapshot = datasets.Current();
-  const auto never_cancelled = [] { return false; };
-  // Small batches: many messages, and batches of many runs and of few.
-  const indicators::rpc::Call call{*snapshot, datasets, 7, never_cancelled};
-  auto source =
-      indicators::rpc::handlers::StreamObservationColumns(call, request);
-  if (!source.ok()) return CheckRefusal(source.status());
-  grpc::ByteBuffer message;
-  while (true) {
-    auto pulled = (*source)->Next(&message);
-    if (!pulled.ok()) __builtin_trap();
-    if (*pulled != indicators::rpc::MessageSource::Pull::kMessage) break;
-    v1::StreamObservationColumnsResponse parsed;
-    if (!parsed.ParseFromString(Flatten(message))) __builtin_trap();
-    const v1::ObservationColumns& c = parsed.columns();
-    if (c.values().size() != size_t{c.row_count()} * 8 ||
-        c.regions().codes().size() !=
-            size_t{c.row_count()} * c.regions().width()) {
-      __builtin_trap();
-    }
-  }
-}
-
-// A watch: its initial matches if asked, then the logged changes after its
-// start, until it has nothing more to send. Each message parses; changes
-// come in revision order, each revision's last message carrying its number.
-void RunWatch(const uint8_t* data, size_t size) {
-  namespace v1 = indicators::v1;
+// Parses `data` as `Request` and runs the streaming `handler` with
+// `batch_size` rows per message, pulling every message until the source has
+// none (or none yet: a watch); each must parse as `Response` and pass
+// `check`. A refusal must be a request error.
+template <typename Request, typename Response, typename Handler, typename Check>
+void RunStream(const uint8_t* data, size_t size, size_t batch_size,
+               Handler handler, Check check) {
   using Pull = indicators::rpc::MessageSource::Pull;
-  v1::WatchObservationsRequest request;
+  Request request;
   if (!request.ParseFromArray(data, static_cast<int>(size))) return;
   DatasetManager& datasets = Datasets();
   const auto snapshot = datasets.Current();
   const auto never_cancelled = [] { return false; };
-  // Revisions of many changes come in several messages.
-  const indicators::rpc::Call call{*snapshot, datasets, 50, never_cancelled};
-  auto source = indicators::rpc::handlers::WatchObservations(call, request);
+  const indicators::rpc::Call call{*snapshot, datasets, batch_size,
+                                   never_cancelled};
+  auto source = handler(call, request);
   if (!source.ok()) return CheckRefusal(source.status());
   (*source)->CallWhenReady([] {});
   grpc::ByteBuffer message;
-  int64_t revision = request.start_revision();
   for (int messages = 0;; ++messages) {
-    if (messages > 100000) __builtin_trap();  // A watch that never waits.
+    if (messages > 100000) __builtin_trap();  // A stream that never ends.
     auto pulled = (*source)->Next(&message);
     if (!pulled.ok()) __builtin_trap();
     if (*pulled != Pull::kMessage) break;
-    v1::WatchObservationsResponse parsed;
+    Response parsed;
     if (!parsed.ParseFromString(Flatten(message))) __builtin_trap();
-    if (parsed.event() == v1::WATCH_EVENT_CHANGES) {
-      if (parsed.changes().empty()) __builtin_trap();
-      if (!parsed.partial()) {
-        if (parsed.revision() <= revision && revision != 0) __builtin_trap();
-        revision = parsed.revision();
-      }
-    }
+    check(request, parsed);
   }
   (*source)->StopCalling();
 }
+
+// A column batch holds columns as long as its row count.
+void CheckColumns(const indicators::v1::StreamObservationColumnsRequest&,
+                  const indicators::v1::StreamObservationColumnsResponse& m) {
+  const indicators::v1::ObservationColumns& c = m.columns();
+  if (c.values().size() != size_t{c.row_count()} * 8 ||
+      c.regions().codes().size() !=
+          size_t{c.row_count()} * c.regions().width()) {
+    __builtin_trap();
+  }
+}
+
+// A watch's changes come in revision order, each revision's last message
+// (not `partial`) carrying its number.
+class WatchCheck {
+ public:
+  void operator()(const indicators::v1::WatchObservationsRequest& request,
+                  const indicators::v1::WatchObservationsResponse& m) {
+    if (m.event() != indicators::v1::WATCH_EVENT_CHANGES) return;
+    if (m.changes().empty()) __builtin_trap();
+    if (m.partial()) return;
+    const int64_t before = revision_.value_or(request.start_revision());
+    if (m.revision() <= before && before != 0) __builtin_trap();
+    revision_ = m.revision();
+  }
+
+ private:
+  std::optional<int64_t> revision_;
+};
 
 }  // namespace
 
@@ -195,7 +191,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Run<v1::SearchCatalogRequest>(data, size, handlers::SearchCatalog);
   Run<v1::GetObservationHistoryRequest>(data, size,
                                         handlers::GetObservationHistory);
-  RunColumnExport(data, size);
-  RunWatch(data, size);
+  // Small batches: many messages, and batches of many runs and of few.
+  RunStream<v1::StreamObservationColumnsRequest,
+            v1::StreamObservationColumnsResponse>(
+      data, size, 7, handlers::StreamObservationColumns, CheckColumns);
+  // Revisions of many changes come in several messages.
+  RunStream<v1::WatchObservationsRequest, v1::WatchObservationsResponse>(
+      data, size, 50, handlers::WatchObservations, WatchCheck());
   return 0;
 }

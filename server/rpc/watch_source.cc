@@ -42,12 +42,14 @@ void WatchSource::NoteIfBehind() {
   absl::MutexLock lock(&mu_);
   if (!caught_up_ || !behind_.ok()) return;
   const absl::StatusOr<size_t> unread = log_->UnreadAfter(position_);
-  if (unread.ok() && *unread <= std::max<size_t>(log_->max_changes() / 2, 1)) {
-    return;
-  }
+  if (unread.ok() && !TooFarBehind(*unread)) return;
   behind_ = BehindError(unread.ok() ? *unread : log_->max_changes());
   pending_.clear();
   next_change_ = 0;
+}
+
+bool WatchSource::TooFarBehind(size_t unread) const {
+  return unread > std::max<size_t>(log_->max_changes() / 2, 1);
 }
 
 absl::Status WatchSource::BehindError(size_t unread) const {
@@ -137,7 +139,7 @@ absl::StatusOr<bool> WatchSource::NextChanges(grpc::ByteBuffer* message) {
       // A watch that keeps falling behind while it runs is ended before its
       // position drops out of the log; a watch that has just started (or
       // resumed) gets its backlog.
-      if (sent_any_ && unread > std::max<size_t>(log_->max_changes() / 2, 1)) {
+      if (sent_any_ && TooFarBehind(unread)) {
         return BehindError(unread);
       }
       pending_.assign(after->begin(), after->end());

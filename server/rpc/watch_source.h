@@ -59,6 +59,8 @@ class WatchSource final : public MessageSource {
   // At each wake: marks a watch that has fallen behind (above) to end at
   // its next pull, and drops the revisions it held.
   void NoteIfBehind();
+  // Whether `unread` changes are more than half the log.
+  bool TooFarBehind(size_t unread) const;
   // ABORTED for a watch `unread` changes behind, naming where to resume.
   absl::Status BehindError(size_t unread) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -21,6 +21,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -73,6 +74,8 @@ ABSL_FLAG(bool, columns, false,
           "about a third of the bytes) and print the same rows; values as "
           "published, no comparability warnings.");
 ABSL_FLAG(std::string, from, "", "query/stream: first period (YYYY[-MM]).");
+ABSL_FLAG(std::string, period, "",
+          "rank: the period (YYYY[-MM]); empty: the latest with a figure.");
 ABSL_FLAG(std::string, to, "", "query/stream: last period (YYYY[-MM]).");
 ABSL_FLAG(std::vector<std::string>, sources, {},
           "query/stream: source ids, comma-separated.");
@@ -623,6 +626,57 @@ int Aggregate(const Invocation& in) {
       nullptr);
 }
 
+// "[455, 465]", "(75000, +inf)": the bounds as an interval.
+std::string BoundsText(const v1::ValueBounds& b) {
+  return absl::StrCat(
+      b.lower_exclusive() ? "(" : "[",
+      b.has_lower() ? absl::StrCat(b.lower().value()) : std::string("-inf"),
+      ", ",
+      b.has_upper() ? absl::StrCat(b.upper().value()) : std::string("+inf"),
+      b.upper_exclusive() ? ")" : "]");
+}
+
+int Rank(const Invocation& in) {
+  std::ostream& os = in.out.stream;
+  v1::RankRegionsRequest request;
+  const std::vector<std::string> ids = absl::GetFlag(FLAGS_indicators);
+  if (ids.size() != 1) {
+    throw UsageError{"rank takes one indicator: --indicators=ID"};
+  }
+  request.set_indicator_id(ids[0]);
+  request.set_parent_region_code(absl::GetFlag(FLAGS_parent));
+  for (const auto& code : absl::GetFlag(FLAGS_regions)) {
+    request.add_region_codes(code);
+  }
+  request.set_period(absl::GetFlag(FLAGS_period));
+  return Print(
+      in.out, in.client.RankRegions(request),
+      [&](const v1::RankRegionsResponse& r) {
+        os << r.indicator_id() << " " << r.period() << "\n";
+        os << absl::StrFormat("%-7s %-8s %14s  %-9s %s\n", "rank", "region",
+                              "value", "qualifier", "bounds");
+        for (const v1::RankedRegion& x : r.regions()) {
+          const std::string rank =
+              x.best_rank() == x.worst_rank()
+                  ? absl::StrCat(x.best_rank())
+                  : absl::StrCat(x.best_rank(), "-", x.worst_rank());
+          std::string qualifier =
+              v1::Qualifier_Name(x.observation().qualifier());
+          qualifier = absl::AsciiStrToLower(qualifier.substr(10));
+          os << absl::StrFormat(
+              "%-7s %-8s %14s  %-9s %s\n", rank, x.region_code(),
+              absl::StrCat(x.observation().value()), qualifier,
+              BoundsText(x.observation().bounds()));
+        }
+        os << "(" << r.undetermined_size() << " pairs the bounds cannot order";
+        if (r.missing_region_codes_size() > 0) {
+          os << "; no figure: " << absl::StrJoin(r.missing_region_codes(), " ");
+        }
+        os << ")\n";
+      },
+      nullptr);
+}
+
 // Writes one message of an export in the output's format; adds its rows to
 // `count` and `progress`.
 void PrintStreamed(const Out& out, const v1::StreamObservationsResponse& m,
@@ -871,6 +925,12 @@ const std::vector<Command>& Commands() {
        "sum (or ratio of sums) of --indicators=ID over --parent's regions or "
        "--regions, per period",
        &Aggregate},
+      {"rank",
+       {},
+       false,
+       "rank --parent's regions or --regions by --indicators=ID in --period, "
+       "each with the rank range its bounds allow",
+       &Rank},
   };
   return *commands;
 }

@@ -281,6 +281,12 @@ IndicatorClient::AggregateObservations(
       request, &v1::IndicatorService::StubInterface::AggregateObservations);
 }
 
+absl::StatusOr<v1::RankRegionsResponse> IndicatorClient::RankRegions(
+    const v1::RankRegionsRequest& request) const {
+  return Unary<v1::RankRegionsResponse>(
+      request, &v1::IndicatorService::StubInterface::RankRegions);
+}
+
 absl::StatusOr<v1::SearchCatalogResponse> IndicatorClient::SearchCatalog(
     const std::string& query, int max_results, bool include_derived) const {
   v1::SearchCatalogRequest request;

@@ -141,6 +141,8 @@ class IndicatorClient {
   // period by period, with each aggregate's inputs and coverage.
   absl::StatusOr<v1::AggregateObservationsResponse> AggregateObservations(
       const v1::AggregateObservationsRequest& request) const;
+  absl::StatusOr<v1::RankRegionsResponse> RankRegions(
+      const v1::RankRegionsRequest& request) const;
   // Finds indicators, regions and sources by free text, best first.
   absl::StatusOr<v1::SearchCatalogResponse> SearchCatalog(
       const std::string& query, int max_results = 0,

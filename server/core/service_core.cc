@@ -73,9 +73,8 @@ absl::StatusOr<Page> ServiceCore::ListIndicators(const PageRequest& page,
   // The derived indicators follow the published ones in the table; the list
   // is in id order all the same.
   std::vector<uint32_t> all =
-      include_derived
-          ? dataset_->indicators_by_id()
-          : AllIndexes(dataset_->published_indicator_count());
+      include_derived ? dataset_->indicators_by_id()
+                      : AllIndexes(dataset_->published_indicator_count());
   return SliceIntoPage(
       std::move(all),
       include_derived ? "ListIndicators;derived" : "ListIndicators", page);
@@ -252,6 +251,11 @@ absl::StatusOr<ObservationStream> ServiceCore::StreamObservations(
 absl::StatusOr<Aggregates> ServiceCore::AggregateObservations(
     const AggregateRequest& request) const {
   return AggregateRegions(dataset_, request, limits_.max_filter_ids);
+}
+
+absl::StatusOr<Ranking> ServiceCore::RankRegions(
+    const RankRequest& request) const {
+  return indicators::RankRegions(dataset_, request, limits_.max_filter_ids);
 }
 
 absl::StatusOr<std::vector<SearchHit>> ServiceCore::SearchCatalog(

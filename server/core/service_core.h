@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "server/core/analysis/catalog_search.h"
 #include "server/core/analysis/comparability.h"
+#include "server/core/analysis/region_ranking.h"
 #include "server/core/analysis/regional_aggregate.h"
 #include "server/core/analysis/value_conversion.h"
 #include "server/core/base/unchecked_enum.h"
@@ -151,6 +152,9 @@ class ServiceCore {
   // Regional aggregates (see `AggregateRegions`).
   absl::StatusOr<Aggregates> AggregateObservations(
       const AggregateRequest& request) const;
+
+  // Regions ranked with their rank ranges (see `RankRegions`).
+  absl::StatusOr<Ranking> RankRegions(const RankRequest& request) const;
 
   // Catalog search (see `SearchCatalog`).
   absl::StatusOr<std::vector<SearchHit>> SearchCatalog(

@@ -272,6 +272,14 @@ Bytes AggregateObservations(const Call& call,
   return Serialize(response);
 }
 
+Bytes RankRegions(const Call& call, const v1::RankRegionsRequest& r) {
+  const Snapshot& s = call.snapshot;
+  ASSIGN_OR_RETURN(Ranking ranking, s.core->RankRegions(FromProto(r)));
+  v1::RankRegionsResponse response;
+  ToProto(ranking, &response);
+  return Serialize(response);
+}
+
 Bytes SearchCatalog(const Call& call, const v1::SearchCatalogRequest& r) {
   const Snapshot& s = call.snapshot;
   ASSIGN_OR_RETURN(

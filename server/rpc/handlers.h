@@ -70,6 +70,7 @@ Bytes GetDatasetInfo(const Call& call, const v1::GetDatasetInfoRequest& r);
 // Sums (or ratios of sums) over a region's children or a list of regions.
 Bytes AggregateObservations(const Call& call,
                             const v1::AggregateObservationsRequest& r);
+Bytes RankRegions(const Call& call, const v1::RankRegionsRequest& r);
 // Free-text search over indicators, regions and sources.
 Bytes SearchCatalog(const Call& call, const v1::SearchCatalogRequest& r);
 // Writes a batch to the database and answers once it is committed and

@@ -90,4 +90,9 @@ Svc::Unary* Svc::SearchCatalog(Context* c, const Buffer* in, Buffer* out) {
                         out);
 }
 
+Svc::Unary* Svc::RankRegions(Context* c, const Buffer* in, Buffer* out) {
+  return adapter_.Unary("RankRegions", kRead, &handlers::RankRegions, c, in,
+                        out);
+}
+
 }  // namespace indicators::rpc

@@ -26,8 +26,9 @@ using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
                                         Svc::WithRawCallbackMethod_WatchObservations<
                                             Svc::WithRawCallbackMethod_AggregateObservations<
                                                 Svc::WithRawCallbackMethod_SearchCatalog<
-                                                    Svc::
-                                                        Service>>>>>>>>>>>>>>>>;
+                                                    Svc::WithRawCallbackMethod_RankRegions<
+                                                        Svc::
+                                                            Service>>>>>>>>>>>>>>>>>;
 }  // namespace internal
 
 // The `indicators.v1.IndicatorService` on gRPC's callback API: each method
@@ -63,6 +64,7 @@ class IndicatorService final : public internal::ServiceBase {
   Unary* AggregateObservations(Context* c, const Buffer* in,
                                Buffer* out) override;
   Unary* SearchCatalog(Context* c, const Buffer* in, Buffer* out) override;
+  Unary* RankRegions(Context* c, const Buffer* in, Buffer* out) override;
 
  private:
   const CallAdapter adapter_;

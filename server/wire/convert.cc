@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/core/dataset/model.h"
+#include "server/core/dataset/value_bounds.h"
 
 namespace indicators::rpc {
 void ToProto(const Indicator& in, v1::Indicator* out) {
@@ -98,9 +99,53 @@ void ToProto(const Dataset& dataset, uint32_t row, v1::Observation* out) {
   if (dataset.is_derived_row(row)) DerivedFieldsToProto(dataset, row, out);
 }
 
+void ToProto(const Interval& in, v1::ValueBounds* out) {
+  if (in.lower_bounded()) out->mutable_lower()->set_value(in.lower);
+  if (in.upper_bounded()) out->mutable_upper()->set_value(in.upper);
+  out->set_lower_exclusive(in.lower_open);
+  out->set_upper_exclusive(in.upper_open);
+}
+
+namespace {
+
+// Gives the inputs of `out`'s derivation their bounds (`rows`, in order).
+void SetInputBounds(const Dataset& dataset, absl::Span<const uint32_t> rows,
+                    v1::Observation* out) {
+  for (size_t k = 0; k < rows.size() &&
+                     k < static_cast<size_t>(out->derivation().inputs_size());
+       ++k) {
+    ToProto(RowBounds(dataset, rows[k]),
+            out->mutable_derivation()
+                ->mutable_inputs(static_cast<int>(k))
+                ->mutable_observation()
+                ->mutable_bounds());
+  }
+}
+
+// The rows `ToProto` put into `out`'s derivation, in order.
+std::vector<uint32_t> DerivationRows(const Dataset& dataset,
+                                     const ExpressedValue& in) {
+  if (in.converted && in.previous_row) return {in.row, *in.previous_row};
+  if (dataset.is_derived_row(in.row)) {
+    const std::array<uint32_t, 2>& inputs = dataset.inputs_of(in.row);
+    return {inputs[0], inputs[1]};
+  }
+  return {};
+}
+
+}  // namespace
+
 void ToProto(const Dataset& dataset, const ExpressedValue& in,
              v1::Observation* out) {
   ToProto(dataset, in.row, out);
+  if (in.bounds) {
+    ToProto(*in.bounds, out->mutable_bounds());
+    SetInputBounds(dataset, DerivationRows(dataset, in), out);
+    if (in.converted && !in.previous_row && in.rate_row) {
+      ToProto(RowBounds(dataset, *in.rate_row),
+              out->mutable_conversion()->mutable_rate()->mutable_bounds());
+    }
+  }
   if (!in.converted) return;
   if (in.previous_row) {
     // Growth: a derived value of its own, from two figures of the series.
@@ -128,7 +173,13 @@ void ToProto(const Dataset& dataset, const ExpressedValue& in,
     conversion->set_original_value(out->value());
     conversion->set_original_unit(out->unit());
     conversion->set_original_unit_multiplier(out->unit_multiplier());
-    if (in.rate_row) ToProto(dataset, *in.rate_row, conversion->mutable_rate());
+    if (in.rate_row) {
+      ToProto(dataset, *in.rate_row, conversion->mutable_rate());
+      if (in.bounds) {
+        ToProto(RowBounds(dataset, *in.rate_row),
+                conversion->mutable_rate()->mutable_bounds());
+      }
+    }
   }
   out->set_value(in.value);
   out->set_unit(in.unit);
@@ -162,6 +213,7 @@ void ToProto(const Aggregates& in, v1::AggregateObservationsResponse* out) {
     if (in.parent) o->set_region_code(d.regions()[*in.parent].code);
     o->set_period(a.period.ToString());
     o->set_value(a.value);
+    ToProto(a.bounds, o->mutable_bounds());
     o->set_qualifier(static_cast<v1::Qualifier>(a.qualifier));
     o->set_status(static_cast<v1::ObservationStatus>(a.status));
     for (uint32_t s : a.sources) o->add_source_ids(d.sources()[s].id);
@@ -173,6 +225,8 @@ void ToProto(const Aggregates& in, v1::AggregateObservationsResponse* out) {
       v1::DerivationInput* input = derivation->add_inputs();
       input->set_role(role);
       ToProto(d, row, input->mutable_observation());
+      ToProto(RowBounds(d, row),
+              input->mutable_observation()->mutable_bounds());
     }
     agg->set_expected_regions(a.expected_regions);
     agg->set_reporting_regions(static_cast<int32_t>(a.reporting.size()));
@@ -188,6 +242,38 @@ void ToProto(const Aggregates& in, v1::AggregateObservationsResponse* out) {
   for (const ComparabilityWarning& w : in.warnings) {
     ToProto(d, w, out->add_warnings());
   }
+}
+
+void ToProto(const Ranking& in, v1::RankRegionsResponse* out) {
+  const Dataset& d = *in.dataset;
+  out->set_indicator_id(d.indicators()[in.indicator].id);
+  if (!in.regions.empty() || !in.missing.empty()) {
+    out->set_period(in.period.ToString());
+  }
+  for (const RankedRegion& r : in.regions) {
+    v1::RankedRegion* ranked = out->add_regions();
+    ranked->set_region_code(d.regions()[r.region].code);
+    ToProto(d, r.row, ranked->mutable_observation());
+    ToProto(r.bounds, ranked->mutable_observation()->mutable_bounds());
+    if (d.is_derived_row(r.row)) {
+      const std::array<uint32_t, 2>& inputs = d.inputs_of(r.row);
+      SetInputBounds(d, {inputs[0], inputs[1]}, ranked->mutable_observation());
+    }
+    ranked->set_best_rank(r.rank.best);
+    ranked->set_worst_rank(r.rank.worst);
+  }
+  for (const auto& [i, j] : in.undetermined) {
+    v1::RegionComparison* pair = out->add_undetermined();
+    pair->set_region_code(d.regions()[in.regions[i].region].code);
+    pair->set_other_region_code(d.regions()[in.regions[j].region].code);
+    pair->set_comparison(v1::RANK_COMPARISON_UNDETERMINED);
+    ToProto(Intersection(in.regions[i].bounds, in.regions[j].bounds),
+            pair->mutable_overlap());
+  }
+  for (uint32_t r : in.missing) {
+    out->add_missing_region_codes(d.regions()[r].code);
+  }
+  out->set_dataset_version(d.version());
 }
 
 void ToProto(const Dataset& dataset, const SearchHit& in,
@@ -403,6 +489,7 @@ ValueOptions FromProto(const v1::ValueOptions& in) {
   }
   out.transform = UncheckedEnum<ValueTransform>::FromInt(in.transform());
   out.skip_unconvertible = in.skip_unconvertible();
+  out.include_bounds = in.include_bounds();
   return out;
 }
 
@@ -411,6 +498,13 @@ AggregateRequest FromProto(const v1::AggregateObservationsRequest& in) {
           std::vector<std::string>(in.region_codes().begin(),
                                    in.region_codes().end()),
           in.start_period(), in.end_period()};
+}
+
+RankRequest FromProto(const v1::RankRegionsRequest& in) {
+  return {in.indicator_id(), in.period(), in.parent_region_code(),
+          std::vector<std::string>(in.region_codes().begin(),
+                                   in.region_codes().end()),
+          in.ascending()};
 }
 
 namespace {

@@ -225,6 +225,29 @@ TEST_F(EndToEndTest, ClientConvertsAggregatesSearchesAndWarns) {
       << out;
   ASSERT_EQ(Client({"search", "guangdon"}, &out), 0) << out;
   EXPECT_TRUE(HasLine(out, "region +CN-GD +Guangdong$")) << out;
+  // Ranked with bounds: Guangdong first for certain; "over" figures only
+  // within what their bounds allow.
+  ASSERT_EQ(Client({"rank", "--indicators=rd_expenditure", "--parent=CN",
+                    "--period=2022"},
+                   &out),
+            0)
+      << out;
+  EXPECT_TRUE(HasLine(out, "^rd_expenditure 2022$")) << out;
+  EXPECT_TRUE(HasLine(out,
+                      "^1 +CN-GD +441\\.19 +exact +\\[441\\.185, "
+                      "441\\.195\\)$"))
+      << out;
+  ASSERT_EQ(Client({"rank", "--indicators=high_tech_enterprises",
+                    "--regions=CN,CN-GD", "--period=2023"},
+                   &out),
+            0)
+      << out;
+  EXPECT_TRUE(HasLine(out, "^1-2 +CN +460000 +over +\\(460000, \\+inf\\)$"))
+      << out;
+  EXPECT_TRUE(HasLine(out, "^\\(1 pairs the bounds cannot order\\)$")) << out;
+  EXPECT_EQ(Client({"rank", "--indicators=rd_expenditure"}, &out), 1) << out;
+  EXPECT_TRUE(absl::StrContains(out, "parent_region_code")) << out;
+  EXPECT_EQ(Client({"rank", "--parent=CN"}, &out), 2) << out;
   // Converted values have no place in the dataset's CSV layout.
   EXPECT_EQ(Client({"--format=csv", "query", "--unit_multiplier=8"}, &out), 2);
   EXPECT_EQ(Client({"aggregate", "--indicators=rd_intensity,gdp"}, &out), 2);
@@ -480,6 +503,19 @@ TEST_F(EndToEndTest, BufCurlCallsEveryRpcByReflection) {
        R"("startPeriod":"2022","endPeriod":"2022"})",
        R"("reportingRegions": 2)"},
       {"SearchCatalog", R"({"query":"guangdon"})", R"("code": "CN-GD")"},
+      // Bounds on request: "about 420" is [415, 425].
+      {"QueryObservations",
+       R"({"filter":{"indicatorIds":["rd_expenditure"],"regionCodes":["CN-GD"],)"
+       R"("startPeriod":"2022","endPeriod":"2022","sourceIds":["S3"]},)"
+       R"("valueOptions":{"includeBounds":true}})",
+       R"("bounds": {
+        "lower": 415,
+        "upper": 425
+      })"},
+      {"RankRegions",
+       R"({"indicatorId":"high_tech_enterprises","regionCodes":["CN","CN-GD"],)"
+       R"("period":"2023"})",
+       R"("comparison": "RANK_COMPARISON_UNDETERMINED")"},
       // Columns: the dictionaries say what the codes stand for.
       {"StreamObservationColumns",
        R"({"filter":{"indicatorIds":["rd_intensity"],"regionCodes":["CN-GD"]}})",

@@ -194,19 +194,24 @@ class ValueOptions:
     `skip_unconvertible` (then it comes back as published, with a
     NOT_CONVERTED warning). Converted observations carry `conversion`
     (original value and unit, and the rate observation used).
+    `include_bounds` gives each observation its `bounds`: the interval its
+    sources allow (carried through any conversion), which `to_pandas` adds
+    as `value_lower` and `value_upper`.
     """
 
     currency: str = ""
     unit_multiplier: Optional[int] = None
     growth: bool = False
     skip_unconvertible: bool = False
+    include_bounds: bool = False
 
     def to_proto(self) -> service_pb2.ValueOptions:
         options = service_pb2.ValueOptions(
             currency=self.currency,
             transform=(service_pb2.VALUE_TRANSFORM_GROWTH if self.growth
                        else service_pb2.VALUE_TRANSFORM_UNSPECIFIED),
-            skip_unconvertible=self.skip_unconvertible)
+            skip_unconvertible=self.skip_unconvertible,
+            include_bounds=self.include_bounds)
         if self.unit_multiplier is not None:
             options.unit_multiplier.value = self.unit_multiplier
         return options
@@ -404,6 +409,22 @@ class IndicatorClient:
                 indicator_id=indicator_id, parent_region_code=parent,
                 region_codes=list(regions), start_period=start_period,
                 end_period=end_period))
+
+    def rank(
+        self, indicator_id: str, period: str = "", parent: str = "",
+        regions: Sequence[str] = (), ascending: bool = False,
+    ) -> service_pb2.RankRegionsResponse:
+        """Ranks `parent`'s regions (or `regions`) by `indicator_id` in
+        `period` (empty: the latest), largest first. Each of `regions` has its
+        preferred `observation` with `bounds`, and `best_rank`..`worst_rank`:
+        the ranks the bounds allow. `undetermined` lists the pairs the bounds
+        cannot order."""
+        return self._call(
+            self._stub.RankRegions,
+            service_pb2.RankRegionsRequest(
+                indicator_id=indicator_id, period=period,
+                parent_region_code=parent, region_codes=list(regions),
+                ascending=ascending))
 
     def search(self, text: str, max_results: int = 0,
                include_derived: bool = False) -> List[SearchResult]:
@@ -702,7 +723,10 @@ def to_pandas(observations: Iterable[Observation]) -> "pandas.DataFrame":
     `qualifier`, `status`, `reliability` (ordered categoricals of their names:
     exact < about < over < under < nearly; final < preliminary < estimate;
     unverified < news < aggregator < official_mirror < official). The amount
-    is `value * 10**unit_multiplier` `unit`. Needs pandas (Debian's
+    is `value * 10**unit_multiplier` `unit`. When the observations carry
+    `bounds` (`ValueOptions(include_bounds=True)`), also `value_lower` and
+    `value_upper` (float64; -inf and inf where the sources set no bound, NaN
+    for an observation without bounds). Needs pandas (Debian's
     python3-pandas); it is imported only here.
     """
     import pandas
@@ -716,7 +740,7 @@ def to_pandas(observations: Iterable[Observation]) -> "pandas.DataFrame":
             [enum.Name(v).removeprefix(prefix).lower() for v in values],
             categories=categories, ordered=True)
 
-    return pandas.DataFrame({
+    frame = pandas.DataFrame({
         "indicator_id": pandas.Series([o.indicator_id for o in rows], dtype="str"),
         "region_code": pandas.Series([o.region_code for o in rows], dtype="str"),
         "period": pandas.Series([o.period for o in rows], dtype="str"),
@@ -732,3 +756,14 @@ def to_pandas(observations: Iterable[Observation]) -> "pandas.DataFrame":
         "note": pandas.Series([o.note for o in rows], dtype="str"),
         "derived": pandas.Series([o.derived for o in rows], dtype="bool"),
     })
+    if any(o.HasField("bounds") for o in rows):
+        def end(o, name: str, unbounded: float) -> float:
+            if not o.HasField("bounds"):
+                return float("nan")
+            b = getattr(o.bounds, name)
+            return b.value if o.bounds.HasField(name) else unbounded
+        frame["value_lower"] = pandas.Series(
+            [end(o, "lower", float("-inf")) for o in rows], dtype="float64")
+        frame["value_upper"] = pandas.Series(
+            [end(o, "upper", float("inf")) for o in rows], dtype="float64")
+    return frame

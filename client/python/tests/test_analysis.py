@@ -97,6 +97,45 @@ class AnalysisTest(unittest.TestCase):
         self.assertEqual(previous.period, "2022")
         self.assertAlmostEqual(growth.value, (480.26 / 441.19 - 1) * 100, places=12)
 
+    def test_bounds_of_hedged_figures_as_columns_and_ranks(self):
+        flt = Filter(indicator_ids=["rd_expenditure"], region_codes=["CN-GD"],
+                     start_period="2019", end_period="2023")
+        rows = self.client.query(flt, options=ValueOptions(include_bounds=True))
+        frame = to_pandas(rows)
+        by_source = {(r.period, r.source_ids): r for r in frame.itertuples()}
+        over = by_source[("2019", "S8")]  # "over 300": (300, +inf)
+        self.assertEqual((over.value_lower, over.value_upper), (300, float("inf")))
+        exact = by_source[("2019", "S52")]  # 309.85: [309.845, 309.855)
+        self.assertAlmostEqual(exact.value_lower, 309.845, places=9)
+        self.assertAlmostEqual(exact.value_upper, 309.855, places=9)
+        about = by_source[("2023", "S2")]  # about 460: [455, 465]
+        self.assertEqual((about.value_lower, about.value_upper), (455, 465))
+        # The two 2019 sources agree within their bounds.
+        self.assertLess(over.value_lower, exact.value_upper)
+        # Without the option: no bound columns.
+        self.assertNotIn("value_lower", to_pandas(self.client.query(flt)).columns)
+        # In dollars, the rate's own bounds are carried as well.
+        [usd] = self.client.query(
+            Filter(indicator_ids=["rd_expenditure"], region_codes=["CN-GD"],
+                   start_period="2023", end_period="2023", source_ids=["S2"]),
+            options=ValueOptions(currency="USD", include_bounds=True))
+        rate = usd.conversion.rate.bounds
+        self.assertAlmostEqual(usd.bounds.lower.value, 455 / rate.upper.value, places=12)
+        self.assertAlmostEqual(usd.bounds.upper.value, 465 / rate.lower.value, places=12)
+
+        ranking = self.client.rank("rd_expenditure", period="2023", parent="CN")
+        first = ranking.regions[0]
+        self.assertEqual(first.region_code, "CN-GD")
+        self.assertEqual((first.best_rank, first.worst_rank), (1, 1))
+        for place, r in enumerate(ranking.regions, start=1):
+            self.assertLessEqual(r.best_rank, place)
+            self.assertGreaterEqual(r.worst_rank, place)
+        hedged = self.client.rank("high_tech_enterprises", period="2023",
+                                  regions=["CN", "CN-GD"])
+        self.assertEqual([(r.best_rank, r.worst_rank) for r in hedged.regions],
+                         [(1, 2), (1, 2)])
+        self.assertEqual(len(hedged.undetermined), 1)
+
     def test_provinces_add_up_to_the_national_total(self):
         response = self.client.aggregate("rd_expenditure", parent="CN",
                                          start_period="2012", end_period="2023")

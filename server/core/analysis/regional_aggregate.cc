@@ -5,9 +5,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "server/core/analysis/region_codes.h"
 #include "server/core/base/errors.h"
 #include "server/core/base/status_macros.h"
 #include "server/core/dataset/derived_indicators.h"
+#include "server/core/dataset/value_bounds.h"
 
 namespace indicators {
 namespace {
@@ -123,18 +125,7 @@ absl::StatusOr<std::vector<uint32_t>> ExpectedRegions(
     }
     return expected;
   }
-  for (size_t k = 0; k < request.region_codes.size(); ++k) {
-    std::optional<uint32_t> r = d.FindRegion(request.region_codes[k]);
-    if (!r) {
-      return UnknownId(
-          reason::kUnknownRegion, absl::StrCat("region_codes[", k, "]"),
-          absl::StrCat("unknown region ", Quoted(request.region_codes[k])));
-    }
-    expected.push_back(*r);
-  }
-  std::sort(expected.begin(), expected.end());
-  expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
-  return expected;
+  return ResolveRegionCodes(d, request.region_codes);
 }
 
 // Returns what the regions are aggregated over, as the formula names it.
@@ -189,6 +180,7 @@ bool AddUp(const Dataset& d, const CheckedRequest& checked,
   const Rule& rule = checked.rule;
   a->expected_regions = static_cast<int32_t>(expected.size());
   std::vector<double> sums(rule.inputs.size(), 0.0);
+  std::vector<Interval> sum_bounds(rule.inputs.size(), Interval::Point(0));
   for (uint32_t region : expected) {
     std::vector<uint32_t> rows;
     for (const auto& [role, ind] : rule.inputs) {
@@ -205,6 +197,7 @@ bool AddUp(const Dataset& d, const CheckedRequest& checked,
     for (size_t k = 0; k < rows.size(); ++k) {
       const Observation& o = d.observations()[rows[k]];
       sums[k] += o.value;
+      sum_bounds[k] = sum_bounds[k] + RowBounds(d, rows[k]);
       a->inputs.emplace_back(rule.inputs[k].first, rows[k]);
       if (o.qualifier != Qualifier::kExact) a->qualifier = Qualifier::kAbout;
       a->status = std::max(a->status, o.status);
@@ -218,6 +211,7 @@ bool AddUp(const Dataset& d, const CheckedRequest& checked,
                    a->sources.end());
   if (rule.ratio == nullptr) {
     a->value = sums[0];
+    a->bounds = sum_bounds[0];
     return true;
   }
   std::optional<double> ratio = RatioValue(
@@ -229,6 +223,10 @@ bool AddUp(const Dataset& d, const CheckedRequest& checked,
     return false;
   }
   a->value = *ratio;
+  a->bounds = RatioBounds(
+      sum_bounds[0], d.indicators()[rule.inputs[0].second].unit_multiplier,
+      sum_bounds[1], d.indicators()[rule.inputs[1].second].unit_multiplier,
+      rule.ratio->scale, d.indicators()[checked.indicator].unit_multiplier);
   return true;
 }
 

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/core/analysis/comparability.h"
+#include "server/core/base/interval.h"
 #include "server/core/dataset/dataset.h"
 
 namespace indicators {
@@ -32,6 +33,8 @@ struct AggregateRequest {
 struct RegionalAggregate {
   Period period = Period::Year(1000);
   double value = 0;
+  // The interval the inputs' bounds allow (interval arithmetic).
+  Interval bounds;
   Qualifier qualifier = Qualifier::kExact;  // kAbout if any input hedged.
   ObservationStatus status = ObservationStatus::kFinal;  // The weakest.
   Reliability reliability = Reliability::kOfficial;      // The weakest.

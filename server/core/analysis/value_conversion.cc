@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/core/base/errors.h"
 #include "server/core/base/status_macros.h"
+#include "server/core/dataset/value_bounds.h"
 
 namespace indicators {
 namespace {
@@ -27,6 +28,7 @@ ExpressedValue AsPublished(const Dataset& d, uint32_t row) {
   ExpressedValue v;
   v.row = row;
   v.value = o.value;
+  v.bounds = RowBounds(d, row);
   v.unit = indicator.unit;
   v.unit_multiplier = indicator.unit_multiplier;
   v.qualifier = o.qualifier;
@@ -53,7 +55,8 @@ std::string CanonicalText(const ValueOptions& o) {
   return absl::StrCat(
       ";cur=", o.currency,
       ";mult=", o.unit_multiplier ? absl::StrCat(*o.unit_multiplier) : "-",
-      ";tr=", o.transform.value(), ";skip=", o.skip_unconvertible);
+      ";tr=", o.transform.value(), ";skip=", o.skip_unconvertible,
+      o.include_bounds ? ";bounds=1" : "");
 }
 
 absl::Status CheckValueOptions(const ValueOptions& o) {
@@ -112,6 +115,7 @@ Refusal ExpressAsGrowth(const Dataset& d, uint32_t row, ExpressedValue* v,
     return {"value_options.transform", "the figure a year earlier is 0"};
   }
   v->value = (o.value / p.value - 1) * 100;
+  v->bounds = Scale(Shift(*v->bounds / RowBounds(d, *previous), -1), 100);
   v->unit = "percent";
   v->unit_multiplier = 0;
   v->previous_row = previous;
@@ -157,15 +161,19 @@ Refusal ExpressInCurrency(const Dataset& d, uint32_t row,
             absl::StrCat("the dataset has no ", kRateIndicator, " of ",
                          kRateRegion, " for ", o.period.year())};
   }
-  const double per_usd =
-      d.observations()[*rate].value *
+  const Observation& r = d.observations()[*rate];
+  const double rate_scale =
       std::pow(10.0, d.indicators()[*rate_indicator].unit_multiplier);
+  const double per_usd = r.value * rate_scale;
   if (!(per_usd > 0) || !std::isfinite(per_usd)) {
     return {"value_options.currency",
             absl::StrCat("the rate of ", o.period.year(),
                          " is not a positive number")};
   }
   v->value = currency == "USD" ? v->value / per_usd : v->value * per_usd;
+  const Interval rate_bounds = Scale(RowBounds(d, *rate), rate_scale);
+  v->bounds =
+      currency == "USD" ? *v->bounds / rate_bounds : *v->bounds * rate_bounds;
   v->unit = currency;
   v->rate_row = rate;
   v->converted = true;
@@ -179,6 +187,8 @@ Refusal ExpressInMultiplier(int32_t multiplier, ExpressedValue* v) {
             absl::StrCat("its unit ", v->unit, " is a ratio, not an amount")};
   }
   v->value *= std::pow(10.0, v->unit_multiplier - multiplier);
+  v->bounds =
+      Scale(*v->bounds, std::pow(10.0, v->unit_multiplier - multiplier));
   v->unit_multiplier = multiplier;
   v->converted = true;
   return {};
@@ -233,6 +243,7 @@ absl::StatusOr<ExpressedValues> ExpressValues(const Dataset& d,
       out.not_converted.push_back(row);
       v = AsPublished(d, row);
     }
+    if (!options.include_bounds) v.bounds.reset();
     out.values.push_back(std::move(v));
   }
   return out;

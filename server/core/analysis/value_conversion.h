@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "server/core/base/interval.h"
 #include "server/core/base/unchecked_enum.h"
 #include "server/core/dataset/dataset.h"
 
@@ -31,9 +32,12 @@ struct ValueOptions {
   std::optional<int32_t> unit_multiplier;
   UncheckedEnum<ValueTransform> transform = ValueTransform::kLevel;
   bool skip_unconvertible = false;
+  // Give each value its bounds (`ExpressedValue::bounds` on the wire).
+  bool include_bounds = false;
 
   bool empty() const {
-    return currency.empty() && !unit_multiplier && transform.value() == 0;
+    return currency.empty() && !unit_multiplier && transform.value() == 0 &&
+           !include_bounds;
   }
 };
 
@@ -52,6 +56,10 @@ struct ExpressedValue {
   std::string unit;
   int32_t unit_multiplier = 0;
   bool converted = false;  // `value`, `unit` or the multiplier changed.
+  // The interval the sources allow for `value`, carried through the
+  // conversion by interval arithmetic (the rate's own bounds included); set
+  // only when `ValueOptions::include_bounds` asks for it.
+  std::optional<Interval> bounds;
   // The row's own, or for growth the weakest of both figures' (`kAbout` if
   // either is hedged) and every source of both, by index.
   Qualifier qualifier = Qualifier::kExact;

@@ -117,6 +117,8 @@ ABSL_FLAG(bool, skip_unconvertible, false,
 ABSL_FLAG(bool, include_derived, false,
           "list-indicators/search: also the derived indicators.");
 ABSL_FLAG(int, max_results, 0, "search: most results (0: 20).");
+ABSL_FLAG(bool, discrepancies_only, false,
+          "reconcile: only figures with a discrepant check.");
 
 namespace {
 
@@ -677,6 +679,56 @@ int Rank(const Invocation& in) {
       nullptr);
 }
 
+// "consistent", "DISCREPANT (a revision)".
+std::string VerdictText(const v1::ReconciliationCheck& c) {
+  if (c.verdict() != v1::RECONCILIATION_VERDICT_DISCREPANT) {
+    return "consistent";
+  }
+  switch (c.cause()) {
+    case v1::DISCREPANCY_CAUSE_REVISION:
+      return "DISCREPANT (a revision)";
+    case v1::DISCREPANCY_CAUSE_INPUTS_PUBLISHED_LATER:
+      return "DISCREPANT (inputs published later)";
+    default:
+      return "DISCREPANT";
+  }
+}
+
+int Reconcile(const Invocation& in) {
+  std::ostream& os = in.out.stream;
+  v1::ReconcileObservationsRequest request;
+  *request.mutable_filter() = FilterFromFlags();
+  request.set_discrepancies_only(absl::GetFlag(FLAGS_discrepancies_only));
+  SetPageFromFlags(&request);
+  return Print(
+      in.out, in.client.ReconcileObservations(request),
+      [&](const v1::ReconcileObservationsResponse& r) {
+        int discrepant = 0;
+        for (const v1::FigureReconciliation& f : r.figures()) {
+          os << f.indicator_id() << " " << f.region_code() << " " << f.period();
+          if (f.has_agreement()) {
+            const v1::SourceAgreement& a = f.agreement();
+            os << ": " << a.observation_count() << " observations; agree: "
+               << absl::StrJoin(a.agreeing_source_ids(), " ");
+            if (a.disagreeing_source_ids_size() > 0) {
+              os << "; disagree: "
+                 << absl::StrJoin(a.disagreeing_source_ids(), " ");
+            }
+          }
+          os << "\n";
+          for (const v1::ReconciliationCheck& c : f.checks()) {
+            discrepant += c.verdict() == v1::RECONCILIATION_VERDICT_DISCREPANT;
+            os << "  " << VerdictText(c) << "  " << c.summary() << "\n";
+          }
+        }
+        os << "(" << r.figures_size() << " figures, " << discrepant
+           << " discrepant checks, dataset "
+           << r.dataset_version().substr(0, 12) << ")\n";
+        PrintNextPage(os, r.next_page_token());
+      },
+      nullptr);
+}
+
 // Writes one message of an export in the output's format; adds its rows to
 // `count` and `progress`.
 void PrintStreamed(const Out& out, const v1::StreamObservationsResponse& m,
@@ -931,6 +983,13 @@ const std::vector<Command>& Commands() {
        "rank --parent's regions or --regions by --indicators=ID in --period, "
        "each with the rank range its bounds allow",
        &Rank},
+      {"reconcile",
+       {},
+       false,
+       "check the filter's figures against each other: sums of regions, "
+       "derived vs published ratios, sources, implied exchange rates "
+       "(--discrepancies_only)",
+       &Reconcile},
   };
   return *commands;
 }

@@ -287,6 +287,13 @@ absl::StatusOr<v1::RankRegionsResponse> IndicatorClient::RankRegions(
       request, &v1::IndicatorService::StubInterface::RankRegions);
 }
 
+absl::StatusOr<v1::ReconcileObservationsResponse>
+IndicatorClient::ReconcileObservations(
+    const v1::ReconcileObservationsRequest& request) const {
+  return Unary<v1::ReconcileObservationsResponse>(
+      request, &v1::IndicatorService::StubInterface::ReconcileObservations);
+}
+
 absl::StatusOr<v1::SearchCatalogResponse> IndicatorClient::SearchCatalog(
     const std::string& query, int max_results, bool include_derived) const {
   v1::SearchCatalogRequest request;

@@ -143,6 +143,9 @@ class IndicatorClient {
       const v1::AggregateObservationsRequest& request) const;
   absl::StatusOr<v1::RankRegionsResponse> RankRegions(
       const v1::RankRegionsRequest& request) const;
+  // One page of the filter's figures checked against each other.
+  absl::StatusOr<v1::ReconcileObservationsResponse> ReconcileObservations(
+      const v1::ReconcileObservationsRequest& request) const;
   // Finds indicators, regions and sources by free text, best first.
   absl::StatusOr<v1::SearchCatalogResponse> SearchCatalog(
       const std::string& query, int max_results = 0,

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "server/core/base/errors.h"
 #include "server/core/base/status_macros.h"
 
@@ -251,6 +253,67 @@ absl::StatusOr<ObservationStream> ServiceCore::StreamObservations(
 absl::StatusOr<Aggregates> ServiceCore::AggregateObservations(
     const AggregateRequest& request) const {
   return AggregateRegions(dataset_, request, limits_.max_filter_ids);
+}
+
+absl::StatusOr<ReconciledFigures> ServiceCore::ReconcileObservations(
+    const ReconcileRequest& request,
+    absl::FunctionRef<bool()> cancelled) const {
+  ASSIGN_OR_RETURN(const int32_t size,
+                   EffectivePageSize(request.page.page_size));
+  ASSIGN_OR_RETURN(
+      CompiledFilter compiled,
+      CompileFilter(*dataset_, request.filter, limits_.max_filter_ids));
+  CheckSet checks = kEveryCheck;
+  if (!request.checks.empty()) checks.fill(false);
+  for (size_t i = 0; i < request.checks.size(); ++i) {
+    ASSIGN_OR_RETURN(const CheckKind kind,
+                     CheckEnum(request.checks[i], CheckKind::kSumOfParts,
+                               CheckKind::kImpliedExchangeRate,
+                               absl::StrCat("checks[", i, "]")));
+    checks[static_cast<int>(kind) - 1] = true;
+  }
+  std::string request_text = absl::StrCat(
+      "ReconcileObservations;", CanonicalText(request.filter), ";checks=",
+      absl::StrJoin(
+          checks, ",",
+          [](std::string* out, bool b) { out->push_back(b ? '1' : '0'); }),
+      ";discrepancies_only=", request.discrepancies_only);
+  const TokenScope scope{dataset_->version(), request_text};
+  ASSIGN_OR_RETURN(const uint64_t start, StartOf(request.page, scope));
+  ReconciledFigures out{dataset_, {}, {}};
+  const Dataset& d = *dataset_;
+  int32_t examined = 0;
+  std::optional<uint32_t> last;  // The row of the last figure examined.
+  const bool completed = ScanObservations(
+      d, compiled, start,
+      [&](uint32_t row, uint64_t) {
+        const Observation& o = d.observations()[row];
+        if (last) {
+          const Observation& l = d.observations()[*last];
+          if (l.indicator == o.indicator && l.region == o.region &&
+              l.period == o.period) {
+            return true;  // Another row of the same figure.
+          }
+        }
+        if (examined == size) {
+          out.next_page_token = codec_.Encode(scope, d.ScanPosition(row));
+          return false;
+        }
+        ++examined;
+        last = row;
+        FigureChecks figure = ReconcileFigure(dataset_, row, checks);
+        if (!request.discrepancies_only || figure.discrepant()) {
+          out.figures.push_back(std::move(figure));
+        }
+        return true;
+      },
+      cancelled);
+  if (!completed) {
+    return absl::CancelledError(
+        "the call was cancelled or passed its deadline; the reconciliation "
+        "stopped");
+  }
+  return out;
 }
 
 absl::StatusOr<Ranking> ServiceCore::RankRegions(

@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "server/core/analysis/catalog_search.h"
 #include "server/core/analysis/comparability.h"
+#include "server/core/analysis/reconciliation.h"
 #include "server/core/analysis/region_ranking.h"
 #include "server/core/analysis/regional_aggregate.h"
 #include "server/core/analysis/value_conversion.h"
@@ -64,6 +65,21 @@ absl::StatusOr<ShownRows> ShowRows(const Dataset& dataset,
 // A page of observation rows, and how they are shown.
 struct ObservationPage : Page {
   ShownRows shown;
+};
+
+// The fields of `indicators.v1.ReconcileObservationsRequest`, unchecked.
+struct ReconcileRequest {
+  ObservationFilter filter;
+  std::vector<UncheckedEnum<CheckKind>> checks;  // Empty: every check.
+  bool discrepancies_only = false;
+  PageRequest page;
+};
+
+// One page of reconciled figures, in query order.
+struct ReconciledFigures {
+  std::shared_ptr<const Dataset> dataset;
+  std::vector<FigureChecks> figures;
+  std::string next_page_token;
 };
 
 // Every value given for one figure (indicator, region, period): observation
@@ -155,6 +171,15 @@ class ServiceCore {
 
   // Regions ranked with their rank ranges (see `RankRegions`).
   absl::StatusOr<Ranking> RankRegions(const RankRequest& request) const;
+
+  // The figures `request.filter` selects (one of whose rows matches), each
+  // with its checks (see `ReconcileFigure`), a page of figures at a time;
+  // with `discrepancies_only` only those with a discrepant check. The
+  // filter's errors are its own (`CompileFilter`); an unknown check kind is
+  // INVALID_ARGUMENT naming `checks[i]`.
+  absl::StatusOr<ReconciledFigures> ReconcileObservations(
+      const ReconcileRequest& request,
+      absl::FunctionRef<bool()> cancelled = [] { return false; }) const;
 
   // Catalog search (see `SearchCatalog`).
   absl::StatusOr<std::vector<SearchHit>> SearchCatalog(

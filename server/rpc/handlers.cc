@@ -280,6 +280,16 @@ Bytes RankRegions(const Call& call, const v1::RankRegionsRequest& r) {
   return Serialize(response);
 }
 
+Bytes ReconcileObservations(const Call& call,
+                            const v1::ReconcileObservationsRequest& r) {
+  const Snapshot& s = call.snapshot;
+  ASSIGN_OR_RETURN(ReconciledFigures figures,
+                   s.core->ReconcileObservations(FromProto(r), call.cancelled));
+  v1::ReconcileObservationsResponse response;
+  ToProto(figures, &response);
+  return Serialize(response);
+}
+
 Bytes SearchCatalog(const Call& call, const v1::SearchCatalogRequest& r) {
   const Snapshot& s = call.snapshot;
   ASSIGN_OR_RETURN(

@@ -71,6 +71,9 @@ Bytes GetDatasetInfo(const Call& call, const v1::GetDatasetInfoRequest& r);
 Bytes AggregateObservations(const Call& call,
                             const v1::AggregateObservationsRequest& r);
 Bytes RankRegions(const Call& call, const v1::RankRegionsRequest& r);
+// The selected figures checked against each other, a page of figures.
+Bytes ReconcileObservations(const Call& call,
+                            const v1::ReconcileObservationsRequest& r);
 // Free-text search over indicators, regions and sources.
 Bytes SearchCatalog(const Call& call, const v1::SearchCatalogRequest& r);
 // Writes a batch to the database and answers once it is committed and

@@ -95,4 +95,10 @@ Svc::Unary* Svc::RankRegions(Context* c, const Buffer* in, Buffer* out) {
                         out);
 }
 
+Svc::Unary* Svc::ReconcileObservations(Context* c, const Buffer* in,
+                                       Buffer* out) {
+  return adapter_.Unary("ReconcileObservations", kRead,
+                        &handlers::ReconcileObservations, c, in, out);
+}
+
 }  // namespace indicators::rpc

@@ -13,22 +13,21 @@ using Svc = v1::IndicatorService;
 // Raw methods (request and response as bytes) for every call, so that
 // responses are assembled from pre-encoded bytes and every method goes
 // through the same adapter.
-using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<
-    Svc::WithRawCallbackMethod_GetIndicator<Svc::WithRawCallbackMethod_ListRegions<
-        Svc::WithRawCallbackMethod_GetRegion<Svc::WithRawCallbackMethod_ListSources<
-            Svc::WithRawCallbackMethod_GetSource<Svc::WithRawCallbackMethod_QueryObservations<
-                Svc::WithRawCallbackMethod_StreamObservations<
-                    Svc::WithRawCallbackMethod_StreamObservationColumns<
-                        Svc::WithRawCallbackMethod_GetDatasetInfo<
-                            Svc::WithRawCallbackMethod_ReloadDataset<
-                                Svc::WithRawCallbackMethod_GetObservationHistory<
-                                    Svc::WithRawCallbackMethod_IngestObservations<
-                                        Svc::WithRawCallbackMethod_WatchObservations<
-                                            Svc::WithRawCallbackMethod_AggregateObservations<
-                                                Svc::WithRawCallbackMethod_SearchCatalog<
-                                                    Svc::WithRawCallbackMethod_RankRegions<
-                                                        Svc::
-                                                            Service>>>>>>>>>>>>>>>>>;
+using ServiceBase = Svc::WithRawCallbackMethod_ListIndicators<Svc::WithRawCallbackMethod_GetIndicator<
+    Svc::WithRawCallbackMethod_ListRegions<Svc::WithRawCallbackMethod_GetRegion<
+        Svc::WithRawCallbackMethod_ListSources<Svc::WithRawCallbackMethod_GetSource<
+            Svc::WithRawCallbackMethod_QueryObservations<Svc::WithRawCallbackMethod_StreamObservations<
+                Svc::WithRawCallbackMethod_StreamObservationColumns<
+                    Svc::WithRawCallbackMethod_GetDatasetInfo<Svc::WithRawCallbackMethod_ReloadDataset<
+                        Svc::WithRawCallbackMethod_GetObservationHistory<
+                            Svc::WithRawCallbackMethod_IngestObservations<
+                                Svc::WithRawCallbackMethod_WatchObservations<
+                                    Svc::WithRawCallbackMethod_AggregateObservations<
+                                        Svc::WithRawCallbackMethod_SearchCatalog<
+                                            Svc::WithRawCallbackMethod_RankRegions<
+                                                Svc::WithRawCallbackMethod_ReconcileObservations<
+                                                    Svc::
+                                                        Service>>>>>>>>>>>>>>>>>>;
 }  // namespace internal
 
 // The `indicators.v1.IndicatorService` on gRPC's callback API: each method
@@ -65,6 +64,8 @@ class IndicatorService final : public internal::ServiceBase {
                                Buffer* out) override;
   Unary* SearchCatalog(Context* c, const Buffer* in, Buffer* out) override;
   Unary* RankRegions(Context* c, const Buffer* in, Buffer* out) override;
+  Unary* ReconcileObservations(Context* c, const Buffer* in,
+                               Buffer* out) override;
 
  private:
   const CallAdapter adapter_;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <tuple>
 #include <utility>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -203,31 +204,41 @@ void ToProto(const Dataset& dataset, const ComparabilityWarning& in,
   out->set_figure_count(in.figure_count);
 }
 
+namespace {
+
+// A computed figure as a derived observation, each input with its bounds.
+void ComputedToProto(const Dataset& d, const ComputedFigure& in,
+                     const Interval& bounds, v1::Observation* o) {
+  SetIndicatorFields(d.indicators()[in.indicator], o);
+  if (in.region) o->set_region_code(d.regions()[*in.region].code);
+  o->set_period(in.period.ToString());
+  o->set_value(in.value);
+  ToProto(bounds, o->mutable_bounds());
+  o->set_qualifier(static_cast<v1::Qualifier>(in.qualifier));
+  o->set_status(static_cast<v1::ObservationStatus>(in.status));
+  for (uint32_t s : in.sources) o->add_source_ids(d.sources()[s].id);
+  o->set_reliability(static_cast<v1::SourceReliability>(in.reliability));
+  o->set_derived(true);
+  v1::ObservationDerivation* derivation = o->mutable_derivation();
+  derivation->set_formula(in.formula);
+  for (const auto& [role, row] : in.inputs) {
+    v1::DerivationInput* input = derivation->add_inputs();
+    input->set_role(role);
+    ToProto(d, row, input->mutable_observation());
+    ToProto(RowBounds(d, row), input->mutable_observation()->mutable_bounds());
+  }
+}
+
+}  // namespace
+
 void ToProto(const Aggregates& in, v1::AggregateObservationsResponse* out) {
   const Dataset& d = *in.dataset;
-  const Indicator& indicator = d.indicators()[in.indicator];
   for (const RegionalAggregate& a : in.periods) {
     v1::RegionalAggregate* agg = out->add_aggregates();
-    v1::Observation* o = agg->mutable_observation();
-    SetIndicatorFields(indicator, o);
-    if (in.parent) o->set_region_code(d.regions()[*in.parent].code);
-    o->set_period(a.period.ToString());
-    o->set_value(a.value);
-    ToProto(a.bounds, o->mutable_bounds());
-    o->set_qualifier(static_cast<v1::Qualifier>(a.qualifier));
-    o->set_status(static_cast<v1::ObservationStatus>(a.status));
-    for (uint32_t s : a.sources) o->add_source_ids(d.sources()[s].id);
-    o->set_reliability(static_cast<v1::SourceReliability>(a.reliability));
-    o->set_derived(true);
-    v1::ObservationDerivation* derivation = o->mutable_derivation();
-    derivation->set_formula(in.formula);
-    for (const auto& [role, row] : a.inputs) {
-      v1::DerivationInput* input = derivation->add_inputs();
-      input->set_role(role);
-      ToProto(d, row, input->mutable_observation());
-      ToProto(RowBounds(d, row),
-              input->mutable_observation()->mutable_bounds());
-    }
+    ComputedToProto(d,
+                    {in.indicator, in.parent, a.period, a.value, a.qualifier,
+                     a.status, a.reliability, a.sources, in.formula, a.inputs},
+                    a.bounds, agg->mutable_observation());
     agg->set_expected_regions(a.expected_regions);
     agg->set_reporting_regions(static_cast<int32_t>(a.reporting.size()));
     for (uint32_t r : a.missing) {
@@ -273,6 +284,66 @@ void ToProto(const Ranking& in, v1::RankRegionsResponse* out) {
   for (uint32_t r : in.missing) {
     out->add_missing_region_codes(d.regions()[r].code);
   }
+  out->set_dataset_version(d.version());
+}
+
+namespace {
+
+// A row with its bounds (and its inputs', for a derived row).
+void RowWithBounds(const Dataset& d, uint32_t row, v1::Observation* o) {
+  ToProto(d, row, o);
+  ToProto(RowBounds(d, row), o->mutable_bounds());
+  if (d.is_derived_row(row)) {
+    const std::array<uint32_t, 2>& inputs = d.inputs_of(row);
+    SetInputBounds(d, {inputs[0], inputs[1]}, o);
+  }
+}
+
+void CheckToProto(const Dataset& d, const Check& in,
+                  v1::ReconciliationCheck* out) {
+  out->set_kind(static_cast<v1::ReconciliationCheckKind>(in.kind));
+  out->set_verdict(static_cast<v1::ReconciliationVerdict>(in.verdict));
+  out->set_cause(static_cast<v1::DiscrepancyCause>(in.cause));
+  RowWithBounds(d, in.reference, out->mutable_reference());
+  if (const uint32_t* row = std::get_if<uint32_t>(&in.compared)) {
+    RowWithBounds(d, *row, out->mutable_compared());
+  } else {
+    ComputedToProto(d, std::get<ComputedFigure>(in.compared),
+                    in.compared_bounds, out->mutable_compared());
+  }
+  out->set_difference(in.difference);
+  out->set_relative_difference(in.relative_difference);
+  out->set_expected_regions(in.expected_regions);
+  out->set_reporting_regions(in.reporting_regions);
+  for (uint32_t r : in.missing) {
+    out->add_missing_region_codes(d.regions()[r].code);
+  }
+  out->set_summary(in.summary);
+}
+
+}  // namespace
+
+void ToProto(const ReconciledFigures& in,
+             v1::ReconcileObservationsResponse* out) {
+  const Dataset& d = *in.dataset;
+  for (const FigureChecks& f : in.figures) {
+    v1::FigureReconciliation* figure = out->add_figures();
+    figure->set_indicator_id(d.indicators()[f.indicator].id);
+    figure->set_region_code(d.regions()[f.region].code);
+    figure->set_period(f.period.ToString());
+    if (f.has_agreement) {
+      v1::SourceAgreement* agreement = figure->mutable_agreement();
+      agreement->set_observation_count(f.observation_count);
+      for (uint32_t s : f.agreeing_sources) {
+        agreement->add_agreeing_source_ids(d.sources()[s].id);
+      }
+      for (uint32_t s : f.disagreeing_sources) {
+        agreement->add_disagreeing_source_ids(d.sources()[s].id);
+      }
+    }
+    for (const Check& c : f.checks) CheckToProto(d, c, figure->add_checks());
+  }
+  out->set_next_page_token(in.next_page_token);
   out->set_dataset_version(d.version());
 }
 
@@ -505,6 +576,17 @@ RankRequest FromProto(const v1::RankRegionsRequest& in) {
           std::vector<std::string>(in.region_codes().begin(),
                                    in.region_codes().end()),
           in.ascending()};
+}
+
+ReconcileRequest FromProto(const v1::ReconcileObservationsRequest& in) {
+  ReconcileRequest out;
+  out.filter = FromProto(in.filter());
+  for (int kind : in.checks()) {
+    out.checks.push_back(UncheckedEnum<CheckKind>::FromInt(kind));
+  }
+  out.discrepancies_only = in.discrepancies_only();
+  out.page = {in.page_size(), in.page_token()};
+  return out;
 }
 
 namespace {

@@ -34,6 +34,8 @@ void ToProto(const Dataset& dataset, const ComparabilityWarning& in,
              v1::ComparabilityWarning* out);
 void ToProto(const Aggregates& in, v1::AggregateObservationsResponse* out);
 void ToProto(const Ranking& in, v1::RankRegionsResponse* out);
+void ToProto(const ReconciledFigures& in,
+             v1::ReconcileObservationsResponse* out);
 // An infinite end is left unset (and exclusive).
 void ToProto(const Interval& in, v1::ValueBounds* out);
 void ToProto(const Dataset& dataset, const SearchHit& in,
@@ -56,6 +58,7 @@ ObservationFilter FromProto(const v1::ObservationFilter& in);
 ValueOptions FromProto(const v1::ValueOptions& in);
 AggregateRequest FromProto(const v1::AggregateObservationsRequest& in);
 RankRequest FromProto(const v1::RankRegionsRequest& in);
+ReconcileRequest FromProto(const v1::ReconcileObservationsRequest& in);
 
 // Returns the batch in the dataset's CSV fields, as sent: values in the
 // fewest digits that read back the same, enums by their CSV names (a number

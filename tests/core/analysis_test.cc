@@ -17,47 +17,19 @@
 #include "server/core/base/errors.h"
 #include "server/core/load/dataset_loader.h"
 #include "server/core/service_core.h"
+#include "tests/testing/innovation_data_test.h"
 #include "tests/testing/temp_dataset.h"
 
 namespace indicators {
 namespace {
 
-class AnalysisTest : public ::testing::Test {
+class AnalysisTest : public testing::InnovationDataTest {
  protected:
-  static void SetUpTestSuite() {
-    auto d = LoadDataset(testing::TestDataDir("innovation"));
-    ASSERT_TRUE(d.ok()) << d.status();
-    dataset_ = new std::shared_ptr<const Dataset>(*d);
-  }
-  static void TearDownTestSuite() { delete dataset_; }
-
-  const Dataset& d() const { return **dataset_; }
-  ServiceCore core() const {
-    return ServiceCore(*dataset_, PageTokenCodec("k"));
-  }
-
-  // The one row of a figure from one source.
-  uint32_t RowOf(const std::string& indicator, const std::string& region,
-                 const std::string& period, const std::string& source) const {
-    ObservationFilter f;
-    f.indicator_ids = {indicator};
-    f.region_codes = {region};
-    f.start_period = f.end_period = period;
-    f.source_ids = {source};
-    auto page = core().QueryObservations(f, {});
-    EXPECT_TRUE(page.ok()) << page.status();
-    EXPECT_EQ(page->items.size(), 1u) << indicator << " " << source;
-    return page->items.empty() ? 0 : page->items[0];
-  }
-  const Observation& Row(uint32_t r) const { return d().observations()[r]; }
   uint32_t RateRow(int year) const {
     return RowOf("exchange_rate_cny_per_usd", "CN", std::to_string(year),
                  "S62");
   }
-
-  static std::shared_ptr<const Dataset>* dataset_;
 };
-std::shared_ptr<const Dataset>* AnalysisTest::dataset_ = nullptr;
 
 bool HasWarning(const std::vector<ComparabilityWarning>& warnings,
                 WarningCode code) {

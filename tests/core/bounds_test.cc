@@ -23,6 +23,7 @@
 #include "server/core/dataset/value_bounds.h"
 #include "server/core/load/dataset_loader.h"
 #include "server/core/service_core.h"
+#include "tests/testing/innovation_data_test.h"
 #include "tests/testing/temp_dataset.h"
 
 namespace indicators {
@@ -90,37 +91,7 @@ TEST(StatedBoundsTest, TheIssuesExamples) {
   EXPECT_EQ(RoundingUnit(kInf), 0);
 }
 
-class InnovationBoundsTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    auto d = LoadDataset(testing::TestDataDir("innovation"));
-    ASSERT_TRUE(d.ok()) << d.status();
-    dataset_ = new std::shared_ptr<const Dataset>(*d);
-  }
-  static void TearDownTestSuite() { delete dataset_; }
-
-  const Dataset& d() const { return **dataset_; }
-  ServiceCore core() const {
-    return ServiceCore(*dataset_, PageTokenCodec("k"));
-  }
-
-  uint32_t RowOf(const std::string& indicator, const std::string& region,
-                 const std::string& period, const std::string& source) const {
-    ObservationFilter f;
-    f.indicator_ids = {indicator};
-    f.region_codes = {region};
-    f.start_period = f.end_period = period;
-    f.source_ids = {source};
-    auto page = core().QueryObservations(f, {});
-    EXPECT_TRUE(page.ok()) << page.status();
-    EXPECT_EQ(page->items.size(), 1u) << indicator << " " << source;
-    return page->items.empty() ? 0 : page->items[0];
-  }
-  const Observation& Row(uint32_t r) const { return d().observations()[r]; }
-
-  static std::shared_ptr<const Dataset>* dataset_;
-};
-std::shared_ptr<const Dataset>* InnovationBoundsTest::dataset_ = nullptr;
+class InnovationBoundsTest : public testing::InnovationDataTest {};
 
 TEST_F(InnovationBoundsTest, EveryPublishedRowByItsQualifierAndDigits) {
   int by_qualifier[6] = {};

@@ -245,6 +245,30 @@ TEST_F(EndToEndTest, ClientConvertsAggregatesSearchesAndWarns) {
   EXPECT_TRUE(HasLine(out, "^1-2 +CN +460000 +over +\\(460000, \\+inf\\)$"))
       << out;
   EXPECT_TRUE(HasLine(out, "^\\(1 pairs the bounds cannot order\\)$")) << out;
+  // Sources checked against each other: the preliminary "about 460" is a
+  // revision of the final 480.26, "over 460" agrees with it.
+  ASSERT_EQ(Client({"reconcile", "--indicators=rd_expenditure",
+                    "--regions=CN-GD", "--from=2023", "--to=2023"},
+                   &out),
+            0)
+      << out;
+  EXPECT_TRUE(HasLine(out,
+                      "^rd_expenditure CN-GD 2023: 4 observations; "
+                      "agree: S1 S13; disagree: S2 SEED$"))
+      << out;
+  EXPECT_TRUE(HasLine(out,
+                      "^  DISCREPANT \\(a revision\\)  sources: about "
+                      "460 bn CNY \\(S2, preliminary\\) against "
+                      "480\\.26 bn CNY \\(S13, final\\): -20\\.26 .*"))
+      << out;
+  EXPECT_TRUE(HasLine(out, "^  consistent  sources: over 460 bn CNY .*"))
+      << out;
+  ASSERT_EQ(Client({"reconcile", "--indicators=rd_expenditure",
+                    "--discrepancies_only", "--page_size=1000"},
+                   &out),
+            0)
+      << out;
+  EXPECT_FALSE(HasLine(out, "^rd_expenditure CN-GD 2019:.*")) << out;
   EXPECT_EQ(Client({"rank", "--indicators=rd_expenditure"}, &out), 1) << out;
   EXPECT_TRUE(absl::StrContains(out, "parent_region_code")) << out;
   EXPECT_EQ(Client({"rank", "--parent=CN"}, &out), 2) << out;
@@ -516,6 +540,10 @@ TEST_F(EndToEndTest, BufCurlCallsEveryRpcByReflection) {
        R"({"indicatorId":"high_tech_enterprises","regionCodes":["CN","CN-GD"],)"
        R"("period":"2023"})",
        R"("comparison": "RANK_COMPARISON_UNDETERMINED")"},
+      {"ReconcileObservations",
+       R"({"filter":{"indicatorIds":["rd_expenditure"],"regionCodes":["CN-GD"],)"
+       R"("startPeriod":"2023","endPeriod":"2023"},"discrepanciesOnly":true})",
+       R"("cause": "DISCREPANCY_CAUSE_REVISION")"},
       // Columns: the dictionaries say what the codes stand for.
       {"StreamObservationColumns",
        R"({"filter":{"indicatorIds":["rd_intensity"],"regionCodes":["CN-GD"]}})",

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	v1 "indicators/gen/v1"
 )
@@ -376,6 +377,31 @@ func (c *Client) Aggregate(ctx context.Context, req *v1.AggregateObservationsReq
 	defer cancel()
 	out, err := c.stub.AggregateObservations(ctx, req)
 	return out, fromRPC(err)
+}
+
+// Rank ranks a region's children (parent) or a list of regions by one
+// indicator in one period, each with the rank range its figure's bounds
+// allow (BestRank..WorstRank) and the pairs the bounds cannot order.
+func (c *Client) Rank(ctx context.Context, req *v1.RankRegionsRequest) (*v1.RankRegionsResponse, error) {
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	out, err := c.stub.RankRegions(ctx, req)
+	return out, fromRPC(err)
+}
+
+// Reconcile checks the figures req.Filter selects against each other,
+// following the pages: each figure with its sources' agreement and its
+// checks (sum of parts, derived vs published, sources, implied exchange
+// rate), each with a verdict, a cause and the bounds that decide.
+func (c *Client) Reconcile(ctx context.Context, req *v1.ReconcileObservationsRequest) ([]*v1.FigureReconciliation, error) {
+	return allPages(func(token string) ([]*v1.FigureReconciliation, string, error) {
+		ctx, cancel := c.call(ctx)
+		defer cancel()
+		page := proto.Clone(req).(*v1.ReconcileObservationsRequest)
+		page.PageToken = token
+		out, err := c.stub.ReconcileObservations(ctx, page)
+		return out.GetFigures(), out.GetNextPageToken(), fromRPC(err)
+	})
 }
 
 // Search finds indicators, regions and sources by free text, best first

@@ -144,6 +144,34 @@ func TestEveryRpcThroughTheWrapper(t *testing.T) {
 		len(sums.GetAggregates()[0].GetObservation().GetDerivation().GetInputs()) != 2 {
 		t.Errorf("Aggregate: %v, %v", sums, err)
 	}
+	// "Over 460,000" and "over 75,000": the bounds cannot order them.
+	ranked, err := c.Rank(ctx, &v1.RankRegionsRequest{
+		IndicatorId: "high_tech_enterprises", RegionCodes: []string{"CN", "CN-GD"},
+		Period: "2023"})
+	if err != nil || len(ranked.GetRegions()) != 2 || len(ranked.GetUndetermined()) != 1 ||
+		ranked.GetRegions()[0].GetBestRank() != 1 || ranked.GetRegions()[0].GetWorstRank() != 2 ||
+		ranked.GetRegions()[0].GetObservation().GetBounds().GetUpper() != nil ||
+		ranked.GetRegions()[0].GetObservation().GetBounds().GetLower().GetValue() != 460000 {
+		t.Errorf("Rank: %v, %v", ranked, err)
+	}
+	// The preliminary "about 460" against the final 480.26: a revision.
+	figures, err := c.Reconcile(ctx, &v1.ReconcileObservationsRequest{
+		Filter: &v1.ObservationFilter{IndicatorIds: []string{"rd_expenditure"},
+			RegionCodes: []string{"CN-GD"}, StartPeriod: "2023", EndPeriod: "2023"},
+		Checks:   []v1.ReconciliationCheckKind{v1.ReconciliationCheckKind_RECONCILIATION_CHECK_KIND_SOURCES},
+		PageSize: 1})
+	revisions := 0
+	for _, f := range figures {
+		for _, check := range f.GetChecks() {
+			if check.GetCause() == v1.DiscrepancyCause_DISCREPANCY_CAUSE_REVISION {
+				revisions++
+			}
+		}
+	}
+	if err != nil || len(figures) != 1 || revisions != 2 ||
+		len(figures[0].GetAgreement().GetDisagreeingSourceIds()) != 2 {
+		t.Errorf("Reconcile: %v, %v", figures, err)
+	}
 	found, err := c.Search(ctx, "guangdon", 0)
 	if err != nil || len(found) == 0 {
 		t.Fatalf("Search: %v, %v", found, err)

@@ -96,6 +96,7 @@ const REQUESTS: Record<string, object> = {
   aggregateObservations: { indicatorId: "rd_expenditure", regionCodes: ["CN-GD", "CN-BJ"], startPeriod: "2020" },
   searchCatalog: { query: "Guangdong R&D" },
   rankRegions: { indicatorId: "high_tech_enterprises", regionCodes: ["CN", "CN-GD"], period: "2023" },
+  reconcileObservations: { filter: { indicatorIds: ["rd_expenditure"], regionCodes: ["CN-GD"] }, pageSize: 3 },
 };
 
 type Outcome = { messages: Message[] } | { code: Code; reason?: string; fields: string[] };

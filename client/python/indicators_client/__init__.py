@@ -3,6 +3,7 @@
 from indicators_client.client import (
     SERVICE_CONFIG,
     qualifier_name,
+    reconciliation_frame,
     status_name,
     to_pandas,
     Filter,
@@ -31,6 +32,7 @@ __all__ = [
     "retry_delay",
     "source_from_csv",
     "qualifier_name",
+    "reconciliation_frame",
     "status_name",
     "to_pandas",
 ]

@@ -426,6 +426,26 @@ class IndicatorClient:
                 parent_region_code=parent, region_codes=list(regions),
                 ascending=ascending))
 
+    def reconcile(
+        self, flt: Filter = Filter(), checks: Sequence[int] = (),
+        discrepancies_only: bool = False, page_size: int = 1000,
+    ) -> List[service_pb2.FigureReconciliation]:
+        """Checks the figures `flt` selects against each other (every page):
+        a parent's figure against the sum of its regions', a published ratio
+        against the derived one, each source against the preferred figure,
+        a dollar figure's implied exchange rate. Each figure has its
+        `agreement` (agreeing and disagreeing source ids) and `checks`, each
+        with `verdict`, `cause`, `reference` and `compared` (with `bounds`),
+        `difference`, `relative_difference` and a one-line `summary`.
+        `checks`: `ReconciliationCheckKind` values (empty: all). See
+        `reconciliation_frame` for a table."""
+        return self._all_pages(
+            self._stub.ReconcileObservations,
+            service_pb2.ReconcileObservationsRequest(
+                filter=flt.to_proto(), checks=list(checks),
+                discrepancies_only=discrepancies_only, page_size=page_size),
+            "figures")
+
     def search(self, text: str, max_results: int = 0,
                include_derived: bool = False) -> List[SearchResult]:
         """Finds indicators, regions and sources by free text, best first
@@ -767,3 +787,54 @@ def to_pandas(observations: Iterable[Observation]) -> "pandas.DataFrame":
         frame["value_upper"] = pandas.Series(
             [end(o, "upper", float("inf")) for o in rows], dtype="float64")
     return frame
+
+
+def reconciliation_frame(
+        figures: Iterable[service_pb2.FigureReconciliation]) -> "pandas.DataFrame":
+    """Returns one row per check of `reconcile`'s figures: `indicator_id`,
+    `region_code`, `period`, `check` (sum_of_parts, derived_vs_published,
+    sources, implied_exchange_rate), `verdict` (consistent, discrepant),
+    `cause` ("" when none: unexplained, revision, inputs_published_later),
+    `reference_value`, `compared_value`, `difference`, `relative_difference`,
+    the four bound columns `reference_lower`, `reference_upper`,
+    `compared_lower`, `compared_upper` (-inf/inf where unbounded) and
+    `summary`. Needs pandas."""
+    import pandas
+
+    def name(enum, prefix: str, value: int) -> str:
+        if value == 0:
+            return ""
+        return enum.Name(value).removeprefix(prefix).lower()
+
+    def end(o, which: str, unbounded: float) -> float:
+        if not o.HasField("bounds") or not o.bounds.HasField(which):
+            return unbounded
+        return getattr(o.bounds, which).value
+
+    rows = []
+    for f in figures:
+        for c in f.checks:
+            rows.append({
+                "indicator_id": f.indicator_id, "region_code": f.region_code,
+                "period": f.period,
+                "check": name(service_pb2.ReconciliationCheckKind,
+                              "RECONCILIATION_CHECK_KIND_", c.kind),
+                "verdict": name(service_pb2.ReconciliationVerdict,
+                                "RECONCILIATION_VERDICT_", c.verdict),
+                "cause": name(service_pb2.DiscrepancyCause,
+                              "DISCREPANCY_CAUSE_", c.cause),
+                "reference_value": c.reference.value,
+                "compared_value": c.compared.value,
+                "difference": c.difference,
+                "relative_difference": c.relative_difference,
+                "reference_lower": end(c.reference, "lower", float("-inf")),
+                "reference_upper": end(c.reference, "upper", float("inf")),
+                "compared_lower": end(c.compared, "lower", float("-inf")),
+                "compared_upper": end(c.compared, "upper", float("inf")),
+                "summary": c.summary,
+            })
+    columns = ["indicator_id", "region_code", "period", "check", "verdict",
+               "cause", "reference_value", "compared_value", "difference",
+               "relative_difference", "reference_lower", "reference_upper",
+               "compared_lower", "compared_upper", "summary"]
+    return pandas.DataFrame(rows, columns=columns)

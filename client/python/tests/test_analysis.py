@@ -14,7 +14,8 @@ import unittest
 from live_server import start_server, stop_server
 
 from indicators_client import (Filter, IndicatorClient, IndicatorServiceError,
-                               ValueOptions, to_pandas, warning_name)
+                               ValueOptions, reconciliation_frame, to_pandas,
+                               warning_name)
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 
@@ -150,6 +151,58 @@ class AnalysisTest(unittest.TestCase):
         with self.assertRaises(IndicatorServiceError) as caught:
             self.client.aggregate("exchange_rate_cny_per_usd", parent="CN")
         self.assertEqual(caught.exception.reason, "NOT_AGGREGATABLE")
+
+    def test_reconciliation_of_sums_sources_and_derived_ratios(self):
+        import csv
+        data = pathlib.Path(os.environ["INDICATORS_INNOVATION_DATA"])
+        with open(data / "regions.csv", newline="", encoding="utf-8") as f:
+            provinces = {r["region_code"] for r in csv.DictReader(f)
+                         if r["parent_code"] == "CN"}
+        figures = self.client.reconcile(Filter(
+            indicator_ids=["rd_expenditure"], region_codes=["CN"],
+            start_period="2012", end_period="2023"))
+        self.assertEqual(len(figures), 12)
+        for f in figures:
+            [total] = [c for c in f.checks if c.kind == 1]  # SUM_OF_PARTS
+            parts = total.compared.derivation.inputs
+            # The oracle: the parts themselves, one per province.
+            self.assertEqual(len({p.observation.region_code for p in parts}), 31)
+            self.assertTrue({p.observation.region_code for p in parts} <= provinces)
+            self.assertAlmostEqual(total.compared.value,
+                                   sum(p.observation.value for p in parts), places=9)
+            self.assertAlmostEqual(total.difference,
+                                   total.compared.value - total.reference.value, places=9)
+            self.assertLess(abs(total.relative_difference), 0.00003)
+            self.assertEqual(total.verdict, 1, total.summary)  # CONSISTENT
+
+        [gd] = self.client.reconcile(Filter(
+            indicator_ids=["rd_expenditure"], region_codes=["CN-GD"],
+            start_period="2019", end_period="2019"))
+        self.assertEqual(sorted(gd.agreement.agreeing_source_ids),
+                         ["S20", "S21", "S52", "S8"])
+        frame = reconciliation_frame([gd])
+        over = frame[frame.summary.str.contains("over 300")]
+        self.assertEqual(len(over), 1)
+        self.assertEqual(over.verdict.iloc[0], "consistent")
+        self.assertEqual(over.compared_upper.iloc[0], float("inf"))
+        self.assertEqual(over.compared_lower.iloc[0], 300)
+
+        # Derived against published intensity: each verdict is whether the
+        # bounds meet, recomputed here from the frame's own columns.
+        frame = reconciliation_frame(self.client.reconcile(
+            Filter(indicator_ids=["rd_intensity"], start_period="2012",
+                   end_period="2018"), checks=[2]))
+        self.assertGreater(len(frame), 150)
+        meet = ((frame.compared_lower < frame.reference_upper) &
+                (frame.reference_lower <= frame.compared_upper))
+        self.assertTrue(((frame.verdict == "consistent") == meet).all())
+        self.assertGreater((frame.verdict == "discrepant").mean(), 0.7)
+
+        only = self.client.reconcile(Filter(indicator_ids=["rd_expenditure"]),
+                                     discrepancies_only=True, page_size=5)
+        self.assertTrue(only)
+        for f in only:
+            self.assertTrue(any(c.verdict == 2 for c in f.checks), f)
 
     def test_search_finds_through_a_typo(self):
         results = self.client.search("guangdon")

@@ -1,7 +1,7 @@
 // How figures are written on the page: a hedged figure keeps its hedge
 // ("over 75,000"), a unit says its power of ten, a status its name.
 
-import { ObservationStatus, Qualifier, type Observation } from "./gen/indicators/v1/resources_pb.js";
+import { ObservationStatus, Qualifier, type Observation, type ValueBounds } from "./gen/indicators/v1/resources_pb.js";
 
 const HEDGES: Record<number, string> = {
   [Qualifier.ABOUT]: "about ",
@@ -42,4 +42,18 @@ export function qualifierName(q: Qualifier): string {
 
 export function statusName(s: ObservationStatus): string {
   return (ObservationStatus[s] ?? "UNSPECIFIED").toLowerCase();
+}
+
+/** "1", or "3–4" when the bounds allow either place. */
+export function rankText(best: number, worst: number): string {
+  return best === worst ? String(best) : `${best}–${worst}`;
+}
+
+/** "[480.255, 480.265)", "(75,000, +∞)". */
+export function boundsText(b: ValueBounds): string {
+  const end = (v: number) => v.toLocaleString("en", { maximumFractionDigits: 10 });
+  return (
+    `${b.lowerExclusive ? "(" : "["}${b.lower !== undefined ? end(b.lower) : "−∞"}, ` +
+    `${b.upper !== undefined ? end(b.upper) : "+∞"}${b.upperExclusive ? ")" : "]"}`
+  );
 }

@@ -21,8 +21,13 @@ import {
 } from "chart.js";
 
 import { apiCall, type Language } from "./api_call.js";
-import { isHedged, qualifierName, statusName, unitLabel, valueText } from "./format.js";
-import { IndicatorService, SourceMode } from "./gen/indicators/v1/indicator_service_pb.js";
+import { boundsText, isHedged, qualifierName, rankText, statusName, unitLabel, valueText } from "./format.js";
+import {
+  IndicatorService,
+  SourceMode,
+  type RankedRegion,
+  type RankRegionsResponse,
+} from "./gen/indicators/v1/indicator_service_pb.js";
 import {
   ObservationStatus,
   RegionType,
@@ -213,23 +218,22 @@ function drawSeries(rows: Observation[], indicator: Indicator | undefined) {
   );
 }
 
-function drawRanking(rows: Observation[], indicator: Indicator | undefined) {
-  const provinces = rows
-    .filter((o) => {
-      const r = regions.get(o.regionCode);
-      return r && r.parentCode === "CN" && r.type !== RegionType.AGGREGATE;
-    })
-    .sort((a, b) => b.value - a.value);
+// The provinces as the service ranks them: each labelled with the rank range
+// its figure's bounds allow ("3–4" where two figures' bounds overlap).
+function drawRanking(ranking: RankRegionsResponse, indicator: Indicator | undefined) {
+  const ranked: RankedRegion[] = ranking.regions.filter((r) => r.observation);
+  const label = (r: RankedRegion) => `${regions.get(r.regionCode)?.name ?? r.regionCode} (${rankText(r.bestRank, r.worstRank)})`;
+  const first = ranked[0]?.observation;
   rankingChart?.destroy();
   rankingChart = new Chart($<HTMLCanvasElement>("ranking-chart"), {
     type: "bar",
     data: {
-      labels: provinces.map((o) => regions.get(o.regionCode)?.name ?? o.regionCode),
+      labels: ranked.map(label),
       datasets: [
         {
-          label: `${indicator?.name ?? state.indicator}, ${state.year}`,
-          data: provinces.map((o) => o.value),
-          backgroundColor: provinces.map((o) => (isHedged(o) ? "#9bb7dc" : "#1f5fa8")),
+          label: `${indicator?.name ?? state.indicator}, ${ranking.period || state.year}`,
+          data: ranked.map((r) => r.observation!.value),
+          backgroundColor: ranked.map((r) => (isHedged(r.observation!) ? "#9bb7dc" : "#1f5fa8")),
         },
       ],
     },
@@ -239,21 +243,33 @@ function drawRanking(rows: Observation[], indicator: Indicator | undefined) {
       maintainAspectRatio: false,
       animation: false,
       scales: {
-        x: { title: { display: true, text: provinces[0] ? unitLabel(provinces[0].unit, provinces[0].unitMultiplier) : "" } },
+        x: { title: { display: true, text: first ? unitLabel(first.unit, first.unitMultiplier) : "" } },
       },
       plugins: {
         tooltip: {
           callbacks: {
             label: (item) => {
-              const o = provinces[item.dataIndex];
-              return `${valueText(o)} ${unitLabel(o.unit, o.unitMultiplier)} (${statusName(o.status)}; ${o.sourceIds.join(", ")})`;
+              const r = ranked[item.dataIndex];
+              const o = r.observation!;
+              return [
+                `${valueText(o)} ${unitLabel(o.unit, o.unitMultiplier)} (${statusName(o.status)}; ${o.sourceIds.join(", ")})`,
+                `Bounds ${o.bounds ? boundsText(o.bounds) : "unknown"}: rank ${rankText(r.bestRank, r.worstRank)}`,
+              ];
             },
           },
         },
       },
     },
   });
-  $("ranking-chart").setAttribute("aria-label", `${provinces.length} provinces ranked by ${indicator?.name ?? state.indicator} in ${state.year}`);
+  const uncertain = ranked.filter((r) => r.bestRank !== r.worstRank).length;
+  $("ranking-chart").setAttribute(
+    "aria-label",
+    `${ranked.length} regions ranked by ${indicator?.name ?? state.indicator} in ${ranking.period || state.year}` +
+      (uncertain ? `; ${uncertain} of them share a rank range their bounds cannot order` : ""),
+  );
+  $("ranking-note").textContent = uncertain
+    ? `${ranking.undetermined.length} pair(s) of regions cannot be ordered within their sources' bounds; their ranks are ranges.`
+    : "Every place is certain within the sources' bounds.";
 }
 
 function fillTable(rows: Observation[]) {
@@ -314,17 +330,10 @@ async function render() {
           sourceMode: mode,
         })
       : { rows: [], warnings: [] };
-    const ranking = await queryAll({
-      indicatorIds: [state.indicator],
-      regionCodes: ["CN"],
-      includeSubregions: true,
-      startPeriod: state.year,
-      endPeriod: state.year,
-      sourceMode: SourceMode.PREFERRED,
-    });
+    const ranking = await client.rankRegions({ indicatorId: state.indicator, parentRegionCode: "CN", period: state.year });
     if (number !== latestRender) return; // A later change draws its own.
     drawSeries(series.rows, indicator);
-    drawRanking(ranking.rows, indicator);
+    drawRanking(ranking, indicator);
     fillTable(series.rows);
     $("warnings").textContent = series.warnings.join(" ");
   } catch (err) {

@@ -155,8 +155,22 @@ test("picking Guangdong's R&D expenditure 2012-2023 charts exactly the API's fig
     const chart = window.explorer.charts().ranking;
     return { labels: chart.data.labels, values: chart.data.datasets[0].data };
   });
-  assert.ok(ranking.labels.includes("Guangdong"), ranking.labels.join());
+  assert.ok(ranking.labels.some((l) => l.startsWith("Guangdong (")), ranking.labels.join());
   assert.deepEqual([...ranking.values].sort((a, b) => b - a), ranking.values);
+  // Each label carries the rank range the service gives for that year.
+  const year = await page.inputValue("#year");
+  const ranks = await (await fetch(`${base}/indicators.v1.IndicatorService/RankRegions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ indicatorId: "rd_expenditure", parentRegionCode: "CN", period: year }),
+  })).json();
+  assert.equal(ranking.labels.length, ranks.regions.length);
+  ranks.regions.forEach((r, i) => {
+    const range = r.bestRank === r.worstRank ? `${r.bestRank}` : `${r.bestRank}–${r.worstRank}`;
+    assert.ok(ranking.labels[i].endsWith(`(${range})`), `${ranking.labels[i]} against ${range}`);
+    assert.ok(r.bestRank <= i + 1 && i + 1 <= r.worstRank, ranking.labels[i]);
+  });
+
 
   permalink = await page.getAttribute("#permalink", "href");
   firstPoints = points;
@@ -174,6 +188,19 @@ test("the permalink opens the same state in a fresh page", async () => {
   assert.equal(await page.inputValue("#from"), "2012");
   assert.equal(await page.inputValue("#to"), "2023");
   assert.deepEqual(await chartPoints(page), firstPoints);
+  await page.close();
+});
+
+test("regions whose bounds overlap share a rank range", async () => {
+  // R&D intensity of 2023: figures rounded to 0.01 whose bounds overlap
+  // share a range, and the note says how many pairs cannot be ordered.
+  const page = await openPage(`${base}/?indicator=rd_intensity&regions=CN-GD&year=2023`);
+  await shown(page, { indicator: "rd_intensity", regions: "CN-GD" });
+  const labels = await page.evaluate(() => window.explorer.charts().ranking.data.labels);
+  const shared = labels.filter((l) => /\(\d+–\d+\)$/.test(l));
+  assert.ok(shared.length >= 2, labels.join());
+  assert.match(await page.textContent("#ranking-note"), /^\d+ pair\(s\) of regions cannot be ordered/);
+  assert.match(await page.getAttribute("#ranking-chart", "aria-label"), /share a rank range/);
   await page.close();
 });
 

@@ -92,11 +92,21 @@ filter_of <- function(indicators, regions, start, end, sources, preferred,
   filter
 }
 
-value_options_of <- function(unit_multiplier, currency) {
+value_options_of <- function(unit_multiplier, currency, include_bounds = FALSE) {
   options <- list()
   if (!is.null(unit_multiplier)) options$unitMultiplier <- as.integer(unit_multiplier)
   if (!is.null(currency)) options$currency <- currency
+  if (isTRUE(include_bounds)) options$includeBounds <- TRUE
   options
+}
+
+# The ends of observations' bounds (ValueBounds in JSON: an unset end is
+# unbounded): -Inf/Inf where the sources set no bound, NA without bounds.
+bound_end <- function(observations, name, unbounded) {
+  vapply(observations, function(o) {
+    if (is.null(o$bounds)) return(NA_real_)
+    if (is.null(o$bounds[[name]])) unbounded else as.numeric(o$bounds[[name]])
+  }, 0)
 }
 
 enum_factor <- function(values, prefix, levels) {
@@ -131,6 +141,10 @@ observation_frame <- function(observations) {
     stringsAsFactors = FALSE)
   frame$source_ids <- lapply(observations,
                              function(o) as.character(unlist(o$sourceIds)))
+  if (any(vapply(observations, function(o) !is.null(o$bounds), TRUE))) {
+    frame$value_lower <- bound_end(observations, "lower", -Inf)
+    frame$value_upper <- bound_end(observations, "upper", Inf)
+  }
   frame
 }
 
@@ -142,19 +156,21 @@ with_answer_attributes <- function(frame, version, warnings) {
 
 #' Observations matching a filter, all pages, as a data frame: value
 #' (double) in `unit` x 10^`unit_multiplier`, qualifier, status and
-#' reliability as factors, source_ids a list column. The dataset version and
-#' the service's warnings are attributes.
+#' reliability as factors, source_ids a list column. With `include_bounds`,
+#' also value_lower and value_upper: the interval the source allows (-Inf/Inf
+#' where it sets no bound: "over 75,000" is (75000, Inf)). The dataset version
+#' and the service's warnings are attributes.
 indicators_query <- function(client, indicators = NULL, regions = NULL,
                              start = NULL, end = NULL, sources = NULL,
                              preferred = FALSE, latest_only = FALSE,
                              known_on = NULL, include_subregions = FALSE,
                              unit_multiplier = NULL, currency = NULL,
-                             page_size = 1000) {
+                             include_bounds = FALSE, page_size = 1000) {
   request <- list(filter = filter_of(indicators, regions, start, end, sources,
                                      preferred, latest_only, known_on,
                                      include_subregions),
                   pageSize = page_size)
-  options <- value_options_of(unit_multiplier, currency)
+  options <- value_options_of(unit_multiplier, currency, include_bounds)
   if (length(options)) request$valueOptions <- options
   observations <- list()
   warnings <- list()
@@ -193,11 +209,12 @@ indicators_stream <- function(client, indicators = NULL, regions = NULL,
                               start = NULL, end = NULL, sources = NULL,
                               preferred = FALSE, latest_only = FALSE,
                               known_on = NULL, include_subregions = FALSE,
-                              unit_multiplier = NULL, currency = NULL) {
+                              unit_multiplier = NULL, currency = NULL,
+                              include_bounds = FALSE) {
   request <- list(filter = filter_of(indicators, regions, start, end, sources,
                                      preferred, latest_only, known_on,
                                      include_subregions))
-  options <- value_options_of(unit_multiplier, currency)
+  options <- value_options_of(unit_multiplier, currency, include_bounds)
   if (length(options)) request$valueOptions <- options
   json <- charToRaw(enc2utf8(as.character(body_json(request))))
   n <- length(json)
@@ -312,4 +329,82 @@ indicators_search <- function(client, query, max_results = 20) {
 #' The dataset being served: version, revision, counts, load time.
 indicators_dataset_info <- function(client) {
   indicators_call(client, "GetDatasetInfo")$dataset
+}
+
+#' Regions ranked by one indicator in one period (RankRegions): a parent's
+#' regions or a list, largest first, each with its preferred figure, its
+#' bounds (value_lower, value_upper) and the rank range they allow
+#' (best_rank to worst_rank, equal when its place is certain). The pairs the
+#' bounds cannot order are the attribute "undetermined" (a data frame of
+#' region_code and other_region_code).
+indicators_rank <- function(client, indicator, period = NULL, parent = NULL,
+                            regions = NULL, ascending = FALSE) {
+  request <- list(indicatorId = indicator)
+  if (!is.null(period)) request$period <- as.character(period)
+  if (!is.null(parent)) request$parentRegionCode <- parent
+  if (length(regions)) request$regionCodes <- I(as.character(regions))
+  if (isTRUE(ascending)) request$ascending <- TRUE
+  answer <- indicators_call(client, "RankRegions", request)
+  ranked <- answer$regions
+  frame <- observation_frame(lapply(ranked, function(r) r$observation))
+  frame$best_rank <- vapply(ranked, function(r) as.integer(r$bestRank), 0L)
+  frame$worst_rank <- vapply(ranked, function(r) as.integer(r$worstRank), 0L)
+  pairs <- answer$undetermined
+  attr(frame, "undetermined") <- data.frame(
+    region_code = column(pairs, "regionCode"),
+    other_region_code = column(pairs, "otherRegionCode"),
+    stringsAsFactors = FALSE)
+  attr(frame, "period") <- if (is.null(answer$period)) NA_character_ else answer$period
+  attr(frame, "dataset_version") <- answer$datasetVersion
+  frame
+}
+
+#' The filter's figures checked against each other (ReconcileObservations,
+#' all pages), one row per check: the figure (indicator_id, region_code,
+#' period), check (sum_of_parts, derived_vs_published, sources,
+#' implied_exchange_rate), verdict (consistent, discrepant), cause ("",
+#' unexplained, revision, inputs_published_later), the reference and compared
+#' values with their bounds, difference, relative_difference and summary.
+indicators_reconcile <- function(client, indicators = NULL, regions = NULL,
+                                 start = NULL, end = NULL,
+                                 discrepancies_only = FALSE) {
+  request <- list(filter = filter_of(indicators, regions, start, end, NULL,
+                                     FALSE, FALSE, NULL, FALSE),
+                  pageSize = 1000)
+  if (isTRUE(discrepancies_only)) request$discrepanciesOnly <- TRUE
+  rows <- list()
+  repeat {
+    page <- indicators_call(client, "ReconcileObservations", request)
+    for (f in page$figures) {
+      for (c in f$checks) {
+        rows[[length(rows) + 1]] <- list(figure = f, check = c)
+      }
+    }
+    if (is.null(page$nextPageToken) || page$nextPageToken == "") break
+    request$pageToken <- page$nextPageToken
+  }
+  name <- function(value, prefix) {
+    if (is.null(value)) "" else tolower(sub(prefix, "", value, fixed = TRUE))
+  }
+  num <- function(value) if (is.null(value)) 0 else as.numeric(value)
+  checks <- lapply(rows, function(r) r$check)
+  frame <- data.frame(
+    indicator_id = vapply(rows, function(r) r$figure$indicatorId, ""),
+    region_code = vapply(rows, function(r) r$figure$regionCode, ""),
+    period = vapply(rows, function(r) r$figure$period, ""),
+    check = vapply(checks, function(c) name(c$kind, "RECONCILIATION_CHECK_KIND_"), ""),
+    verdict = factor(vapply(checks, function(c) name(c$verdict, "RECONCILIATION_VERDICT_"), ""),
+                     levels = c("consistent", "discrepant")),
+    cause = vapply(checks, function(c) name(c$cause, "DISCREPANCY_CAUSE_"), ""),
+    reference_value = vapply(checks, function(c) num(c$reference$value), 0),
+    compared_value = vapply(checks, function(c) num(c$compared$value), 0),
+    difference = vapply(checks, function(c) num(c$difference), 0),
+    relative_difference = vapply(checks, function(c) num(c$relativeDifference), 0),
+    reference_lower = bound_end(lapply(checks, function(c) c$reference), "lower", -Inf),
+    reference_upper = bound_end(lapply(checks, function(c) c$reference), "upper", Inf),
+    compared_lower = bound_end(lapply(checks, function(c) c$compared), "lower", -Inf),
+    compared_upper = bound_end(lapply(checks, function(c) c$compared), "upper", Inf),
+    summary = vapply(checks, function(c) if (is.null(c$summary)) "" else c$summary, ""),
+    stringsAsFactors = FALSE)
+  frame
 }

@@ -49,6 +49,52 @@ test_that("values convert on request and say so in their unit", {
   expect_equal(gd$unit_multiplier, 8L)
 })
 
+test_that("bounds come as columns, rankings with their rank ranges", {
+  gd <- indicators_query(client(), indicators = "rd_expenditure", regions = "CN-GD",
+                         start = 2022, end = 2022, include_bounds = TRUE)
+  about <- gd[vapply(gd$source_ids, function(s) "S3" %in% s, TRUE), ]
+  expect_equal(as.character(about$qualifier), "about")
+  expect_equal(c(about$value_lower, about$value_upper), c(415, 425))
+  plain <- indicators_query(client(), indicators = "rd_expenditure", regions = "CN-GD",
+                            start = 2022, end = 2022)
+  expect_false("value_lower" %in% names(plain))
+  hte <- indicators_stream(client(), indicators = "high_tech_enterprises",
+                           regions = "CN-GD", sources = "SEED", include_bounds = TRUE)
+  expect_equal(c(hte$value_lower, hte$value_upper), c(75000, Inf))
+
+  ranked <- indicators_rank(client(), "high_tech_enterprises", period = 2023,
+                            regions = c("CN", "CN-GD"))
+  # Over 460,000 and over 75,000: the bounds cannot order them.
+  expect_equal(ranked$best_rank, c(1L, 1L))
+  expect_equal(ranked$worst_rank, c(2L, 2L))
+  expect_equal(ranked$value_upper, c(Inf, Inf))
+  expect_equal(nrow(attr(ranked, "undetermined")), 1)
+  expect_equal(attr(ranked, "period"), "2023")
+})
+
+test_that("reconciliation tells a revision from agreement", {
+  checks <- indicators_reconcile(client(), indicators = "rd_expenditure",
+                                 regions = "CN-GD", start = 2023, end = 2023)
+  sources <- checks[checks$check == "sources", ]
+  s2 <- sources[grepl("(S2, preliminary)", sources$summary, fixed = TRUE), ]
+  expect_equal(nrow(s2), 1)
+  expect_equal(as.character(s2$verdict), "discrepant")
+  expect_equal(s2$cause, "revision")
+  expect_equal(c(s2$compared_lower, s2$compared_upper), c(455, 465))
+  expect_equal(s2$difference, s2$compared_value - s2$reference_value)
+  over <- sources[grepl("^sources: over 460", sources$summary), ]
+  expect_equal(as.character(over$verdict), "consistent")
+  expect_equal(over$compared_upper, Inf)
+  only <- indicators_reconcile(client(), indicators = "rd_expenditure",
+                               discrepancies_only = TRUE)
+  expect_gt(nrow(only), 0)
+  figures <- unique(only[, c("indicator_id", "region_code", "period")])
+  for (i in seq_len(nrow(figures))) {
+    rows <- merge(only, figures[i, ])
+    expect_true(any(rows$verdict == "discrepant"))
+  }
+})
+
 test_that("errors carry the service's code, reason and field", {
   err <- tryCatch(indicators_query(client(), indicators = "no_such_indicator"),
                   indicators_error = function(e) e)
